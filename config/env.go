@@ -1,0 +1,193 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Variables lists every environment variable Herald reads, with what it accepts; README's
+// table and .env.example follow it, and a test keeps them in step.
+func Variables() []string {
+	return []string{
+		"DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "DISCORD_PUBLIC_KEY", "DISCORD_APP_ID", "DISCORD_GUILD_ID",
+		"DISCORD_API_URL", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
+		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
+		"HERALD_POLL_INTERVAL", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
+	}
+}
+
+// applyEnv overrides cfg from the environment.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	var err error
+	if cfg.DiscordToken, err = secret(getenv, "DISCORD_TOKEN"); err != nil {
+		return err
+	}
+	if cfg.RedisURL, err = secret(getenv, "REDIS_URL"); err != nil {
+		return err
+	}
+	cfg.DiscordPublicKey = strings.TrimSpace(getenv("DISCORD_PUBLIC_KEY"))
+	cfg.DiscordAppID = strings.TrimSpace(getenv("DISCORD_APP_ID"))
+	cfg.DiscordGuildID = strings.TrimSpace(getenv("DISCORD_GUILD_ID"))
+	cfg.DiscordAPIURL = strings.TrimRight(orDefault(getenv("DISCORD_API_URL"), "https://discord.com"), "/")
+	cfg.RedisPrefix = orDefault(getenv("HERALD_REDIS_PREFIX"), "herald:")
+	cfg.DataDir = orDefault(getenv("HERALD_DATA_DIR"), "./data")
+	cfg.HTTPAddr = orDefault(getenv("HERALD_HTTP_ADDR"), ":8080")
+	cfg.LogFormat = orDefault(getenv("LOG_FORMAT"), "text")
+	steps := []func() error{
+		func() error { return parseURLVar(cfg.DiscordAPIURL, "DISCORD_API_URL") },
+		func() error { return parseRedisURL(cfg.RedisURL) },
+		func() error { return parseFeeds(cfg, getenv("HERALD_FEEDS")) },
+		func() error { return parseInterval(cfg, getenv("HERALD_POLL_INTERVAL")) },
+		func() error {
+			return parseBool(&cfg.AllowPrivateFeeds, getenv("HERALD_ALLOW_PRIVATE_FEEDS"), "HERALD_ALLOW_PRIVATE_FEEDS")
+		},
+		func() error { return parseLevel(cfg, getenv("LOG_LEVEL")) },
+		func() error { return parseFormat(cfg.LogFormat) },
+		func() error { return parseShards(cfg, getenv("DISCORD_SHARD_ID"), getenv("DISCORD_SHARD_COUNT")) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// secret reads NAME, or the file named by NAME_FILE (Docker and compose secrets), trimmed.
+func secret(getenv func(string) string, name string) (string, error) {
+	v := strings.TrimSpace(getenv(name))
+	path := strings.TrimSpace(getenv(name + "_FILE"))
+	if v != "" && path != "" {
+		return "", fmt.Errorf("config: set %s or %s_FILE, not both", name, name)
+	}
+	if path == "" {
+		return v, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func parseURLVar(raw, name string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: %s=%q: want an http(s) URL such as https://discord.com", name, raw)
+	}
+	return nil
+}
+
+func parseRedisURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+		return fmt.Errorf("config: REDIS_URL=%s: want redis://[user:password@]host:port[/db], rediss://… or unix://…", RedactURL(raw))
+	}
+	return nil
+}
+
+func parseFeeds(cfg *Config, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	var feeds []Feed
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: HERALD_FEEDS: %q is not an http(s) URL; want comma-separated feed URLs", part)
+		}
+		feeds = append(feeds, Feed{URL: part})
+	}
+	if len(feeds) == 0 {
+		return fmt.Errorf("config: HERALD_FEEDS: no feed URLs; want comma-separated feed URLs")
+	}
+	cfg.Feeds = feeds
+	return nil
+}
+
+func parseInterval(cfg *Config, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || d < time.Second {
+		return fmt.Errorf("config: HERALD_POLL_INTERVAL=%q: want a Go duration of at least 1s, such as 10m or 90s", raw)
+	}
+	cfg.Poll.Interval = d
+	return nil
+}
+
+func parseBool(dst *bool, raw, name string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	v, err := strconv.ParseBool(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("config: %s=%q: want true or false", name, raw)
+	}
+	*dst = v
+	return nil
+}
+
+func parseLevel(cfg *Config, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		cfg.LogLevel = slog.LevelInfo
+		return nil
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(strings.TrimSpace(raw))); err != nil {
+		return fmt.Errorf("config: LOG_LEVEL=%q: want debug, info, warn or error", raw)
+	}
+	return nil
+}
+
+func parseFormat(v string) error {
+	if v != "text" && v != "json" {
+		return fmt.Errorf("config: LOG_FORMAT=%q: want text or json", v)
+	}
+	return nil
+}
+
+func parseShards(cfg *Config, id, count string) error {
+	if id == "" && count == "" {
+		cfg.ShardCount = 1
+		return nil
+	}
+	i, err1 := strconv.Atoi(strings.TrimSpace(id))
+	n, err2 := strconv.Atoi(strings.TrimSpace(count))
+	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return fmt.Errorf("config: DISCORD_SHARD_ID=%q DISCORD_SHARD_COUNT=%q: want both set, 0 <= id < count", id, count)
+	}
+	cfg.ShardID, cfg.ShardCount = i, n
+	return nil
+}
+
+// RedactURL hides the password of a URL such as REDIS_URL, for logs and errors.
+func RedactURL(raw string) string {
+	if raw == "" {
+		return "unset"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparseable, redacted]"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,93 @@
+// Package commands is Herald's command layer: the slash commands as data, a small router
+// with middleware (recover, log, auto-defer, permissions), and the handlers. Discord's gateway,
+// its HTTP interactions endpoint and the console all drive the same Router, so a command
+// behaves the same wherever it is typed.
+package commands
+
+// OptionType uses Discord's application command option type numbers, so the transport can
+// convert definitions without a lookup table.
+type OptionType int
+
+// Option types Herald uses.
+const (
+	OptionSubCommand OptionType = 1
+	OptionString     OptionType = 3
+	OptionInteger    OptionType = 4
+	OptionBoolean    OptionType = 5
+)
+
+// PermManageChannels is Discord's Manage Channels permission bit: subscription changes need it.
+const PermManageChannels int64 = 1 << 4
+
+// Command is one slash command, as data.
+type Command struct {
+	Name        string
+	Description string
+	Options     []Option
+	// DefaultMemberPermissions hides the command from members lacking these bits; the router
+	// still checks them on every interaction, since server admins can override the default.
+	DefaultMemberPermissions *int64
+}
+
+// Option is one option or subcommand of a command.
+type Option struct {
+	Type         OptionType
+	Name         string
+	Description  string
+	Required     bool
+	Autocomplete bool
+	Choices      []Choice
+	MinValue     *float64
+	MaxValue     *float64
+	Options      []Option
+}
+
+// Choice is a fixed or autocompleted option value.
+type Choice struct {
+	Name  string
+	Value string
+}
+
+func ptrF(v float64) *float64 { return &v }
+func ptrI(v int64) *int64     { return &v }
+
+// Definitions is Herald's full command surface, in the order /help lists it.
+func Definitions() []Command {
+	topicOpt := func(desc string, required bool) Option {
+		return Option{Type: OptionString, Name: "topic", Description: desc, Required: required, Autocomplete: true}
+	}
+	manage := ptrI(PermManageChannels)
+	return []Command{
+		{Name: "latest", Description: "The newest stories from Herald's feeds", Options: []Option{
+			{Type: OptionInteger, Name: "count", Description: "How many stories (1-10, default 5)", MinValue: ptrF(1), MaxValue: ptrF(10)},
+			topicOpt("Only stories on this tracked topic", false),
+		}},
+		{Name: "ceasefire-status", Description: "Where the Israel-Hamas ceasefire negotiations stand, with evidence"},
+		{Name: "status", Description: "Where a tracked story stands, with evidence", Options: []Option{
+			topicOpt("The tracked topic", true),
+		}},
+		{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: manage, Options: []Option{
+			{Type: OptionSubCommand, Name: "digest", Description: "A daily briefing in this channel", Options: []Option{
+				{Type: OptionString, Name: "time", Description: "Local time HH:MM (default 08:00)"},
+				{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
+				topicOpt("Only this tracked topic", false),
+			}},
+			{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: []Option{
+				{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
+				{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
+				{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
+			}},
+			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: []Option{
+				topicOpt("The tracked topic", true),
+			}},
+		}},
+		{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: manage, Options: []Option{
+			{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
+		}},
+		{Name: "subscriptions", Description: "This channel's subscriptions and their next runs"},
+		{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Options: []Option{
+			topicOpt("Only this tracked topic", false),
+		}},
+		{Name: "help", Description: "What Herald can do"},
+	}
+}

@@ -1,0 +1,152 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// StoryReader is what /latest needs from the store.
+type StoryReader interface {
+	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+}
+
+// TopicInfo describes a tracked topic for option validation, autocomplete and /help.
+type TopicInfo struct {
+	ID    string
+	Title string
+}
+
+// Latest answers /latest [count] [topic] from stored stories, never touching the network.
+type Latest struct {
+	Stories StoryReader
+	Topics  []TopicInfo
+	Now     func() time.Time
+}
+
+// Handle implements /latest.
+func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error) {
+	count, err := intOption(req, "count", 5, 1, 10)
+	if err != nil {
+		return message.Message{}, err
+	}
+	topic, err := topicOption(req, l.Topics, false)
+	if err != nil {
+		return message.Message{}, err
+	}
+	stories, err := l.Stories.RecentStories(ctx, cache.StoryQuery{Topic: topic, Limit: count})
+	if err != nil {
+		return message.Message{}, fmt.Errorf("commands: latest: %w", err)
+	}
+	if len(stories) == 0 {
+		return message.Message{Content: noStoriesText(topic)}, nil
+	}
+	now := l.Now()
+	m := message.Message{Content: latestHeader(len(stories), topic, l.Topics)}
+	for _, s := range stories {
+		m.Embeds = append(m.Embeds, storyEmbed(s, now))
+	}
+	return m, nil
+}
+
+func latestHeader(n int, topic string, topics []TopicInfo) string {
+	if topic == "" {
+		return fmt.Sprintf("**Latest %d stories**", n)
+	}
+	return fmt.Sprintf("**Latest %d stories on %s**", n, topicTitle(topic, topics))
+}
+
+func noStoriesText(topic string) string {
+	if topic == "" {
+		return "No stories yet: the feeds have not been polled, or they had nothing. Try again in a few minutes."
+	}
+	return "No recent stories on this topic."
+}
+
+// storyEmbed renders one story compactly: linked title, summary, source and age.
+func storyEmbed(s story.Story, now time.Time) message.Embed {
+	footer := s.Source
+	if age := message.RelativeAge(now, s.Published); age != "" {
+		footer += " · " + age
+	}
+	return message.Embed{Title: clip(s.Title, message.MaxEmbedTitle), URL: s.Link,
+		Description: clip(s.Summary, 300), Footer: footer, Timestamp: s.Published}
+}
+
+// clip shortens s to at most n runes at a word boundary.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
+}
+
+func intOption(req Request, name string, def, min, max int) (int, error) {
+	raw, ok := req.Options[name]
+	if !ok || strings.TrimSpace(raw) == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || v < min || v > max {
+		return 0, Errorf("Option %s must be a whole number from %d to %d (got %q).", name, min, max, raw)
+	}
+	return v, nil
+}
+
+func topicOption(req Request, topics []TopicInfo, required bool) (string, error) {
+	raw := strings.ToLower(strings.TrimSpace(req.Options["topic"]))
+	if raw == "" {
+		if required {
+			return "", Errorf("Option topic is required. Known topics: %s.", topicList(topics))
+		}
+		return "", nil
+	}
+	for _, t := range topics {
+		if t.ID == raw {
+			return raw, nil
+		}
+	}
+	return "", Errorf("Unknown topic %q. Known topics: %s.", raw, topicList(topics))
+}
+
+func topicList(topics []TopicInfo) string {
+	ids := make([]string, len(topics))
+	for i, t := range topics {
+		ids[i] = t.ID
+	}
+	if len(ids) == 0 {
+		return "none configured"
+	}
+	return strings.Join(ids, ", ")
+}
+
+func topicTitle(id string, topics []TopicInfo) string {
+	for _, t := range topics {
+		if t.ID == id {
+			return t.Title
+		}
+	}
+	return id
+}
+
+// TopicChoices proposes the configured topics for autocomplete.
+func TopicChoices(topics []TopicInfo) AutocompleteFunc {
+	return func(_ context.Context, req Request) []Choice {
+		all := make([]Choice, len(topics))
+		for i, t := range topics {
+			all[i] = Choice{Name: clip(t.Title+" ("+t.ID+")", 100), Value: t.ID}
+		}
+		return FilterChoices(all, req.Options[req.Focused])
+	}
+}

@@ -1,0 +1,104 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// Handler is the part of the command router the console drives.
+type Handler interface {
+	Handle(ctx context.Context, req commands.Request, resp commands.Responder)
+	Definitions() []commands.Command
+}
+
+// Console reads commands from in and writes answers to out.
+type Console struct {
+	handler Handler
+	in      io.Reader
+	out     io.Writer
+	prompt  bool
+}
+
+// New builds a console; prompt is true when in is a terminal.
+func New(h Handler, in io.Reader, out io.Writer, prompt bool) *Console {
+	return &Console{handler: h, in: in, out: out, prompt: prompt}
+}
+
+// Run answers each line until EOF or ctx is done. A bad line gets a one-line error and the
+// console goes on.
+func (c *Console) Run(ctx context.Context) error {
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go c.read(lines, errc)
+	for {
+		c.showPrompt()
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			return err
+		case line, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			c.answer(ctx, line)
+		}
+	}
+}
+
+func (c *Console) read(lines chan<- string, errc chan<- error) {
+	defer close(lines)
+	defer func() {
+		if p := recover(); p != nil {
+			errc <- fmt.Errorf("console: reader panicked: %v", p)
+		}
+	}()
+	sc := bufio.NewScanner(c.in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		lines <- sc.Text()
+	}
+	if err := sc.Err(); err != nil {
+		errc <- fmt.Errorf("console: reading input: %w", err)
+	}
+}
+
+func (c *Console) showPrompt() {
+	if c.prompt {
+		fmt.Fprint(c.out, "> ")
+	}
+}
+
+func (c *Console) answer(ctx context.Context, line string) {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "#") {
+		return
+	}
+	if line == "/quit" || line == "/exit" {
+		return
+	}
+	req, err := Parse(line, c.handler.Definitions())
+	if err != nil {
+		fmt.Fprintln(c.out, "error:", strings.TrimPrefix(err.Error(), "console: "))
+		return
+	}
+	req.ChannelID, req.GuildID, req.UserID = "console", "console", "console"
+	req.Permissions = -1 // the operator at the console may do everything
+	c.handler.Handle(ctx, req, &responder{out: c.out})
+}
+
+// responder prints the reply; deferring has nothing to show on a console.
+type responder struct{ out io.Writer }
+
+func (r *responder) Defer(context.Context, bool) error { return nil }
+
+func (r *responder) Reply(_ context.Context, m message.Message) error {
+	_, err := fmt.Fprintln(r.out, message.Text(m))
+	return err
+}
