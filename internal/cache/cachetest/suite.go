@@ -69,6 +69,11 @@ func Run(t *testing.T, open Factory) {
 func allCases() []testCase {
 	var all []testCase
 	all = append(all, feedCases()...)
+	all = append(all, storyCases()...)
+	all = append(all, deliveryCases()...)
+	all = append(all, leaseCases()...)
+	all = append(all, subscriptionCases()...)
+	all = append(all, persistenceCases()...)
 	return all
 }
 
