@@ -35,7 +35,7 @@ func leaseExclusive(t *testing.T, e *env) {
 	expectAcquire(t, e, "held by a", "poller", "b", ttl, false)
 	e.clock.Advance(40 * time.Second)
 	expectAcquire(t, e, "owner re-acquires", "poller", "a", ttl, true) // now held until +100s
-	e.clock.Advance(40 * time.Second)                                 // +80s: past the first ttl
+	e.clock.Advance(40 * time.Second)                                  // +80s: past the first ttl
 	expectAcquire(t, e, "extended lease still held", "poller", "b", ttl, false)
 	e.clock.Advance(21 * time.Second) // +101s: the extension expired
 	expectAcquire(t, e, "expired lease", "poller", "b", ttl, true)
