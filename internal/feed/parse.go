@@ -1,0 +1,75 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// errEmptyBody is returned by Parse for a body with nothing in it but whitespace.
+var errEmptyBody = errors.New("feed: empty body")
+
+// Parse turns a feed document (RSS, Atom, RDF or JSON Feed) into a gofeed.Feed. contentType
+// is the HTTP Content-Type header, or "" when there is none; its charset takes part in
+// choosing the encoding. The body is converted to UTF-8 first (see toUTF8) because gofeed
+// alone rejects UTF-16/32 and undeclared legacy charsets.
+//
+// A body that is itself gzip-compressed (served without Content-Encoding) is inflated first,
+// up to DefaultMaxBytes.
+//
+// Every error is an *Error with Class ClassNotFeed (ClassTooLarge for a gzip body inflating
+// past the cap); a panic inside gofeed is recovered and reported as ClassNotFeed, because one
+// hostile feed must not take the poller down.
+func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
+	return parseLimited(body, contentType, DefaultMaxBytes)
+}
+
+// parseLimited is Parse with the inflation cap of the fetcher's Options.MaxBytes.
+func parseLimited(body []byte, contentType string, limit int64) (fd *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fd, err = nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parser panic: %v", r)}
+		}
+	}()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &Error{Class: ClassNotFeed, Err: errEmptyBody}
+	}
+	body, err = gunzipIfCompressed(body, limit)
+	if err != nil {
+		return nil, err
+	}
+	text, _ := toUTF8(body, contentType)
+	fd, err = gofeed.NewParser().Parse(bytes.NewReader(text))
+	if err != nil {
+		return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parse: %w", err)}
+	}
+	return fd, nil
+}
+
+// gzipMagic starts every gzip stream (RFC 1952) followed by the deflate method byte.
+var gzipMagic = []byte{0x1f, 0x8b, 0x08}
+
+// gunzipIfCompressed decompresses a body that is still gzip-compressed: some servers gzip the
+// file itself and then serve it without Content-Encoding, so the transport cannot know. The
+// output is capped at limit bytes so a gzip bomb is refused rather than inflated.
+func gunzipIfCompressed(body []byte, limit int64) ([]byte, error) {
+	if !bytes.HasPrefix(body, gzipMagic) {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: gzip body: %w", err)}
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: gzip body: %w", err)}
+	}
+	if int64(len(out)) > limit {
+		return nil, &Error{Class: ClassTooLarge, Err: fmt.Errorf("feed: gzip body inflates beyond %d bytes", limit)}
+	}
+	return out, nil
+}
