@@ -1,0 +1,130 @@
+package discord
+
+import (
+	"time"
+
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// flagEphemeral is Discord's message flag for a reply only its invoker sees.
+const flagEphemeral = 1 << 6
+
+// Interaction callback types Herald sends.
+const (
+	callbackPong                 = 1
+	callbackMessage              = 4
+	callbackDeferredMessage      = 5
+	callbackAutocompleteResponse = 8
+)
+
+// allowedMentions is always sent with an empty, non-nil Parse: a news bot echoes text it does
+// not control, and Discord parses every mention in it unless told otherwise. A nil slice would
+// serialise as null, which Discord treats as "default" (parse everything).
+type allowedMentions struct {
+	Parse []string `json:"parse"`
+}
+
+func noMentions() allowedMentions { return allowedMentions{Parse: []string{}} }
+
+// messagePayload is the JSON body of a message create, interaction response data or edit.
+type messagePayload struct {
+	Content         string          `json:"content"`
+	Embeds          []embedPayload  `json:"embeds"`
+	AllowedMentions allowedMentions `json:"allowed_mentions"`
+	Flags           int             `json:"flags,omitempty"`
+	Nonce           string          `json:"nonce,omitempty"`
+	EnforceNonce    bool            `json:"enforce_nonce,omitempty"`
+}
+
+type embedPayload struct {
+	Title       string         `json:"title,omitempty"`
+	URL         string         `json:"url,omitempty"`
+	Description string         `json:"description,omitempty"`
+	Color       int            `json:"color,omitempty"`
+	Timestamp   string         `json:"timestamp,omitempty"`
+	Fields      []fieldPayload `json:"fields,omitempty"`
+	Footer      *footerPayload `json:"footer,omitempty"`
+	Author      *authorPayload `json:"author,omitempty"`
+	Image       *imagePayload  `json:"image,omitempty"`
+}
+
+type fieldPayload struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Inline bool   `json:"inline,omitempty"`
+}
+
+type footerPayload struct {
+	Text string `json:"text"`
+}
+
+type authorPayload struct {
+	Name string `json:"name"`
+}
+
+type imagePayload struct {
+	URL string `json:"url"`
+}
+
+// toPayload converts a message to Discord's JSON shape; ephemeral becomes flag 64.
+func toPayload(m message.Message) messagePayload {
+	p := messagePayload{Content: m.Content, Embeds: []embedPayload{}, AllowedMentions: noMentions()}
+	if m.Ephemeral {
+		p.Flags = flagEphemeral
+	}
+	for _, e := range m.Embeds {
+		p.Embeds = append(p.Embeds, toEmbed(e))
+	}
+	return p
+}
+
+func toEmbed(e message.Embed) embedPayload {
+	ep := embedPayload{Title: e.Title, URL: e.URL, Description: e.Description, Color: e.Color}
+	if !e.Timestamp.IsZero() {
+		ep.Timestamp = e.Timestamp.UTC().Format(time.RFC3339)
+	}
+	for _, f := range e.Fields {
+		ep.Fields = append(ep.Fields, fieldPayload(f))
+	}
+	if e.Footer != "" {
+		ep.Footer = &footerPayload{Text: e.Footer}
+	}
+	if e.Author != "" {
+		ep.Author = &authorPayload{Name: e.Author}
+	}
+	if e.Image != "" {
+		ep.Image = &imagePayload{URL: e.Image}
+	}
+	return ep
+}
+
+// interactionResponse is the body of an interaction callback.
+type interactionResponse struct {
+	Type int `json:"type"`
+	Data any `json:"data,omitempty"`
+}
+
+type deferredData struct {
+	Flags int `json:"flags,omitempty"`
+}
+
+type choicePayload struct {
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+}
+
+type autocompleteData struct {
+	Choices []choicePayload `json:"choices"`
+}
+
+func messageResponse(m message.Message) interactionResponse {
+	return interactionResponse{Type: callbackMessage, Data: toPayload(m)}
+}
+
+func deferredResponse(ephemeral bool) interactionResponse {
+	r := interactionResponse{Type: callbackDeferredMessage}
+	if ephemeral {
+		r.Data = deferredData{Flags: flagEphemeral}
+	}
+	return r
+}

@@ -1,0 +1,528 @@
+package discord
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// ErrChannelGone marks a channel Herald may not post to (403 Missing Access, 404 Unknown
+// Channel): callers mark the subscription broken, and the Sender never tries it again.
+var ErrChannelGone = errors.New("discord: channel gone")
+
+// ErrSenderClosed is returned by Send after Close.
+var ErrSenderClosed = errors.New("discord: sender closed")
+
+// ChannelError is the typed form of ErrChannelGone, with Discord's answer.
+type ChannelError struct {
+	ChannelID string
+	Status    int
+	Code      int
+	Message   string
+}
+
+func (e *ChannelError) Error() string {
+	return fmt.Sprintf("discord: channel %s gone: status %d code %d: %s", e.ChannelID, e.Status, e.Code, e.Message)
+}
+
+// Unwrap lets callers test errors.Is(err, ErrChannelGone).
+func (e *ChannelError) Unwrap() error { return ErrChannelGone }
+
+// SenderOptions tunes the Sender; zero values take the defaults.
+type SenderOptions struct {
+	// GlobalPerSecond paces every request (default 45, under Discord's 50/s).
+	GlobalPerSecond int
+	// ChannelBurst messages per ChannelWindow per channel (default 5 per 5 s, as observed).
+	ChannelBurst  int
+	ChannelWindow time.Duration
+	// MaxRetries bounds retries of 5xx and transport errors per message (default 5); 429s are
+	// retried up to Max429 times (default 20) since they carry an exact wait.
+	MaxRetries int
+	Max429     int
+	// MaxBackoff caps the exponential backoff after a 5xx (default 30 s); BaseBackoff starts it
+	// (default 250 ms).
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// RequestTimeout bounds one HTTP attempt (default 15 s).
+	RequestTimeout time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+func (o SenderOptions) withDefaults() SenderOptions {
+	if o.GlobalPerSecond <= 0 {
+		o.GlobalPerSecond = 45
+	}
+	if o.ChannelBurst <= 0 {
+		o.ChannelBurst = 5
+	}
+	if o.ChannelWindow <= 0 {
+		o.ChannelWindow = 5 * time.Second
+	}
+	if o.MaxRetries <= 0 {
+		o.MaxRetries = 5
+	}
+	if o.Max429 <= 0 {
+		o.Max429 = 20
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = 250 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 15 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Sender is the one queue every message Herald posts goes through. It paces requests below
+// the global limit, keeps each channel within its bucket, and waits out 429s without sending
+// anything while a wait is in force, so the bot never approaches Cloudflare's ban threshold.
+type Sender struct {
+	rest *RESTClient
+	opts SenderOptions
+	// interval is the global spacing between requests.
+	interval time.Duration
+
+	mu       sync.Mutex
+	channels map[string]*channelState
+	order    []string // channels with queued jobs, served round-robin
+	rr       int
+	depth    int
+	// tat is the theoretical arrival time of the next request (GCRA); globalPause is set by a
+	// global 429.
+	tat         time.Time
+	globalPause time.Time
+
+	wake   chan struct{}
+	stop   chan struct{}
+	stopMu sync.Once
+	done   chan struct{}
+}
+
+type channelState struct {
+	queue    []*sendJob
+	inFlight bool
+	readyAt  time.Time
+	sent     []time.Time // dispatch times within the last window
+	gone     *ChannelError
+}
+
+type sendJob struct {
+	channelID string
+	payload   messagePayload
+	attempts  int
+	limited   int
+	cancelled bool
+	result    chan sendResult
+}
+
+type sendResult struct {
+	id  string
+	err error
+}
+
+// NewSender starts the Sender's dispatcher; Close stops it.
+func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
+	opts = opts.withDefaults()
+	s := &Sender{
+		rest: rest, opts: opts,
+		interval: time.Second / time.Duration(opts.GlobalPerSecond),
+		channels: map[string]*channelState{},
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	go s.dispatch()
+	return s
+}
+
+// Nonce derives the ≤ 25-character nonce of one story in one channel, so a retry after a lost
+// response (or a restart) is deduplicated by Discord's enforce_nonce.
+func Nonce(channelID, storyID string) string {
+	sum := sha256.Sum256([]byte(channelID + "\x00" + storyID))
+	return hex.EncodeToString(sum[:])[:25]
+}
+
+// Depth is the number of messages queued or in flight.
+func (s *Sender) Depth() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.depth
+}
+
+// Close stops the dispatcher; queued messages fail with ErrSenderClosed.
+func (s *Sender) Close() {
+	s.stopMu.Do(func() { close(s.stop) })
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.order {
+		ch := s.channels[id]
+		for _, j := range ch.queue {
+			s.finish(j, sendResult{err: ErrSenderClosed})
+		}
+		ch.queue = nil
+	}
+	s.order = nil
+}
+
+// Send posts m to the channel and blocks until Discord has it or the Sender gives up. nonce
+// (see Nonce) makes the post idempotent; empty disables deduplication.
+func (s *Sender) Send(ctx context.Context, channelID string, m message.Message, nonce string) (string, error) {
+	if err := ValidateMessage(m); err != nil {
+		return "", err
+	}
+	if len(nonce) > 25 {
+		return "", fmt.Errorf("discord: nonce %q longer than 25 characters", nonce)
+	}
+	p := toPayload(m)
+	p.Flags = 0
+	p.Nonce, p.EnforceNonce = nonce, nonce != ""
+	j := &sendJob{channelID: channelID, payload: p, result: make(chan sendResult, 1)}
+	if err := s.enqueue(j); err != nil {
+		return "", err
+	}
+	select {
+	case r := <-j.result:
+		return r.id, r.err
+	case <-ctx.Done():
+		s.cancel(j)
+		return "", fmt.Errorf("discord: send to %s: %w", channelID, ctx.Err())
+	}
+}
+
+func (s *Sender) enqueue(j *sendJob) error {
+	select {
+	case <-s.stop:
+		return ErrSenderClosed
+	default:
+	}
+	s.mu.Lock()
+	ch := s.channel(j.channelID)
+	if ch.gone != nil {
+		s.mu.Unlock()
+		return ch.gone
+	}
+	if len(ch.queue) == 0 && !ch.inFlight {
+		s.order = append(s.order, j.channelID)
+	}
+	ch.queue = append(ch.queue, j)
+	s.depth++
+	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+// cancel drops a job that has not been sent yet; one already in flight completes on its own.
+func (s *Sender) cancel(j *sendJob) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.cancelled = true
+}
+
+func (s *Sender) channel(id string) *channelState {
+	ch, ok := s.channels[id]
+	if !ok {
+		ch = &channelState{}
+		s.channels[id] = ch
+	}
+	return ch
+}
+
+func (s *Sender) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// finish delivers a job's result once; callers hold s.mu.
+func (s *Sender) finish(j *sendJob, r sendResult) {
+	s.depth--
+	j.result <- r
+}
+
+// dispatch is the scheduler loop: it starts each request when both the global pacer and the
+// channel's bucket allow it, and otherwise sleeps until the earliest moment one could.
+func (s *Sender) dispatch() {
+	defer close(s.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		j, wait := s.safeNext()
+		if j != nil {
+			go s.deliver(j)
+			continue
+		}
+		if wait <= 0 {
+			wait = time.Hour
+		}
+		timer.Reset(wait)
+		select {
+		case <-s.stop:
+			return
+		case <-s.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+func (s *Sender) safeNext() (j *sendJob, wait time.Duration) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.opts.Logger.Error("discord: sender scheduler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			j, wait = nil, time.Second
+		}
+	}()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next(s.opts.Now())
+}
+
+// next picks the next sendable job (round-robin over channels) or reports how long to wait.
+func (s *Sender) next(now time.Time) (*sendJob, time.Duration) {
+	if w := s.globalWait(now); w > 0 {
+		return nil, w
+	}
+	var wait time.Duration
+	n := len(s.order)
+	for k := 0; k < n; k++ {
+		idx := (s.rr + k) % n
+		id := s.order[idx]
+		ch := s.channels[id]
+		s.dropCancelled(ch)
+		if len(ch.queue) == 0 {
+			continue
+		}
+		if ch.inFlight {
+			continue
+		}
+		if w := s.channelWait(ch, now); w > 0 {
+			if wait == 0 || w < wait {
+				wait = w
+			}
+			continue
+		}
+		s.rr = idx + 1
+		return s.take(ch, now), 0
+	}
+	s.compactOrder()
+	return nil, wait
+}
+
+// globalWait implements GCRA with one interval of tolerance: the long-run rate is exactly
+// GlobalPerSecond while a late timer does not lose a slot.
+func (s *Sender) globalWait(now time.Time) time.Duration {
+	if now.Before(s.globalPause) {
+		return s.globalPause.Sub(now)
+	}
+	if allowed := s.tat.Add(-s.interval); now.Before(allowed) {
+		return allowed.Sub(now)
+	}
+	return 0
+}
+
+func (s *Sender) channelWait(ch *channelState, now time.Time) time.Duration {
+	if now.Before(ch.readyAt) {
+		return ch.readyAt.Sub(now)
+	}
+	cut := now.Add(-s.opts.ChannelWindow)
+	for len(ch.sent) > 0 && !ch.sent[0].After(cut) {
+		ch.sent = ch.sent[1:]
+	}
+	if len(ch.sent) >= s.opts.ChannelBurst {
+		return ch.sent[0].Add(s.opts.ChannelWindow).Sub(now)
+	}
+	return 0
+}
+
+func (s *Sender) take(ch *channelState, now time.Time) *sendJob {
+	j := ch.queue[0]
+	ch.queue = ch.queue[1:]
+	ch.inFlight = true
+	ch.sent = append(ch.sent, now)
+	if s.tat.Before(now) {
+		s.tat = now
+	}
+	s.tat = s.tat.Add(s.interval)
+	return j
+}
+
+func (s *Sender) dropCancelled(ch *channelState) {
+	for len(ch.queue) > 0 && ch.queue[0].cancelled {
+		s.finish(ch.queue[0], sendResult{err: context.Canceled})
+		ch.queue = ch.queue[1:]
+	}
+}
+
+// compactOrder forgets channels with nothing queued or in flight.
+func (s *Sender) compactOrder() {
+	kept := s.order[:0]
+	for _, id := range s.order {
+		if ch := s.channels[id]; len(ch.queue) > 0 || ch.inFlight {
+			kept = append(kept, id)
+		}
+	}
+	s.order = kept
+	if s.rr >= len(s.order) {
+		s.rr = 0
+	}
+}
+
+// deliver makes one attempt and feeds the outcome back to the scheduler.
+func (s *Sender) deliver(j *sendJob) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.opts.Logger.Error("discord: sender delivery panicked", "channel_id", j.channelID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.settle(j, func(*channelState) (sendResult, bool) {
+				return sendResult{err: fmt.Errorf("discord: send to %s: internal error", j.channelID)}, true
+			})
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
+	defer cancel()
+	url := discordgo.EndpointChannelMessages(j.channelID)
+	r, err := s.rest.do(ctx, http.MethodPost, url, j.payload)
+	s.settle(j, func(ch *channelState) (sendResult, bool) { return s.outcome(j, ch, url, r, err) })
+}
+
+// settle applies an outcome under the lock: either the job is finished or it goes back to the
+// front of its channel's queue.
+func (s *Sender) settle(j *sendJob, apply func(*channelState) (sendResult, bool)) {
+	s.mu.Lock()
+	ch := s.channel(j.channelID)
+	ch.inFlight = false
+	res, final := apply(ch)
+	switch {
+	case final:
+		s.finish(j, res)
+		if ch.gone != nil {
+			s.failQueued(ch)
+		}
+	case j.cancelled:
+		s.finish(j, sendResult{err: context.Canceled})
+	default:
+		ch.queue = append([]*sendJob{j}, ch.queue...)
+	}
+	if len(ch.queue) > 0 && !s.inOrder(j.channelID) {
+		s.order = append(s.order, j.channelID)
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Sender) inOrder(id string) bool {
+	for _, o := range s.order {
+		if o == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sender) failQueued(ch *channelState) {
+	for _, q := range ch.queue {
+		s.finish(q, sendResult{err: ch.gone})
+	}
+	ch.queue = nil
+}
+
+// outcome interprets one response; callers hold s.mu. It returns final=false to retry.
+func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restResponse, err error) (sendResult, bool) {
+	now := s.opts.Now()
+	if err != nil {
+		return s.retryLater(j, ch, now, err)
+	}
+	s.noteBucket(ch, now, r.Header)
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		var m struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			return sendResult{err: fmt.Errorf("discord: decode message from %s: %w", url, err)}, true
+		}
+		return sendResult{id: m.ID}, true
+	case r.Status == http.StatusTooManyRequests:
+		return s.rateLimited(j, ch, now, r)
+	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:
+		ae := parseAPIError(r.Body)
+		ch.gone = &ChannelError{ChannelID: j.channelID, Status: r.Status, Code: ae.Code, Message: ae.Message}
+		s.opts.Logger.Warn("discord: channel gone, not posting there again", "channel_id", j.channelID, "status", r.Status, "code", ae.Code)
+		return sendResult{err: ch.gone}, true
+	case r.Status >= 500:
+		return s.retryLater(j, ch, now, statusError(http.MethodPost, url, r))
+	default:
+		return sendResult{err: statusError(http.MethodPost, url, r)}, true
+	}
+}
+
+// noteBucket honours X-RateLimit-Remaining/Reset-After: an exhausted bucket holds the channel
+// until it resets.
+func (s *Sender) noteBucket(ch *channelState, now time.Time, h http.Header) {
+	if h.Get("X-RateLimit-Remaining") != "0" {
+		return
+	}
+	if d, ok := headerSeconds(h, "X-RateLimit-Reset-After"); ok {
+		if t := now.Add(d); t.After(ch.readyAt) {
+			ch.readyAt = t
+		}
+	}
+}
+
+func (s *Sender) rateLimited(j *sendJob, ch *channelState, now time.Time, r restResponse) (sendResult, bool) {
+	j.limited++
+	wait := retryAfter(r)
+	ae := parseAPIError(r.Body)
+	global := ae.Global || r.Header.Get("X-RateLimit-Global") == "true"
+	s.opts.Logger.Warn("discord: rate limited", "channel_id", j.channelID, "global", global,
+		"retry_after_ms", wait.Milliseconds(), "scope", r.Header.Get("X-RateLimit-Scope"))
+	if global {
+		if t := now.Add(wait); t.After(s.globalPause) {
+			s.globalPause = t
+		}
+	} else if t := now.Add(wait); t.After(ch.readyAt) {
+		ch.readyAt = t
+	}
+	if j.limited > s.opts.Max429 {
+		return sendResult{err: fmt.Errorf("discord: send to %s: rate limited %d times, giving up", j.channelID, j.limited)}, true
+	}
+	return sendResult{}, false
+}
+
+func (s *Sender) retryLater(j *sendJob, ch *channelState, now time.Time, err error) (sendResult, bool) {
+	j.attempts++
+	if j.attempts > s.opts.MaxRetries {
+		return sendResult{err: fmt.Errorf("discord: send to %s: giving up after %d attempts: %w", j.channelID, j.attempts, err)}, true
+	}
+	d := s.opts.BaseBackoff << (j.attempts - 1)
+	if d > s.opts.MaxBackoff || d <= 0 {
+		d = s.opts.MaxBackoff
+	}
+	s.opts.Logger.Warn("discord: send failed, retrying", "channel_id", j.channelID, "attempt", j.attempts, "backoff_ms", d.Milliseconds(), "error", err)
+	if t := now.Add(d); t.After(ch.readyAt) {
+		ch.readyAt = t
+	}
+	return sendResult{}, false
+}
