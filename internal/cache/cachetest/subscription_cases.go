@@ -43,7 +43,7 @@ func create(t *testing.T, e *env, sub cache.Subscription) cache.Subscription {
 func subCreate(t *testing.T, e *env) {
 	now := e.clock.Now()
 	a := create(t, e, digestSub("g1", "c1", "08:00", now))
-	b := create(t, e, digestSub("g1", "c1", "18:00", now))
+	b := create(t, e, digestSub("g1", "c1", "18:00", now.Add(time.Second)))
 	if a.ID == "" || b.ID == "" || a.ID == b.ID {
 		t.Fatalf("assigned ids %q and %q: want two distinct non-empty ids", a.ID, b.ID)
 	}
@@ -63,8 +63,8 @@ func subDuplicate(t *testing.T, e *env) {
 	if _, err := e.store.CreateSubscription(e.ctx, dup); !errors.Is(err, cache.ErrDuplicate) {
 		t.Errorf("CreateSubscription of the same target: err = %v, want ErrDuplicate", err)
 	}
-	create(t, e, feedSub("g1", "c2", "https://a.example", now)) // other channel
-	create(t, e, feedSub("g1", "c1", "https://b.example", now)) // other feed
+	create(t, e, feedSub("g1", "c2", "https://a.example", now.Add(time.Second)))   // other channel
+	create(t, e, feedSub("g1", "c1", "https://b.example", now.Add(2*time.Second))) // other feed
 	got, err := e.store.ListSubscriptions(e.ctx, cache.SubscriptionFilter{ChannelID: "c1"})
 	noErr(t, "ListSubscriptions", err)
 	if len(got) != 2 || got[0].ID != first.ID {
