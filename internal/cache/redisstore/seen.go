@@ -1,0 +1,147 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// seenSlot is where one story ID lives in a channel's seen set.
+type seenSlot struct {
+	bucket uint16
+	field  string // the low 7 bytes of the 64-bit ID, raw
+}
+
+// slotOf maps a story ID to its bucket and field. IDs made by story.NewID (16 hex digits) map
+// losslessly; any other non-empty string is hashed to 64 bits first, so the store still
+// accepts it (with a 2^-64 chance of colliding with another one).
+func slotOf(id string) (seenSlot, error) {
+	v, ok := story.ParseID(id)
+	if !ok {
+		if id == "" {
+			return seenSlot{}, errors.New("redisstore: empty story id")
+		}
+		h := fnv.New64a()
+		h.Write([]byte(id))
+		v = h.Sum64()
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return seenSlot{bucket: uint16(v >> (64 - seenBucketBits)), field: string(b[1:])}, nil
+}
+
+// seenCall runs one of the seen scripts over a batch: it builds the bucket keys and fields and
+// prepends the common arguments (see seen_scripts.go).
+func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, channelID string,
+	ids []string, arg2 string, keyTTL time.Duration) (*redis.Cmd, error) {
+	if channelID == "" {
+		return nil, fmt.Errorf("redisstore: %s: empty channel id", op)
+	}
+	keyList := make([]string, len(ids))
+	args := make([]any, 4, 4+len(ids))
+	args[0] = s.now().UnixMilli()
+	args[1] = arg2
+	args[2] = keyTTL.Milliseconds()
+	args[3] = int64(s.purgeSlack() / time.Second)
+	for i, id := range ids {
+		sl, err := slotOf(id)
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: %s: %w", op, err)
+		}
+		keyList[i] = s.keys.seen(channelID, sl.bucket)
+		args = append(args, sl.field)
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	cmd := sc.Run(ctx, s.rdb, keyList, args...)
+	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, s.wrap(op, err)
+	}
+	return cmd, nil
+}
+
+// purgeSlack is how long past the earliest seen expiry a bucket waits before purging: batching
+// purges keeps their cost amortised to O(1) per claim while bounding expired leftovers.
+func (s *Store) purgeSlack() time.Duration {
+	return max(s.ret.Seen/64, time.Second)
+}
+
+// bucketTTL is the garbage-collection TTL of a bucket written now: it outlives every entry.
+func (s *Store) bucketTTL(lease time.Duration) time.Duration {
+	return max(s.ret.Seen, lease) + s.purgeSlack() + time.Minute
+}
+
+// Claim leases the ids not seen in channelID and not leased there, in one round trip.
+func (s *Store) Claim(ctx context.Context, channelID string, ids []string, lease time.Duration) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("redisstore: claim: lease must be positive, got %v", lease)
+	}
+	until := s.now().Add(lease).UnixMilli()
+	cmd, err := s.seenCall(ctx, "claim", claimScript, channelID, ids, "p"+strconv.FormatInt(until, 10), s.bucketTTL(lease))
+	if err != nil {
+		return nil, err
+	}
+	return pick(cmd, ids, "claim")
+}
+
+// Confirm marks ids seen in channelID until now plus the Seen retention, dropping their leases.
+func (s *Store) Confirm(ctx context.Context, channelID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	exp := s.now().Add(s.ret.Seen)
+	sec := exp.Unix()
+	if exp.Nanosecond() != 0 {
+		sec++ // seen for at least the retention
+	}
+	_, err := s.seenCall(ctx, "confirm", confirmScript, channelID, ids, strconv.FormatInt(sec, 10), s.bucketTTL(0))
+	return err
+}
+
+// Release drops the leases on ids in channelID so they can be claimed again at once.
+func (s *Store) Release(ctx context.Context, channelID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.seenCall(ctx, "release", releaseScript, channelID, ids, "", s.bucketTTL(0))
+	return err
+}
+
+// Unseen returns the ids neither seen nor leased in channelID, without claiming them.
+func (s *Store) Unseen(ctx context.Context, channelID string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmd, err := s.seenCall(ctx, "unseen", unseenScript, channelID, ids, "", s.bucketTTL(0))
+	if err != nil {
+		return nil, err
+	}
+	return pick(cmd, ids, "unseen")
+}
+
+// pick maps the 1-based positions a script returned back to ids.
+func pick(cmd *redis.Cmd, ids []string, op string) ([]string, error) {
+	pos, err := cmd.Int64Slice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: %s: bad script reply: %w", op, err)
+	}
+	var out []string // nil when nothing matched, like the bbolt backend's appends
+	for _, p := range pos {
+		if p < 1 || int(p) > len(ids) {
+			return nil, fmt.Errorf("redisstore: %s: script returned position %d of %d", op, p, len(ids))
+		}
+		out = append(out, ids[p-1])
+	}
+	return out, nil
+}
