@@ -1,0 +1,324 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// Handler is what the transport needs from the command layer (commands.Router satisfies it).
+type Handler interface {
+	Handle(ctx context.Context, req commands.Request, resp commands.Responder)
+	Autocomplete(ctx context.Context, req commands.Request) []commands.Choice
+}
+
+// interactionLifetime is how long an interaction token accepts edits after a defer.
+const interactionLifetime = 15 * time.Minute
+
+// autocompleteTimeout leaves room inside Discord's 3 s for the callback itself.
+const autocompleteTimeout = 2500 * time.Millisecond
+
+// GatewayConfig builds a Gateway.
+type GatewayConfig struct {
+	// Token is the bot token, without the "Bot " prefix.
+	Token               string
+	ShardID, ShardCount int
+	// AppID is optional: READY carries it.
+	AppID string
+	// GuildID registers commands in one guild (instant) instead of globally.
+	GuildID string
+	Handler Handler
+	// Definitions are registered on READY by shard 0; nil skips registration.
+	Definitions []commands.Command
+	// OnSynced observes each registration attempt (metrics, tests).
+	OnSynced   func(changed bool, err error)
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+// Gateway is one shard's gateway session: it receives INTERACTION_CREATE and answers it over
+// REST. It needs no intents: interactions arrive regardless.
+type Gateway struct {
+	cfg    GatewayConfig
+	s      *discordgo.Session
+	rest   *RESTClient
+	logger *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	appID string
+
+	fatal     chan error
+	fatalOnce sync.Once
+}
+
+// NewGateway prepares a session; Open connects it.
+func NewGateway(cfg GatewayConfig) (*Gateway, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("discord: gateway: empty bot token")
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("discord: gateway: nil handler")
+	}
+	if cfg.ShardCount <= 0 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount {
+		return nil, fmt.Errorf("discord: gateway: shard %d out of range 0..%d", cfg.ShardID, cfg.ShardCount-1)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: gateway: %w", err)
+	}
+	if cfg.HTTPClient != nil {
+		s.Client = cfg.HTTPClient
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &Gateway{cfg: cfg, s: s, rest: RESTClientFromSession(s), logger: cfg.Logger, ctx: ctx, cancel: cancel,
+		appID: cfg.AppID, fatal: make(chan error, 1)}
+	s.Identify.Intents = 0
+	s.ShouldReconnectOnError = true
+	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
+	s.StateEnabled = false
+	s.LogLevel = discordgo.LogError
+	w := &closeWatcher{onFatal: g.onFatalClose}
+	s.Dialer = w.dialer()
+	s.AddHandler(g.onReady)
+	s.AddHandler(g.onInteractionCreate)
+	s.AddHandler(g.onDisconnect)
+	return g, nil
+}
+
+// Session exposes the discordgo session (for the Sender's REST client and registration).
+func (g *Gateway) Session() *discordgo.Session { return g.s }
+
+// AppID is the application ID, known after READY when not configured.
+func (g *Gateway) AppID() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.appID
+}
+
+// Done delivers a fatal error (a close code after which reconnecting is pointless); main
+// should exit with it.
+func (g *Gateway) Done() <-chan error { return g.fatal }
+
+// Open connects to the gateway and waits for READY.
+func (g *Gateway) Open(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("discord: open gateway: %w", err)
+	}
+	if err := g.s.Open(); err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if reason, fatal := fatalCloseCodes[ce.Code]; fatal {
+				return &FatalCloseError{Code: ce.Code, Reason: reason}
+			}
+		}
+		return fmt.Errorf("discord: open gateway: %w", err)
+	}
+	g.logger.Info("gateway connected", "shard_id", g.cfg.ShardID, "shard_count", g.cfg.ShardCount)
+	return nil
+}
+
+// Close disconnects and cancels in-flight interaction contexts.
+func (g *Gateway) Close() error {
+	g.s.ShouldReconnectOnError = false
+	g.cancel()
+	if err := g.s.Close(); err != nil {
+		return fmt.Errorf("discord: close gateway: %w", err)
+	}
+	return nil
+}
+
+// onFatalClose runs on discordgo's reading goroutine as the close frame arrives, before
+// discordgo decides to reconnect, so switching reconnection off here stops the loop.
+func (g *Gateway) onFatalClose(code int) {
+	g.s.ShouldReconnectOnError = false
+	err := &FatalCloseError{Code: code, Reason: fatalCloseCodes[code]}
+	g.fatalOnce.Do(func() {
+		g.logger.Error("gateway closed fatally", "close_code", code, "reason", err.Reason)
+		g.fatal <- err
+	})
+}
+
+func (g *Gateway) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	defer g.recoverHandler("disconnect")
+	g.logger.Warn("gateway disconnected", "shard_id", g.cfg.ShardID, "will_reconnect", g.s.ShouldReconnectOnError)
+}
+
+func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	defer g.recoverHandler("ready")
+	g.mu.Lock()
+	if g.appID == "" && r.Application != nil {
+		g.appID = r.Application.ID
+	}
+	appID := g.appID
+	g.mu.Unlock()
+	g.logger.Info("gateway ready", "shard_id", g.cfg.ShardID, "app_id", appID, "session_id", r.SessionID)
+	if g.cfg.ShardID != 0 || g.cfg.Definitions == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(g.ctx, time.Minute)
+	defer cancel()
+	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
+	if err != nil {
+		g.logger.Error("command registration failed", "error", err)
+	} else {
+		g.logger.Info("commands registered", "changed", changed, "guild_id", g.cfg.GuildID, "count", len(g.cfg.Definitions))
+	}
+	if g.cfg.OnSynced != nil {
+		g.cfg.OnSynced(changed, err)
+	}
+}
+
+func (g *Gateway) recoverHandler(what string) {
+	if p := recover(); p != nil {
+		g.logger.Error("discord: gateway handler panicked", "handler", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
+}
+
+func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	defer g.recoverHandler("interaction_create")
+	if ic == nil || ic.Interaction == nil {
+		return
+	}
+	i := ic.Interaction
+	appID := i.AppID
+	if appID == "" {
+		appID = g.AppID()
+	}
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
+		defer cancel()
+		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
+		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		ctx, cancel := context.WithTimeout(g.ctx, autocompleteTimeout)
+		defer cancel()
+		body := autocompleteResponse(ctx, g.cfg.Handler, i, g.logger)
+		if err := g.rest.interactionCallback(ctx, i.ID, i.Token, body); err != nil {
+			g.logger.Warn("autocomplete response failed", "interaction_id", i.ID, "error", err)
+		}
+	default:
+		g.logger.Debug("ignoring interaction", "type", int(i.Type))
+	}
+}
+
+// answerer is a Responder that can tell whether anything was sent yet.
+type answerer interface {
+	commands.Responder
+	replied() bool
+}
+
+// runHandler runs the command handler; a panic that escapes it still gets the user an answer.
+func runHandler(ctx context.Context, h Handler, req commands.Request, resp answerer, logger *slog.Logger) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("discord: command handler panicked", "command", req.Route(), "interaction_id", req.ID,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if !resp.replied() {
+				_ = resp.Reply(ctx, errorReply())
+			}
+		}
+	}()
+	h.Handle(ctx, req, resp)
+	if !resp.replied() {
+		logger.Warn("command handler returned without replying", "command", req.Route(), "interaction_id", req.ID)
+		_ = resp.Reply(ctx, errorReply())
+	}
+}
+
+func errorReply() message.Message {
+	return message.Message{Content: "⚠️ Something went wrong. Please try again.", Ephemeral: true}
+}
+
+// autocompleteResponse builds the type-8 answer with at most 25 choices, values typed like
+// the focused option.
+func autocompleteResponse(ctx context.Context, h Handler, i *discordgo.Interaction, logger *slog.Logger) (body interactionResponse) {
+	body = interactionResponse{Type: callbackAutocompleteResponse, Data: autocompleteData{Choices: []choicePayload{}}}
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("discord: autocomplete panicked", "interaction_id", i.ID, "panic", fmt.Sprint(p))
+		}
+	}()
+	choices := h.Autocomplete(ctx, ToRequest(i))
+	if len(choices) > maxCommandChoices {
+		choices = choices[:maxCommandChoices]
+	}
+	t := focusedType(i.ApplicationCommandData().Options)
+	out := make([]choicePayload, 0, len(choices))
+	for _, c := range choices {
+		out = append(out, choicePayload{Name: c.Name, Value: choiceValue(t, c.Value)})
+	}
+	return interactionResponse{Type: callbackAutocompleteResponse, Data: autocompleteData{Choices: out}}
+}
+
+// safeReply swaps a message Discord would reject for a short explanation, so the user sees
+// something rather than "The application did not respond".
+func safeReply(m message.Message, logger *slog.Logger) message.Message {
+	if err := ValidateMessage(m); err != nil {
+		logger.Error("discord: reply rejected before sending", "error", err)
+		return message.Message{Content: "⚠️ The answer could not be displayed (" + err.Error() + ").", Ephemeral: true}
+	}
+	return m
+}
+
+// gatewayResponder answers a gateway interaction through REST callbacks.
+type gatewayResponder struct {
+	rest             *RESTClient
+	appID, id, token string
+	logger           *slog.Logger
+	mu               sync.Mutex
+	acked, answered  bool
+}
+
+func (r *gatewayResponder) replied() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.answered
+}
+
+// Defer acknowledges with type 5 ("thinking…"), buying 15 minutes.
+func (r *gatewayResponder) Defer(ctx context.Context, ephemeral bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.acked {
+		return nil
+	}
+	if err := r.rest.interactionCallback(ctx, r.id, r.token, deferredResponse(ephemeral)); err != nil {
+		return err
+	}
+	r.acked = true
+	return nil
+}
+
+// Reply answers with type 4, or edits @original after a Defer.
+func (r *gatewayResponder) Reply(ctx context.Context, m message.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m = safeReply(m, r.logger)
+	r.answered = true
+	if !r.acked {
+		r.acked = true
+		return r.rest.interactionCallback(ctx, r.id, r.token, messageResponse(m))
+	}
+	return r.rest.editOriginal(ctx, r.appID, r.token, toPayload(m))
+}

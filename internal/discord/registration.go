@@ -1,0 +1,200 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldbot/herald/internal/commands"
+)
+
+// SyncCommands makes Discord's registered commands equal defs. It reads the current set and
+// bulk-overwrites only when they differ semantically, so a restart with the same definitions
+// sends no PUT (global registrations take up to an hour to propagate, and each PUT counts
+// against a daily creation limit). Commands are global unless guildID is set.
+func SyncCommands(ctx context.Context, s *discordgo.Session, appID, guildID string, defs []commands.Command) (bool, error) {
+	if appID == "" {
+		return false, fmt.Errorf("discord: sync commands: application ID unknown")
+	}
+	for _, d := range defs {
+		if err := ValidateCommand(d); err != nil {
+			return false, err
+		}
+	}
+	want := ToApplicationCommands(defs)
+	have, err := s.ApplicationCommands(appID, guildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return false, fmt.Errorf("discord: list commands: %w", err)
+	}
+	if cmp.Equal(normalizeCommands(have), normalizeCommands(want)) {
+		return false, nil
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(appID, guildID, want, discordgo.WithContext(ctx)); err != nil {
+		return false, fmt.Errorf("discord: overwrite commands: %w", err)
+	}
+	return true, nil
+}
+
+// normCommand is the part of a command Herald controls, in a comparable form: Discord echoes
+// back server-set fields (id, version, contexts, …) and omits false/empty ones.
+type normCommand struct {
+	Name, Description string
+	Permissions       string
+	Options           []normOption
+}
+
+type normOption struct {
+	Type                   int
+	Name, Description      string
+	Required, Autocomplete bool
+	Min, Max               string
+	Choices                []string
+	Options                []normOption
+}
+
+func normalizeCommands(cs []*discordgo.ApplicationCommand) map[string]normCommand {
+	out := map[string]normCommand{}
+	for _, c := range cs {
+		if c == nil || (c.Type != 0 && c.Type != discordgo.ChatApplicationCommand) {
+			continue
+		}
+		n := normCommand{Name: c.Name, Description: c.Description, Options: normalizeOptions(c.Options)}
+		if c.DefaultMemberPermissions != nil {
+			n.Permissions = strconv.FormatInt(*c.DefaultMemberPermissions, 10)
+		}
+		out[c.Name] = n
+	}
+	return out
+}
+
+func normalizeOptions(os []*discordgo.ApplicationCommandOption) []normOption {
+	var out []normOption
+	for _, o := range os {
+		if o == nil {
+			continue
+		}
+		n := normOption{Type: int(o.Type), Name: o.Name, Description: o.Description, Required: o.Required,
+			Autocomplete: o.Autocomplete, Options: normalizeOptions(o.Options)}
+		if o.MinValue != nil {
+			n.Min = strconv.FormatFloat(*o.MinValue, 'f', -1, 64)
+		}
+		if o.MaxValue != 0 {
+			n.Max = strconv.FormatFloat(o.MaxValue, 'f', -1, 64)
+		}
+		for _, c := range o.Choices {
+			n.Choices = append(n.Choices, c.Name+"="+fmt.Sprint(c.Value))
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// Discord's rules for application command names: lowercase letters (any script), digits,
+// - _ and '.
+var commandName = regexp.MustCompile(`^[-_'\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)
+
+// Registration limits from Discord's documentation.
+const (
+	maxCommandOptions = 25
+	maxCommandChoices = 25
+	maxCommandChars   = 8000
+	maxDescription    = 100
+	maxChoiceName     = 100
+	maxChoiceValue    = 100
+)
+
+// ValidateCommand checks one definition against Discord's registration rules, so a bad
+// definition fails at start-up with a clear message rather than as a 400 on the PUT.
+func ValidateCommand(c commands.Command) error {
+	if err := validateNamed(c.Name, c.Description); err != nil {
+		return fmt.Errorf("discord: command %q: %w", c.Name, err)
+	}
+	total, err := validateOptions(c.Options, 1)
+	if err != nil {
+		return fmt.Errorf("discord: command %q: %w", c.Name, err)
+	}
+	total += utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Description)
+	if total > maxCommandChars {
+		return fmt.Errorf("discord: command %q is %d characters, limit %d", c.Name, total, maxCommandChars)
+	}
+	return nil
+}
+
+func validateNamed(name, desc string) error {
+	if !commandName.MatchString(name) {
+		return fmt.Errorf("name %q must match %s", name, commandName)
+	}
+	if strings.ToLower(name) != name {
+		return fmt.Errorf("name %q must be lowercase", name)
+	}
+	if n := utf8.RuneCountInString(desc); n < 1 || n > maxDescription {
+		return fmt.Errorf("%q: description must be 1-%d characters, is %d", name, maxDescription, n)
+	}
+	return nil
+}
+
+// validateOptions checks a level of options and returns its character count.
+func validateOptions(opts []commands.Option, depth int) (int, error) {
+	if len(opts) > maxCommandOptions {
+		return 0, fmt.Errorf("%d options, limit %d", len(opts), maxCommandOptions)
+	}
+	total, seen, requiredDone := 0, map[string]bool{}, false
+	for _, o := range opts {
+		if err := validateNamed(o.Name, o.Description); err != nil {
+			return 0, fmt.Errorf("option: %w", err)
+		}
+		if seen[o.Name] {
+			return 0, fmt.Errorf("option %q declared twice", o.Name)
+		}
+		seen[o.Name] = true
+		if o.Required && requiredDone {
+			return 0, fmt.Errorf("option %q: required options must come before optional ones", o.Name)
+		}
+		requiredDone = requiredDone || !o.Required
+		n, err := validateOption(o, depth)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func validateOption(o commands.Option, depth int) (int, error) {
+	n := utf8.RuneCountInString(o.Name) + utf8.RuneCountInString(o.Description)
+	if len(o.Choices) > maxCommandChoices {
+		return 0, fmt.Errorf("option %q: %d choices, limit %d", o.Name, len(o.Choices), maxCommandChoices)
+	}
+	if len(o.Choices) > 0 && o.Autocomplete {
+		return 0, fmt.Errorf("option %q: choices and autocomplete are exclusive", o.Name)
+	}
+	for _, ch := range o.Choices {
+		if l := utf8.RuneCountInString(ch.Name); l < 1 || l > maxChoiceName {
+			return 0, fmt.Errorf("option %q: choice name %q must be 1-%d characters", o.Name, ch.Name, maxChoiceName)
+		}
+		if utf8.RuneCountInString(ch.Value) > maxChoiceValue {
+			return 0, fmt.Errorf("option %q: choice value %q longer than %d", o.Name, ch.Value, maxChoiceValue)
+		}
+		n += utf8.RuneCountInString(ch.Name) + utf8.RuneCountInString(ch.Value)
+	}
+	if o.Type != commands.OptionSubCommand {
+		if len(o.Options) > 0 {
+			return 0, fmt.Errorf("option %q: only subcommands have options", o.Name)
+		}
+		return n, nil
+	}
+	if depth > 2 {
+		return 0, fmt.Errorf("option %q: subcommands nested too deep", o.Name)
+	}
+	sub, err := validateOptions(o.Options, depth+1)
+	if err != nil {
+		return 0, fmt.Errorf("subcommand %q: %w", o.Name, err)
+	}
+	return n + sub, nil
+}
