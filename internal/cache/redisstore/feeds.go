@@ -51,7 +51,7 @@ func (s *Store) ListFeedStates(ctx context.Context) ([]cache.FeedState, error) {
 	if err != nil {
 		return nil, s.wrap("list feed states", err)
 	}
-	out := make([]cache.FeedState, 0, len(all))
+	var out []cache.FeedState // nil when none, like the other list methods
 	for url, js := range all {
 		var st cache.FeedState
 		if err := json.Unmarshal([]byte(js), &st); err != nil {
