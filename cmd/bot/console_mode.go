@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/heraldbot/herald/internal/console"
+)
+
+// runConsole polls every feed once with a progress line, then answers typed commands. When
+// stdin is a terminal the poller keeps running in the background; otherwise each line is
+// answered and the bot exits at EOF.
+func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) error {
+	interactive := isTerminal(stdin)
+	fmt.Fprintf(stdout, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
+	sum, err := a.poller.PollOnce(ctx, func(done, total int) {
+		if interactive {
+			fmt.Fprintf(stdout, "\rpolling %d/%d feeds", done, total)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("console: first poll: %w", err)
+	}
+	if interactive {
+		fmt.Fprint(stdout, "\r")
+	}
+	fmt.Fprintf(stdout, "polled %d/%d feeds, %d stories\n", sum.Polled, sum.Feeds, sum.Stories)
+	if interactive {
+		fmt.Fprintln(stdout, "Type /help for the commands, Ctrl-D to quit.")
+		go a.poller.Run(ctx)
+	}
+	return console.New(a.router, stdin, stdout, interactive).Run(ctx)
+}
+
+func storeLabel(a *app) string {
+	if a.cfg.RedisURL != "" {
+		return "Redis"
+	}
+	return "embedded (" + a.cfg.DataDir + ")"
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,74 @@
+// Command bot runs Herald. This file is the composition root: it reads the configuration,
+// builds every part and passes each what it needs; nothing else in the module reads the
+// environment or builds a dependency by itself.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/heraldbot/herald/config"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is main with its inputs explicit, so tests can drive the whole program.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
+		return 2
+	}
+	logger := newLogger(cfg, stderr)
+	err = dispatch(ctx, args, cfg, logger, stdin, stdout)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("herald stopped", "error", err)
+		fmt.Fprintln(stderr, "herald:", err)
+		return 1
+	}
+	return 0
+}
+
+func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-version", "--version", "version":
+			_, err := fmt.Fprintln(stdout, "herald", version)
+			return err
+		case "check-feed":
+			return checkFeed(ctx, cfg, logger, args[1:], stdout)
+		default:
+			return fmt.Errorf("unknown argument %q (want: check-feed URL, -version)", args[0])
+		}
+	}
+	app, err := build(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+	if cfg.Console() {
+		return runConsole(ctx, app, stdin, stdout)
+	}
+	return runDiscord(ctx, app)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,173 @@
+// Package config loads Herald's configuration: YAML defaults embedded in the binary (so the
+// bot runs from any directory with no setup), an optional YAML file replacing them, then
+// environment variables, which are the operators' contract. Invalid values stop start-up with
+// an error naming the variable and what it accepts.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+//go:embed defaults.yaml
+var defaultsYAML []byte
+
+//go:embed topics.yaml
+var topicsYAML []byte
+
+// Feed is one configured feed.
+type Feed struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+}
+
+// Poll configures the poller and fetcher.
+type Poll struct {
+	Interval     time.Duration `yaml:"interval"`
+	Concurrency  int           `yaml:"concurrency"`
+	PerHost      int           `yaml:"per_host"`
+	Timeout      time.Duration `yaml:"timeout"`
+	MaxBodyBytes int64         `yaml:"max_body_bytes"`
+	DisableAfter int           `yaml:"disable_after"`
+}
+
+// Retention configures what the store keeps.
+type Retention struct {
+	Seen       time.Duration `yaml:"seen"`
+	Stories    time.Duration `yaml:"stories"`
+	MaxStories int           `yaml:"max_stories"`
+}
+
+// Digest holds the defaults of daily briefings.
+type Digest struct {
+	Time           string        `yaml:"time"`
+	TimeZone       string        `yaml:"timezone"`
+	MaxEntries     int           `yaml:"max_entries"`
+	Grace          time.Duration `yaml:"grace"`
+	QuietWhenEmpty bool          `yaml:"quiet_when_empty"`
+}
+
+// Config is the whole configuration. Secret fields are redacted by String.
+type Config struct {
+	Feeds         []Feed         `yaml:"feeds"`
+	Topics        []topic.Config `yaml:"topics"`
+	Poll          Poll           `yaml:"poll"`
+	Retention     Retention      `yaml:"retention"`
+	Digest        Digest         `yaml:"digest"`
+	Subscriptions struct {
+		PerGuildLimit int `yaml:"per_guild_limit"`
+	} `yaml:"subscriptions"`
+	Discord struct {
+		GlobalRate float64 `yaml:"global_rate"`
+	} `yaml:"discord"`
+	Tracking struct {
+		Window time.Duration `yaml:"window"`
+	} `yaml:"tracking"`
+
+	// From the environment only.
+	DiscordToken      string     `yaml:"-"`
+	DiscordPublicKey  string     `yaml:"-"`
+	DiscordAppID      string     `yaml:"-"`
+	DiscordGuildID    string     `yaml:"-"`
+	DiscordAPIURL     string     `yaml:"-"`
+	ShardID           int        `yaml:"-"`
+	ShardCount        int        `yaml:"-"`
+	RedisURL          string     `yaml:"-"`
+	RedisPrefix       string     `yaml:"-"`
+	DataDir           string     `yaml:"-"`
+	HTTPAddr          string     `yaml:"-"`
+	AllowPrivateFeeds bool       `yaml:"-"`
+	LogLevel          slog.Level `yaml:"-"`
+	LogFormat         string     `yaml:"-"`
+}
+
+// Load builds the configuration from the embedded defaults, the HERALD_CONFIG file and the
+// environment given by getenv (os.Getenv in main; a map in tests).
+func Load(getenv func(string) string) (*Config, error) {
+	cfg := &Config{}
+	if err := decodeYAML(defaultsYAML, cfg, "embedded defaults"); err != nil {
+		return nil, err
+	}
+	if err := decodeYAML(topicsYAML, cfg, "embedded topics"); err != nil {
+		return nil, err
+	}
+	if path := getenv("HERALD_CONFIG"); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: HERALD_CONFIG: %w", err)
+		}
+		if err := decodeYAML(raw, cfg, "HERALD_CONFIG "+path); err != nil {
+			return nil, err
+		}
+	}
+	if err := applyEnv(cfg, getenv); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// decodeYAML decodes raw on top of cfg: keys present replace, absent keys keep their value.
+func decodeYAML(raw []byte, cfg *Config, what string) error {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && err.Error() != "EOF" {
+		return fmt.Errorf("config: %s: %w", what, err)
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	if len(c.Feeds) == 0 {
+		return fmt.Errorf("config: no feeds configured (set HERALD_FEEDS or feeds: in HERALD_CONFIG)")
+	}
+	for i, f := range c.Feeds {
+		if !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://") {
+			return fmt.Errorf("config: feeds[%d]: url %q must start with http:// or https://", i, f.URL)
+		}
+	}
+	if _, err := time.LoadLocation(c.Digest.TimeZone); err != nil {
+		return fmt.Errorf("config: digest.timezone %q: unknown IANA time zone", c.Digest.TimeZone)
+	}
+	if _, err := time.Parse("15:04", c.Digest.Time); err != nil {
+		return fmt.Errorf("config: digest.time %q: want HH:MM", c.Digest.Time)
+	}
+	if c.Poll.Concurrency < 1 || c.Poll.PerHost < 1 {
+		return fmt.Errorf("config: poll.concurrency and poll.per_host must be at least 1")
+	}
+	return nil
+}
+
+// Console reports whether Herald runs as a console bot (no Discord credentials).
+func (c *Config) Console() bool { return c.DiscordToken == "" && c.DiscordPublicKey == "" }
+
+// String renders the configuration for logs with every secret redacted.
+func (c *Config) String() string {
+	return fmt.Sprintf("feeds=%d topics=%d poll_interval=%s store=%s discord_token=%s redis_url=%s http_addr=%s",
+		len(c.Feeds), len(c.Topics), c.Poll.Interval, c.storeName(), redact(c.DiscordToken), RedactURL(c.RedisURL), c.HTTPAddr)
+}
+
+func (c *Config) storeName() string {
+	if c.RedisURL != "" {
+		return "redis"
+	}
+	return "embedded(" + c.DataDir + ")"
+}
+
+func redact(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return "[redacted]"
+}

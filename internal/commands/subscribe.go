@@ -1,0 +1,300 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// SubscriptionStore is what the subscription commands need from the store.
+type SubscriptionStore interface {
+	CreateSubscription(ctx context.Context, sub cache.Subscription) (cache.Subscription, error)
+	DeleteSubscription(ctx context.Context, guildID, id string) error
+	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
+}
+
+// FeedChecker fetches and parses a feed the way the poller will, records its current items as
+// already known (so subscribing posts nothing old) and returns them, newest first.
+type FeedChecker interface {
+	CheckFeed(ctx context.Context, url string) ([]story.Story, error)
+}
+
+// Scheduler is told about digest subscriptions as they come and go, so no restart is needed.
+type Scheduler interface {
+	Add(sub cache.Subscription) error
+	Remove(id string)
+}
+
+// Subscriptions implements /subscribe, /unsubscribe and /subscriptions.
+type Subscriptions struct {
+	Store     SubscriptionStore
+	Feeds     FeedChecker
+	Scheduler Scheduler
+	Topics    []TopicInfo
+	// Limit is the most subscriptions one guild may have (default 50).
+	Limit       int
+	DefaultTime string
+	DefaultZone string
+	// NextRun says when a digest runs next (for /subscriptions).
+	NextRun func(sub cache.Subscription, now time.Time) (time.Time, error)
+	Now     func() time.Time
+	// ValidTime checks a digest's time and zone.
+	ValidTime func(hhmm, zone string) error
+}
+
+// Digest implements /subscribe digest [time] [timezone] [topic].
+func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message, error) {
+	hhmm := orDefault(req.Options["time"], s.DefaultTime)
+	zone := orDefault(req.Options["timezone"], s.DefaultZone)
+	if err := s.ValidTime(hhmm, zone); err != nil {
+		return message.Message{}, Errorf("%s", userText(err))
+	}
+	topic, err := topicOption(req, s.Topics, false)
+	if err != nil {
+		return message.Message{}, err
+	}
+	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: normaliseClock(hhmm), TimeZone: zone, Topic: topic})
+	if err != nil {
+		return message.Message{}, err
+	}
+	if err := s.Scheduler.Add(sub); err != nil {
+		return message.Message{}, fmt.Errorf("commands: scheduling digest: %w", err)
+	}
+	what := "A daily briefing"
+	if topic != "" {
+		what += " on " + topicTitle(topic, s.Topics)
+	}
+	next := s.nextRunText(sub)
+	return message.Message{Content: fmt.Sprintf("✅ %s will arrive here every day at %s (%s). %s", what, sub.Time, zone, next)}, nil
+}
+
+// Feed implements /subscribe feed url [include] [exclude].
+func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, error) {
+	raw := strings.TrimSpace(req.Options["url"])
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return message.Message{}, Errorf("That is not a feed URL: it must start with http:// or https://.")
+	}
+	items, err := s.Feeds.CheckFeed(ctx, raw)
+	if err != nil {
+		return message.Message{}, Errorf("Could not subscribe to %s: %s", raw, userText(err))
+	}
+	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindFeed, FeedURL: raw,
+		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"])})
+	if err != nil {
+		return message.Message{}, err
+	}
+	m := message.Message{Content: fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", raw, filterText(sub))}
+	if len(items) > 0 {
+		m.Content += " The newest item, as a preview:"
+		m.Embeds = []message.Embed{storyEmbed(items[0], s.Now())}
+	}
+	return m, nil
+}
+
+// Topic implements /subscribe topic topic.
+func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message, error) {
+	topic, err := topicOption(req, s.Topics, true)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if _, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindTopic, Topic: topic}); err != nil {
+		return message.Message{}, err
+	}
+	return message.Message{Content: fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive.", topicTitle(topic, s.Topics))}, nil
+}
+
+func (s Subscriptions) create(ctx context.Context, req Request, sub cache.Subscription) (cache.Subscription, error) {
+	if req.GuildID == "" {
+		return sub, Errorf("Subscriptions work in server channels, not in direct messages.")
+	}
+	existing, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	if err != nil {
+		return sub, fmt.Errorf("commands: listing subscriptions: %w", err)
+	}
+	if limit := s.limit(); len(existing) >= limit {
+		return sub, Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
+	}
+	sub.GuildID, sub.ChannelID, sub.CreatedBy, sub.CreatedAt = req.GuildID, req.ChannelID, req.UserID, s.Now()
+	created, err := s.Store.CreateSubscription(ctx, sub)
+	if errors.Is(err, cache.ErrDuplicate) {
+		return sub, Errorf("This channel already has that subscription.")
+	}
+	if err != nil {
+		return sub, fmt.Errorf("commands: creating subscription: %w", err)
+	}
+	return created, nil
+}
+
+func (s Subscriptions) limit() int {
+	if s.Limit <= 0 {
+		return 50
+	}
+	return s.Limit
+}
+
+// Unsubscribe implements /unsubscribe subscription.
+func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Message, error) {
+	id := strings.TrimSpace(req.Options["subscription"])
+	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	if err != nil {
+		return message.Message{}, fmt.Errorf("commands: listing subscriptions: %w", err)
+	}
+	for _, sub := range subs {
+		if sub.ID == id {
+			if err := s.Store.DeleteSubscription(ctx, req.GuildID, id); err != nil {
+				return message.Message{}, fmt.Errorf("commands: deleting subscription: %w", err)
+			}
+			if sub.Kind == cache.KindDigest {
+				s.Scheduler.Remove(id)
+			}
+			return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
+		}
+	}
+	return message.Message{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
+}
+
+// List implements /subscriptions: this channel's, and the whole server's for members who may
+// manage them.
+func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, error) {
+	f := cache.SubscriptionFilter{GuildID: req.GuildID, ChannelID: req.ChannelID}
+	manager := req.Permissions&PermManageChannels != 0
+	if manager {
+		f.ChannelID = ""
+	}
+	subs, err := s.Store.ListSubscriptions(ctx, f)
+	if err != nil {
+		return message.Message{}, fmt.Errorf("commands: listing subscriptions: %w", err)
+	}
+	if len(subs) == 0 {
+		return message.Message{Content: "No subscriptions yet. Add one with /subscribe.", Ephemeral: true}, nil
+	}
+	var b strings.Builder
+	for _, sub := range subs {
+		line := fmt.Sprintf("`%s` <#%s> %s", sub.ID, sub.ChannelID, describe(sub, s.Topics))
+		if sub.Kind == cache.KindDigest {
+			line += " — " + s.nextRunText(sub)
+		}
+		if sub.Broken != "" {
+			line += " — ⚠️ stopped: " + sub.Broken
+		}
+		b.WriteString(line + "\n")
+	}
+	title := "Subscriptions in this channel"
+	if manager {
+		title = "Subscriptions in this server"
+	}
+	return message.Message{Embeds: []message.Embed{{Title: title, Description: clip(b.String(), message.MaxEmbedDescription)}}, Ephemeral: true}, nil
+}
+
+// SubscriptionChoices autocompletes /unsubscribe over the server's subscriptions.
+func (s Subscriptions) SubscriptionChoices(ctx context.Context, req Request) []Choice {
+	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	if err != nil {
+		return nil
+	}
+	all := make([]Choice, len(subs))
+	for i, sub := range subs {
+		all[i] = Choice{Name: clip(describe(sub, s.Topics), 100), Value: sub.ID}
+	}
+	return FilterChoices(all, req.Options[req.Focused])
+}
+
+func (s Subscriptions) nextRunText(sub cache.Subscription) string {
+	if s.NextRun == nil {
+		return ""
+	}
+	next, err := s.NextRun(sub, s.Now())
+	if err != nil {
+		return ""
+	}
+	loc, err := time.LoadLocation(sub.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return "Next: " + next.In(loc).Format("Mon 2 Jan 15:04 MST") + "."
+}
+
+func describe(sub cache.Subscription, topics []TopicInfo) string {
+	switch sub.Kind {
+	case cache.KindDigest:
+		d := fmt.Sprintf("daily briefing at %s %s", sub.Time, sub.TimeZone)
+		if sub.Topic != "" {
+			d += " on " + topicTitle(sub.Topic, topics)
+		}
+		return d
+	case cache.KindFeed:
+		return "live posts from " + sub.FeedURL + filterText(sub)
+	default:
+		return "live posts on " + topicTitle(sub.Topic, topics)
+	}
+}
+
+func filterText(sub cache.Subscription) string {
+	var parts []string
+	if len(sub.Include) > 0 {
+		parts = append(parts, "only with "+strings.Join(sub.Include, ", "))
+	}
+	if len(sub.Exclude) > 0 {
+		parts = append(parts, "without "+strings.Join(sub.Exclude, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// keywords splits a comma-separated keyword list, lower-cased, trimmed, deduplicated.
+func keywords(raw string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range strings.Split(raw, ",") {
+		k = strings.ToLower(strings.Join(strings.Fields(k), " "))
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func normaliseClock(hhmm string) string {
+	t, err := time.Parse("15:04", strings.TrimSpace(hhmm))
+	if err != nil {
+		return hhmm
+	}
+	return t.Format("15:04")
+}
+
+// userText strips package prefixes from an error for a user-facing reply.
+func userText(err error) string {
+	if ue := asUserError(err); ue != nil {
+		return ue.Msg
+	}
+	var d interface{ UserMessage() string }
+	if errors.As(err, &d) {
+		return d.UserMessage()
+	}
+	msg := err.Error()
+	for {
+		i := strings.Index(msg, ": ")
+		if i < 0 || strings.ContainsAny(msg[:i], " /") {
+			return msg
+		}
+		msg = msg[i+2:]
+	}
+}

@@ -1,0 +1,295 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/heraldbot/herald/internal/briefing"
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// DigestOptions tunes daily briefings.
+type DigestOptions struct {
+	// Grace is how late a missed digest may still be delivered after start-up (default 2 h).
+	Grace time.Duration
+	// Lease is how long claimed stories stay reserved while being sent (default 5 min).
+	Lease time.Duration
+	// Window is how far back the first briefing of a channel looks (default 24 h).
+	Window         time.Duration
+	MaxEntries     int
+	QuietWhenEmpty bool
+	// Owner names this replica in slot leases.
+	Owner       string
+	TopicTitles map[string]string
+	// StatusLines gives the tracked topics' status lines for the top of a briefing.
+	StatusLines func(ctx context.Context, topic string) []string
+	Now         func() time.Time
+	Logger      *slog.Logger
+	// OnRun observes every digest run (metrics).
+	OnRun func(sub cache.Subscription, err error)
+}
+
+// Digests schedules every digest subscription in its own time zone and delivers each slot once
+// across replicas.
+type Digests struct {
+	d       deliverer
+	opts    DigestOptions
+	cron    *cron.Cron
+	mu      sync.Mutex
+	entries map[string]cron.EntryID
+	ctx     context.Context
+}
+
+// NewDigests builds the scheduler; Start loads the subscriptions.
+func NewDigests(store Store, sender Sender, opts DigestOptions) *Digests {
+	opts = digestDefaults(opts)
+	g := &Digests{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger},
+		opts: opts, entries: map[string]cron.EntryID{}, ctx: context.Background()}
+	logger := cronLogger{opts.Logger}
+	g.cron = cron.New(cron.WithLogger(logger), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	return g
+}
+
+func digestDefaults(o DigestOptions) DigestOptions {
+	if o.Grace <= 0 {
+		o.Grace = 2 * time.Hour
+	}
+	if o.Lease <= 0 {
+		o.Lease = 5 * time.Minute
+	}
+	if o.Window <= 0 {
+		o.Window = 24 * time.Hour
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 10
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Owner == "" {
+		o.Owner = "herald"
+	}
+	return o
+}
+
+// Start schedules every stored digest subscription, delivers the ones missed by less than the
+// grace period, and starts the clock.
+func (g *Digests) Start(ctx context.Context) error {
+	g.ctx = ctx
+	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindDigest})
+	if err != nil {
+		return fmt.Errorf("delivery: loading digests: %w", err)
+	}
+	for _, sub := range subs {
+		if err := g.Add(sub); err != nil {
+			g.opts.Logger.Warn("delivery: bad digest subscription", "subscription_id", sub.ID, "error", err)
+			continue
+		}
+		g.runMissed(ctx, sub)
+	}
+	g.cron.Start()
+	return nil
+}
+
+// Stop stops scheduling and waits, until ctx is done, for running digests to finish.
+func (g *Digests) Stop(ctx context.Context) {
+	select {
+	case <-g.cron.Stop().Done():
+	case <-ctx.Done():
+	}
+}
+
+// Add schedules sub (replacing an earlier schedule of the same subscription).
+func (g *Digests) Add(sub cache.Subscription) error {
+	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
+	if err != nil {
+		return err
+	}
+	g.Remove(sub.ID)
+	id := g.cron.Schedule(sched, cron.FuncJob(func() {
+		slot := PreviousSlot(sched, g.opts.Now())
+		g.report(sub, g.RunSlot(g.ctx, sub.ID, sub.ChannelID, slot))
+	}))
+	g.mu.Lock()
+	g.entries[sub.ID] = id
+	g.mu.Unlock()
+	return nil
+}
+
+// Remove unschedules a subscription.
+func (g *Digests) Remove(subID string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if id, ok := g.entries[subID]; ok {
+		g.cron.Remove(id)
+		delete(g.entries, subID)
+	}
+}
+
+// NextRun is when sub's digest runs next.
+func NextRun(sub cache.Subscription, now time.Time) (time.Time, error) {
+	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(now), nil
+}
+
+func (g *Digests) runMissed(ctx context.Context, sub cache.Subscription) {
+	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
+	if err != nil {
+		return
+	}
+	slot, deliver := MissedSlot(sched, sub.LastRun, sub.CreatedAt, g.opts.Now(), g.opts.Grace)
+	if slot.IsZero() {
+		return
+	}
+	if !deliver {
+		g.opts.Logger.Info("delivery: missed digest skipped, beyond grace", "subscription_id", sub.ID, "slot", slot)
+		return
+	}
+	g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
+}
+
+func (g *Digests) report(sub cache.Subscription, err error) {
+	if err != nil {
+		g.opts.Logger.Warn("delivery: digest failed", "subscription_id", sub.ID, "channel_id", sub.ChannelID, "error", err)
+	}
+	if g.opts.OnRun != nil {
+		g.opts.OnRun(sub, err)
+	}
+}
+
+// RunSlot delivers one digest slot, once across replicas: a lease per subscription and slot,
+// and the subscription's LastRun, guard it.
+func (g *Digests) RunSlot(ctx context.Context, subID, channelID string, slot time.Time) error {
+	lease := "digest:" + subID + ":" + strconv.FormatInt(slot.Unix(), 10)
+	ok, err := g.d.store.AcquireLease(ctx, lease, g.opts.Owner, time.Hour)
+	if err != nil || !ok {
+		return err
+	}
+	sub, found, err := g.current(ctx, subID, channelID)
+	if err != nil || !found || !slot.After(sub.LastRun) || sub.Broken != "" {
+		return err
+	}
+	since := sub.LastRun
+	if since.IsZero() || slot.Sub(since) > 7*24*time.Hour {
+		since = slot.Add(-g.opts.Window)
+	}
+	if err := g.deliverBriefing(ctx, sub, since, "digest:"+lease); err != nil {
+		return err
+	}
+	sub.LastRun = slot
+	return g.d.store.UpdateSubscription(ctx, sub)
+}
+
+func (g *Digests) current(ctx context.Context, subID, channelID string) (cache.Subscription, bool, error) {
+	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: channelID, Kind: cache.KindDigest})
+	if err != nil {
+		return cache.Subscription{}, false, err
+	}
+	for _, s := range subs {
+		if s.ID == subID {
+			return s, true, nil
+		}
+	}
+	return cache.Subscription{}, false, nil
+}
+
+// deliverBriefing composes, claims and sends a briefing to sub's channel.
+func (g *Digests) deliverBriefing(ctx context.Context, sub cache.Subscription, since time.Time, key string) error {
+	posts, err := g.Compose(ctx, sub.ChannelID, sub.Topic, since)
+	if err != nil {
+		return err
+	}
+	if _, err := g.d.send(ctx, sub.ChannelID, posts, key); err != nil {
+		if IsChannelGone(err) {
+			sub.Broken = err.Error()
+			_ = g.d.store.UpdateSubscription(ctx, sub)
+		}
+		return err
+	}
+	return nil
+}
+
+// Compose builds the briefing of what channelID has not seen since since, for topic (or all),
+// and claims its stories for the channel: the caller must send the posts (send confirms them)
+// or release them. It is shared by digests and /briefing.
+func (g *Digests) Compose(ctx context.Context, channelID, topic string, since time.Time) ([]post, error) {
+	stories, err := g.candidates(ctx, channelID, topic, since)
+	if err != nil {
+		return nil, err
+	}
+	b := g.build(ctx, stories, topic)
+	claimed, err := g.d.store.Claim(ctx, channelID, b.StoryIDs(), g.opts.Lease)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: claiming briefing stories: %w", err)
+	}
+	if len(claimed) != len(b.StoryIDs()) {
+		b = g.build(ctx, keep(stories, claimed), topic) // someone else took some meanwhile
+	}
+	msgs := briefing.Render(b)
+	if len(msgs) == 0 && !g.opts.QuietWhenEmpty {
+		msgs = []message.Message{{Content: "Nothing new since the last briefing."}}
+	}
+	posts := make([]post, len(msgs))
+	for i, m := range msgs {
+		posts[i] = post{msg: m, key: strconv.Itoa(i)}
+	}
+	if len(posts) > 0 {
+		posts[len(posts)-1].ids = claimed
+	} else if len(claimed) > 0 {
+		_ = g.d.store.Release(ctx, channelID, claimed)
+	}
+	return posts, nil
+}
+
+func (g *Digests) candidates(ctx context.Context, channelID, topic string, since time.Time) ([]story.Story, error) {
+	stories, err := g.d.store.RecentStories(ctx, cache.StoryQuery{Topic: topic, Since: since, Limit: 500})
+	if err != nil {
+		return nil, fmt.Errorf("delivery: reading stories: %w", err)
+	}
+	unseen, err := g.d.store.Unseen(ctx, channelID, ids(stories))
+	if err != nil {
+		return nil, fmt.Errorf("delivery: reading seen stories: %w", err)
+	}
+	return keep(stories, unseen), nil
+}
+
+func (g *Digests) build(ctx context.Context, stories []story.Story, topic string) briefing.Briefing {
+	opts := briefing.Options{MaxEntries: g.opts.MaxEntries, Now: g.opts.Now, TopicTitles: g.opts.TopicTitles,
+		QuietWhenEmpty: g.opts.QuietWhenEmpty, Title: briefingTitle(topic, g.opts.TopicTitles)}
+	if g.opts.StatusLines != nil {
+		opts.StatusLines = g.opts.StatusLines(ctx, topic)
+	}
+	return briefing.Build(stories, opts)
+}
+
+func briefingTitle(topic string, titles map[string]string) string {
+	if topic == "" {
+		return "Your briefing"
+	}
+	if t, ok := titles[topic]; ok {
+		return "Your briefing: " + t
+	}
+	return "Your briefing: " + topic
+}
+
+// cronLogger adapts slog to robfig/cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}

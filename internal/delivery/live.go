@@ -1,0 +1,219 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/heraldbot/herald/internal/briefing"
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// LiveOptions tunes live posts.
+type LiveOptions struct {
+	// Lease is how long claimed stories stay reserved while being sent (default 2 min).
+	Lease time.Duration
+	// CatchUpMax and CatchUpAge bound what is posted after downtime (defaults 20 and 24 h).
+	CatchUpMax int
+	CatchUpAge time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
+	// OnBroken is told when a subscription stops because its channel is gone.
+	OnBroken func(sub cache.Subscription, err error)
+}
+
+// Live posts new stories to feed and topic subscriptions.
+type Live struct {
+	d    deliverer
+	opts LiveOptions
+}
+
+// NewLive builds the live poster.
+func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
+	if opts.Lease <= 0 {
+		opts.Lease = 2 * time.Minute
+	}
+	if opts.CatchUpMax <= 0 {
+		opts.CatchUpMax = 20
+	}
+	if opts.CatchUpAge <= 0 {
+		opts.CatchUpAge = 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Live{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger}, opts: opts}
+}
+
+// OnNew posts freshly polled stories to every live subscription they match. It is the
+// poller's OnNew hook; it never panics.
+func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
+	defer l.recover("on_new")
+	subs, err := l.liveSubscriptions(ctx)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
+		return
+	}
+	for _, sub := range subs {
+		l.deliver(ctx, sub, matching(sub, stories), 0)
+	}
+}
+
+// CatchUp posts, for each live subscription, the stories that arrived while Herald was down or
+// whose earlier delivery failed: at most CatchUpMax per subscription, at most CatchUpAge old,
+// then one "and N more" line.
+func (l *Live) CatchUp(ctx context.Context) {
+	defer l.recover("catch_up")
+	subs, err := l.liveSubscriptions(ctx)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
+		return
+	}
+	for _, sub := range subs {
+		l.catchUpOne(ctx, sub)
+	}
+}
+
+func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
+	since := l.opts.Now().Add(-l.opts.CatchUpAge)
+	q := cache.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
+	stories, err := l.d.store.RecentStories(ctx, q)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: catch-up read", "subscription_id", sub.ID, "error", err)
+		return
+	}
+	cands := matching(sub, stories)
+	unseen, err := l.d.store.Unseen(ctx, sub.ChannelID, ids(cands))
+	if err != nil {
+		l.opts.Logger.Warn("delivery: catch-up unseen", "subscription_id", sub.ID, "error", err)
+		return
+	}
+	cands = keep(cands, unseen)
+	oldestFirst(cands)
+	more := 0
+	if len(cands) > l.opts.CatchUpMax {
+		// Keep the newest CatchUpMax; the older ones are summarised.
+		more = len(cands) - l.opts.CatchUpMax
+		cands = cands[more:]
+	}
+	l.deliver(ctx, sub, cands, more)
+}
+
+// deliver claims, renders and sends stories for one subscription, oldest first.
+func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []story.Story, more int) {
+	if len(stories) == 0 {
+		return
+	}
+	claimed, err := l.d.store.Claim(ctx, sub.ChannelID, ids(stories), l.opts.Lease)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: claim failed; nothing sent", "channel_id", sub.ChannelID, "error", err)
+		return
+	}
+	stories = keep(stories, claimed)
+	if len(stories) == 0 {
+		return
+	}
+	oldestFirst(stories)
+	posts := livePosts(stories, l.opts.Now(), more)
+	if _, err := l.d.send(ctx, sub.ChannelID, posts, "live"); err != nil {
+		l.failed(ctx, sub, err)
+		return
+	}
+	l.advance(ctx, sub, stories[len(stories)-1].Published)
+}
+
+// livePosts batches stories ≤ 10 embeds per message; "and N more" rides on the last message.
+func livePosts(stories []story.Story, now time.Time, more int) []post {
+	var posts []post
+	for start := 0; start < len(stories); start += message.MaxEmbeds {
+		end := min(start+message.MaxEmbeds, len(stories))
+		batch := ids(stories[start:end])
+		msgs := briefing.RenderLive(stories[start:end], now)
+		for i, m := range msgs {
+			p := post{msg: m, key: fmt.Sprint(batch, i)}
+			if i == len(msgs)-1 {
+				p.ids = batch
+			}
+			posts = append(posts, p)
+		}
+	}
+	if more > 0 {
+		posts[len(posts)-1].msg.Content = fmt.Sprintf("…and %d more older stories while Herald was away.", more)
+	}
+	return posts
+}
+
+func (l *Live) failed(ctx context.Context, sub cache.Subscription, err error) {
+	l.opts.Logger.Warn("delivery: live post failed", "subscription_id", sub.ID, "channel_id", sub.ChannelID, "error", err)
+	if !IsChannelGone(err) {
+		return
+	}
+	sub.Broken = err.Error()
+	if uerr := l.d.store.UpdateSubscription(ctx, sub); uerr != nil {
+		l.opts.Logger.Warn("delivery: marking subscription broken", "subscription_id", sub.ID, "error", uerr)
+	}
+	if l.opts.OnBroken != nil {
+		l.opts.OnBroken(sub, err)
+	}
+}
+
+func (l *Live) advance(ctx context.Context, sub cache.Subscription, newest time.Time) {
+	if !newest.After(sub.LastRun) {
+		return
+	}
+	sub.LastRun = newest
+	if err := l.d.store.UpdateSubscription(ctx, sub); err != nil {
+		l.opts.Logger.Debug("delivery: recording last run", "subscription_id", sub.ID, "error", err)
+	}
+}
+
+func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, error) {
+	var out []cache.Subscription
+	for _, k := range []cache.Kind{cache.KindFeed, cache.KindTopic} {
+		subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range subs {
+			if s.Broken == "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// matching keeps the stories a live subscription wants: its feed (with keyword filters) or its
+// topic, never backfill, and nothing that arrived before the subscription was made.
+func matching(sub cache.Subscription, stories []story.Story) []story.Story {
+	var out []story.Story
+	for _, s := range stories {
+		if s.Backfill || s.FirstSeen.Before(sub.CreatedAt) {
+			continue
+		}
+		switch sub.Kind {
+		case cache.KindFeed:
+			if s.FeedURL == sub.FeedURL && matchesKeywords(s, sub.Include, sub.Exclude) {
+				out = append(out, s)
+			}
+		case cache.KindTopic:
+			if s.HasTopic(sub.Topic) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (l *Live) recover(where string) {
+	if p := recover(); p != nil {
+		l.opts.Logger.Error("delivery: panic", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
+}
