@@ -1,0 +1,138 @@
+package topic
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// Matcher tags stories with the topics they belong to. It is immutable once built and safe
+// for concurrent use.
+type Matcher struct {
+	topics []Config
+	rules  []rules
+	byID   map[string]int
+	alias  map[string]int
+}
+
+// rules is one topic's Match, compiled.
+type rules struct {
+	any, exclude, neighbours []Phrase
+	allOf                    [][]Phrase
+}
+
+// NewMatcher validates cfgs (ids unique and well-formed, aliases unique, phrases valid) and
+// compiles their match rules.
+func NewMatcher(cfgs []Config) (*Matcher, error) {
+	m := &Matcher{byID: make(map[string]int), alias: make(map[string]int)}
+	for i, c := range cfgs {
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := m.byID[c.ID]; dup {
+			return nil, fmt.Errorf("topic: duplicate id %q", c.ID)
+		}
+		m.byID[c.ID] = i
+		if c.Alias != "" {
+			if j, dup := m.alias[c.Alias]; dup {
+				return nil, fmt.Errorf("topic: alias %q used by %q and %q", c.Alias, cfgs[j].ID, c.ID)
+			}
+			m.alias[c.Alias] = i
+		}
+		r, err := compileRules(c.Match)
+		if err != nil {
+			return nil, fmt.Errorf("topic %s: %w", c.ID, err)
+		}
+		if err := compileStatus(c.Status); err != nil {
+			return nil, fmt.Errorf("topic %s: %w", c.ID, err)
+		}
+		m.rules = append(m.rules, r)
+	}
+	m.topics = append([]Config(nil), cfgs...)
+	return m, nil
+}
+
+func compileRules(mt Match) (rules, error) {
+	var r rules
+	var err error
+	if r.any, err = CompilePhrases(mt.Any); err != nil {
+		return r, err
+	}
+	if r.exclude, err = CompilePhrases(mt.Exclude); err != nil {
+		return r, err
+	}
+	if r.neighbours, err = CompilePhrases(mt.Neighbours); err != nil {
+		return r, err
+	}
+	for _, g := range mt.AllOf {
+		ps, err := CompilePhrases(g)
+		if err != nil {
+			return r, err
+		}
+		if len(ps) > 0 {
+			r.allOf = append(r.allOf, ps)
+		}
+	}
+	return r, nil
+}
+
+// compileStatus only checks that every status phrase parses, so a typo fails at start-up.
+func compileStatus(s Status) error {
+	lists := [][]string{s.Negators, s.Hedges, s.Denials, s.Reporting, s.Background, s.Continuing}
+	for _, cues := range s.Cues {
+		lists = append(lists, cues)
+	}
+	for _, l := range lists {
+		if _, err := CompilePhrases(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Tags returns the ids of the topics s belongs to, in configuration order.
+func (m *Matcher) Tags(s story.Story) []string {
+	title := Tokenize(s.Title)
+	all := Tokenize(s.Title + " . " + s.Summary + " . " + strings.Join(s.Categories, " . "))
+	var out []string
+	for i, r := range m.rules {
+		if r.matches(title, all) {
+			out = append(out, m.topics[i].ID)
+		}
+	}
+	return out
+}
+
+func (r rules) matches(title, all []string) bool {
+	if !AnyIn(r.any, all) || AnyIn(r.exclude, title) {
+		return false
+	}
+	for _, g := range r.allOf {
+		if !AnyIn(g, all) {
+			return false
+		}
+	}
+	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title)
+}
+
+// Topics returns the configured topics in order.
+func (m *Matcher) Topics() []Config { return append([]Config(nil), m.topics...) }
+
+// Get returns the topic with id.
+func (m *Matcher) Get(id string) (Config, bool) {
+	i, ok := m.byID[id]
+	if !ok {
+		return Config{}, false
+	}
+	return m.topics[i], true
+}
+
+// ByAlias returns the topic whose command alias is alias.
+func (m *Matcher) ByAlias(alias string) (Config, bool) {
+	i, ok := m.alias[alias]
+	if !ok {
+		return Config{}, false
+	}
+	return m.topics[i], true
+}

@@ -1,0 +1,210 @@
+package tracking
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// maxTimeline is how many key developments a status lists.
+const maxTimeline = 5
+
+// Assessor assesses one topic; build it once per topic and reuse it (it is read-only after
+// construction and safe for concurrent use).
+type Assessor struct {
+	cfg topic.Config
+	r   *reader
+}
+
+// NewAssessor compiles cfg's status cues.
+func NewAssessor(cfg topic.Config) (*Assessor, error) {
+	r, err := newReader(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: topic %s: %w", cfg.ID, err)
+	}
+	return &Assessor{cfg: cfg, r: r}, nil
+}
+
+// Assess tells where cfg's story stands at now from the stories published in the window
+// before now (DefaultWindow when window <= 0). Only stories tagged with the topic count (see
+// topic.Matcher.Tags). A topic whose cues do not compile — NewMatcher rejects those at start-up
+// — gets a status saying so instead of a label.
+func Assess(cfg topic.Config, stories []story.Story, now time.Time, window time.Duration) Status {
+	a, err := NewAssessor(cfg)
+	if err != nil {
+		return Status{Topic: cfg.ID, Title: cfg.Title, Label: LabelNoNews, Sentence: err.Error(), AsOf: now, Window: window}
+	}
+	return a.Assess(stories, now, window)
+}
+
+// Assess is the package-level Assess with compiled cues.
+func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Duration) Status {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	st := Status{Topic: a.cfg.ID, Title: a.cfg.Title, AsOf: now, Window: window}
+	from := now.Add(-window)
+	outlets := make(map[string]bool)
+	var obs []observation
+	for i := range stories {
+		s := &stories[i]
+		if !s.HasTopic(a.cfg.ID) || !s.Published.After(from) || s.Published.After(now) {
+			continue
+		}
+		st.Reports++
+		outlets[s.Source] = true
+		obs = a.observe(obs, s)
+	}
+	st.Outlets = len(outlets)
+	state, changes, since, latest := infer(buildClusters(obs))
+	st.Label = LabelOf(state)
+	if st.Reports > 0 && state == "" {
+		st.Label = LabelTalks // on the topic but no development: negotiations are the default
+	}
+	if latest != nil {
+		st.Latest = a.development(latest)
+	}
+	st.Timeline = a.timeline(changes)
+	for _, c := range since {
+		st.Evidence = append(st.Evidence, a.development(c))
+	}
+	st.Sentence = a.sentence(state, st, since)
+	return st
+}
+
+// observe appends what one story reports.
+func (a *Assessor) observe(obs []observation, s *story.Story) []observation {
+	sr := a.r.readStory(*s)
+	if sr.ok {
+		obs = append(obs, observation{s: s, rd: sr.main, at: s.Published})
+	}
+	for _, rd := range sr.background {
+		obs = append(obs, observation{s: s, rd: rd, at: s.Published.Add(-backgroundLead)})
+	}
+	return obs
+}
+
+// development describes a cluster by its plainest report.
+func (a *Assessor) development(c *cluster) Development {
+	best := c.obs[0]
+	seen := make(map[string]bool)
+	d := Development{Kind: c.kind, Label: LabelOf(c.kind), Time: c.start(), Strength: c.strength}
+	for _, o := range c.obs {
+		if o.rd.Weight > best.rd.Weight {
+			best = o
+		}
+		if !seen[o.s.Source] {
+			seen[o.s.Source] = true
+			d.Outlets = append(d.Outlets, o.s.Source)
+		}
+		if !slices.Contains(d.Stories, o.s.ID) {
+			d.Stories = append(d.Stories, o.s.ID)
+		}
+	}
+	d.Headline, d.Link = best.s.Title, best.s.Link
+	return d
+}
+
+// timeline lists the last maxTimeline changes of state.
+func (a *Assessor) timeline(changes []*cluster) []Development {
+	if len(changes) > maxTimeline {
+		changes = changes[len(changes)-maxTimeline:]
+	}
+	out := make([]Development, 0, len(changes))
+	for _, c := range changes {
+		out = append(out, a.development(c))
+	}
+	return out
+}
+
+// sentence says where things stand: the configured opening for the state, completed from the
+// evidence — what the reports say happens next when talks failed, else the latest headline.
+func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
+	key := state
+	if st.Reports == 0 {
+		key = "none"
+	} else if key == "" {
+		key = topic.KindTalks
+	}
+	lead, ok := a.cfg.Status.Sentences[key]
+	if !ok {
+		lead = string(LabelOf(key))
+	}
+	lead = strings.ReplaceAll(lead, "{days}", strconv.Itoa(int(st.Window/(24*time.Hour))))
+	if key == "none" {
+		return lead + "."
+	}
+	if key == topic.KindNoDeal {
+		if next := a.whatNext(since); next != "" {
+			return lead + "; " + next
+		}
+	}
+	if st.Latest.Headline == "" {
+		return lead + "."
+	}
+	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, strings.TrimRight(st.Latest.Headline, ".!"),
+		strings.Join(st.Latest.Outlets, ", "), st.Latest.Time.UTC().Format("2 Jan"))
+}
+
+// whatNext finds, newest report first, a sentence saying the process continues, trimmed of its
+// concessive opening ("Despite the absence of a deal, ...").
+func (a *Assessor) whatNext(since []*cluster) string {
+	for i := len(since) - 1; i >= 0; i-- {
+		obs := since[i].obs
+		for j := len(obs) - 1; j >= 0; j-- {
+			if c := a.r.readStory(*obs[j].s).continuing; c != "" {
+				return clip(lowerFirst(dropConcessive(c)), 280)
+			}
+		}
+	}
+	return ""
+}
+
+// concessives open a clause that only restates what the lead already says.
+var concessives = []string{"despite", "although", "though", "while", "however", "but", "still", "nevertheless"}
+
+func dropConcessive(s string) string {
+	first := strings.ToLower(strings.Trim(strings.SplitN(s, " ", 2)[0], ","))
+	if !slices.Contains(concessives, first) {
+		return s
+	}
+	if i := strings.Index(s, ","); i > 0 && i < len(s)-1 {
+		return strings.TrimSpace(s[i+1:])
+	}
+	return s
+}
+
+// commonStarts are sentence openings safe to lower-case when quoted mid-sentence; anything
+// else may be a name and keeps its capital.
+var commonStarts = []string{"discussions", "talks", "negotiations", "negotiators", "mediators", "the",
+	"lower-level", "officials", "teams", "working", "both", "further", "they", "it", "efforts", "a"}
+
+func lowerFirst(s string) string {
+	w := strings.ToLower(strings.SplitN(s, " ", 2)[0])
+	if !slices.Contains(commonStarts, w) {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// clip shortens s to at most n runes at a word boundary, ending the sentence either way.
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	rs := []rune(s)
+	if len(rs) <= n {
+		if !strings.HasSuffix(s, ".") {
+			s += "."
+		}
+		return s
+	}
+	cut := string(rs[:n-1])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:") + "…"
+}

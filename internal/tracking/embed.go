@@ -1,0 +1,130 @@
+package tracking
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// Embed colours by label, so a glance at the channel tells the state.
+const (
+	colorTalks     = 0x3498DB // blue
+	colorNoDeal    = 0xE67E22 // orange
+	colorAgreement = 0x2ECC71 // green
+	colorInEffect  = 0x1ABC9C // teal
+	colorCollapsed = 0xE74C3C // red
+	colorNoNews    = 0x95A5A6 // grey
+)
+
+func colorOf(l Label) int {
+	switch l {
+	case LabelTalks:
+		return colorTalks
+	case LabelNoDeal:
+		return colorNoDeal
+	case LabelAgreement:
+		return colorAgreement
+	case LabelInEffect:
+		return colorInEffect
+	case LabelCollapsed:
+		return colorCollapsed
+	}
+	return colorNoNews
+}
+
+// Embed renders st as one embed within Discord's limits: the label as title, the sentence as
+// description, then the latest development, the timeline and the coverage.
+func Embed(st Status, now time.Time) message.Embed {
+	title := string(st.Label)
+	if st.Title != "" {
+		title = st.Title + ": " + title
+	}
+	e := message.Embed{
+		Title:       fit(title, message.MaxEmbedTitle),
+		Description: fit(st.Sentence, message.MaxEmbedDescription),
+		Color:       colorOf(st.Label),
+		Timestamp:   st.AsOf,
+		Footer:      fit("As of "+st.AsOf.UTC().Format("2 Jan 2006 15:04 UTC")+evidenceNote(st), message.MaxFooter),
+	}
+	if st.Latest.Headline != "" {
+		e.Fields = append(e.Fields, message.Field{Name: "Latest development",
+			Value: fit(latestLine(st.Latest, now), message.MaxFieldValue)})
+	}
+	if len(st.Timeline) > 0 {
+		e.Fields = append(e.Fields, message.Field{Name: "Timeline",
+			Value: timelineValue(st.Timeline)})
+	}
+	e.Fields = append(e.Fields, message.Field{Name: "Coverage", Value: coverage(st)})
+	return e
+}
+
+func evidenceNote(st Status) string {
+	n := 0
+	for _, d := range st.Evidence {
+		n += len(d.Stories)
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" · label based on %d %s", n, plural(n, "report", "reports"))
+}
+
+func latestLine(d Development, now time.Time) string {
+	head := escape(d.Headline)
+	if d.Link != "" {
+		head = "[" + fit(head, 400) + "](" + d.Link + ")"
+	}
+	meta := fit(strings.Join(d.Outlets, ", "), 300)
+	if age := message.RelativeAge(now, d.Time); age != "" {
+		meta += " · " + age
+	}
+	return head + "\n" + meta
+}
+
+// timelineValue lists developments one a line, shortening headlines evenly so that all five
+// fit the field.
+func timelineValue(ds []Development) string {
+	per := message.MaxFieldValue/len(ds) - 40
+	lines := make([]string, 0, len(ds))
+	for _, d := range ds {
+		lines = append(lines, fmt.Sprintf("**%s** · %s: %s", d.Time.UTC().Format("2 Jan 2006"), d.Label,
+			fit(escape(d.Headline), max(per, 20))))
+	}
+	return fit(strings.Join(lines, "\n"), message.MaxFieldValue)
+}
+
+func coverage(st Status) string {
+	days := int(st.Window / (24 * time.Hour))
+	return fmt.Sprintf("%d %s from %d %s in the last %d %s", st.Reports, plural(st.Reports, "report", "reports"),
+		st.Outlets, plural(st.Outlets, "outlet", "outlets"), days, plural(days, "day", "days"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// StatusLine is the label and sentence as one line, for briefings.
+func StatusLine(st Status) string {
+	return fit(fmt.Sprintf("**%s**: %s", st.Label, st.Sentence), 600)
+}
+
+// escape neutralises the Markdown that would break a headline out of its link or formatting.
+func escape(s string) string {
+	r := strings.NewReplacer("[", "(", "]", ")", "*", "\\*", "_", "\\_", "`", "'", "~", "\\~", "|", "\\|")
+	return r.Replace(s)
+}
+
+// fit shortens s to at most n runes, marking the cut with "…".
+func fit(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	return strings.TrimRight(string(rs[:n-1]), " ") + "…"
+}

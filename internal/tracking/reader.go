@@ -1,0 +1,367 @@
+package tracking
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// Modifier windows, in words before a cue: negation and hedges bind tightly ("no deal",
+// "could reach a deal"); a denial governs a whole reported clause ("denies reports that a deal
+// has been reached").
+const (
+	negatorWindow = 3
+	hedgeWindow   = 3
+	denialWindow  = 6
+)
+
+// Weights of one reading: a headline states the story's news; summary sentences support it;
+// reported speech, hedges and denials are weaker evidence than a plain statement.
+const (
+	weightSummary    = 0.6
+	weightBackground = 0.5
+	weightReported   = 0.85
+	weightHedged     = 0.6
+	weightDenied     = 0.7
+)
+
+// segmentBreaks split a clause where a second statement begins ("Lebanon truce holds as Gaza
+// talks stall"), so that each part is judged on its own subject.
+var segmentBreaks = []string{"but", "while", "whereas", "as", "amid", "meanwhile"}
+
+// reader reads sentences for the developments they report, using a topic's status cues.
+type reader struct {
+	idx                     *phraseIndex
+	negated, hedged, denied map[string]string
+	hasNeighbours           bool
+}
+
+// newReader compiles a topic's cues.
+func newReader(cfg topic.Config) (*reader, error) {
+	st := cfg.Status
+	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
+		hasNeighbours: len(cfg.Match.Neighbours) > 0}
+	for _, k := range topic.Kinds() {
+		if err := r.idx.add(st.Cues[k], classCue, k); err != nil {
+			return nil, err
+		}
+	}
+	lists := []struct {
+		texts []string
+		c     class
+	}{
+		{st.Negators, classNegator}, {st.Hedges, classHedge}, {st.Denials, classDenial},
+		{st.Reporting, classReporting}, {st.Background, classBackground},
+		{st.Continuing, classContinuing}, {cfg.Match.Any, classAnchor},
+		{cfg.Match.Neighbours, classNeighbour},
+	}
+	for _, l := range lists {
+		if err := r.idx.add(l.texts, l.c, ""); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// reading is one development a sentence reports, after negation, hedges and denials.
+type reading struct {
+	Kind       string
+	Weight     float64
+	Background bool // in a clause about the past ("after the truce collapsed")
+	Cue        string
+	Negated    bool
+	Hedged     bool
+	Denied     bool
+	Reported   bool
+}
+
+// priority orders kinds when a headline reports several: the later stage is the news
+// ("truce takes effect as hostages are freed after deal").
+func priority(kind string) int {
+	return slices.Index(topic.Kinds(), kind)
+}
+
+// readSentence returns the developments one sentence reports, in order of appearance.
+func (r *reader) readSentence(s string) []reading {
+	question := strings.HasSuffix(strings.TrimRight(s, " \"'”’)"), "?")
+	var out []reading
+	var buf []hit
+	for _, clause := range splitClauses(s) {
+		toks := topic.Tokenize(clause)
+		for _, seg := range segments(toks) {
+			buf = r.idx.find(buf[:0], seg)
+			out = r.readSegment(out, buf, question)
+		}
+	}
+	return out
+}
+
+// readSegment turns the hits of one segment into readings.
+func (r *reader) readSegment(out []reading, hits []hit, question bool) []reading {
+	anchor, neighbour, reported, bg := false, false, false, -1
+	for _, h := range hits {
+		switch h.e.class {
+		case classAnchor:
+			anchor = true
+		case classNeighbour:
+			neighbour = true
+		case classReporting:
+			reported = true
+		case classBackground:
+			if bg < 0 || h.Start < bg {
+				bg = h.Start
+			}
+		}
+	}
+	if neighbour && !anchor {
+		return out // about Lebanon, Ukraine...: not this topic's news
+	}
+	for _, c := range pickCues(hits) {
+		rd, ok := r.modify(c, hits, question)
+		if !ok {
+			continue
+		}
+		rd.Reported = reported
+		if reported {
+			rd.Weight *= weightReported
+		}
+		if bg >= 0 && c.Start > bg {
+			rd.Background = true
+		}
+		out = append(out, rd)
+	}
+	return out
+}
+
+// pickCues keeps, among overlapping cue matches, the most specific one (most literal words,
+// then longest, then latest stage), so "ceasefire talks collapse" reads as failed talks, not
+// a collapsed ceasefire.
+func pickCues(hits []hit) []hit {
+	var cues []hit
+	for _, h := range hits {
+		if h.e.class == classCue {
+			cues = append(cues, h)
+		}
+	}
+	slices.SortStableFunc(cues, func(a, b hit) int {
+		if a.e.fixed != b.e.fixed {
+			return b.e.fixed - a.e.fixed
+		}
+		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+			return lb - la
+		}
+		if pa, pb := priority(a.e.kind), priority(b.e.kind); pa != pb {
+			return pb - pa
+		}
+		return a.Start - b.Start
+	})
+	var kept []hit
+	for _, c := range cues {
+		if !slices.ContainsFunc(kept, func(k hit) bool { return c.Start < k.End && k.Start < c.End }) {
+			kept = append(kept, c)
+		}
+	}
+	slices.SortFunc(kept, func(a, b hit) int { return a.Start - b.Start })
+	return kept
+}
+
+// modify applies the modifiers around cue c; ok is false when the modified cue means nothing
+// (a denied report of talks, say).
+func (r *reader) modify(c hit, hits []hit, question bool) (reading, bool) {
+	rd := reading{Kind: c.e.kind, Weight: 1, Cue: c.e.p.Text}
+	rd.Denied = governs(c, hits, classDenial, denialWindow)
+	rd.Negated = governs(c, hits, classNegator, negatorWindow)
+	rd.Hedged = question || governs(c, hits, classHedge, hedgeWindow)
+	if rd.Denied {
+		rd.Weight *= weightDenied
+		if rd.Kind = r.denied[rd.Kind]; rd.Kind == "" {
+			return rd, false
+		}
+	} else if rd.Negated {
+		if rd.Kind = r.negated[rd.Kind]; rd.Kind == "" {
+			return rd, false
+		}
+	}
+	if rd.Hedged {
+		rd.Weight *= weightHedged
+		if rd.Kind = r.hedged[rd.Kind]; rd.Kind == "" {
+			return rd, false
+		}
+	}
+	return rd, true
+}
+
+// governs reports whether a modifier of class cl starts within window words before the cue
+// or inside a gap of it ("ceasefire has not collapsed").
+func governs(c hit, hits []hit, cl class, window int) bool {
+	for _, h := range hits {
+		if h.e.class != cl {
+			continue
+		}
+		if (h.Start >= c.Start-window && h.Start < c.Start) || c.InGap(h.Start) {
+			return true
+		}
+	}
+	return false
+}
+
+// segments splits a clause's words before each segment break.
+func segments(toks []string) [][]string {
+	var out [][]string
+	start := 0
+	for i := 1; i < len(toks); i++ {
+		if slices.Contains(segmentBreaks, toks[i]) && !(toks[i] == "as" && i+1 < len(toks) && toks[i+1] == "part") {
+			out = append(out, toks[start:i])
+			start = i
+		}
+	}
+	return append(out, toks[start:])
+}
+
+// splitClauses splits a sentence at clause punctuation.
+func splitClauses(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case ',', ';', ':', '—', '–', '(', ')', '|':
+			return true
+		}
+		return false
+	})
+}
+
+// abbreviations end with a full stop that does not end a sentence.
+var abbreviations = []string{"mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "sen", "rep", "gov", "no"}
+
+// splitSentences splits text into sentences at ., ! or ? followed by a space and a capital,
+// digit or quote, leaving abbreviations like "U.S." and "Mr." intact.
+func splitSentences(text string) []string {
+	var out []string
+	start := 0
+	rs := []rune(text)
+	for i := 0; i < len(rs)-2; i++ {
+		if !strings.ContainsRune(".!?", rs[i]) || !unicode.IsSpace(rs[i+1]) || !startsSentence(rs[i+2]) {
+			continue
+		}
+		if rs[i] == '.' && isAbbreviation(rs[start:i]) {
+			continue
+		}
+		if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
+			out = append(out, s)
+		}
+		start = i + 1
+	}
+	if s := strings.TrimSpace(string(rs[start:])); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func startsSentence(r rune) bool {
+	return unicode.IsUpper(r) || unicode.IsDigit(r) || strings.ContainsRune("\"'“‘", r)
+}
+
+// isAbbreviation reports whether the word before a full stop is an abbreviation ("U.S", "Mr").
+func isAbbreviation(before []rune) bool {
+	w := string(before)
+	if i := strings.LastIndexFunc(w, unicode.IsSpace); i >= 0 {
+		w = w[i+1:]
+	}
+	return strings.Contains(w, ".") || (len([]rune(w)) == 1 && unicode.IsUpper([]rune(w)[0])) ||
+		slices.Contains(abbreviations, strings.ToLower(w))
+}
+
+// storyReading is what one story says: its main development and the older ones it recalls.
+type storyReading struct {
+	main       reading
+	ok         bool
+	background []reading
+	continuing string // a sentence saying the process goes on
+}
+
+// readStory reads a story's headline, then its summary when the headline reports nothing.
+func (r *reader) readStory(s story.Story) storyReading {
+	var sr storyReading
+	title := r.readSentence(s.Title)
+	sr.main, sr.ok = bestOf(title, 1)
+	sr.background = backgroundOf(title, nil)
+	var sum []reading
+	for _, sent := range splitSentences(s.Summary) {
+		rds := r.readSentence(sent)
+		sum = append(sum, rds...)
+		sr.background = backgroundOf(rds, sr.background)
+		if sr.continuing == "" && r.mentions(sent, classContinuing) {
+			sr.continuing = sent
+		}
+	}
+	if !sr.ok {
+		sr.main, sr.ok = heaviestOf(sum, weightSummary)
+	}
+	return sr
+}
+
+// heaviestOf picks, for a summary, the kind its sentences support most (a summary is read for
+// its weight of evidence, not its most dramatic clause), scaled by scale.
+func heaviestOf(rds []reading, scale float64) (reading, bool) {
+	sums := make(map[string]float64)
+	first := make(map[string]reading)
+	for _, rd := range rds {
+		if rd.Background {
+			continue
+		}
+		sums[rd.Kind] += rd.Weight
+		if _, ok := first[rd.Kind]; !ok {
+			first[rd.Kind] = rd
+		}
+	}
+	best, ok := reading{}, false
+	for _, k := range topic.Kinds() {
+		if w, has := sums[k]; has && (!ok || w >= sums[best.Kind]) {
+			best, ok = first[k], true
+		}
+	}
+	best.Weight = min(best.Weight, 1) * scale
+	return best, ok
+}
+
+// bestOf picks the latest-stage foreground reading, heaviest on ties, scaled by scale.
+func bestOf(rds []reading, scale float64) (reading, bool) {
+	best, ok := reading{}, false
+	for _, rd := range rds {
+		if rd.Background {
+			continue
+		}
+		if !ok || priority(rd.Kind) > priority(best.Kind) ||
+			(rd.Kind == best.Kind && rd.Weight > best.Weight) {
+			best, ok = rd, true
+		}
+	}
+	best.Weight *= scale
+	return best, ok
+}
+
+func backgroundOf(rds, dst []reading) []reading {
+	for _, rd := range rds {
+		if rd.Background {
+			rd.Weight *= weightBackground
+			dst = append(dst, rd)
+		}
+	}
+	return dst
+}
+
+// mentions reports whether a relevant segment of sentence matches a phrase of class cl.
+func (r *reader) mentions(sentence string, cl class) bool {
+	var buf []hit
+	for _, clause := range splitClauses(sentence) {
+		buf = r.idx.find(buf[:0], topic.Tokenize(clause))
+		for _, h := range buf {
+			if h.e.class == cl {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+package tracking
+
+import (
+	"slices"
+	"time"
+
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// clusterSpan is how long after a development's first report further reports of the same kind
+// count as the same development; a longer run of reports starts a new development, so that
+// talks resuming a week after a failed round are news again.
+const clusterSpan = 36 * time.Hour
+
+// backgroundLead orders a story's recollection ("after the truce collapsed") just before the
+// story itself.
+const backgroundLead = time.Minute
+
+// Strength a development needs to move the state in the weaker directions: talks resuming
+// after a failed round needs a plain headline; a deal unravelling before it takes effect
+// needs more than one outlet; a ceasefire in effect collapses on one plain report.
+const (
+	minStrength         = 0.3
+	strengthResume      = 1.0
+	strengthUnravel     = 2.0
+	strengthCollapse    = 0.8
+	strengthFromCollaps = 0.8
+)
+
+// observation is one story's reading of one development.
+type observation struct {
+	s  *story.Story
+	rd reading
+	at time.Time
+}
+
+// cluster is one development: the reports of one kind within clusterSpan of the first.
+type cluster struct {
+	kind       string
+	background bool
+	obs        []observation
+	strength   float64
+}
+
+func (c *cluster) start() time.Time { return c.obs[0].at }
+
+// buildClusters groups observations by kind (foreground and background apart) and time, and
+// returns the clusters ordered by their first report.
+func buildClusters(obs []observation) []*cluster {
+	slices.SortStableFunc(obs, func(a, b observation) int { return a.at.Compare(b.at) })
+	open := make(map[string]*cluster)
+	var out []*cluster
+	for _, o := range obs {
+		key := o.rd.Kind
+		if o.rd.Background {
+			key += "/bg"
+		}
+		c := open[key]
+		if c == nil || o.at.Sub(c.start()) > clusterSpan {
+			c = &cluster{kind: o.rd.Kind, background: o.rd.Background}
+			open[key] = c
+			out = append(out, c)
+		}
+		c.obs = append(c.obs, o)
+	}
+	for _, c := range out {
+		c.strength = strength(c.obs)
+	}
+	slices.SortStableFunc(out, func(a, b *cluster) int { return a.start().Compare(b.start()) })
+	return out
+}
+
+// strength sums each outlet's strongest report: five outlets agreeing outweigh one outlet
+// repeating itself.
+func strength(obs []observation) float64 {
+	best := make(map[string]float64)
+	for _, o := range obs {
+		best[o.s.Source] = max(best[o.s.Source], o.rd.Weight)
+	}
+	sum := 0.0
+	for _, w := range best {
+		sum += w
+	}
+	return sum
+}
+
+// step applies one development to the state and reports the new state and whether the
+// development was accepted (consistent with the story so far, or strong enough to move it).
+// The rules are the story's grammar: an agreement becomes a ceasefire in effect when it takes
+// effect; talks during a ceasefire do not end it; only fighting resuming collapses it.
+func step(state string, c *cluster) (string, bool) {
+	if c.strength < minStrength {
+		return state, false
+	}
+	if c.background {
+		if state == "" {
+			return c.kind, true
+		}
+		return state, false
+	}
+	k := c.kind
+	switch state {
+	case "":
+		return k, true
+	case topic.KindTalks:
+		return stepFrom(state, k, k != topic.KindCollapsed)
+	case topic.KindNoDeal:
+		return stepFrom(state, k, k == topic.KindNoDeal || k == topic.KindAgreement || k == topic.KindInEffect ||
+			(k == topic.KindTalks && c.strength >= strengthResume))
+	case topic.KindAgreement:
+		switch k {
+		case topic.KindInEffect, topic.KindCollapsed:
+			return k, true
+		case topic.KindNoDeal:
+			return stepFrom(state, k, c.strength >= strengthUnravel)
+		}
+		return state, true
+	case topic.KindInEffect:
+		if k == topic.KindCollapsed {
+			return stepFrom(state, k, c.strength >= strengthCollapse)
+		}
+		return state, true
+	case topic.KindCollapsed:
+		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
+	}
+	return state, false
+}
+
+func stepFrom(state, kind string, move bool) (string, bool) {
+	if move {
+		return kind, true
+	}
+	return state, false
+}
+
+// infer runs the developments through step and returns the final state, the clusters that
+// changed it (oldest first), the accepted clusters since the last change, and the latest
+// accepted foreground cluster.
+func infer(cs []*cluster) (state string, changes, since []*cluster, latest *cluster) {
+	for _, c := range cs {
+		next, ok := step(state, c)
+		if !ok {
+			continue
+		}
+		if next != state {
+			changes = append(changes, c)
+			since = since[:0]
+		}
+		state = next
+		since = append(since, c)
+		if !c.background {
+			latest = c
+		}
+	}
+	return state, changes, since, latest
+}
