@@ -293,3 +293,26 @@ func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...)
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "error", err)...)
 }
+
+// OnDemand builds the briefing /briefing answers with: what channelID has not seen in the last
+// Window, for topic (or all). The first message is returned as the command's answer and any
+// further ones are posted to the channel; the stories are then seen in the channel.
+func (g *Digests) OnDemand(ctx context.Context, channelID, topic string) (message.Message, error) {
+	posts, err := g.Compose(ctx, channelID, topic, g.opts.Now().Add(-g.opts.Window))
+	if err != nil {
+		return message.Message{}, err
+	}
+	if len(posts) == 0 {
+		return message.Message{Content: "Nothing new for this channel right now."}, nil
+	}
+	first := posts[0]
+	if len(posts) > 1 {
+		key := "briefing:" + strconv.FormatInt(g.opts.Now().Unix(), 10)
+		if _, err := g.d.send(ctx, channelID, posts[1:], key); err != nil {
+			return message.Message{}, err
+		}
+	} else if err := g.d.store.Confirm(ctx, channelID, first.ids); err != nil {
+		g.opts.Logger.Warn("delivery: confirming briefing stories", "channel_id", channelID, "error", err)
+	}
+	return first.msg, nil
+}
