@@ -61,7 +61,9 @@ func New(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	ro.WriteTimeout = opts.Timeout
 	ro.PoolTimeout = opts.Timeout
 	ro.ContextTimeoutEnabled = true
-	ro.MaxRetries = 1
+	ro.MaxRetries = 1 // scripts are not idempotent; one retry covers a stale pooled conn
+	ro.DialerRetries = 2
+	ro.DialerRetryTimeout = 50 * time.Millisecond
 	ro.DisableIdentity = true
 	s := &Store{
 		rdb:  redis.NewClient(ro),
