@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -12,25 +14,34 @@ import (
 	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/console"
+	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
 
 // app holds everything built from the configuration.
 type app struct {
-	cfg     *config.Config
-	logger  *slog.Logger
-	now     func() time.Time
-	store   cache.Store
-	fetcher *feed.Fetcher
-	topics  *topic.Matcher
-	poller  *poller.Poller
-	router  *commands.Router
+	cfg      *config.Config
+	logger   *slog.Logger
+	now      func() time.Time
+	metrics  *metrics
+	store    cache.Store
+	fetcher  *feed.Fetcher
+	topics   *topic.Matcher
+	poller   *poller.Poller
+	tracking *trackingSource
+	sender   delivery.Sender
+	live     *delivery.Live
+	digests  *delivery.Digests
+	router   *commands.Router
 }
 
-func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, now: time.Now}
+// build wires the parts in dependency order; sender carries posts (the console or Discord).
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
+	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics(), sender: sender}
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
 		return nil, fmt.Errorf("config: topics: %w", err)
@@ -38,10 +49,19 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app, 
 	if a.store, err = openStore(ctx, cfg, logger, a.now); err != nil {
 		return nil, err
 	}
+	if a.tracking, err = newTrackingSource(a); err != nil {
+		a.close()
+		return nil, fmt.Errorf("config: topics: %w", err)
+	}
 	a.fetcher = newFetcher(cfg, logger)
+	a.live = delivery.NewLive(a.store, sender, delivery.LiveOptions{Now: a.now, Logger: logger})
+	a.digests = delivery.NewDigests(a.store, sender, delivery.DigestOptions{Grace: cfg.Digest.Grace,
+		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
+		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.statusLines, Now: a.now, Logger: logger,
+		OnRun: a.metrics.observeDigest})
 	a.poller = poller.New(pollerFeeds(cfg), a.fetcher, a.store, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
-		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger,
+		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
 	})
 	a.router = newRouter(a)
 	return a, nil
@@ -53,10 +73,12 @@ func (a *app) close() {
 	}
 }
 
+// consoleSender is the console mode's sender: posts are printed.
+func consoleSender(out io.Writer) delivery.Sender { return console.NewSender(out) }
+
 func newFetcher(cfg *config.Config, logger *slog.Logger) *feed.Fetcher {
-	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes,
-		UserAgent: feed.UserAgent(version), AllowPrivate: cfg.AllowPrivateFeeds, Logger: logger}
-	return feed.NewFetcher(opts)
+	return feed.NewFetcher(feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes,
+		UserAgent: feed.UserAgent(version), AllowPrivate: cfg.AllowPrivateFeeds, Logger: logger})
 }
 
 func pollerFeeds(cfg *config.Config) []poller.Feed {
@@ -65,6 +87,20 @@ func pollerFeeds(cfg *config.Config) []poller.Feed {
 		out[i] = poller.Feed{URL: f.URL, Name: f.Name}
 	}
 	return out
+}
+
+func topicTitles(m *topic.Matcher) map[string]string {
+	out := map[string]string{}
+	for _, t := range m.Topics() {
+		out[t.ID] = t.Title
+	}
+	return out
+}
+
+// replicaID names this process in leases: host name and pid.
+func replicaID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // openStore opens Redis when REDIS_URL is set (retrying with backoff while it is unreachable,
@@ -83,4 +119,32 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now
 	return redisstore.Connect(ctx, cfg.RedisURL, opts, func(attempt int, err error) {
 		logger.Warn("redis unreachable, retrying", "redis_url", config.RedactURL(cfg.RedisURL), "attempt", attempt, "error", err)
 	})
+}
+
+// feedChecker validates /subscribe feed URLs the way the poller fetches them.
+func (a *app) feedChecker() commands.FeedChecker { return feedChecker{a} }
+
+type feedChecker struct{ a *app }
+
+// CheckFeed fetches and parses url, stores its current items as known (backfill, never posted)
+// and adds the feed to the poller; it returns the items newest first.
+func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, error) {
+	res, err := c.a.fetcher.Fetch(ctx, url, feed.Validators{})
+	if err != nil {
+		return nil, err
+	}
+	if res.Feed == nil {
+		return nil, fmt.Errorf("feed: %s answered without a feed body", url)
+	}
+	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.a.now())
+	for i := range items {
+		items[i].Backfill = true
+		items[i].Topics = c.a.topics.Tags(items[i])
+	}
+	if _, err := c.a.store.PutStories(ctx, items); err != nil {
+		return nil, fmt.Errorf("store: recording the feed's current items: %w", err)
+	}
+	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
+	sortNewestFirst(items)
+	return items, nil
 }

@@ -2,19 +2,43 @@ package main
 
 import (
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/delivery"
 )
 
 // newRouter attaches every handler to the command definitions.
 func newRouter(a *app) *commands.Router {
 	defs := commands.Definitions()
-	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger})
+	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand})
 	topics := topicInfos(a)
+	status := commands.Status{Source: a.tracking, Topics: topics}
+	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
+		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
+		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now}.Handle)
+	r.On("status", status.Handle)
+	for _, t := range a.topics.Topics() {
+		if t.Alias != "" {
+			r.On(t.Alias, status.Alias(t.ID))
+		}
+	}
+	r.On("briefing", commands.Briefing{Topics: topics, Build: a.digests.OnDemand}.Handle)
+	r.On("subscribe digest", subs.Digest)
+	r.On("subscribe feed", subs.Feed)
+	r.On("subscribe topic", subs.Topic)
+	r.On("unsubscribe", subs.Unsubscribe)
+	r.On("subscriptions", subs.List)
 	r.On("help", commands.Help(defs))
 	for _, route := range []string{"latest topic", "status topic", "briefing topic", "subscribe digest topic", "subscribe topic topic"} {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
 	}
+	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
+	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
 	return r
+}
+
+func validDigestTime(hhmm, zone string) error {
+	_, err := delivery.DigestSchedule(hhmm, zone)
+	return err
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

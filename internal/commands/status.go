@@ -1,0 +1,61 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// StatusSource tells where a tracked topic stands, as one embed, from stored stories.
+type StatusSource interface {
+	StatusEmbed(ctx context.Context, topicID string) (message.Embed, error)
+}
+
+// Status implements /status topic and the per-topic aliases such as /ceasefire-status.
+type Status struct {
+	Source StatusSource
+	Topics []TopicInfo
+}
+
+// Handle implements /status topic.
+func (s Status) Handle(ctx context.Context, req Request) (message.Message, error) {
+	topic, err := topicOption(req, s.Topics, true)
+	if err != nil {
+		return message.Message{}, err
+	}
+	return s.answer(ctx, topic)
+}
+
+// Alias answers for one fixed topic (/ceasefire-status → ceasefire).
+func (s Status) Alias(topic string) HandlerFunc {
+	return func(ctx context.Context, _ Request) (message.Message, error) { return s.answer(ctx, topic) }
+}
+
+func (s Status) answer(ctx context.Context, topic string) (message.Message, error) {
+	e, err := s.Source.StatusEmbed(ctx, topic)
+	if err != nil {
+		return message.Message{}, fmt.Errorf("commands: status %s: %w", topic, err)
+	}
+	return message.Message{Embeds: []message.Embed{e}}, nil
+}
+
+// Briefing implements /briefing [topic].
+type Briefing struct {
+	Topics []TopicInfo
+	// Build composes the channel's briefing; its stories become seen in the channel.
+	Build func(ctx context.Context, channelID, topic string) (message.Message, error)
+}
+
+// Handle implements /briefing.
+func (b Briefing) Handle(ctx context.Context, req Request) (message.Message, error) {
+	topic, err := topicOption(req, b.Topics, false)
+	if err != nil {
+		return message.Message{}, err
+	}
+	m, err := b.Build(ctx, req.ChannelID, topic)
+	if err != nil {
+		return message.Message{}, fmt.Errorf("commands: briefing: %w", err)
+	}
+	return m, nil
+}
