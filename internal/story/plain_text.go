@@ -1,0 +1,176 @@
+package story
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// maxTextPasses bounds how many layers of escaping PlainText peels off. Feeds routinely
+// escape HTML twice ("&amp;amp;", "&lt;p&gt;"); a third layer is already pathological.
+const maxTextPasses = 3
+
+// PlainText turns a feed's HTML or text field into one line of plain text: tags removed (with
+// script and style content), entities decoded (also when double-escaped), invalid UTF-8 and
+// control characters dropped, whitespace collapsed. The result never contains a tag.
+func PlainText(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ToValidUTF8(s, "")
+	for pass := 0; pass < maxTextPasses; pass++ {
+		if pass > 0 && !hasMarkup(s) {
+			break
+		}
+		s = stripTags(s)
+	}
+	if hasMarkup(s) {
+		s = scrubTags(s)
+	}
+	return collapseSpace(s)
+}
+
+// hasMarkup reports whether s still holds something a browser would read as a tag or an entity.
+func hasMarkup(s string) bool {
+	return hasTag(s) || hasEntity(s)
+}
+
+func hasTag(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		if i+1 < len(s) && startsTag(s[i+1]) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '<')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
+}
+
+func startsTag(c byte) bool {
+	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
+}
+
+// hasEntity reports an "&name;" or "&#n;" sequence that decoding would change.
+func hasEntity(s string) bool {
+	i := strings.IndexByte(s, '&')
+	return i >= 0 && html.UnescapeString(s[i:]) != s[i:]
+}
+
+// blockElements get a space where they open or close, so "a<br>b" reads "a b" not "ab".
+var blockElements = map[atom.Atom]bool{
+	atom.Br: true, atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true, atom.Ol: true,
+	atom.Tr: true, atom.Td: true, atom.Th: true, atom.Table: true, atom.H1: true, atom.H2: true,
+	atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Blockquote: true,
+	atom.Figure: true, atom.Figcaption: true, atom.Hr: true, atom.Section: true, atom.Article: true,
+	atom.Header: true, atom.Footer: true, atom.Pre: true, atom.Dd: true, atom.Dt: true, atom.Img: true,
+}
+
+// skipped elements have content that is never text a reader should see.
+var skipped = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Iframe: true, atom.Object: true, atom.Svg: true,
+}
+
+// stripTags runs one pass of the HTML tokenizer, keeping decoded text outside skipped elements.
+func stripTags(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	depth := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if depth == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken:
+			depth += tagDepth(z, 1, &b)
+		case html.EndTagToken:
+			depth += tagDepth(z, -1, &b)
+			if depth < 0 {
+				depth = 0
+			}
+		case html.SelfClosingTagToken:
+			tagDepth(z, 0, &b)
+		}
+	}
+}
+
+// tagDepth writes a separating space for block elements and returns the change in skip depth.
+func tagDepth(z *html.Tokenizer, dir int, b *strings.Builder) int {
+	name, _ := z.TagName()
+	a := atom.Lookup(name)
+	if blockElements[a] {
+		b.WriteByte(' ')
+	}
+	if skipped[a] {
+		return dir
+	}
+	return 0
+}
+
+// scrubTags neutralises whatever tag-like text survived maxTextPasses by replacing the '<'
+// that opens it, so the output is safe even for adversarial input.
+func scrubTags(s string) string {
+	b := []byte(html.UnescapeString(s))
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '<' && startsTag(b[i+1]) {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// collapseSpace joins the words of s with single spaces, treating control and format
+// characters (NUL, zero-width spaces, BOM) as space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' || r == utf8.RuneError {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Truncate shortens s to at most max runes, cutting at a word boundary when one lies in the
+// last third and ending with "…", so a cut is visible and never splits a word needlessly.
+func Truncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max == 1 {
+		return "…"
+	}
+	runes := []rune(s)
+	cut := max - 1
+	for i := max - 1; i > (max-1)*2/3; i-- {
+		if unicode.IsSpace(runes[i]) {
+			cut = i
+			break
+		}
+	}
+	out := strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
+	})
+	return out + "…"
+}
