@@ -87,29 +87,29 @@ func priority(kind string) int {
 // readSentence returns the developments one sentence reports, in order of appearance.
 func (r *reader) readSentence(s string) []reading {
 	question := strings.HasSuffix(strings.TrimRight(s, " \"'”’)"), "?")
+	reported := r.mentions(s, classReporting)
 	var out []reading
 	var buf []hit
 	for _, clause := range splitClauses(s) {
 		toks := topic.Tokenize(clause)
 		for _, seg := range segments(toks) {
 			buf = r.idx.find(buf[:0], seg)
-			out = r.readSegment(out, buf, question)
+			out = r.readSegment(out, buf, question, reported)
 		}
 	}
 	return out
 }
 
-// readSegment turns the hits of one segment into readings.
-func (r *reader) readSegment(out []reading, hits []hit, question bool) []reading {
-	anchor, neighbour, reported, bg := false, false, false, -1
+// readSegment turns the hits of one segment into readings; reported speech is a property of
+// the whole sentence ("..., a U.S. official said").
+func (r *reader) readSegment(out []reading, hits []hit, question, reported bool) []reading {
+	anchor, neighbour, bg := false, false, -1
 	for _, h := range hits {
 		switch h.e.class {
 		case classAnchor:
 			anchor = true
 		case classNeighbour:
 			neighbour = true
-		case classReporting:
-			reported = true
 		case classBackground:
 			if bg < 0 || h.Start < bg {
 				bg = h.Start

@@ -1,0 +1,120 @@
+package tracking
+
+import (
+	"testing"
+
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// TestReadHeadline checks the development a single headline reports, with its modifiers.
+func TestReadHeadline(t *testing.T) {
+	r := newTestReader(t)
+	tests := []struct {
+		name, text, want string // want "" = no development
+	}{
+		{"plain talks", "Israel and Hamas resume ceasefire talks in Doha", topic.KindTalks},
+		{"negation without agreement", "Israel-Hamas Ceasefire Talks in Cairo Conclude Without Agreement", topic.KindNoDeal},
+		{"negation no breakthrough", "Gaza talks end with no breakthrough", topic.KindNoDeal},
+		{"negated agreement", "Negotiators fail to reach Gaza deal", topic.KindNoDeal},
+		{"did not agree", "Israel and Hamas did not agree on a truce, mediators say", topic.KindNoDeal},
+		{"stalled", "Gaza ceasefire talks stall over Philadelphi corridor", topic.KindNoDeal},
+		{"talks collapse is failed talks", "Gaza ceasefire talks collapse", topic.KindNoDeal},
+		{"hedge deal close", "Officials say a Gaza deal is close", topic.KindTalks},
+		{"hedge could reach", "Israel and Hamas could reach a deal within days", topic.KindTalks},
+		{"question", "Is a Gaza ceasefire finally near?", topic.KindTalks},
+		{"question agreement", "Have Israel and Hamas agreed a ceasefire?", topic.KindTalks},
+		{"denial", "Netanyahu's office denies a deal has been reached with Hamas", topic.KindTalks},
+		{"plain agreement", "Israel and Hamas agree Gaza ceasefire and hostage deal", topic.KindAgreement},
+		{"reported agreement", "Qatar says Israel and Hamas have reached a ceasefire deal", topic.KindAgreement},
+		{"cabinet approves", "Israeli cabinet approves Gaza hostage deal", topic.KindAgreement},
+		{"future effect is agreement", "Gaza truce to begin Friday morning, Qatar says", topic.KindAgreement},
+		{"takes effect", "Gaza ceasefire takes effect after 15 months of war", topic.KindInEffect},
+		{"strained", "Israeli strikes kill 20 in Gaza despite ceasefire", topic.KindInEffect},
+		{"violation accusations", "Hamas accuses Israel of violating Gaza ceasefire", topic.KindInEffect},
+		{"denied collapse", "Hamas denies the Gaza truce has collapsed", topic.KindInEffect},
+		{"negated collapse", "Gaza ceasefire has not collapsed, Egypt insists", topic.KindInEffect},
+		{"collapse", "Gaza truce collapses as Israel resumes strikes", topic.KindCollapsed},
+		{"fighting resumes", "Fighting resumes in Gaza after truce expires", topic.KindCollapsed},
+		{"hedged collapse", "Gaza ceasefire could collapse, mediators warn", topic.KindInEffect},
+		{"lebanon only", "Israel and Hezbollah agree ceasefire in Lebanon", ""},
+		{"lebanon segment ignored", "Lebanon ceasefire holds as Gaza talks stall", topic.KindNoDeal},
+		{"ukraine only", "Russia and Ukraine agree Black Sea ceasefire", ""},
+		{"no cue", "Hamas leader gives speech in Doha", ""},
+		{"background collapse", "Talks resume after Gaza truce collapse", topic.KindTalks},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rd, ok := bestOf(r.readSentence(tc.text), 1)
+			got := ""
+			if ok {
+				got = rd.Kind
+			}
+			if got != tc.want {
+				t.Errorf("%q: got %q (%+v), want %q", tc.text, got, rd, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadModifiers checks the flags the reader records, which explain a label.
+func TestReadModifiers(t *testing.T) {
+	r := newTestReader(t)
+	tests := []struct {
+		name, text                               string
+		negated, hedged, denied, reported, bgnd bool
+	}{
+		{"negated", "Talks end without a deal", false, false, false, false, false},
+		{"hedged", "A Gaza deal could be agreed this week", false, true, false, false, false},
+		{"denied", "Israel denies deal reached with Hamas", false, false, true, false, false},
+		{"reported", "Hamas has agreed the ceasefire deal, a U.S. official said", false, false, false, true, false},
+		{"gap negation", "The Gaza ceasefire has not collapsed", true, false, false, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rds := r.readSentence(tc.text)
+			rd, ok := bestOf(rds, 1)
+			if !ok {
+				t.Fatalf("%q: no reading", tc.text)
+			}
+			got := [5]bool{rd.Negated, rd.Hedged, rd.Denied, rd.Reported, rd.Background}
+			want := [5]bool{tc.negated, tc.hedged, tc.denied, tc.reported, tc.bgnd}
+			if got != want {
+				t.Errorf("%q: got flags %v, want %v (reading %+v)", tc.text, got, want, rd)
+			}
+		})
+	}
+}
+
+func TestSplitSentences(t *testing.T) {
+	got := splitSentences("Talks ended, according to a U.S. official. Mr. Burns left. Is a deal near? Yes.")
+	want := []string{"Talks ended, according to a U.S. official.", "Mr. Burns left.", "Is a deal near?", "Yes."}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("sentence %d: got %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// FuzzReadSentence checks the reader never panics and only reports known kinds.
+func FuzzReadSentence(f *testing.F) {
+	for _, s := range []string{"Gaza ceasefire takes effect", "Is a deal near?", "", "~ * ,,, ;;", "Talks — (end) without a deal.",
+		"Hamas denies truce collapsed after talks", "as as as but amid", "\xff\xfe ceasefire"} {
+		f.Add(s)
+	}
+	r := newTestReader(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sent := range splitSentences(s) {
+			for _, rd := range r.readSentence(sent) {
+				if priority(rd.Kind) < 0 {
+					t.Fatalf("unknown kind %q from %q", rd.Kind, s)
+				}
+				if rd.Weight <= 0 || rd.Weight > 1 {
+					t.Fatalf("weight %v out of (0,1] from %q", rd.Weight, s)
+				}
+			}
+		}
+	})
+}
