@@ -89,7 +89,7 @@ type gateway struct {
 	mu       sync.Mutex
 	conns    map[*gwConn]bool
 	sessions map[string]*gwSession
-	order    []*gwSession // identification order
+	order    []*gwSession  // identification order
 	ready    chan struct{} // closed and replaced whenever a session connects or disconnects
 	idents   int
 }

@@ -167,13 +167,17 @@ func branchScore(e *jsonschema.ValidationError) int {
 		}
 		return len(e.InstanceLocation)
 	}
-	best := 0
+	_, union := e.ErrorKind.(*kind.OneOf)
+	if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+		union = true
+	}
+	best := -1
 	for _, c := range e.Causes {
 		sc := branchScore(c)
-		if sc < 0 {
-			return -1
+		if sc < 0 && !union {
+			return -1 // a conjunction with a wrong-variant failure is the wrong variant
 		}
-		best = max(best, sc)
+		best = max(best, sc) // a nested union is as good as its best branch
 	}
 	return best
 }
