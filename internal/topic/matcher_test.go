@@ -1,0 +1,171 @@
+package topic
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/heraldbot/herald/internal/story"
+)
+
+func loadDefault(t *testing.T) []Config {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "topics.yaml"))
+	if err != nil {
+		t.Fatalf("read topics.yaml: %v", err)
+	}
+	var doc struct {
+		Topics []Config `yaml:"topics"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("decode topics.yaml: %v", err)
+	}
+	return doc.Topics
+}
+
+func TestNewMatcherValidates(t *testing.T) {
+	ok := Config{ID: "gaza", Title: "Gaza", Alias: "gaza-status", Match: Match{Any: []string{"gaza"}}}
+	with := func(f func(c *Config)) []Config { c := ok; f(&c); return []Config{c} }
+	tests := []struct {
+		name    string
+		cfgs    []Config
+		wantErr string
+	}{
+		{"valid", []Config{ok}, ""},
+		{"empty set", nil, ""},
+		{"upper-case id", with(func(c *Config) { c.ID = "Gaza" }), "id"},
+		{"id too long", with(func(c *Config) { c.ID = strings.Repeat("a", 33) }), "id"},
+		{"id with space", with(func(c *Config) { c.ID = "a b" }), "id"},
+		{"empty id", with(func(c *Config) { c.ID = "" }), "id"},
+		{"duplicate id", []Config{ok, func() Config { c := ok; c.Alias = "other"; return c }()}, "duplicate id"},
+		{"duplicate alias", []Config{ok, func() Config { c := ok; c.ID = "other"; return c }()}, "alias"},
+		{"no title", with(func(c *Config) { c.Title = "" }), "title"},
+		{"no anchors", with(func(c *Config) { c.Match.Any = nil }), "match.any"},
+		{"bad phrase", with(func(c *Config) { c.Match.Any = []string{"~ gaza"} }), "misplaced"},
+		{"unknown cue kind", with(func(c *Config) { c.Status.Cues = map[string][]string{"peace": {"x"}} }), "unknown kind"},
+		{"unknown negated target", with(func(c *Config) { c.Status.Negated = map[string]string{"talks": "war"} }), "unknown kind"},
+		{"bad cue phrase", with(func(c *Config) { c.Status.Cues = map[string][]string{"talks": {"talks ~"}} }), "no words"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewMatcher(tc.cfgs)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestDefaultTopicsLookup(t *testing.T) {
+	m, err := NewMatcher(loadDefault(t))
+	if err != nil {
+		t.Fatalf("NewMatcher(default topics): %v", err)
+	}
+	if got := len(m.Topics()); got == 0 {
+		t.Fatal("no topics")
+	}
+	c, ok := m.Get("ceasefire")
+	if !ok || c.Alias != "ceasefire-status" {
+		t.Fatalf("Get(ceasefire) = %+v, %v", c, ok)
+	}
+	if c2, ok := m.ByAlias("ceasefire-status"); !ok || c2.ID != "ceasefire" {
+		t.Fatalf("ByAlias = %+v, %v", c2, ok)
+	}
+	if _, ok := m.Get("nope"); ok {
+		t.Error("Get(nope) found a topic")
+	}
+	if _, ok := m.ByAlias("nope"); ok {
+		t.Error("ByAlias(nope) found a topic")
+	}
+}
+
+// TestTagsCeasefire checks the default topic takes the Gaza talks and leaves its neighbours.
+func TestTagsCeasefire(t *testing.T) {
+	m, err := NewMatcher(loadDefault(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, title, summary string
+		cats                 []string
+		want                 []string
+	}{
+		{"talks", "Israel-Hamas Ceasefire Talks in Cairo Conclude Without Agreement", "", nil, []string{"ceasefire"}},
+		{"hostage deal in summary", "Netanyahu meets families", "He vowed to bring every hostage home under a Hamas hostage deal.", nil, []string{"ceasefire"}},
+		{"categories count", "Mediators meet in Doha", "", []string{"Gaza"}, []string{"ceasefire"}},
+		{"cease-fire spelling", "Gaza cease-fire takes hold", "", nil, []string{"ceasefire"}},
+		{"gaza without ceasefire words", "Floods hit Gaza tent camps", "Rain flooded shelters.", nil, nil},
+		{"lebanon truce", "Israel and Hezbollah agree ceasefire in Lebanon", "The deal is separate from the stalled Gaza talks.", nil, nil},
+		{"lebanon and gaza in headline", "Lebanon truce raises hopes for Gaza deal", "", nil, []string{"ceasefire"}},
+		{"ukraine", "Putin rejects Ukraine ceasefire proposal", "", nil, nil},
+		{"sudan", "Sudan's army agrees humanitarian truce", "", nil, nil},
+		{"iran", "Iran and Israel ceasefire holds", "The truce comes as Gaza talks continue.", nil, nil},
+		{"protest excluded", "Protesters demand Gaza ceasefire outside parliament", "", nil, nil},
+		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
+		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := m.Tags(story.Story{Title: tc.title, Summary: tc.summary, Categories: tc.cats})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Tags(%q) mismatch (-want +got):\n%s", tc.title, diff)
+			}
+		})
+	}
+}
+
+func TestPhrase(t *testing.T) {
+	tests := []struct {
+		name, phrase, text string
+		want               bool
+	}{
+		{"exact", "hostage deal", "The hostage deal is off", true},
+		{"prefix", "negotiat*", "Negotiators arrive", true},
+		{"gap", "reach* ~ deal", "They reached a ceasefire and hostage deal", true},
+		{"gap too long", "reach* ~ deal", "They reached out to one two three four deal", false},
+		{"article ignored", "reach* deal", "reached a deal", true},
+		{"hyphen splits", "israel hamas", "Israel-Hamas war", true},
+		{"apostrophe kept", "didn't", "They didn’t agree", true},
+		{"order matters", "deal reached", "reached deal", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := CompilePhrase(tc.phrase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := p.Find(Tokenize(tc.text))
+			if got := s >= 0; got != tc.want {
+				t.Errorf("%q in %q: got %v, want %v", tc.phrase, tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzPhrase(f *testing.F) {
+	f.Add("reach* ~ deal", "they reached a deal")
+	f.Add("~", "x")
+	f.Add("a ~ ~ b", "a b")
+	f.Add("*", "")
+	f.Fuzz(func(t *testing.T, phrase, text string) {
+		p, err := CompilePhrase(phrase)
+		if err != nil {
+			return
+		}
+		toks := Tokenize(text)
+		s, e := p.Find(toks)
+		if s >= 0 && (e <= s || e > len(toks)) {
+			t.Fatalf("bad span [%d,%d) of %d tokens", s, e, len(toks))
+		}
+	})
+}
