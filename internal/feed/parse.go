@@ -43,6 +43,7 @@ func parseLimited(body []byte, contentType string, limit int64) (fd *gofeed.Feed
 		return nil, err
 	}
 	text, _ := toUTF8(body, contentType)
+	text = fixC1Characters(fixC1References(text))
 	fd, err = gofeed.NewParser().Parse(bytes.NewReader(text))
 	if err != nil {
 		return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parse: %w", err)}

@@ -65,6 +65,8 @@ func TestParseEncodings(t *testing.T) {
 		{name: "utf-8 declared as latin-1", body: []byte(rssWithTitle(`<?xml version="1.0" encoding="iso-8859-1"?>`, cafe)), want: cafe},
 		{name: "bogus declared encoding", body: encode(t, charmap.ISO8859_1, rssWithTitle(`<?xml version="1.0" encoding="x-no-such-charset"?>`, "Café")), want: "Café"},
 		{name: "utf-8 with a stray byte", body: []byte(rssWithTitle("", "Café \xff ok")), want: "Café \uFFFD ok"},
+		{name: "c1 decimal reference", body: []byte(rssWithTitle("", "don&#146;t &#150; &#x93;q&#X94;")), want: "don’t – “q”"},
+		{name: "literal c1 character", body: []byte(rssWithTitle("", "don\u0092t \u00a9")), want: "don’t ©"},
 		{name: "gzip body", body: gzipped(t, []byte(rssWithTitle("", cafe))), want: cafe},
 		{name: "json feed", body: []byte(`{"version":"https://jsonfeed.org/version/1.1","title":"` + cafe + `","items":[{"id":"1","title":"x"}]}`), want: cafe},
 		{name: "json feed utf-16", body: encode(t, utf16le, `{"version":"https://jsonfeed.org/version/1.1","title":"`+news+`","items":[]}`), want: news},
@@ -169,4 +171,24 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil feed without error")
 		}
 	})
+}
+
+func TestFixC1(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{name: "none", in: "plain &amp; &#8217; text", want: "plain &amp; &#8217; text"},
+		{name: "decimal", in: "don&#146;t", want: "don&#8217;t"},
+		{name: "hex both cases", in: "&#x93;q&#X94;", want: "&#8220;q&#8221;"},
+		{name: "undefined in 1252 kept", in: "a&#129;b&#x8D;", want: "a&#129;b&#x8D;"},
+		{name: "out of range", in: "&#127;&#160;&#1460;", want: "&#127;&#160;&#1460;"},
+		{name: "unterminated", in: "&#146", want: "&#146"},
+		{name: "literal", in: "don\u0092t \u00a9 \u0081", want: "don’t © \u0081"},
+		{name: "trailing lead byte", in: "x\xc2", want: "x\xc2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(fixC1Characters(fixC1References([]byte(tc.in)))); got != tc.want {
+				t.Errorf("fix(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
 }
