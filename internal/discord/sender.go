@@ -234,11 +234,23 @@ func (s *Sender) enqueue(j *sendJob) error {
 	return nil
 }
 
-// cancel drops a job that has not been sent yet; one already in flight completes on its own.
+// cancel drops a job that has not been sent yet; one in flight is dropped when it settles
+// unless it was delivered.
 func (s *Sender) cancel(j *sendJob) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j.cancelled = true
+	ch := s.channels[j.channelID]
+	if ch == nil {
+		return
+	}
+	for k, q := range ch.queue {
+		if q == j {
+			ch.queue = append(ch.queue[:k:k], ch.queue[k+1:]...)
+			s.finish(j, sendResult{err: context.Canceled})
+			return
+		}
+	}
 }
 
 func (s *Sender) channel(id string) *channelState {
@@ -311,7 +323,6 @@ func (s *Sender) next(now time.Time) (*sendJob, time.Duration) {
 		idx := (s.rr + k) % n
 		id := s.order[idx]
 		ch := s.channels[id]
-		s.dropCancelled(ch)
 		if len(ch.queue) == 0 {
 			continue
 		}
@@ -367,13 +378,6 @@ func (s *Sender) take(ch *channelState, now time.Time) *sendJob {
 	}
 	s.tat = s.tat.Add(s.interval)
 	return j
-}
-
-func (s *Sender) dropCancelled(ch *channelState) {
-	for len(ch.queue) > 0 && ch.queue[0].cancelled {
-		s.finish(ch.queue[0], sendResult{err: context.Canceled})
-		ch.queue = ch.queue[1:]
-	}
 }
 
 // compactOrder forgets channels with nothing queued or in flight.
