@@ -168,18 +168,10 @@ func (s *Store) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.
 	var out []story.Story
 	page := int64(limit)
 	if q.Topic != "" && q.FeedURL != "" {
-		page = max(page, 64)
+		page = max(page, 64) // the feed filter drops some: read ahead
 	}
 	for off := int64(0); ; off += page {
-		rng.Offset, rng.Count = off, page
-		ids, err := s.rdb.ZRangeArgs(ctx, rng).Result()
-		if err != nil {
-			return nil, s.wrap("recent stories", err)
-		}
-		if len(ids) == 0 {
-			return out, nil
-		}
-		sts, err := s.loadStories(ctx, ids)
+		n, sts, err := s.recentPage(ctx, rng, off, page)
 		if err != nil {
 			return nil, err
 		}
@@ -191,10 +183,46 @@ func (s *Store) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.
 				}
 			}
 		}
-		if int64(len(ids)) < page {
+		if n < page {
 			return out, nil
 		}
 	}
+}
+
+// recentPageScript reads one page of an index, newest first, with the records, in one round
+// trip. KEYS[1] the index (ZSET), KEYS[2] the records (HASH); ARGV: max score, min score,
+// offset, count. Returns {ids, records} (a record is nil when trimmed meanwhile).
+var recentPageScript = redis.NewScript(`
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'REV', 'LIMIT', ARGV[3], ARGV[4])
+if #ids == 0 then return {ids, {}} end
+return {ids, redis.call('HMGET', KEYS[2], unpack(ids))}
+`)
+
+// recentPage returns how many index entries the page held and their decoded stories.
+func (s *Store) recentPage(ctx context.Context, rng redis.ZRangeArgs, off, count int64) (int64, []story.Story, error) {
+	res, err := recentPageScript.Run(ctx, s.rdb, []string{rng.Key, s.keys.storyRecords()},
+		rng.Start, rng.Stop, off, count).Slice()
+	if err != nil {
+		return 0, nil, s.wrap("recent stories", err)
+	}
+	if len(res) != 2 {
+		return 0, nil, fmt.Errorf("redisstore: recent stories: bad script reply of %d parts", len(res))
+	}
+	ids, _ := res[0].([]any)
+	recs, _ := res[1].([]any)
+	var out []story.Story
+	for i, v := range recs {
+		js, ok := v.(string)
+		if !ok {
+			continue
+		}
+		var st story.Story
+		if err := json.Unmarshal([]byte(js), &st); err != nil {
+			return 0, nil, fmt.Errorf("redisstore: recent stories: decode %v: %w", ids[i], err)
+		}
+		out = append(out, st)
+	}
+	return int64(len(ids)), out, nil
 }
 
 func matches(q cache.StoryQuery, st story.Story) bool {
