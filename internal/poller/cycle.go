@@ -1,0 +1,252 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+)
+
+// job is one feed to poll with the state it had when the cycle started.
+type job struct {
+	feed  Feed
+	state cache.FeedState
+}
+
+// PollOnce polls every enabled feed now, within the concurrency limits, and returns what the
+// cycle did. progress, when not nil, is called (never concurrently) after each feed. The error
+// is non-nil when ctx ended or when no feed state could be read at all (store down).
+func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (Summary, error) {
+	start := p.opts.Now()
+	jobs, sum, err := p.loadJobs(ctx, p.Feeds())
+	if err != nil {
+		return sum, err
+	}
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+	)
+	for _, j := range jobs {
+		wg.Go(func() {
+			out := p.pollLimited(ctx, j.feed, j.state)
+			mu.Lock()
+			defer mu.Unlock()
+			sum.add(out.sum)
+			done++
+			p.report(progress, done, len(jobs))
+		})
+	}
+	wg.Wait()
+	p.logSummary("poller: poll cycle", sum, p.opts.Now().Sub(start))
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("poller: poll cycle interrupted: %w", err)
+	}
+	return sum, nil
+}
+
+// report calls the progress callback, which belongs to the caller, without letting it panic
+// inside a poll goroutine.
+func (p *Poller) report(progress func(done, total int), done, total int) {
+	if progress == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.opts.Logger.Error("poller: panic in progress callback", "panic", fmt.Sprint(r))
+		}
+	}()
+	progress(done, total)
+}
+
+// loadJobs reads the state of every feed and keeps the enabled ones. Feeds whose state cannot
+// be read count as failed; when none can be read the store is down and the cycle fails.
+func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, error) {
+	var sum Summary
+	jobs := make([]job, 0, len(feeds))
+	var lastErr error
+	for _, fd := range feeds {
+		st, ok, err := p.store.GetFeedState(ctx, fd.URL)
+		if err != nil {
+			sum.Feeds++
+			sum.Failed++
+			lastErr = err
+			p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+			continue
+		}
+		if !ok {
+			st = cache.FeedState{URL: fd.URL}
+		}
+		if st.Disabled {
+			continue
+		}
+		jobs = append(jobs, job{feed: fd, state: st})
+	}
+	if len(jobs) == 0 && lastErr != nil {
+		return nil, sum, fmt.Errorf("poller: reading feed states: %w", lastErr)
+	}
+	return jobs, sum, nil
+}
+
+func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
+	p.opts.Logger.Info(msg, "feeds", sum.Feeds, "polled", sum.Polled, "not_modified", sum.NotModified,
+		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "elapsed", elapsed)
+}
+
+// Run polls each feed whenever it is due until ctx ends. A feed never polled before (or
+// overdue after downtime) gets a deterministic offset within the interval, derived from its
+// URL, so a restart does not hit every server at the same moment. A summary line is logged
+// once per interval.
+func (p *Poller) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	r := &runner{p: p, due: map[string]*entry{}, results: make(chan result)}
+	now := p.opts.Now()
+	for _, fd := range p.Feeds() {
+		r.schedule(ctx, fd, now)
+	}
+	r.windowStart = now
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		now = p.opts.Now()
+		r.launchDue(ctx, &wg, now)
+		r.maybeLogWindow(now)
+		timer.Reset(r.wait(now))
+		select {
+		case <-ctx.Done():
+			return
+		case res := <-r.results:
+			r.finish(res, p.opts.Now())
+		case fd := <-p.added:
+			r.due[fd.URL] = &entry{feed: fd, at: p.opts.Now()}
+		case <-timer.C:
+		}
+	}
+}
+
+// entry is one feed in Run's schedule.
+type entry struct {
+	feed    Feed
+	at      time.Time
+	running bool
+}
+
+type result struct {
+	url string
+	out outcome
+}
+
+// runner is Run's schedule; only Run's goroutine touches it.
+type runner struct {
+	p           *Poller
+	due         map[string]*entry
+	results     chan result
+	window      Summary
+	windowStart time.Time
+}
+
+// schedule places fd at its persisted next poll, or at its spread offset when it has none or
+// is overdue. Disabled feeds are left out.
+func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
+	at := now.Add(spreadOffset(fd.URL, r.p.opts.Interval))
+	st, ok, err := r.p.store.GetFeedState(ctx, fd.URL)
+	switch {
+	case err != nil:
+		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+	case ok && st.Disabled:
+		return
+	case ok && st.NextPoll.After(now):
+		at = st.NextPoll
+	}
+	r.due[fd.URL] = &entry{feed: fd, at: at}
+}
+
+// spreadOffset is a stable pseudo-random offset in [0, interval) derived from the feed URL.
+func spreadOffset(feedURL string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(feedURL))
+	return time.Duration(h.Sum64() % uint64(interval))
+}
+
+// launchDue starts a poll for every due feed not already being polled.
+func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Time) {
+	for url, e := range r.due {
+		if e.running || e.at.After(now) {
+			continue
+		}
+		e.running = true
+		fd := e.feed
+		wg.Go(func() {
+			out := r.p.pollCurrent(ctx, fd)
+			select {
+			case r.results <- result{url: url, out: out}:
+			case <-ctx.Done():
+			}
+		})
+	}
+}
+
+// finish reschedules a polled feed, dropping it when it was disabled.
+func (r *runner) finish(res result, now time.Time) {
+	r.window.add(res.out.sum)
+	e := r.due[res.url]
+	if e == nil {
+		return
+	}
+	e.running = false
+	switch {
+	case res.out.disabled:
+		delete(r.due, res.url)
+	case res.out.next.IsZero():
+		e.at = now.Add(r.p.opts.BackoffBase) // not polled (state unreadable)
+	default:
+		e.at = res.out.next
+	}
+}
+
+// wait is how long until the earliest idle feed is due (an interval when none is).
+func (r *runner) wait(now time.Time) time.Duration {
+	d := r.p.opts.Interval
+	for _, e := range r.due {
+		if !e.running {
+			d = min(d, e.at.Sub(now))
+		}
+	}
+	return max(d, 0)
+}
+
+func (r *runner) maybeLogWindow(now time.Time) {
+	if now.Sub(r.windowStart) < r.p.opts.Interval {
+		return
+	}
+	if r.window.Feeds > 0 {
+		r.p.logSummary("poller: poll summary", r.window, now.Sub(r.windowStart))
+	}
+	r.window, r.windowStart = Summary{}, now
+}
+
+// pollCurrent reads a feed's current state and polls it unless it is disabled.
+func (p *Poller) pollCurrent(ctx context.Context, fd Feed) outcome {
+	st, ok, err := p.store.GetFeedState(ctx, fd.URL)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+		}
+		return outcome{}
+	}
+	if !ok {
+		st = cache.FeedState{URL: fd.URL}
+	}
+	if st.Disabled {
+		return outcome{disabled: true}
+	}
+	return p.pollLimited(ctx, fd, st)
+}

@@ -1,0 +1,219 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// Error classes the poller adds to feed.ErrorClass for failures that are not the fetcher's.
+const (
+	ClassPanic    feed.ErrorClass = "panic"
+	ClassStore    feed.ErrorClass = "store"
+	ClassInternal feed.ErrorClass = "internal"
+)
+
+const (
+	// maxErrorLen keeps a hostile server's error text from bloating the feed state.
+	maxErrorLen = 500
+	// saveTimeout bounds persisting a feed's state after a poll, which is done even when the
+	// poll's context was cancelled meanwhile, so a fetched result is never forgotten.
+	saveTimeout = 10 * time.Second
+)
+
+// outcome is what polling one feed did.
+type outcome struct {
+	sum Summary
+	// next is when the feed is due again; zero when it is disabled or was not polled.
+	next time.Time
+	// disabled is set when the feed is (now) disabled.
+	disabled bool
+	// fresh are the stories stored for the first time, oldest first, for OnNew.
+	fresh []story.Story
+}
+
+// pollLimited waits for the feed's host and global slots, polls the feed with its state st,
+// and hands new stories to OnNew once the slots are free again: posting to Discord can be
+// slow and must not hold up fetching.
+func (p *Poller) pollLimited(ctx context.Context, fd Feed, st cache.FeedState) outcome {
+	release, err := p.limit.acquire(ctx, hostOf(fd.URL))
+	if err != nil {
+		return outcome{}
+	}
+	out := func() outcome {
+		defer release()
+		return p.safePoll(ctx, fd, st)
+	}()
+	p.notify(ctx, fd, out.fresh)
+	return out
+}
+
+// safePoll polls one feed and turns a panic anywhere in it (fetcher, parser, tagger, store)
+// into a recorded failure of that feed, so one broken feed never stops the others.
+func (p *Poller) safePoll(ctx context.Context, fd Feed, st cache.FeedState) (out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.opts.Logger.Error("poller: panic while polling feed", "feed_url", fd.URL,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out = p.fail(ctx, st, p.opts.Now(), ClassPanic, fmt.Errorf("poller: panic: %v", r), 0)
+		}
+	}()
+	return p.pollFeed(ctx, fd, st)
+}
+
+// pollFeed fetches fd conditionally, stores its stories and persists its new state.
+func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outcome {
+	now := p.opts.Now()
+	st.URL, st.LastPoll = fd.URL, now
+	var v feed.Validators
+	if st.Known {
+		v = feed.Validators{ETag: st.ETag, LastModified: st.LastModified}
+	}
+	res, err := p.fetcher.Fetch(ctx, fd.URL, v)
+	if err != nil && ctx.Err() != nil {
+		return outcome{} // shutting down: not the feed's fault
+	}
+	if err != nil {
+		return p.failFetch(ctx, st, now, err)
+	}
+	if res == nil {
+		return p.fail(ctx, st, now, ClassInternal, errors.New("poller: fetcher returned no result"), 0)
+	}
+	if res.NotModified || res.Feed == nil {
+		return p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NotModified: 1})
+	}
+	return p.ingest(ctx, fd, st, now, res)
+}
+
+// ingest normalises, tags and stores the items of a fetched feed. The first successful fetch
+// (state not Known) is backfill: recorded, never handed to OnNew.
+func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now time.Time, res *feed.Result) outcome {
+	backfill := !st.Known
+	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, now)
+	for i := range stories {
+		stories[i].Backfill = backfill
+		if p.tag != nil {
+			stories[i].Topics = p.tag(stories[i])
+		}
+	}
+	newIDs, err := p.store.PutStories(ctx, stories)
+	if err != nil {
+		// Validators are not advanced: the next poll must fetch these items again.
+		return p.fail(ctx, st, now, ClassStore, fmt.Errorf("poller: storing stories: %w", err), 0)
+	}
+	st.Known = true
+	if t := story.PlainText(res.Feed.Title); t != "" {
+		st.Title = story.Truncate(t, story.MaxTitleRunes)
+	}
+	out := p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NewStories: len(newIDs), Stories: len(stories)})
+	if !backfill {
+		out.fresh = freshStories(stories, newIDs)
+	}
+	return out
+}
+
+// succeed records a successful fetch: validators kept, failures cleared, next poll after the
+// interval or the server's own freshness hint, whichever is later.
+func (p *Poller) succeed(ctx context.Context, st cache.FeedState, now time.Time, res *feed.Result, sum Summary) outcome {
+	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
+	st.LastSuccess = now
+	st.Failures, st.LastError, st.ErrorClass = 0, "", ""
+	st.NextPoll = now.Add(max(p.opts.Interval, res.NextPollAfter))
+	p.saveState(ctx, st)
+	return outcome{sum: sum, next: st.NextPoll}
+}
+
+// failFetch records a fetch error, honouring its class (410 disables) and Retry-After.
+func (p *Poller) failFetch(ctx context.Context, st cache.FeedState, now time.Time, err error) outcome {
+	class, retryAfter := ClassInternal, time.Duration(0)
+	var fe *feed.Error
+	if errors.As(err, &fe) {
+		class, retryAfter = fe.Class, fe.RetryAfter
+	}
+	return p.fail(ctx, st, now, class, err, retryAfter)
+}
+
+// fail counts a consecutive failure and schedules the retry with capped exponential backoff
+// (or the server's Retry-After when longer); a 410 or too many failures disable the feed.
+func (p *Poller) fail(ctx context.Context, st cache.FeedState, now time.Time, class feed.ErrorClass, err error, retryAfter time.Duration) outcome {
+	st.Failures++
+	st.LastError = truncateError(err.Error())
+	st.ErrorClass = string(class)
+	st.NextPoll = now.Add(max(p.backoff(st.Failures), retryAfter))
+	if class == feed.ClassGone || st.Failures >= p.opts.DisableAfter {
+		st.Disabled = true
+	}
+	p.saveState(ctx, st)
+	log := p.opts.Logger.With("feed_url", st.URL, "error_class", st.ErrorClass, "failures", st.Failures, "error", err)
+	if st.Disabled {
+		log.Warn("poller: feed disabled")
+		return outcome{sum: Summary{Feeds: 1, Failed: 1}, disabled: true}
+	}
+	log.Info("poller: feed poll failed", "next_poll", st.NextPoll)
+	return outcome{sum: Summary{Feeds: 1, Failed: 1}, next: st.NextPoll}
+}
+
+// backoff is BackoffBase doubled per consecutive failure after the first, capped at BackoffMax.
+func (p *Poller) backoff(failures int) time.Duration {
+	d := p.opts.BackoffBase
+	for i := 1; i < failures && d < p.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, p.opts.BackoffMax)
+}
+
+func truncateError(s string) string {
+	if len(s) <= maxErrorLen {
+		return s
+	}
+	return story.Truncate(s[:maxErrorLen], maxErrorLen)
+}
+
+// saveState persists st even if ctx was cancelled after the fetch completed.
+func (p *Poller) saveState(ctx context.Context, st cache.FeedState) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	if err := p.store.PutFeedState(ctx, st); err != nil {
+		p.opts.Logger.Warn("poller: saving feed state", "feed_url", st.URL, "error", err)
+	}
+}
+
+// freshStories picks the stories whose IDs are in newIDs, oldest first.
+func freshStories(stories []story.Story, newIDs []string) []story.Story {
+	if len(newIDs) == 0 {
+		return nil
+	}
+	isNew := make(map[string]bool, len(newIDs))
+	for _, id := range newIDs {
+		isNew[id] = true
+	}
+	fresh := make([]story.Story, 0, len(newIDs))
+	for _, s := range stories {
+		if isNew[s.ID] {
+			fresh = append(fresh, s)
+		}
+	}
+	slices.SortStableFunc(fresh, func(a, b story.Story) int { return a.Published.Compare(b.Published) })
+	return fresh
+}
+
+// notify hands new stories to OnNew, shielding the poller from a panicking hook.
+func (p *Poller) notify(ctx context.Context, fd Feed, fresh []story.Story) {
+	if p.opts.OnNew == nil || len(fresh) == 0 {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.opts.Logger.Error("poller: panic in OnNew", "feed_url", fd.URL, "panic", fmt.Sprint(r),
+				"stack", string(debug.Stack()))
+		}
+	}()
+	p.opts.OnNew(ctx, fresh)
+}

@@ -1,0 +1,212 @@
+// Package poller fetches the configured feeds on a polite schedule (conditional requests,
+// bounded concurrency overall and per host, server hints honoured, exponential backoff on
+// failure) and records their items as stories. It knows neither Discord nor the store's
+// technology: it depends on the small interfaces below.
+package poller
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// Fetcher downloads one feed conditionally; *feed.Fetcher implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Result, error)
+}
+
+// Store is the part of cache.Store the poller uses.
+type Store interface {
+	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
+	PutFeedState(ctx context.Context, st cache.FeedState) error
+	PutStories(ctx context.Context, stories []story.Story) ([]string, error)
+}
+
+// Tagger returns the ids of the topics a story matches; it runs once per story at ingest.
+type Tagger func(story.Story) []string
+
+// Feed is one configured feed.
+type Feed struct {
+	URL string
+	// Name is the display name; empty means the feed's own title.
+	Name string
+}
+
+// Defaults for zero Options fields.
+const (
+	DefaultInterval     = 10 * time.Minute
+	DefaultConcurrency  = 8
+	DefaultPerHost      = 2
+	DefaultBackoffBase  = time.Minute
+	DefaultBackoffMax   = 6 * time.Hour
+	DefaultDisableAfter = 10
+)
+
+// Options configure a Poller; zero fields get the defaults above.
+type Options struct {
+	// Interval is how often a healthy feed is polled (a server's own hint may lengthen it).
+	Interval time.Duration
+	// Concurrency bounds fetches in flight overall; PerHost bounds them per host name, so a
+	// config listing twenty feeds of one site never hits it twenty times at once.
+	Concurrency int
+	PerHost     int
+	// BackoffBase doubles per consecutive failure, up to BackoffMax.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	// DisableAfter consecutive failures disable a feed (a 410 Gone disables it at once).
+	DisableAfter int
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Logger receives poll events (slog.Default when nil).
+	Logger *slog.Logger
+	// OnNew receives the stories a poll found for the first time, oldest first; stories of a
+	// feed's first successful fetch are backfill and never passed on. It may be nil.
+	OnNew func(ctx context.Context, stories []story.Story)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Interval <= 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PerHost <= 0 {
+		o.PerHost = DefaultPerHost
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = DefaultBackoffBase
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.BackoffMax < o.BackoffBase {
+		o.BackoffMax = o.BackoffBase
+	}
+	if o.DisableAfter <= 0 {
+		o.DisableAfter = DefaultDisableAfter
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Summary counts what one poll cycle did.
+type Summary struct {
+	// Feeds is the number of enabled feeds the cycle covered.
+	Feeds int
+	// Polled counts feeds fetched successfully (200 or 304); NotModified is the 304 share.
+	Polled      int
+	NotModified int
+	// Failed counts feeds whose fetch, parse or store step failed.
+	Failed int
+	// NewStories counts stories stored for the first time (backfill included).
+	NewStories int
+	// Stories counts the items of the feeds fetched with a body.
+	Stories int
+}
+
+func (s *Summary) add(o Summary) {
+	s.Feeds += o.Feeds
+	s.Polled += o.Polled
+	s.NotModified += o.NotModified
+	s.Failed += o.Failed
+	s.NewStories += o.NewStories
+	s.Stories += o.Stories
+}
+
+// Poller polls a set of feeds. PollOnce and Run may be used together (console mode polls
+// once, then runs); AddFeed is safe to call while Run is running.
+type Poller struct {
+	fetcher Fetcher
+	store   Store
+	tag     Tagger
+	opts    Options
+	limit   *limiter
+
+	mu    sync.Mutex
+	feeds []Feed
+	known map[string]bool
+	// added carries feeds added while Run is running to its loop.
+	added chan Feed
+}
+
+// New builds a Poller over feeds (duplicate URLs are dropped).
+func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
+	opts = opts.withDefaults()
+	p := &Poller{
+		fetcher: f, store: s, tag: tag, opts: opts,
+		limit: newLimiter(opts.Concurrency, opts.PerHost),
+		known: make(map[string]bool, len(feeds)),
+		added: make(chan Feed, 64),
+	}
+	for _, fd := range feeds {
+		p.addFeed(fd)
+	}
+	return p
+}
+
+// addFeed records fd unless its URL is already known; it reports whether it was added.
+func (p *Poller) addFeed(fd Feed) bool {
+	fd.URL = strings.TrimSpace(fd.URL)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if fd.URL == "" || p.known[fd.URL] {
+		return false
+	}
+	p.known[fd.URL] = true
+	p.feeds = append(p.feeds, fd)
+	return true
+}
+
+// Feeds returns the feeds being polled.
+func (p *Poller) Feeds() []Feed {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Feed(nil), p.feeds...)
+}
+
+// AddFeed starts polling fd (a /subscribe of a new feed). A feed disabled earlier is enabled
+// again with its failure count reset, since the caller has just checked that it works.
+func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
+	p.reenable(ctx, fd.URL)
+	if !p.addFeed(fd) {
+		return
+	}
+	select {
+	case p.added <- fd:
+	default:
+		// Run is not running or is far behind; it reads the feed list when it starts.
+	}
+}
+
+func (p *Poller) reenable(ctx context.Context, feedURL string) {
+	st, ok, err := p.store.GetFeedState(ctx, feedURL)
+	if err != nil || !ok || !st.Disabled {
+		return
+	}
+	st.Disabled, st.Failures, st.NextPoll = false, 0, p.opts.Now()
+	if err := p.store.PutFeedState(ctx, st); err != nil {
+		p.opts.Logger.Warn("poller: re-enabling feed", "feed_url", feedURL, "error", err)
+	}
+}
+
+// hostOf is the politeness key of a feed URL: its lower-case host name.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
