@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -22,11 +23,18 @@ var fatalCloseCodes = map[int]string{
 	4014: "disallowed intents",
 }
 
+// ErrUnauthorized means Discord rejected the bot token (REST 401 or gateway close 4004):
+// retrying cannot help, so main should exit and say so.
+var ErrUnauthorized = errors.New("discord: bot token rejected")
+
 // FatalCloseError is a gateway close Herald must not reconnect after.
 type FatalCloseError struct {
 	Code   int
 	Reason string
 }
+
+// Is makes a 4004 close match ErrUnauthorized.
+func (e *FatalCloseError) Is(target error) bool { return target == ErrUnauthorized && e.Code == 4004 }
 
 func (e *FatalCloseError) Error() string {
 	return fmt.Sprintf("discord: gateway closed with %d: %s; not reconnecting", e.Code, e.Reason)

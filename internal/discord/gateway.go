@@ -131,6 +131,10 @@ func (g *Gateway) Open(ctx context.Context) error {
 				return &FatalCloseError{Code: ce.Code, Reason: reason}
 			}
 		}
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("discord: open gateway: %w: %w", ErrUnauthorized, err)
+		}
 		return fmt.Errorf("discord: open gateway: %w", err)
 	}
 	g.logger.Info("gateway connected", "shard_id", g.cfg.ShardID, "shard_count", g.cfg.ShardCount)

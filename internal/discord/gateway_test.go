@@ -1,0 +1,322 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+const testGuild = "700000000000000001"
+
+// newFake starts a fake Discord and points discordgo at it for the test.
+func newFake(t *testing.T, opts fakediscord.Options) *fakediscord.Server {
+	t.Helper()
+	f := fakediscord.New(opts)
+	t.Cleanup(f.Close)
+	useAPIBase(t, f.URL())
+	return f
+}
+
+// testRouter is the real command router with test handlers: /latest answers at once,
+// /status waits for release, /help panics, and /status's topic autocompletes.
+func testRouter(deferAfter time.Duration, release <-chan struct{}) *commands.Router {
+	r := commands.NewRouter(commands.Definitions(), commands.RouterOptions{DeferAfter: deferAfter})
+	r.On("latest", func(ctx context.Context, req commands.Request) (message.Message, error) {
+		return message.Message{Content: "latest " + req.Options["count"] + " in " + req.ChannelID,
+			Embeds: []message.Embed{{Title: "Ceasefire holds", Description: "Day 3."}}}, nil
+	})
+	r.On("status", func(ctx context.Context, req commands.Request) (message.Message, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return message.Message{}, ctx.Err()
+		}
+		return message.Message{Content: "status of " + req.Options["topic"]}, nil
+	})
+	r.On("help", func(context.Context, commands.Request) (message.Message, error) { panic("boom") })
+	r.On("subscribe feed", func(context.Context, commands.Request) (message.Message, error) {
+		return message.Message{Content: "subscribed"}, nil
+	})
+	r.OnAutocomplete("status topic", func(_ context.Context, req commands.Request) []commands.Choice {
+		var out []commands.Choice
+		for i := 0; i < 30; i++ {
+			out = append(out, commands.Choice{Name: "topic " + req.Options["topic"], Value: "t" + string(rune('a'+i%26))})
+		}
+		return out
+	})
+	return r
+}
+
+// openGateway opens a Gateway on the fake and waits until its commands are registered.
+func openGateway(t *testing.T, f *fakediscord.Server, h Handler) (*Gateway, bool) {
+	t.Helper()
+	synced := make(chan bool, 1)
+	g, err := NewGateway(GatewayConfig{Token: f.BotToken(), GuildID: testGuild, Handler: h,
+		Definitions: commands.Definitions(), Logger: slog.New(slog.DiscardHandler),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+		OnSynced: func(changed bool, err error) {
+			if err != nil {
+				t.Errorf("SyncCommands: %v", err)
+			}
+			synced <- changed
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Open(ctx); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	select {
+	case changed := <-synced:
+		return g, changed
+	case <-ctx.Done():
+		t.Fatal("no command registration after READY")
+	}
+	return nil, false
+}
+
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestGatewayRegistersCommandsOnce(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	g, changed := openGateway(t, f, testRouter(time.Second, nil))
+	if !changed || f.PutCount() != 1 {
+		t.Fatalf("first start: changed=%v puts=%d, want a single PUT", changed, f.PutCount())
+	}
+	if g.AppID() != f.AppID() {
+		t.Errorf("AppID from READY = %q, want %q", g.AppID(), f.AppID())
+	}
+	if got := len(f.Commands(testGuild)); got != len(commands.Definitions()) {
+		t.Errorf("%d commands registered in the guild, want %d", got, len(commands.Definitions()))
+	}
+	_ = g.Close()
+	_, changed = openGateway(t, f, testRouter(time.Second, nil))
+	if changed || f.PutCount() != 1 {
+		t.Errorf("restart with the same definitions: changed=%v puts=%d, want no PUT", changed, f.PutCount())
+	}
+	if sessions := f.Sessions(); len(sessions) != 2 || sessions[1].Intents != 0 {
+		t.Errorf("sessions = %+v, want two identified with intents 0", sessions)
+	}
+}
+
+func TestSyncCommandsDetectsChanges(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	s, err := discordgo.New("Bot " + f.BotToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := waitCtx(t)
+	defs := commands.Definitions()
+	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || !changed {
+		t.Fatalf("first sync: %v %v", changed, err)
+	}
+	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || changed {
+		t.Fatalf("same definitions: %v %v, want no change", changed, err)
+	}
+	edited := commands.Definitions()
+	edited[0].Options[0].Description = "A different description"
+	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
+		t.Errorf("edited description: %v %v, want a PUT", changed, err)
+	}
+	perm := int64(0)
+	edited[1].DefaultMemberPermissions = &perm
+	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
+		t.Errorf("edited permissions: %v %v, want a PUT", changed, err)
+	}
+	if f.PutCount() != 3 || len(f.Commands("")) != len(defs) {
+		t.Errorf("puts=%d global commands=%d", f.PutCount(), len(f.Commands("")))
+	}
+}
+
+func decodeData(t *testing.T, raw json.RawMessage) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("response data %s: %v", raw, err)
+	}
+	return m
+}
+
+func TestGatewayInteractions(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	release := make(chan struct{})
+	openGateway(t, f, testRouter(150*time.Millisecond, release))
+
+	t.Run("latest answered inline within the deadline", func(t *testing.T) {
+		p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800",
+			CommandName: "latest", Options: []fakediscord.Option{{Name: "count", Type: 4, Value: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := p.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Type != 4 || resp.Latency > 3*time.Second || resp.Original == nil {
+			t.Fatalf("response type %d after %v, want type 4 within 3 s", resp.Type, resp.Latency)
+		}
+		if resp.Original.Content != "latest 3 in 800" || len(resp.Original.Embeds) != 1 {
+			t.Errorf("original = %q with %d embeds", resp.Original.Content, len(resp.Original.Embeds))
+		}
+		if am := resp.Original.AllowedMentions; am == nil || am.Parse == nil || len(am.Parse) != 0 {
+			t.Errorf("allowed_mentions = %+v, want parse []", am)
+		}
+	})
+
+	t.Run("slow handler deferred then original edited", func(t *testing.T) {
+		p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800",
+			CommandName: "status", Options: []fakediscord.Option{{Name: "topic", Type: 3, Value: "ceasefire"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := p.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Type != 5 || resp.Latency > 3*time.Second {
+			t.Fatalf("first response type %d after %v, want deferred (5) within 3 s", resp.Type, resp.Latency)
+		}
+		close(release)
+		resp, err = p.WaitEdits(waitCtx(t), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Original == nil || resp.Original.Content != "status of ceasefire" {
+			t.Errorf("@original after edit = %+v", resp.Original)
+		}
+	})
+
+	t.Run("panicking handler gets an error reply and the bot lives", func(t *testing.T) {
+		p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800", CommandName: "help"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := p.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Type != 4 || resp.Original == nil || !strings.Contains(resp.Original.Content, "Something went wrong") || resp.Original.Flags&64 == 0 {
+			t.Fatalf("panic reply = type %d %+v, want an ephemeral error", resp.Type, resp.Original)
+		}
+		p, err = f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "801", CommandName: "latest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := p.Wait(waitCtx(t)); err != nil || resp.Type != 4 {
+			t.Errorf("after the panic: %v type %d, want the bot still answering", err, resp.Type)
+		}
+	})
+
+	t.Run("member without Manage Channels refused", func(t *testing.T) {
+		sub := []fakediscord.Option{{Name: "feed", Type: 1, Options: []fakediscord.Option{{Name: "url", Type: 3, Value: "https://x.test/rss"}}}}
+		for _, tc := range []struct {
+			perms, want string
+		}{{"0", "Manage Channels"}, {"16", "subscribed"}} {
+			p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800",
+				CommandName: "subscribe", Permissions: tc.perms, Options: sub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := p.Wait(waitCtx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Original == nil || !strings.Contains(resp.Original.Content, tc.want) {
+				t.Errorf("permissions %s: reply %+v, want %q", tc.perms, resp.Original, tc.want)
+			}
+		}
+	})
+
+	t.Run("autocomplete answered with at most 25 choices", func(t *testing.T) {
+		p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{Type: fakediscord.InteractionAutocomplete,
+			GuildID: testGuild, ChannelID: "800", CommandName: "status",
+			Options: []fakediscord.Option{{Name: "topic", Type: 3, Value: "cease", Focused: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := p.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		choices, _ := decodeData(t, resp.Data)["choices"].([]any)
+		if resp.Type != 8 || len(choices) != 25 {
+			t.Errorf("autocomplete type %d with %d choices, want 8 with 25", resp.Type, len(choices))
+		}
+	})
+}
+
+func TestGatewayFatalCloseStopsReconnecting(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	g, _ := openGateway(t, f, testRouter(time.Second, nil))
+	disconnected := make(chan struct{}, 1)
+	g.Session().AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		select {
+		case disconnected <- struct{}{}:
+		default:
+		}
+	})
+	if err := f.CloseGateway(4004); err != nil {
+		t.Fatal(err)
+	}
+	var fatal *FatalCloseError
+	select {
+	case err := <-g.Done():
+		if !errors.As(err, &fatal) || fatal.Code != 4004 {
+			t.Fatalf("Done() = %v, want FatalCloseError 4004", err)
+		}
+	case <-waitCtx(t).Done():
+		t.Fatal("no fatal error after close 4004")
+	}
+	select {
+	case <-disconnected:
+	case <-waitCtx(t).Done():
+		t.Fatal("no disconnect")
+	}
+	// discordgo reconnects right after emitting Disconnect when it means to; give it a bounded
+	// chance to connect a second session and require that it does not.
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := f.WaitSession(ctx, 1); err == nil {
+		t.Errorf("a session reconnected after 4004 (%d identifies)", f.Identifies())
+	}
+	if n := f.Identifies(); n != 1 {
+		t.Errorf("%d IDENTIFYs, want 1: no reconnect loop", n)
+	}
+}
+
+func TestGatewayBadTokenIsFatalOnOpen(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	g, err := NewGateway(GatewayConfig{Token: "wrong-token", Handler: testRouter(time.Second, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	err = g.Open(waitCtx(t))
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("Open with a bad token = %v, want ErrUnauthorized", err)
+	}
+	if !errors.Is(&FatalCloseError{Code: 4004}, ErrUnauthorized) || errors.Is(&FatalCloseError{Code: 4013}, ErrUnauthorized) {
+		t.Error("only close 4004 means the token was rejected")
+	}
+	if n := f.Identifies(); n != 0 {
+		t.Errorf("%d identifies accepted with a bad token", n)
+	}
+}
