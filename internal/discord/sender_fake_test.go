@@ -1,0 +1,212 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+func fakeSender(f *fakediscord.Server, opts SenderOptions) *Sender {
+	return NewSender(NewRESTClient(f.BotToken(), nil), opts)
+}
+
+// channelRequests returns the fake's record of message posts to one channel.
+func channelRequests(f *fakediscord.Server, channelID string) []fakediscord.Request {
+	var out []fakediscord.Request
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/channels/"+channelID+"/messages") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// assertQuietAfter429 checks that no request to the channel arrived while a 429's
+// retry_after was running.
+func assertQuietAfter429(t *testing.T, reqs []fakediscord.Request, retry time.Duration) {
+	t.Helper()
+	for i, r := range reqs {
+		if r.Status != 429 {
+			continue
+		}
+		for _, later := range reqs[i+1:] {
+			if d := later.Time.Sub(r.Time); d >= 0 && d < retry {
+				t.Errorf("request %v after a 429 with retry_after %v", d, retry)
+			}
+		}
+	}
+}
+
+func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	s := fakeSender(f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
+	defer s.Close()
+	f.FailNext("POST", "/channels/c1/messages", 429, 2)
+	f.FailNext("POST", "/channels/c2/messages", 500, 2)
+	f.FailNext("POST", "/channels/c3/messages", 502, 1)
+	var wg sync.WaitGroup
+	for _, ch := range []string{"c1", "c2", "c3"} {
+		for k := 0; k < 3; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := message.Message{Content: fmt.Sprintf("story %d in %s", k, ch)}
+				if _, err := s.Send(context.Background(), ch, m, Nonce(ch, fmt.Sprint(k))); err != nil {
+					t.Errorf("send %s/%d: %v", ch, k, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for _, ch := range []string{"c1", "c2", "c3"} {
+		got := map[string]int{}
+		for _, m := range f.Messages(ch) {
+			got[m.Content]++
+		}
+		for k := 0; k < 3; k++ {
+			if n := got[fmt.Sprintf("story %d in %s", k, ch)]; n != 1 {
+				t.Errorf("%s story %d delivered %d times, want exactly once", ch, k, n)
+			}
+		}
+		assertQuietAfter429(t, channelRequests(f, ch), 50*time.Millisecond)
+	}
+	if s.Depth() != 0 {
+		t.Errorf("Depth = %d after all sends returned", s.Depth())
+	}
+}
+
+func TestSenderAgainstFakeChannelLimitWithoutAny429(t *testing.T) {
+	f := newFake(t, fakediscord.Options{ChannelWindow: time.Second})
+	s := fakeSender(f, SenderOptions{ChannelWindow: time.Second})
+	defer s.Close()
+	var wg sync.WaitGroup
+	for k := 0; k < 12; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Send(context.Background(), "busy", message.Message{Content: fmt.Sprint("n", k)}, ""); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(f.Messages("busy")); n != 12 {
+		t.Errorf("%d messages delivered, want 12", n)
+	}
+	if n := f.Count429(); n != 0 {
+		t.Errorf("%d 429s: the Sender must stay inside the 5-per-window bucket", n)
+	}
+}
+
+func TestSenderAgainstFakeGlobal429(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	s := fakeSender(f, SenderOptions{})
+	defer s.Close()
+	f.ForceGlobal429(300 * time.Millisecond)
+	var wg sync.WaitGroup
+	for k := 0; k < 4; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Send(context.Background(), fmt.Sprint("g", k), message.Message{Content: "x"}, ""); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var first429 time.Time
+	for _, r := range f.Requests() {
+		if r.Status == 429 && first429.IsZero() {
+			first429 = r.Time
+		}
+	}
+	if first429.IsZero() {
+		t.Fatal("the forced global 429 was never hit")
+	}
+	// Requests already in flight may still arrive as 429s; after the Sender read the first
+	// one, nothing may reach the fake until the pause ends.
+	var during int
+	for _, r := range f.Requests() {
+		if d := r.Time.Sub(first429); d > 30*time.Millisecond && d < 250*time.Millisecond {
+			during++
+		}
+	}
+	if during != 0 {
+		t.Errorf("%d requests during the global pause", during)
+	}
+}
+
+func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	s := fakeSender(f, SenderOptions{})
+	defer s.Close()
+	if err := f.SetChannelError("locked", fakediscord.CodeMissingAccess); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := s.Send(context.Background(), "locked", message.Message{Content: "x"}, ""); !errors.Is(err, ErrChannelGone) {
+			t.Fatalf("send %d to a 403 channel: %v, want ErrChannelGone", i, err)
+		}
+	}
+	if n := len(channelRequests(f, "locked")); n != 1 {
+		t.Errorf("%d requests to the 403 channel, want 1", n)
+	}
+	if _, err := s.Send(context.Background(), "open", message.Message{Content: "@everyone the ceasefire holds"}, Nonce("open", "s")); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.Messages("open")
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if am := msgs[0].AllowedMentions; am == nil || am.Parse == nil || len(am.Parse) != 0 {
+		t.Errorf("allowed_mentions %+v, want parse []", am)
+	}
+	if !strings.Contains(string(msgs[0].Body), `"allowed_mentions":{"parse":[]}`) {
+		t.Errorf("recorded body %s lacks allowed_mentions parse []", msgs[0].Body)
+	}
+}
+
+// BenchmarkSenderThroughput posts across 60 channels (enough that the per-channel bucket
+// does not bind) and reports messages per second against the configured global limit.
+func BenchmarkSenderThroughput(b *testing.B) {
+	f := fakediscord.New(fakediscord.Options{})
+	defer f.Close()
+	if err := SetAPIBase(f.URL()); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = SetAPIBase(DefaultAPIBase) }()
+	const limit = 45
+	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{GlobalPerSecond: limit})
+	defer s.Close()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < b.N; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Send(context.Background(), fmt.Sprint("bench", i%60), message.Message{Content: "x"}, ""); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	rate := float64(b.N) / elapsed.Seconds()
+	if b.N > 1 {
+		// N messages span N-1 intervals of the pacer.
+		rate = float64(b.N-1) / elapsed.Seconds()
+	}
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(rate/limit*100, "%_of_limit")
+	b.ReportMetric(float64(f.Count429()), "429s")
+	b.ReportMetric(float64(f.MaxRequestsPerSecond()), "max_req/s")
+}
