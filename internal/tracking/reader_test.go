@@ -60,7 +60,7 @@ func TestReadHeadline(t *testing.T) {
 func TestReadModifiers(t *testing.T) {
 	r := newTestReader(t)
 	tests := []struct {
-		name, text                               string
+		name, text                              string
 		negated, hedged, denied, reported, bgnd bool
 	}{
 		{"negated", "Talks end without a deal", false, false, false, false, false},
