@@ -1,0 +1,77 @@
+package briefing
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// maxLiveSummary keeps a live embed compact: ten of them must read as a list, not a wall.
+const maxLiveSummary = 280
+
+// RenderLive renders stories as live posts: one compact embed per story (linked title, source,
+// age, summary), oldest first so a channel reads in order, batched ≤10 embeds and ≤6000
+// characters per message. Content is left empty for AppendMore.
+func RenderLive(stories []story.Story, now time.Time) []message.Message {
+	if len(stories) == 0 {
+		return nil
+	}
+	sorted := append([]story.Story(nil), stories...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Published.Before(sorted[j].Published) })
+	embeds := make([]message.Embed, 0, len(sorted))
+	for _, s := range sorted {
+		embeds = append(embeds, liveEmbed(s, now))
+	}
+	return message.Split(message.Message{Embeds: embeds})
+}
+
+func liveEmbed(s story.Story, now time.Time) message.Embed {
+	title := message.Truncate(s.Title, message.MaxEmbedTitle)
+	if title == "" {
+		title = "(untitled)"
+	}
+	footer := message.Truncate(sourceName(s), message.MaxAuthorName)
+	if age := Age(now, s.Published); age != "" {
+		footer += " · " + age
+	}
+	return message.Embed{
+		Title:       title,
+		URL:         safeURL(s.Link),
+		Description: escape(message.Truncate(s.Summary, maxLiveSummary)),
+		Footer:      footer,
+		Timestamp:   s.Published,
+		Image:       safeURL(s.Image),
+	}
+}
+
+// More is the "and N more" line for stories left out of a post (e.g. after downtime).
+func More(n int) string {
+	if n == 1 {
+		return "…and 1 more story."
+	}
+	return fmt.Sprintf("…and %d more stories.", n)
+}
+
+// AppendMore adds More(n) to the last message's content, or as a message of its own when the
+// content has no room; n ≤ 0 leaves msgs unchanged.
+func AppendMore(msgs []message.Message, n int) []message.Message {
+	if n <= 0 {
+		return msgs
+	}
+	line := More(n)
+	if len(msgs) == 0 {
+		return []message.Message{{Content: line}}
+	}
+	out := append([]message.Message(nil), msgs...)
+	last := &out[len(out)-1]
+	joined := strings.TrimSpace(last.Content + "\n" + line)
+	if runes(joined) > message.MaxContent {
+		return append(out, message.Message{Content: line})
+	}
+	last.Content = joined
+	return out
+}
