@@ -101,7 +101,7 @@ func (s *Store) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.
 	}
 	var out []story.Story
 	err := s.view(ctx, "recent stories", func(tx *bolt.Tx) error {
-		idx := queryIndex(tx, q)
+		idx, also := queryIndexes(tx, q)
 		if idx == nil {
 			return nil
 		}
@@ -118,6 +118,9 @@ func (s *Store) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.
 			if since != nil && bytes.Compare(k[:timeKeyLen], since) < 0 {
 				break
 			}
+			if also != nil && also.Get(k) == nil {
+				continue // not in the feed: checked on the key, without decoding the story
+			}
 			st, ok, err := getStory(stories, k[timeKeyLen:])
 			if err != nil {
 				return err
@@ -131,16 +134,24 @@ func (s *Store) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.
 	return out, err
 }
 
-// queryIndex picks the index to scan: a topic's, else a feed's, else all stories; nil when
-// the topic or feed has no stories.
-func queryIndex(tx *bolt.Tx, q cache.StoryQuery) *bolt.Bucket {
+// queryIndexes picks the index to scan (a topic's, else a feed's, else all stories) and,
+// when both Topic and FeedURL are set, the feed index every hit must also be in. Index keys
+// are the same in every index, so that membership test is one lookup. idx is nil when the
+// query cannot match anything.
+func queryIndexes(tx *bolt.Tx, q cache.StoryQuery) (idx, also *bolt.Bucket) {
+	var feed *bolt.Bucket
+	if q.FeedURL != "" {
+		if feed = bucket(tx, bucketByFeed).Bucket([]byte(q.FeedURL)); feed == nil {
+			return nil, nil
+		}
+	}
 	switch {
 	case q.Topic != "":
-		return bucket(tx, bucketByTopic).Bucket([]byte(q.Topic))
-	case q.FeedURL != "":
-		return bucket(tx, bucketByFeed).Bucket([]byte(q.FeedURL))
+		return bucket(tx, bucketByTopic).Bucket([]byte(q.Topic)), feed
+	case feed != nil:
+		return feed, nil
 	default:
-		return bucket(tx, bucketByTime)
+		return bucket(tx, bucketByTime), nil
 	}
 }
 

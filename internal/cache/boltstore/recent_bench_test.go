@@ -1,0 +1,96 @@
+package boltstore
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// benchStories is the /latest scale the backend must stay fast at (Retention.MaxStories).
+const benchStories = 100_000
+
+// openFilled returns a store holding n stories over 200 feeds and 20 topics, published a
+// minute apart, inserted in batches of 1,000 as the poller would.
+func openFilled(b *testing.B, n int) *Store {
+	b.Helper()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st, err := Open(filepath.Join(b.TempDir(), FileName), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { st.Close() })
+	batch := make([]story.Story, 0, 1000)
+	for i := range n {
+		feed := fmt.Sprintf("https://feed%d.example/rss", i%200)
+		batch = append(batch, story.Story{
+			ID: story.NewID(feed, fmt.Sprint(i)), FeedURL: feed, Source: "Feed", Title: fmt.Sprintf("Story %d", i),
+			Summary: "A summary long enough to look like a real one, about two lines of text in a briefing.",
+			Link:    fmt.Sprintf("%s/%d", feed, i), Published: now.Add(-time.Duration(i) * time.Minute),
+			Topics: []string{fmt.Sprintf("topic%d", i%20)},
+		})
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := st.PutStories(b.Context(), batch); err != nil {
+				b.Fatalf("PutStories: %v", err)
+			}
+			batch = batch[:0]
+		}
+	}
+	return st
+}
+
+// BenchmarkRecentStories measures /latest at 100k stored stories and reports the p99 of
+// single calls, the latency a user waits on.
+func BenchmarkRecentStories(b *testing.B) {
+	st := openFilled(b, benchStories)
+	queries := []struct {
+		name string
+		q    cache.StoryQuery
+	}{
+		{"limit5", cache.StoryQuery{Limit: 5}},
+		{"topic_limit5", cache.StoryQuery{Topic: "topic7", Limit: 5}},
+		{"feed_limit5", cache.StoryQuery{FeedURL: "https://feed13.example/rss", Limit: 5}},
+		{"topic_feed_limit5", cache.StoryQuery{Topic: "topic7", FeedURL: "https://feed27.example/rss", Limit: 5}},
+		{"default_limit100", cache.StoryQuery{}},
+	}
+	for _, bq := range queries {
+		b.Run(bq.name, func(b *testing.B) {
+			var lat []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				got, err := st.RecentStories(b.Context(), bq.q)
+				lat = append(lat, time.Since(start))
+				if err != nil || len(got) == 0 {
+					b.Fatalf("RecentStories: %d stories, err %v", len(got), err)
+				}
+			}
+			slices.Sort(lat)
+			p99 := lat[min(len(lat)-1, len(lat)*99/100)]
+			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkClaim measures one delivery round: claiming a batch of 20 fresh ids.
+func BenchmarkClaim(b *testing.B) {
+	st, err := Open(filepath.Join(b.TempDir(), FileName), Options{})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { st.Close() })
+	i := 0
+	for b.Loop() {
+		ids := make([]string, 20)
+		for j := range ids {
+			ids[j] = story.PadHex(uint64(i))
+			i++
+		}
+		if _, err := st.Claim(b.Context(), "c1", ids, time.Minute); err != nil {
+			b.Fatalf("Claim: %v", err)
+		}
+	}
+}
