@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -37,26 +38,28 @@ const (
 
 // schemaSet holds the compiled request-body schemas.
 type schemaSet struct {
-	bodies  map[string]*jsonschema.Schema
-	printer *message.Printer
+	bodies map[string]*jsonschema.Schema
 }
 
+// compiledSchemas compiles the embedded schemas once per process. Compiling (mostly the
+// library's metaschema check of the 100 KB document) costs ~200 ms, which every test that
+// starts a Server would otherwise pay; the compiled set is immutable and safe for concurrent
+// use, so sharing it shares no mutable state.
+var compiledSchemas = sync.OnceValues(newSchemaSet)
+
 func newSchemaSet() (*schemaSet, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(openAPIDoc))
+	doc, err := schemaDocument()
 	if err != nil {
-		return nil, fmt.Errorf("fakediscord: parse embedded openapi: %w", err)
+		return nil, err
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	if err := c.AddResource(schemaBase, doc); err != nil {
-		return nil, fmt.Errorf("fakediscord: add openapi resource: %w", err)
+		return nil, fmt.Errorf("fakediscord: add schema resource: %w", err)
 	}
-	set := &schemaSet{bodies: map[string]*jsonschema.Schema{}, printer: message.NewPrinter(language.English)}
-	for _, name := range []string{bodyMessageCreate, bodyMessageEdit, bodyGlobalCommands, bodyGuildCommands,
-		bodyCallback, bodyWebhookExecute, bodyWebhookOriginal, bodyWebhookMessage} {
-		path, method, _ := strings.Cut(name, " ")
-		ptr := "/paths/" + escapePointer(path) + "/" + method + "/requestBody/content/application~1json/schema"
-		sch, err := c.Compile(schemaBase + "#" + ptr)
+	set := &schemaSet{bodies: map[string]*jsonschema.Schema{}}
+	for i, name := range bodyNames {
+		sch, err := c.Compile(schemaBase + "#/$defs/" + bodyDef(i))
 		if err != nil {
 			return nil, fmt.Errorf("fakediscord: compile %s: %w", name, err)
 		}
@@ -65,8 +68,54 @@ func newSchemaSet() (*schemaSet, error) {
 	return set, nil
 }
 
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+var bodyNames = [...]string{bodyMessageCreate, bodyMessageEdit, bodyGlobalCommands, bodyGuildCommands,
+	bodyCallback, bodyWebhookExecute, bodyWebhookOriginal, bodyWebhookMessage}
+
+func bodyDef(i int) string { return fmt.Sprintf("fakediscord_body_%d", i) }
+
+// schemaDocument turns the OpenAPI extract into one JSON Schema document whose $defs hold the
+// component schemas and the request bodies, with "#/components/schemas/X" references rewritten
+// to "#/$defs/X". Compiling the OpenAPI document directly makes the compiler re-walk and
+// re-validate the whole document for every referenced schema (~300 ms per server); as one
+// schema document it is collected once.
+func schemaDocument() (any, error) {
+	var api struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &api); err != nil {
+		return nil, fmt.Errorf("fakediscord: parse embedded openapi: %w", err)
+	}
+	defs := map[string]json.RawMessage{}
+	for name, raw := range api.Components.Schemas {
+		defs[name] = raw
+	}
+	for i, name := range bodyNames {
+		path, method, _ := strings.Cut(name, " ")
+		raw := api.Paths[path][method].RequestBody.Content["application/json"].Schema
+		if raw == nil {
+			return nil, fmt.Errorf("fakediscord: embedded openapi lacks %s", name)
+		}
+		defs[bodyDef(i)] = raw
+	}
+	b, err := json.Marshal(map[string]any{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs})
+	if err != nil {
+		return nil, fmt.Errorf("fakediscord: build schema document: %w", err)
+	}
+	b = bytes.ReplaceAll(b, []byte(`"#/components/schemas/`), []byte(`"#/$defs/`))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("fakediscord: parse schema document: %w", err)
+	}
+	return doc, nil
 }
 
 // validate checks body against the named request schema. A body that is not JSON at all is
@@ -183,6 +232,7 @@ func branchScore(e *jsonschema.ValidationError) int {
 }
 
 func (s *schemaSet) describe(k jsonschema.ErrorKind) (code, msg string) {
+	p := message.NewPrinter(language.English) // per call: Printer is not documented as goroutine-safe
 	switch k := k.(type) {
 	case *kind.MaxLength:
 		return "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", k.Want)
@@ -195,11 +245,11 @@ func (s *schemaSet) describe(k jsonschema.ErrorKind) (code, msg string) {
 	case *kind.Required:
 		return "BASE_TYPE_REQUIRED", "This field is required"
 	case *kind.Enum:
-		return "BASE_TYPE_CHOICES", "Value must be one of " + k.LocalizedString(s.printer) + "."
+		return "BASE_TYPE_CHOICES", "Value must be one of " + k.LocalizedString(p) + "."
 	case *kind.Maximum, *kind.Minimum:
-		return "NUMBER_TYPE_OUT_OF_RANGE", k.LocalizedString(s.printer)
+		return "NUMBER_TYPE_OUT_OF_RANGE", k.LocalizedString(p)
 	case *kind.Pattern:
-		return "STRING_TYPE_REGEX", k.LocalizedString(s.printer)
+		return "STRING_TYPE_REGEX", k.LocalizedString(p)
 	}
-	return "BASE_TYPE_INVALID", k.LocalizedString(s.printer)
+	return "BASE_TYPE_INVALID", k.LocalizedString(p)
 }

@@ -128,7 +128,7 @@ func New(opts Options) *Server {
 	if err := opts.defaults(); err != nil {
 		panic(err)
 	}
-	schemas, err := newSchemaSet()
+	schemas, err := compiledSchemas()
 	if err != nil {
 		panic(err)
 	}
