@@ -56,6 +56,9 @@ func New(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("redisstore: invalid REDIS_URL %s: %s", redactURL(rawURL), redactErr(err, rawURL))
 	}
 	opts = opts.withDefaults()
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redisstore: prefix %q must not contain braces: they would break the keys' hash tags", opts.Prefix)
+	}
 	ro.DialTimeout = opts.Timeout
 	ro.ReadTimeout = opts.Timeout
 	ro.WriteTimeout = opts.Timeout
