@@ -101,7 +101,7 @@ func TestSeenPurge(t *testing.T) {
 	key := st.keys.seen("c1", 42)
 	noErr(t, st.Confirm(ctx, "c1", ids[:10])) // seen until 13:00
 	clock = clock.Add(30 * time.Minute)
-	noErr(t, st.Confirm(ctx, "c1", ids[10:20])) // seen until 13:30
+	noErr(t, st.Confirm(ctx, "c1", ids[10:20]))                  // seen until 13:30
 	claimed, err := st.Claim(ctx, "c1", ids[20:25], time.Minute) // abandoned: never confirmed
 	noErr(t, err)
 	if len(claimed) != 5 {
