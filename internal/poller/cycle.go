@@ -123,7 +123,7 @@ func (p *Poller) Run(ctx context.Context) {
 		case res := <-r.results:
 			r.finish(res, p.opts.Now())
 		case fd := <-p.added:
-			r.due[fd.URL] = &entry{feed: fd, at: p.opts.Now()}
+			r.add(fd, p.opts.Now())
 		case <-timer.C:
 		}
 	}
@@ -164,6 +164,13 @@ func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
 		at = st.NextPoll
 	}
 	r.due[fd.URL] = &entry{feed: fd, at: at}
+}
+
+// add schedules a feed added while running, due at once unless it is already scheduled.
+func (r *runner) add(fd Feed, now time.Time) {
+	if _, ok := r.due[fd.URL]; !ok {
+		r.due[fd.URL] = &entry{feed: fd, at: now}
+	}
 }
 
 // spreadOffset is a stable pseudo-random offset in [0, interval) derived from the feed URL.

@@ -180,8 +180,9 @@ func (p *Poller) Feeds() []Feed {
 // AddFeed starts polling fd (a /subscribe of a new feed). A feed disabled earlier is enabled
 // again with its failure count reset, since the caller has just checked that it works.
 func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
-	p.reenable(ctx, fd.URL)
-	if !p.addFeed(fd) {
+	fd.URL = strings.TrimSpace(fd.URL)
+	reenabled := p.reenable(ctx, fd.URL)
+	if !p.addFeed(fd) && !reenabled {
 		return
 	}
 	select {
@@ -191,15 +192,18 @@ func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 	}
 }
 
-func (p *Poller) reenable(ctx context.Context, feedURL string) {
+// reenable clears the disabled flag of feedURL's state; it reports whether it did.
+func (p *Poller) reenable(ctx context.Context, feedURL string) bool {
 	st, ok, err := p.store.GetFeedState(ctx, feedURL)
 	if err != nil || !ok || !st.Disabled {
-		return
+		return false
 	}
 	st.Disabled, st.Failures, st.NextPoll = false, 0, p.opts.Now()
 	if err := p.store.PutFeedState(ctx, st); err != nil {
 		p.opts.Logger.Warn("poller: re-enabling feed", "feed_url", feedURL, "error", err)
+		return false
 	}
+	return true
 }
 
 // hostOf is the politeness key of a feed URL: its lower-case host name.

@@ -148,6 +148,8 @@ func TestRunSchedulesBackoffGoneAndNew(t *testing.T) {
 		}()
 		time.Sleep(5 * time.Minute)
 		p.AddFeed(ctx, Feed{URL: added})
+		p.AddFeed(ctx, Feed{URL: healthy}) // already scheduled: no extra poll
+		p.AddFeed(ctx, Feed{URL: gone})    // disabled: re-subscribing enables it again
 		time.Sleep(25*time.Minute - time.Second)
 		synctest.Wait()
 		cancel()
@@ -157,7 +159,7 @@ func TestRunSchedulesBackoffGoneAndNew(t *testing.T) {
 		want := map[string][]time.Duration{
 			failing: {1 * m, 2 * m, 4 * m, 8 * m, 12 * m, 16 * m, 20 * m, 24 * m, 28 * m},
 			boom:    {1 * m, 2 * m, 4 * m, 8 * m, 12 * m, 16 * m, 20 * m, 24 * m, 28 * m},
-			gone:    {1 * m},
+			gone:    {1 * m, 5 * m},
 			healthy: {1 * m, 11 * m, 21 * m},
 			added:   {5 * m, 15 * m, 25 * m},
 		}
