@@ -147,8 +147,8 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 	if st.Latest.Headline == "" {
 		return lead + "."
 	}
-	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, strings.TrimRight(st.Latest.Headline, ".!"),
-		strings.Join(st.Latest.Outlets, ", "), st.Latest.Time.UTC().Format("2 Jan"))
+	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, fit(strings.TrimRight(st.Latest.Headline, ".!"), 200),
+		outletList(st.Latest.Outlets), st.Latest.Time.UTC().Format("2 Jan"))
 }
 
 // whatNext finds, newest report first, a sentence saying the process continues, trimmed of its

@@ -58,6 +58,9 @@ func Embed(st Status, now time.Time) message.Embed {
 			Value: timelineValue(st.Timeline)})
 	}
 	e.Fields = append(e.Fields, message.Field{Name: "Coverage", Value: coverage(st)})
+	if over := e.Len() - message.MaxEmbedTotal; over > 0 {
+		e.Description = fit(e.Description, max(utf8.RuneCountInString(e.Description)-over, 1))
+	}
 	return e
 }
 
@@ -77,7 +80,7 @@ func latestLine(d Development, now time.Time) string {
 	if d.Link != "" {
 		head = "[" + fit(head, 400) + "](" + d.Link + ")"
 	}
-	meta := fit(strings.Join(d.Outlets, ", "), 300)
+	meta := outletList(d.Outlets)
 	if age := message.RelativeAge(now, d.Time); age != "" {
 		meta += " · " + age
 	}
@@ -127,4 +130,13 @@ func fit(s string, n int) string {
 	}
 	rs := []rune(s)
 	return strings.TrimRight(string(rs[:n-1]), " ") + "…"
+}
+
+// outletList names up to three outlets and counts the rest.
+func outletList(outlets []string) string {
+	const shown = 3
+	if len(outlets) <= shown {
+		return fit(strings.Join(outlets, ", "), 300)
+	}
+	return fit(strings.Join(outlets[:shown], ", "), 300) + fmt.Sprintf(" +%d more", len(outlets)-shown)
 }

@@ -9,6 +9,13 @@ import (
 	"github.com/heraldbot/herald/internal/topic"
 )
 
+// Reading bounds: headlines and summaries are short by nature (the store keeps summaries of
+// story.MaxSummaryRunes); the bounds keep a hostile feed from making Assess slow.
+const (
+	maxTitleRunes   = 400
+	maxSummaryRunes = 2000
+)
+
 // Modifier windows, in words before a cue: negation and hedges bind tightly ("no deal",
 // "could reach a deal"); a denial governs a whole reported clause ("denies reports that a deal
 // has been reached").
@@ -81,7 +88,19 @@ type reading struct {
 // priority orders kinds when a headline reports several: the later stage is the news
 // ("truce takes effect as hostages are freed after deal").
 func priority(kind string) int {
-	return slices.Index(topic.Kinds(), kind)
+	switch kind {
+	case topic.KindTalks:
+		return 0
+	case topic.KindNoDeal:
+		return 1
+	case topic.KindAgreement:
+		return 2
+	case topic.KindInEffect:
+		return 3
+	case topic.KindCollapsed:
+		return 4
+	}
+	return -1
 }
 
 // readSentence returns the developments one sentence reports, in order of appearance.
@@ -119,8 +138,9 @@ func (r *reader) readSegment(out []reading, hits []hit, question, reported bool)
 	if neighbour && !anchor {
 		return out // about Lebanon, Ukraine...: not this topic's news
 	}
+	mods := modifierMap(hits)
 	for _, c := range pickCues(hits) {
-		rd, ok := r.modify(c, hits, question)
+		rd, ok := r.modify(c, mods, question)
 		if !ok {
 			continue
 		}
@@ -159,10 +179,19 @@ func pickCues(hits []hit) []hit {
 		return a.Start - b.Start
 	})
 	var kept []hit
+	taken := make(map[int]bool)
 	for _, c := range cues {
-		if !slices.ContainsFunc(kept, func(k hit) bool { return c.Start < k.End && k.Start < c.End }) {
-			kept = append(kept, c)
+		free := true
+		for i := c.Start; i < c.End && free; i++ {
+			free = !taken[i]
 		}
+		if !free {
+			continue
+		}
+		for i := c.Start; i < c.End; i++ {
+			taken[i] = true
+		}
+		kept = append(kept, c)
 	}
 	slices.SortFunc(kept, func(a, b hit) int { return a.Start - b.Start })
 	return kept
@@ -170,11 +199,11 @@ func pickCues(hits []hit) []hit {
 
 // modify applies the modifiers around cue c; ok is false when the modified cue means nothing
 // (a denied report of talks, say).
-func (r *reader) modify(c hit, hits []hit, question bool) (reading, bool) {
+func (r *reader) modify(c hit, mods map[int]uint8, question bool) (reading, bool) {
 	rd := reading{Kind: c.e.kind, Weight: 1, Cue: c.e.p.Text}
-	rd.Denied = governs(c, hits, classDenial, denialWindow)
-	rd.Negated = governs(c, hits, classNegator, negatorWindow)
-	rd.Hedged = question || governs(c, hits, classHedge, hedgeWindow)
+	rd.Denied = governs(c, mods, classDenial, denialWindow)
+	rd.Negated = governs(c, mods, classNegator, negatorWindow)
+	rd.Hedged = question || governs(c, mods, classHedge, hedgeWindow)
 	if rd.Denied {
 		rd.Weight *= weightDenied
 		if rd.Kind = r.denied[rd.Kind]; rd.Kind == "" {
@@ -196,16 +225,26 @@ func (r *reader) modify(c hit, hits []hit, question bool) (reading, bool) {
 
 // governs reports whether a modifier of class cl starts within window words before the cue
 // or inside a gap of it ("ceasefire has not collapsed").
-func governs(c hit, hits []hit, cl class, window int) bool {
-	for _, h := range hits {
-		if h.e.class != cl {
-			continue
-		}
-		if (h.Start >= c.Start-window && h.Start < c.Start) || c.InGap(h.Start) {
+func governs(c hit, mods map[int]uint8, cl class, window int) bool {
+	bit := uint8(1) << cl
+	for i := c.Start - window; i < c.End; i++ {
+		if mods[i]&bit != 0 && (i < c.Start || c.InGap(i)) {
 			return true
 		}
 	}
 	return false
+}
+
+// modifierMap records, by word position, which modifier classes start there.
+func modifierMap(hits []hit) map[int]uint8 {
+	mods := make(map[int]uint8)
+	for _, h := range hits {
+		switch h.e.class {
+		case classNegator, classHedge, classDenial:
+			mods[h.Start] |= 1 << h.e.class
+		}
+	}
+	return mods
 }
 
 // segments splits a clause's words before each segment break.
@@ -284,11 +323,11 @@ type storyReading struct {
 // readStory reads a story's headline, then its summary when the headline reports nothing.
 func (r *reader) readStory(s story.Story) storyReading {
 	var sr storyReading
-	title := r.readSentence(s.Title)
+	title := r.readSentence(story.Truncate(s.Title, maxTitleRunes))
 	sr.main, sr.ok = bestOf(title, 1)
 	sr.background = backgroundOf(title, nil)
 	var sum []reading
-	for _, sent := range splitSentences(s.Summary) {
+	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
 		rds := r.readSentence(sent)
 		sum = append(sum, rds...)
 		sr.background = backgroundOf(rds, sr.background)

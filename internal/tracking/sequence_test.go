@@ -1,0 +1,168 @@
+package tracking
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+var t0 = time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC)
+
+// report is one test story: hours after t0, outlet, headline, optional summary.
+type report struct {
+	h              float64
+	outlet, title  string
+	summary        string
+	untagged       bool
+	publishedLater bool
+}
+
+func stories(rs []report) []story.Story {
+	out := make([]story.Story, 0, len(rs))
+	for i, r := range rs {
+		s := story.Story{
+			ID:        story.NewID("feed://"+r.outlet, fmt.Sprint(i)),
+			Source:    r.outlet,
+			Title:     r.title,
+			Summary:   r.summary,
+			Link:      fmt.Sprintf("https://%s.example/%d", r.outlet, i),
+			Published: t0.Add(time.Duration(r.h * float64(time.Hour))),
+		}
+		if !r.untagged {
+			s.Topics = []string{"ceasefire"}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestAssessSequence checks that the state comes from the sequence of developments, not
+// from the newest headline alone.
+func TestAssessSequence(t *testing.T) {
+	cfg := ceasefireTopic(t)
+	tests := []struct {
+		name string
+		rs   []report
+		now  float64 // hours after t0
+		want Label
+	}{
+		{"nothing", nil, 0, LabelNoNews},
+		{"only untagged neighbours", []report{{h: 1, outlet: "a", title: "Israel and Hezbollah agree Lebanon ceasefire", untagged: true}}, 2, LabelNoNews},
+		{"outside the window", []report{{h: -24 * 20, outlet: "a", title: "Gaza ceasefire takes effect"}}, 0, LabelNoNews},
+		{"future stories ignored", []report{{h: 5, outlet: "a", title: "Gaza ceasefire takes effect"}}, 1, LabelNoNews},
+		{"talks", []report{{h: 0, outlet: "a", title: "Gaza truce talks resume in Doha"}}, 1, LabelTalks},
+		{"agreement then effect", []report{
+			{h: 0, outlet: "a", title: "Israel and Hamas agree Gaza ceasefire deal"},
+			{h: 40, outlet: "b", title: "Gaza ceasefire takes effect"},
+		}, 41, LabelInEffect},
+		{"effect then talks on phase two keep it in effect", []report{
+			{h: 0, outlet: "a", title: "Gaza ceasefire takes effect"},
+			{h: 50, outlet: "b", title: "Gaza talks on second phase stall"},
+			{h: 60, outlet: "c", title: "Negotiators meet in Cairo on hostage deal"},
+		}, 61, LabelInEffect},
+		{"effect then collapse", []report{
+			{h: 0, outlet: "a", title: "Gaza ceasefire takes effect"},
+			{h: 100, outlet: "b", title: "Israel resumes strikes in Gaza, ending truce"},
+		}, 101, LabelCollapsed},
+		{"collapse then talks", []report{
+			{h: 0, outlet: "a", title: "Gaza ceasefire collapses as Israel resumes war"},
+			{h: 100, outlet: "b", title: "Gaza truce talks resume in Cairo"},
+		}, 101, LabelTalks},
+		{"collapse reported without a ceasefire is ignored", []report{
+			{h: 0, outlet: "a", title: "Gaza truce talks resume in Doha"},
+			{h: 10, outlet: "b", title: "Israel resumes strikes on Gaza"},
+		}, 11, LabelTalks},
+		{"denial then deal hours later", []report{
+			{h: 0, outlet: "a", title: "Netanyahu's office denies deal reached with Hamas"},
+			{h: 5, outlet: "b", title: "Israel and Hamas agree Gaza hostage deal"},
+		}, 6, LabelAgreement},
+		{"deal then one outlet's denial", []report{
+			{h: 0, outlet: "a", title: "Israel and Hamas agree Gaza hostage deal"},
+			{h: 0.5, outlet: "b", title: "Gaza ceasefire deal reached, Qatar announces"},
+			{h: 5, outlet: "c", title: "Israel denies deal finalised with Hamas"},
+		}, 6, LabelAgreement},
+		{"failed round then lower-level talks stay no agreement", []report{
+			{h: 0, outlet: "a", title: "Gaza talks end without agreement"},
+			{h: 3, outlet: "b", title: "Hamas statement on Gaza", summary: "Talks could continue at a lower level next week."},
+		}, 4, LabelNoDeal},
+		{"failed round then a new round", []report{
+			{h: 0, outlet: "a", title: "Gaza talks end without agreement"},
+			{h: 72, outlet: "b", title: "New round of Gaza truce talks opens in Doha"},
+		}, 73, LabelTalks},
+		{"hedged collapse keeps it in effect", []report{
+			{h: 0, outlet: "a", title: "Gaza ceasefire takes effect"},
+			{h: 30, outlet: "b", title: "Gaza ceasefire could collapse, mediators warn"},
+		}, 31, LabelInEffect},
+		{"question does not make a deal", []report{
+			{h: 0, outlet: "a", title: "Is a Gaza ceasefire deal finally near?"},
+		}, 1, LabelTalks},
+		{"window opens mid-story: background sets the scene", []report{
+			{h: 0, outlet: "a", title: "Hamas fighters regroup in Gaza weeks after the truce collapsed"},
+		}, 1, LabelCollapsed},
+		{"on topic but no development", []report{
+			{h: 0, outlet: "a", title: "Hostage families meet Gaza negotiators"},
+		}, 1, LabelTalks},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0.Add(time.Duration(tc.now * float64(time.Hour)))
+			st := Assess(cfg, stories(tc.rs), now, 0)
+			if st.Label != tc.want {
+				t.Errorf("label %q, want %q (sentence %q, latest %+v)", st.Label, tc.want, st.Sentence, st.Latest)
+			}
+			if st.Label != LabelNoNews && len(st.Evidence) == 0 && tc.want != LabelTalks {
+				t.Errorf("label %q has no evidence", st.Label)
+			}
+		})
+	}
+}
+
+// TestAssessDetails checks the parts of a status beyond the label.
+func TestAssessDetails(t *testing.T) {
+	cfg := ceasefireTopic(t)
+	rs := []report{
+		{h: 0, outlet: "a", title: "Gaza truce talks resume in Doha"},
+		{h: 50, outlet: "b", title: "Gaza talks end without agreement"},
+		{h: 100, outlet: "a", title: "New round of Gaza truce talks opens in Cairo"},
+		{h: 150, outlet: "c", title: "Israel and Hamas agree Gaza ceasefire deal"},
+		{h: 151, outlet: "a", title: "Gaza ceasefire deal reached, Qatar announces"},
+		{h: 200, outlet: "b", title: "Gaza ceasefire takes effect"},
+		{h: 250, outlet: "c", title: "Gaza ceasefire collapses as Israel resumes war"},
+		{h: 260, outlet: "d", title: "Stocks rally", untagged: true},
+	}
+	ss := stories(rs)
+	now := t0.Add(300 * time.Hour)
+	st := Assess(cfg, ss, now, 0)
+	var kinds []string
+	for _, d := range st.Timeline {
+		kinds = append(kinds, d.Kind)
+	}
+	want := []string{topic.KindNoDeal, topic.KindTalks, topic.KindAgreement, topic.KindInEffect, topic.KindCollapsed}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("timeline (-want +got):\n%s", diff)
+	}
+	if st.Reports != 7 || st.Outlets != 3 {
+		t.Errorf("reports %d outlets %d, want 7 and 3", st.Reports, st.Outlets)
+	}
+	if st.Latest.Headline != rs[6].title || st.Latest.Link != ss[6].Link || !st.Latest.Time.Equal(ss[6].Published) {
+		t.Errorf("latest %+v, want the collapse report", st.Latest)
+	}
+	agreement := st.Timeline[2]
+	if diff := cmp.Diff([]string{ss[3].ID, ss[4].ID}, agreement.Stories); diff != "" {
+		t.Errorf("agreement stories (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"c", "a"}, agreement.Outlets); diff != "" {
+		t.Errorf("agreement outlets (-want +got):\n%s", diff)
+	}
+	if len(st.Evidence) != 1 || st.Evidence[0].Stories[0] != ss[6].ID {
+		t.Errorf("evidence %+v, want the collapse report", st.Evidence)
+	}
+	if !st.AsOf.Equal(now) {
+		t.Errorf("as of %v, want %v", st.AsOf, now)
+	}
+}
