@@ -1,23 +1,36 @@
 package briefing
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/story"
 )
 
-// Clustering thresholds, tuned on testdata/headlines.tsv (see TestClusteringQuality).
-const (
-	// simThreshold is the weighted Jaccard similarity of two titles' tokens above which they
-	// report the same event.
-	simThreshold = 0.5
-	// maxGap is how far apart two reports of one event can be published: the same words a week
-	// apart are a later round of the same story (new talks, a new strike), not the same event.
-	maxGap = 36 * time.Hour
-)
+// clusterParams are the clustering knobs; defaultParams were tuned on testdata/headlines.tsv
+// (see TestClusteringQuality, and TestClusteringSweep for the search).
+type clusterParams struct {
+	// threshold is the similarity two titles published together need to report one event.
+	threshold float64
+	// perHour raises the threshold with the gap between the two publications: the same words
+	// days apart are usually a later development (a new round of talks), not the same report.
+	perHour float64
+	// maxGap is the gap beyond which two stories never cluster by title.
+	maxGap time.Duration
+	// prior is the number of unrelated titles assumed besides the batch when weighting words by
+	// rarity, so that a small batch (three reports of one event) does not devalue shared words.
+	prior float64
+	// minShared is how many distinctive (non-weak) tokens two titles must share.
+	minShared int
+}
+
+func defaultParams() clusterParams {
+	return clusterParams{threshold: 0.25, perHour: 0.02, maxGap: 36 * time.Hour, prior: 50, minShared: 2}
+}
 
 // stopWords are dropped before comparing titles: function words and newsroom filler carry no
 // event identity ("live", "update", "says" appear in every outlet's headlines).
@@ -33,41 +46,59 @@ const stopWords = `a an the and or but nor of to in on at by for from with witho
 // weakWords count half: they recur across unrelated events of one kind.
 const weakWords = `talk talks killed kill kills dead death deaths attack attacks strike strikes
 	people first year years day days week official officials government minister president leader
-	leaders country world news`
+	leaders country world news hit hits`
 
-// vocabulary holds the word sets as lookup tables, built per clustering run so that nothing
+// synonyms maps newsroom variants onto one token (applied before stemming).
+const synonyms = `earthquake=quake negotiations=talks negotiation=talks airstrike=strike
+	airstrikes=strikes pm=premier`
+
+// vocabulary holds the word lists as lookup tables, built per clustering run so that nothing
 // mutable lives at package level.
-type vocabulary struct{ stop, weak map[string]bool }
-
-func newVocabulary() vocabulary {
-	return vocabulary{stop: setOf(stopWords), weak: setOf(weakWords)}
+type vocabulary struct {
+	stop, weak map[string]bool
+	synonyms   map[string]string
 }
 
-func setOf(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-		m[stem(w)] = true
+func newVocabulary() vocabulary {
+	v := vocabulary{stop: map[string]bool{}, weak: map[string]bool{}, synonyms: map[string]string{}}
+	for _, w := range strings.Fields(stopWords) {
+		v.stop[w] = true
 	}
-	return m
+	for _, w := range strings.Fields(weakWords) {
+		v.weak[stem(w)] = true
+	}
+	for _, p := range strings.Fields(synonyms) {
+		from, to, _ := strings.Cut(p, "=")
+		v.synonyms[from] = to
+	}
+	return v
 }
 
 // tokens normalises a title to its distinctive word stems: lower case, punctuation dropped,
-// possessives and common suffixes stripped, stop words removed, each stem once, sorted. A
-// trailing " - Outlet" or " | Outlet" naming the story's own source is removed first.
+// stop words removed (but not acronyms: "WHO" is an agency, "who" is not), stemmed, each once,
+// sorted. A trailing " - Outlet" or " | Outlet" naming the story's own source is removed first.
 func (v vocabulary) tokens(title, source string) []string {
 	title = stripOutlet(title, source)
+	shouting := strings.ToUpper(title) == title
 	seen := map[string]bool{}
 	var out []string
-	for _, f := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '.'
+	for _, f := range strings.FieldsFunc(title, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '.' && r != ','
 	}) {
-		w := stem(strings.Trim(strings.ReplaceAll(f, ".", ""), "'’"))
-		if w == "" || v.stop[w] || v.stop[f] || seen[w] {
+		f = strings.Trim(f, ".,'’")
+		acronym := !shouting && len(f) >= 2 && len(f) <= 5 && strings.ToUpper(f) == f && strings.ToLower(f) != f
+		w := strings.ToLower(strings.NewReplacer(".", "", ",", "").Replace(f))
+		if s, ok := v.synonyms[w]; ok {
+			w = s
+		}
+		if w == "" || (v.stop[w] && !acronym) {
 			continue
 		}
-		seen[w] = true
-		out = append(out, w)
+		w = stem(w)
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -87,10 +118,14 @@ func stripOutlet(title, source string) string {
 	return title
 }
 
-// stem is a deliberately small English suffix stripper: enough to match "strikes"/"strike",
-// "talks"/"talk", "agreed"/"agrees"/"agree", "killing"/"kill" across outlets' phrasing.
+// stemLen truncates stems: six letters join "Israel"/"Israeli", "Ukraine"/"Ukrainian",
+// "Democrats"/"Democratic", "monopoly"/"monopolist" — cheap, and good enough for headlines.
+const stemLen = 6
+
+// stem strips possessives and a few suffixes, then truncates to stemLen runes.
 func stem(w string) string {
 	w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
+	w = strings.Trim(w, "'’")
 	switch {
 	case len(w) > 5 && strings.HasSuffix(w, "ies"):
 		w = w[:len(w)-3] + "y"
@@ -105,45 +140,71 @@ func stem(w string) string {
 	if len(w) > 4 && strings.HasSuffix(w, "e") {
 		w = w[:len(w)-1]
 	}
+	if utf8.RuneCountInString(w) > stemLen {
+		w = string([]rune(w)[:stemLen])
+	}
 	return w
 }
 
-func (v vocabulary) weight(tok string) float64 {
-	if v.weak[tok] {
-		return 0.5
+// weights gives each token its rarity in the batch (smoothed inverse document frequency, weak
+// words halved): a shared "Starliner" says more than a shared "Gaza" among a day's news.
+func (v vocabulary) weights(toks [][]string, prior float64) map[string]float64 {
+	df := map[string]int{}
+	for _, ts := range toks {
+		for _, t := range ts {
+			df[t]++
+		}
 	}
-	return 1
+	n := float64(len(toks)) + prior
+	w := make(map[string]float64, len(df))
+	for t, d := range df {
+		w[t] = math.Log(n / float64(d+1))
+		if v.weak[t] {
+			w[t] /= 2
+		}
+	}
+	return w
 }
 
-// similarity is the weighted Jaccard similarity of two sorted token lists.
-func (v vocabulary) similarity(a, b []string) float64 {
-	var inter, union float64
+// similarity is how much of the shorter title the longer one covers, by weight, averaged with
+// their weighted Jaccard similarity; shared counts the shared non-weak tokens.
+func (v vocabulary) similarity(a, b []string, w map[string]float64) (sim float64, shared int) {
+	var inter, wa, wb float64
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
 		case j == len(b) || (i < len(a) && a[i] < b[j]):
-			union += v.weight(a[i])
+			wa += w[a[i]]
 			i++
 		case i == len(a) || b[j] < a[i]:
-			union += v.weight(b[j])
+			wb += w[b[j]]
 			j++
 		default:
-			inter += v.weight(a[i])
-			union += v.weight(a[i])
+			inter += w[a[i]]
+			wa += w[a[i]]
+			wb += w[a[i]]
+			if !v.weak[a[i]] {
+				shared++
+			}
 			i++
 			j++
 		}
 	}
-	if union == 0 {
-		return 0
+	if inter == 0 {
+		return 0, shared
 	}
-	return inter / union
+	containment := inter / min(wa, wb)
+	jaccard := inter / (wa + wb - inter)
+	return (containment + jaccard) / 2, shared
 }
 
-// cluster groups stories reporting the same event: same canonical link, or near-duplicate
-// titles published within maxGap. It returns groups of indexes into stories, each group in
-// input order, groups ordered by their first member.
-func cluster(stories []story.Story) [][]int {
+// cluster groups stories reporting the same event with defaultParams.
+func cluster(stories []story.Story) [][]int { return clusterWith(stories, defaultParams()) }
+
+// clusterWith groups stories reporting the same event: same canonical link, or similar titles
+// published close enough together. It returns groups of indexes into stories, each in index
+// order, groups ordered by their first member.
+func clusterWith(stories []story.Story, p clusterParams) [][]int {
 	n := len(stories)
 	v := newVocabulary()
 	uf := newUnionFind(n)
@@ -160,10 +221,15 @@ func cluster(stories []story.Story) [][]int {
 			byLink[s.Link] = i
 		}
 	}
-	for _, p := range candidatePairs(toks) {
-		a, b := stories[p[0]], stories[p[1]]
-		if gap(a.Published, b.Published) <= maxGap && v.similarity(toks[p[0]], toks[p[1]]) >= simThreshold {
-			uf.union(p[0], p[1])
+	w := v.weights(toks, p.prior)
+	for _, pr := range candidatePairs(toks) {
+		g := gap(stories[pr[0]].Published, stories[pr[1]].Published)
+		if g > p.maxGap {
+			continue
+		}
+		sim, shared := v.similarity(toks[pr[0]], toks[pr[1]], w)
+		if shared >= p.minShared && sim >= p.threshold+p.perHour*g.Hours() {
+			uf.union(pr[0], pr[1])
 		}
 	}
 	return uf.groups()

@@ -1,0 +1,135 @@
+package briefing
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// labelled is one line of testdata/headlines.tsv.
+type labelled struct {
+	cluster string
+	story   story.Story
+}
+
+func loadHeadlines(t testing.TB) []labelled {
+	t.Helper()
+	f, err := os.Open("testdata/headlines.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) < 4 {
+			t.Fatalf("headlines.tsv:%d: %d columns", n, len(cols))
+		}
+		pub, err := time.Parse("2006 01-02 15:04", "2024 "+cols[1])
+		if err != nil {
+			t.Fatalf("headlines.tsv:%d: %v", n, err)
+		}
+		link := fmt.Sprintf("https://%s.example/%d", strings.ReplaceAll(strings.ToLower(cols[2]), " ", ""), n)
+		if len(cols) > 4 {
+			link = cols[4]
+		}
+		out = append(out, labelled{cluster: cols[0], story: story.Story{
+			ID: fmt.Sprintf("%016x", n), Source: cols[2], Title: cols[3], Link: link, Published: pub}})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// pairScores compares predicted groups with labels pair by pair: precision is the share of
+// predicted same-event pairs that are labelled so, recall the share of labelled pairs found.
+func pairScores(items []labelled, groups [][]int) (precision, recall float64, tp, fp, fn int) {
+	pred := make([]int, len(items))
+	for g, members := range groups {
+		for _, i := range members {
+			pred[i] = g
+		}
+	}
+	for i := range items {
+		for j := i + 1; j < len(items); j++ {
+			same, predicted := items[i].cluster == items[j].cluster, pred[i] == pred[j]
+			switch {
+			case same && predicted:
+				tp++
+			case predicted:
+				fp++
+			case same:
+				fn++
+			}
+		}
+	}
+	return float64(tp) / float64(max(tp+fp, 1)), float64(tp) / float64(max(tp+fn, 1)), tp, fp, fn
+}
+
+func TestClusteringQuality(t *testing.T) {
+	items := loadHeadlines(t)
+	if len(items) < 200 {
+		t.Fatalf("labelled set has %d headlines, want ≥ 200", len(items))
+	}
+	stories := make([]story.Story, len(items))
+	for i, it := range items {
+		stories[i] = it.story
+	}
+	groups := cluster(stories)
+	p, r, tp, fp, fn := pairScores(items, groups)
+	t.Logf("clustering on %d headlines: pairwise precision %.3f, recall %.3f (tp %d, fp %d, fn %d, %d groups)",
+		len(items), p, r, tp, fp, fn, len(groups))
+	pred := make([]int, len(items))
+	for g, members := range groups {
+		for _, i := range members {
+			pred[i] = g
+		}
+	}
+	for i := range items {
+		for j := i + 1; j < len(items); j++ {
+			same, predicted := items[i].cluster == items[j].cluster, pred[i] == pred[j]
+			if same != predicted && testing.Verbose() {
+				t.Logf("%s pair (%s): %q | %q", map[bool]string{true: "missed", false: "false"}[same],
+					items[i].cluster+"/"+items[j].cluster, items[i].story.Title, items[j].story.Title)
+			}
+		}
+	}
+	if p < 0.95 || r < 0.9 {
+		t.Errorf("precision %.3f recall %.3f, want ≥ 0.95 / 0.90", p, r)
+	}
+}
+
+func TestPairScores(t *testing.T) {
+	items := []labelled{{cluster: "a"}, {cluster: "a"}, {cluster: "a"}, {cluster: "b"}}
+	tests := []struct {
+		name   string
+		groups [][]int
+		p, r   float64
+	}{
+		{name: "perfect", groups: [][]int{{0, 1, 2}, {3}}, p: 1, r: 1},
+		{name: "all apart", groups: [][]int{{0}, {1}, {2}, {3}}, p: 0, r: 0},
+		{name: "all together", groups: [][]int{{0, 1, 2, 3}}, p: 0.5, r: 1},
+		{name: "one missed", groups: [][]int{{0, 1}, {2}, {3}}, p: 1, r: 1.0 / 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, r, _, _, _ := pairScores(items, tt.groups)
+			if diff := cmp.Diff([]float64{tt.p, tt.r}, []float64{p, r}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
