@@ -1,6 +1,7 @@
 package story
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -362,33 +363,43 @@ func FuzzNormalise(f *testing.F) {
 
 func checkStory(t *testing.T, s Story) {
 	t.Helper()
+	for _, p := range storyProblems(s) {
+		t.Error(p)
+	}
+}
+
+// storyProblems lists the invariants s breaks.
+func storyProblems(s Story) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	if !idPattern.MatchString(s.ID) {
-		t.Errorf("ID %q is not 16 hex digits", s.ID)
+		bad("ID %q is not 16 hex digits", s.ID)
 	}
 	for name, v := range map[string]string{"title": s.Title, "summary": s.Summary, "source": s.Source} {
 		if !utf8.ValidString(v) {
-			t.Errorf("%s is not valid UTF-8: %q", name, v)
+			bad("%s is not valid UTF-8: %q", name, v)
 		}
 		if tagPattern.MatchString(v) {
-			t.Errorf("%s still holds a tag: %q", name, v)
+			bad("%s still holds a tag: %q", name, v)
 		}
 	}
 	if s.Title == "" {
-		t.Error("empty title")
+		bad("empty title")
 	}
 	if n := utf8.RuneCountInString(s.Title); n > MaxTitleRunes {
-		t.Errorf("title has %d runes", n)
+		bad("title has %d runes", n)
 	}
 	if n := utf8.RuneCountInString(s.Summary); n > MaxSummaryRunes {
-		t.Errorf("summary has %d runes", n)
+		bad("summary has %d runes", n)
 	}
 	if len(s.Categories) > MaxCategories {
-		t.Errorf("%d categories", len(s.Categories))
+		bad("%d categories", len(s.Categories))
 	}
 	if s.Link != "" && !strings.HasPrefix(s.Link, "http://") && !strings.HasPrefix(s.Link, "https://") {
-		t.Errorf("link %q is not http(s)", s.Link)
+		bad("link %q is not http(s)", s.Link)
 	}
-	if s.Published.After(testNow.Add(clockSkew)) {
-		t.Errorf("published %v in the future", s.Published)
+	if s.Published.After(testNow.Add(clockSkew)) || s.Published.Location() != time.UTC {
+		bad("published %v in the future or not UTC", s.Published)
 	}
+	return out
 }
