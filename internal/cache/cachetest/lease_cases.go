@@ -1,6 +1,9 @@
 package cachetest
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -11,6 +14,7 @@ func leaseCases() []testCase {
 		{name: "lease/exclusive_extend_expire", run: leaseExclusive},
 		{name: "lease/release_only_by_owner", run: leaseRelease},
 		{name: "lease/names_independent", run: leaseNames},
+		{name: "lease/concurrent_acquire_one_winner", run: leaseConcurrent},
 	}
 }
 
@@ -56,4 +60,39 @@ func leaseNames(t *testing.T, e *env) {
 	expectAcquire(t, e, "first name", "poller", "a", time.Minute, true)
 	expectAcquire(t, e, "second name", "sched", "b", time.Minute, true)
 	expectAcquire(t, e, "first name held", "poller", "b", time.Minute, false)
+}
+
+// leaseConcurrent races 8 would-be owners for one free lease: exactly one may win.
+func leaseConcurrent(t *testing.T, e *env) {
+	const owners = 8
+	var winners atomic.Int32
+	errs := make(chan error, owners)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range owners {
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					errs <- fmt.Errorf("owner %d panicked: %v", i, r)
+				}
+			}()
+			<-start
+			ok, err := e.store.AcquireLease(e.ctx, "poller", fmt.Sprint("owner-", i), time.Minute)
+			if err != nil {
+				errs <- fmt.Errorf("owner %d: AcquireLease: %w", i, err)
+			}
+			if ok {
+				winners.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := winners.Load(); n != 1 {
+		t.Errorf("%d of %d concurrent AcquireLease calls won a free lease, want exactly 1", n, owners)
+	}
 }

@@ -137,6 +137,8 @@ func recentQueries(t *testing.T, e *env) {
 		{"topic", cache.StoryQuery{Topic: "un"}, []story.Story{a3, b4, b6}},
 		{"topic limit", cache.StoryQuery{Topic: "gaza", Limit: 3}, []story.Story{b1, a2, a3}},
 		{"unknown topic", cache.StoryQuery{Topic: "mars"}, nil},
+		{"unknown feed", cache.StoryQuery{FeedURL: "https://c.example"}, nil},
+		{"topic of another feed", cache.StoryQuery{FeedURL: "https://a.example", Topic: "un", Since: a3.Published.Add(time.Second)}, nil},
 		{"feed", cache.StoryQuery{FeedURL: "https://a.example"}, []story.Story{a2, a3, a5}},
 		{"feed and topic", cache.StoryQuery{FeedURL: "https://b.example", Topic: "un"}, []story.Story{b4, b6}},
 		{"since inclusive", cache.StoryQuery{Since: a3.Published}, []story.Story{b1, a2, a3}},
