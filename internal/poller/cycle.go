@@ -219,9 +219,9 @@ func (r *runner) finish(res result, now time.Time) {
 	}
 }
 
-// wait is how long until the earliest idle feed is due (an interval when none is).
+// wait is how long until the earliest idle feed is due or the summary window closes.
 func (r *runner) wait(now time.Time) time.Duration {
-	d := r.p.opts.Interval
+	d := r.windowStart.Add(r.p.opts.Interval).Sub(now)
 	for _, e := range r.due {
 		if !e.running {
 			d = min(d, e.at.Sub(now))

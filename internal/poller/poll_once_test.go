@@ -3,11 +3,14 @@ package poller
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -317,5 +320,59 @@ func TestTaggerAndProgress(t *testing.T) {
 	}
 	if tagged != 3 {
 		t.Errorf("%d stories tagged, want 3", tagged)
+	}
+}
+
+// TestWithBoltStore runs the backfill-then-new sequence against the real embedded store, whose
+// PutStories semantics (first version wins, new IDs returned) the poller depends on.
+func TestWithBoltStore(t *testing.T) {
+	h := newHarness(t)
+	bs, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: h.clock.Now, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bs.Close() })
+	now := h.clock.Now()
+	h.site.set("/a", siteFeed{etag: `"v1"`, items: itemsN(3, now)})
+	url := h.site.url("/a")
+	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), bs, nil, Options{Now: h.clock.Now, Logger: discard, OnNew: h.onNew.OnNew})
+
+	steps := []struct {
+		name    string
+		feed    siteFeed
+		want    Summary
+		wantNew [][]string
+	}{
+		{"first fetch is backfill", siteFeed{etag: `"v1"`, items: itemsN(3, now)}, Summary{Feeds: 1, Polled: 1, NewStories: 3, Stories: 3}, nil},
+		{"unchanged answers 304", siteFeed{etag: `"v1"`, items: itemsN(3, now)}, Summary{Feeds: 1, Polled: 1, NotModified: 1}, nil},
+		{"one new item", siteFeed{etag: `"v2"`, items: append(itemsN(3, now), item{guid: "n1", title: "New", published: now})},
+			Summary{Feeds: 1, Polled: 1, NewStories: 1, Stories: 4}, [][]string{{"New"}}},
+	}
+	for _, s := range steps {
+		h.site.set("/a", s.feed)
+		if diff := cmp.Diff(s.want, pollOnce(t, p)); diff != "" {
+			t.Errorf("%s: summary (-want +got):\n%s", s.name, diff)
+		}
+		if diff := cmp.Diff(s.wantNew, h.onNew.get()); diff != "" {
+			t.Errorf("%s: OnNew (-want +got):\n%s", s.name, diff)
+		}
+		h.clock.Advance(DefaultInterval)
+	}
+	stored, err := bs.RecentStories(context.Background(), cache.StoryQuery{FeedURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backfill := 0
+	for _, s := range stored {
+		if s.Backfill {
+			backfill++
+		}
+	}
+	if len(stored) != 4 || backfill != 3 {
+		t.Errorf("bolt holds %d stories (%d backfill), want 4 (3 backfill)", len(stored), backfill)
+	}
+	st, ok, err := bs.GetFeedState(context.Background(), url)
+	if err != nil || !ok || !st.Known || st.ETag != `"v2"` {
+		t.Errorf("bolt feed state %+v ok=%v err=%v", st, ok, err)
 	}
 }

@@ -1,0 +1,92 @@
+package poller
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/heraldbot/herald/internal/feed"
+)
+
+// recordHandler keeps the records logged at Info and above, attributes flattened.
+type recordHandler struct {
+	mu   *sync.Mutex
+	recs *[]map[string]any
+}
+
+func newRecordHandler() recordHandler {
+	return recordHandler{mu: &sync.Mutex{}, recs: &[]map[string]any{}}
+}
+
+func (h recordHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h recordHandler) WithGroup(string) slog.Handler                { return h }
+
+func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
+	m := map[string]any{"msg": r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		m[a.Key] = a.Value.Any()
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	*h.recs = append(*h.recs, m)
+	return nil
+}
+
+// withMsg returns the records with message msg, without their elapsed attribute.
+func (h recordHandler) withMsg(msg string) []map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []map[string]any
+	for _, r := range *h.recs {
+		if r["msg"] == msg {
+			delete(r, "elapsed")
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestPollOnceLogsOneSummaryLine(t *testing.T) {
+	h := newHarness(t)
+	h.site.set("/a", siteFeed{etag: `"v1"`, items: itemsN(2, h.clock.Now())})
+	h.site.set("/b", siteFeed{status: 500})
+	rh := newRecordHandler()
+	p := New([]Feed{{URL: h.site.url("/a")}, {URL: h.site.url("/b")}}, realFetcher(h.clock.Now), h.store, nil,
+		Options{Now: h.clock.Now, Logger: slog.New(rh)})
+	pollOnce(t, p)
+	want := []map[string]any{{"msg": "poller: poll cycle", "feeds": int64(2), "polled": int64(1), "not_modified": int64(0),
+		"failed": int64(1), "new_stories": int64(2), "stories": int64(2)}}
+	if diff := cmp.Diff(want, rh.withMsg("poller: poll cycle")); diff != "" {
+		t.Errorf("summary log (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunLogsSummaryPerInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			return &feed.Result{URL: url, Status: 304, NotModified: true}, nil
+		})
+		rh := newRecordHandler()
+		p := New([]Feed{{URL: "https://a.example/1"}, {URL: "https://b.example/2"}}, f, newMemStore(), nil,
+			Options{Logger: slog.New(rh)})
+		runFor(t, p, 3*DefaultInterval+time.Second)
+		got := rh.withMsg("poller: poll summary")
+		if len(got) != 3 {
+			t.Fatalf("%d summary lines over 3 intervals, want 3: %v", len(got), got)
+		}
+		total := int64(0)
+		for _, r := range got {
+			total += r["not_modified"].(int64)
+		}
+		// Each feed's polls fall at offset, offset+10m, offset+20m: 6 polls before 30m.
+		if total != 6 {
+			t.Errorf("summaries count %d polls, want 6: %v", total, got)
+		}
+	})
+}
