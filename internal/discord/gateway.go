@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -63,6 +64,7 @@ type Gateway struct {
 
 	fatal     chan error
 	fatalOnce sync.Once
+	fatalSeen atomic.Bool
 }
 
 // NewGateway prepares a session; Open connects it.
@@ -142,8 +144,8 @@ func (g *Gateway) Open(ctx context.Context) error {
 }
 
 // Close disconnects and cancels in-flight interaction contexts.
+// discordgo's listener sees the connection replaced and does not reconnect after Close.
 func (g *Gateway) Close() error {
-	g.s.ShouldReconnectOnError = false
 	g.cancel()
 	if err := g.s.Close(); err != nil {
 		return fmt.Errorf("discord: close gateway: %w", err)
@@ -155,6 +157,7 @@ func (g *Gateway) Close() error {
 // discordgo decides to reconnect, so switching reconnection off here stops the loop.
 func (g *Gateway) onFatalClose(code int) {
 	g.s.ShouldReconnectOnError = false
+	g.fatalSeen.Store(true)
 	err := &FatalCloseError{Code: code, Reason: fatalCloseCodes[code]}
 	g.fatalOnce.Do(func() {
 		g.logger.Error("gateway closed fatally", "close_code", code, "reason", err.Reason)
@@ -164,7 +167,7 @@ func (g *Gateway) onFatalClose(code int) {
 
 func (g *Gateway) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
 	defer g.recoverHandler("disconnect")
-	g.logger.Warn("gateway disconnected", "shard_id", g.cfg.ShardID, "will_reconnect", g.s.ShouldReconnectOnError)
+	g.logger.Warn("gateway disconnected", "shard_id", g.cfg.ShardID, "fatal", g.fatalSeen.Load())
 }
 
 func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {

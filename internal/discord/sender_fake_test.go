@@ -130,16 +130,19 @@ func TestSenderAgainstFakeGlobal429(t *testing.T) {
 	if first429.IsZero() {
 		t.Fatal("the forced global 429 was never hit")
 	}
-	// Requests already in flight may still arrive as 429s; after the Sender read the first
-	// one, nothing may reach the fake until the pause ends.
+	// Requests the pacer let go before the first 429 came back may still arrive (as 429s);
+	// once the Sender has read it, nothing may reach the fake until the pause ends.
 	var during int
 	for _, r := range f.Requests() {
-		if d := r.Time.Sub(first429); d > 30*time.Millisecond && d < 250*time.Millisecond {
+		if d := r.Time.Sub(first429); d > 100*time.Millisecond && d < 280*time.Millisecond {
 			during++
 		}
 	}
 	if during != 0 {
 		t.Errorf("%d requests during the global pause", during)
+	}
+	if n := f.Count429(); n > 4 {
+		t.Errorf("%d 429s, want only the requests already in flight (<= 4)", n)
 	}
 }
 
