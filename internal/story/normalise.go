@@ -286,20 +286,14 @@ func uniqueKey(seen map[string]int, it *gofeed.Item, s Story) string {
 	}
 }
 
-// trackingParams are query parameters that identify a campaign or a click, not a page.
-var trackingParams = [...]string{"fbclid", "gclid", "mc_eid", "igshid"}
-
+// isTracking reports query parameters that identify a campaign or a click, not a page.
 func isTracking(name string) bool {
 	name = strings.ToLower(name)
-	if strings.HasPrefix(name, "utm_") {
+	switch name {
+	case "fbclid", "gclid", "mc_eid", "igshid":
 		return true
 	}
-	for _, p := range trackingParams {
-		if name == p {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(name, "utm_")
 }
 
 // CanonicalURL normalises a link so the same article gets the same URL however it was shared:

@@ -62,19 +62,26 @@ func hasEntity(s string) bool {
 	return i >= 0 && html.UnescapeString(s[i:]) != s[i:]
 }
 
-// blockElements get a space where they open or close, so "a<br>b" reads "a b" not "ab".
-var blockElements = map[atom.Atom]bool{
-	atom.Br: true, atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true, atom.Ol: true,
-	atom.Tr: true, atom.Td: true, atom.Th: true, atom.Table: true, atom.H1: true, atom.H2: true,
-	atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Blockquote: true,
-	atom.Figure: true, atom.Figcaption: true, atom.Hr: true, atom.Section: true, atom.Article: true,
-	atom.Header: true, atom.Footer: true, atom.Pre: true, atom.Dd: true, atom.Dt: true, atom.Img: true,
+// isBlock reports elements that get a space where they open or close, so "a<br>b" reads
+// "a b", not "ab".
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.Br, atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.Tr, atom.Td, atom.Th, atom.Table,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Figure,
+		atom.Figcaption, atom.Hr, atom.Section, atom.Article, atom.Header, atom.Footer, atom.Pre,
+		atom.Dd, atom.Dt, atom.Img:
+		return true
+	}
+	return false
 }
 
-// skipped elements have content that is never text a reader should see.
-var skipped = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
-	atom.Iframe: true, atom.Object: true, atom.Svg: true,
+// isSkipped reports elements whose content is never text a reader should see.
+func isSkipped(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Svg:
+		return true
+	}
+	return false
 }
 
 // stripTags runs one pass of the HTML tokenizer, keeping decoded text outside skipped elements.
@@ -108,10 +115,10 @@ func stripTags(s string) string {
 func tagDepth(z *html.Tokenizer, dir int, b *strings.Builder) int {
 	name, _ := z.TagName()
 	a := atom.Lookup(name)
-	if blockElements[a] {
+	if isBlock(a) {
 		b.WriteByte(' ')
 	}
-	if skipped[a] {
+	if isSkipped(a) {
 		return dir
 	}
 	return 0
