@@ -238,17 +238,20 @@ func TestFetchStatusErrors(t *testing.T) {
 func TestFetchTimeout(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
+	noHeaders := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}
 	tests := []struct {
 		name    string
+		opts    Options
 		handler http.HandlerFunc
 	}{
-		{name: "no headers", handler: func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		}},
-		{name: "stalled body", handler: func(w http.ResponseWriter, r *http.Request) {
+		{name: "no headers", opts: Options{Timeout: 100 * time.Millisecond}, handler: noHeaders},
+		{name: "response header timeout", opts: Options{Timeout: 5 * time.Second, ResponseHeaderTimeout: 100 * time.Millisecond}, handler: noHeaders},
+		{name: "stalled body", opts: Options{Timeout: 100 * time.Millisecond}, handler: func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel>`))
 			w.(http.Flusher).Flush()
 			select {
@@ -260,8 +263,7 @@ func TestFetchTimeout(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := serve(t, tc.handler)
-			f := newTestFetcher(Options{Timeout: 100 * time.Millisecond})
-			_, err := f.Fetch(context.Background(), srv.URL, Validators{})
+			_, err := newTestFetcher(tc.opts).Fetch(context.Background(), srv.URL, Validators{})
 			asFetchError(t, err, ClassTimeout)
 		})
 	}
@@ -492,5 +494,26 @@ func TestFetchNetworkErrors(t *testing.T) {
 			_, err := newTestFetcher(Options{}).Fetch(context.Background(), tc.url, Validators{})
 			asFetchError(t, err, tc.want)
 		})
+	}
+}
+
+// TestFetcherOwnsItsClient checks the client settings the guard depends on: a proxy would
+// make the dialled address the proxy's, and a shared client could be changed elsewhere.
+func TestFetcherOwnsItsClient(t *testing.T) {
+	f := NewFetcher(Options{})
+	if f.client == http.DefaultClient {
+		t.Fatal("fetcher uses http.DefaultClient")
+	}
+	tr, ok := f.client.Transport.(*http.Transport)
+	if !ok || tr == http.DefaultTransport {
+		t.Fatalf("transport = %T, want a private *http.Transport", f.client.Transport)
+	}
+	if tr.Proxy != nil {
+		t.Error("transport honours a proxy; the private-network guard would check the proxy, not the feed host")
+	}
+	got := [3]time.Duration{tr.TLSHandshakeTimeout, tr.ResponseHeaderTimeout, f.opts.Timeout}
+	want := [3]time.Duration{DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout, DefaultTimeout}
+	if got != want {
+		t.Errorf("timeouts = %v, want %v", got, want)
 	}
 }
