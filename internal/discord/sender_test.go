@@ -278,17 +278,18 @@ func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
 	tests := []struct {
 		name string
 		m    message.Message
+		want error
 	}{
-		{"empty", message.Message{Content: "  "}},
-		{"content over 2000", text(strings.Repeat("é", 2001))},
-		{"11 embeds", message.Message{Embeds: make([]message.Embed, 11)}},
+		{"empty", message.Message{Content: "  "}, message.ErrEmpty},
+		{"content over 2000", text(strings.Repeat("é", 2001)), message.ErrTooLong},
+		{"11 embeds", message.Message{Embeds: make([]message.Embed, 11)}, message.ErrTooLong},
 		{"embed total over 6000", message.Message{Embeds: []message.Embed{
-			{Description: strings.Repeat("a", 4000)}, {Description: strings.Repeat("b", 2001)}}}},
+			{Description: strings.Repeat("a", 4000)}, {Description: strings.Repeat("b", 2001)}}}, message.ErrTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := s.Send(context.Background(), "c1", tc.m, ""); err == nil {
-				t.Error("invalid message accepted")
+			if _, err := s.Send(context.Background(), "c1", tc.m, ""); !errors.Is(err, tc.want) {
+				t.Errorf("Send = %v, want %v", err, tc.want)
 			}
 		})
 	}
