@@ -243,12 +243,12 @@ func categories(raw []string) []string {
 // and date. The raw date string is used when unparsed, so the key never depends on the poll time.
 func itemKey(it *gofeed.Item, s Story) string {
 	if g := strings.TrimSpace(it.GUID); g != "" {
-		return "guid:" + g
+		return g
 	}
 	if s.Link != "" {
-		return "link:" + s.Link
+		return s.Link
 	}
-	return "title:" + s.Title + "\x00" + itemDate(it)
+	return s.Title + "\x00" + itemDate(it)
 }
 
 func itemDate(it *gofeed.Item) string {

@@ -126,7 +126,7 @@ func TestFromFeedFixture(t *testing.T) {
 	src := "Example & News"
 	want := []Story{
 		{
-			ID: NewID(feedURL, "guid:story-1"), FeedURL: feedURL, Source: src,
+			ID: NewID(feedURL, "story-1"), FeedURL: feedURL, Source: src,
 			Title:      "Ceasefire holds & talks resume",
 			Summary:    "Leaders met on Monday. Next round soon.",
 			Link:       "https://example.com/news/ceasefire?id=7",
@@ -136,7 +136,7 @@ func TestFromFeedFixture(t *testing.T) {
 			Categories: []string{"World", "Politics"},
 		},
 		{
-			ID: NewID(feedURL, "guid:story-1\x00https://example.com/news/other"), FeedURL: feedURL, Source: src,
+			ID: NewID(feedURL, "story-1\x00https://example.com/news/other"), FeedURL: feedURL, Source: src,
 			Title:     "Same guid again",
 			Link:      "https://example.com/news/other",
 			Published: time.Date(2006, 1, 2, 16, 4, 5, 0, time.UTC),
@@ -144,7 +144,7 @@ func TestFromFeedFixture(t *testing.T) {
 			Image:     "https://cdn.example.com/pic.png",
 		},
 		{
-			ID: NewID(feedURL, "link:https://example.com/news/untitled"), FeedURL: feedURL, Source: src,
+			ID: NewID(feedURL, "https://example.com/news/untitled"), FeedURL: feedURL, Source: src,
 			Title:     "Only a description here, no title at all.",
 			Summary:   "Only a description here, no title at all.",
 			Link:      "https://example.com/news/untitled",
@@ -152,7 +152,7 @@ func TestFromFeedFixture(t *testing.T) {
 			FirstSeen: testNow,
 		},
 		{
-			ID: NewID(feedURL, "title:(untitled)\x00"), FeedURL: feedURL, Source: src,
+			ID: NewID(feedURL, "(untitled)\x00"), FeedURL: feedURL, Source: src,
 			Title:     Untitled,
 			Published: testNow,
 			FirstSeen: testNow,
@@ -296,7 +296,7 @@ func TestFromFeedItems(t *testing.T) {
 			name: "key falls back to title and date", src: Source{FeedURL: feedURL},
 			feed: gofeed.Feed{Items: []*gofeed.Item{{Title: "t", Published: "sometime"}}},
 			check: func(t *testing.T, got []Story) {
-				if want := NewID(feedURL, "title:t\x00sometime"); got[0].ID != want {
+				if want := NewID(feedURL, "t\x00sometime"); got[0].ID != want {
 					t.Errorf("ID = %s, want %s", got[0].ID, want)
 				}
 			},
