@@ -48,12 +48,13 @@ type gwPayload struct {
 
 // SessionInfo describes one gateway session as the fake sees it.
 type SessionInfo struct {
-	ID        string
-	Intents   int
-	Shard     [2]int // [id, count]; [0,1] when the client did not shard
-	Seq       int64  // last sequence number dispatched
-	Connected bool
-	Resumes   int
+	ID         string
+	Intents    int
+	Shard      [2]int // [id, count]; [0,1] when the client did not shard
+	Seq        int64  // last sequence number dispatched
+	Connected  bool
+	Resumes    int
+	Heartbeats int // op 1 frames received on this session
 }
 
 type gwSession struct {
@@ -175,6 +176,11 @@ func (g *gateway) readLoop(c *gwConn) {
 func (g *gateway) handle(c *gwConn, p gwPayload) bool {
 	switch p.Op {
 	case opHeartbeat:
+		g.mu.Lock()
+		if c.sess != nil {
+			c.sess.info.Heartbeats++
+		}
+		g.mu.Unlock()
 		return c.write(gwPayload{Op: opHeartbeatAck, D: json.RawMessage("null")}) == nil
 	case opIdentify:
 		return g.identify(c, p.D)

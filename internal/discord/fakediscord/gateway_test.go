@@ -12,7 +12,7 @@ import (
 )
 
 func TestOpenReceivesReady(t *testing.T) {
-	srv := newServer(t, Options{HeartbeatInterval: 50 * time.Millisecond})
+	srv := newServer(t, Options{HeartbeatInterval: 100 * time.Millisecond})
 	dg := newSession(t, srv)
 	ready := make(chan *discordgo.Ready, 1)
 	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { ready <- r })
@@ -37,13 +37,17 @@ func TestOpenReceivesReady(t *testing.T) {
 	if len(sessions) != 1 || sessions[0].Intents != int(discordgo.IntentsGuilds) || sessions[0].ID != r.SessionID {
 		t.Errorf("Sessions() = %+v, want one with intents %d id %s", sessions, discordgo.IntentsGuilds, r.SessionID)
 	}
-	// discordgo heartbeats every 50 ms; an unacknowledged heartbeat would make it reconnect.
-	deadline := time.Now().Add(3 * time.Second)
-	for dg.LastHeartbeatAck.Before(dg.LastHeartbeatSent) || dg.LastHeartbeatAck.IsZero() {
+	// discordgo heartbeats every 100 ms and reconnects when an ACK is 5 intervals late; after
+	// several heartbeats the session must still be the original, unresumed one.
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Sessions()[0].Heartbeats < 3 {
 		if time.Now().After(deadline) {
-			t.Fatal("no heartbeat ACK")
+			t.Fatalf("server saw %d heartbeats, want 3", srv.Sessions()[0].Heartbeats)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := srv.Sessions(); len(s) != 1 || !s[0].Connected || s[0].Resumes != 0 || srv.Identifies() != 1 {
+		t.Errorf("after heartbeats: sessions %+v identifies %d, want the original session", s, srv.Identifies())
 	}
 }
 
@@ -61,6 +65,9 @@ func TestReconnectResumesSession(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("discordgo did not RESUME after op 7")
 	}
+	dg.Lock()
+	dg.ShouldReconnectOnError = false // no background reconnect into a later test's server
+	dg.Unlock()
 	s := srv.Sessions()
 	if len(s) != 1 || s[0].Resumes != 1 || srv.Identifies() != 1 {
 		t.Errorf("Sessions() = %+v identifies %d, want one session resumed once, one identify", s, srv.Identifies())
