@@ -42,6 +42,9 @@ type GatewayConfig struct {
 	Handler Handler
 	// Definitions are registered on READY by shard 0; nil skips registration.
 	Definitions []commands.Command
+	// DeferAfter is when the gateway defers on a handler's behalf if it has neither deferred
+	// nor replied (default 2.5 s, inside Discord's 3 s; commands.Router defers earlier itself).
+	DeferAfter time.Duration
 	// OnSynced observes each registration attempt (metrics, tests).
 	OnSynced   func(changed bool, err error)
 	HTTPClient *http.Client
@@ -83,6 +86,9 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DeferAfter <= 0 {
+		cfg.DeferAfter = inlineDeadline
 	}
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
@@ -216,7 +222,10 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
 		defer cancel()
 		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
+		stop := make(chan struct{})
+		go g.deferWatchdog(ctx, resp, stop)
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
+		close(stop)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(g.ctx, autocompleteTimeout)
 		defer cancel()
@@ -226,6 +235,22 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 		}
 	default:
 		g.logger.Debug("ignoring interaction", "type", int(i.Type))
+	}
+}
+
+// deferWatchdog acknowledges an interaction whose handler is still silent at DeferAfter, so
+// a slow handler that forgot to defer does not lose its interaction token.
+func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, stop <-chan struct{}) {
+	defer g.recoverHandler("defer_watchdog")
+	t := time.NewTimer(g.cfg.DeferAfter)
+	defer t.Stop()
+	select {
+	case <-stop:
+	case <-ctx.Done():
+	case <-t.C:
+		if err := resp.Defer(ctx, false); err != nil {
+			g.logger.Warn("deferring a slow interaction failed", "interaction_id", resp.id, "error", err)
+		}
 	}
 }
 
