@@ -6,7 +6,7 @@ package briefing
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +119,15 @@ func Build(candidates []story.Story, opts Options) Briefing {
 	for _, group := range cluster(stories) {
 		entries = append(entries, newEntry(stories, group, opts.TopicTitles, now))
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return better(entries[i], entries[j]) })
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
 	if len(entries) > max {
 		entries = entries[:max]
 	}
@@ -154,11 +162,11 @@ func dedupe(in []story.Story) []story.Story {
 // newEntry makes an entry of one cluster: the earliest report gives headline and link (the
 // outlet that broke it), the first non-empty summary the summary, each outlet once.
 func newEntry(stories []story.Story, group []int, topics map[string]string, now time.Time) Entry {
-	members := make([]story.Story, len(group))
+	members := make([]*story.Story, len(group))
 	for i, k := range group {
-		members[i] = stories[k]
+		members[i] = &stories[k]
 	}
-	sort.SliceStable(members, func(i, j int) bool { return members[i].Published.Before(members[j].Published) })
+	slices.SortStableFunc(members, func(a, b *story.Story) int { return a.Published.Compare(b.Published) })
 	lead := members[0]
 	e := Entry{Headline: lead.Title, Link: lead.Link, Topic: entryTopic(members, topics)}
 	seen := map[string]bool{}
@@ -170,7 +178,7 @@ func newEntry(stories []story.Story, group []int, topics map[string]string, now 
 		if m.Published.After(e.Published) {
 			e.Published = m.Published
 		}
-		name := sourceName(m)
+		name := sourceName(*m)
 		if !seen[strings.ToLower(name)] {
 			seen[strings.ToLower(name)] = true
 			e.Sources = append(e.Sources, Source{Name: name, Link: m.Link})
@@ -188,7 +196,7 @@ func sourceName(s story.Story) string {
 }
 
 // entryTopic is the first topic of the members that the reader configured, else any topic.
-func entryTopic(members []story.Story, titles map[string]string) string {
+func entryTopic(members []*story.Story, titles map[string]string) string {
 	first := ""
 	for _, m := range members {
 		for _, t := range m.Topics {

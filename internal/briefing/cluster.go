@@ -2,7 +2,7 @@ package briefing
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -79,30 +79,32 @@ func newVocabulary() vocabulary {
 // sorted. A trailing " - Outlet" or " | Outlet" naming the story's own source is removed first.
 func (v vocabulary) tokens(title, source string) []string {
 	title = stripOutlet(title, source)
-	shouting := strings.ToUpper(title) == title
-	seen := map[string]bool{}
-	var out []string
+	shouting := !hasLower(title)
+	out := make([]string, 0, 16)
 	for _, f := range strings.FieldsFunc(title, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '.' && r != ','
 	}) {
 		f = strings.Trim(f, ".,'’")
-		acronym := !shouting && len(f) >= 2 && len(f) <= 5 && strings.ToUpper(f) == f && strings.ToLower(f) != f
-		w := strings.ToLower(strings.NewReplacer(".", "", ",", "").Replace(f))
+		acronym := !shouting && len(f) >= 2 && len(f) <= 5 && !hasLower(f) && strings.IndexFunc(f, unicode.IsUpper) >= 0
+		w := strings.Map(func(r rune) rune {
+			if r == '.' || r == ',' {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, f)
 		if s, ok := v.synonyms[w]; ok {
 			w = s
 		}
 		if w == "" || (v.stop[w] && !acronym) {
 			continue
 		}
-		w = stem(w)
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
+		out = append(out, stem(w))
 	}
-	sort.Strings(out)
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
+
+func hasLower(s string) bool { return strings.IndexFunc(s, unicode.IsLower) >= 0 }
 
 // stripOutlet removes a trailing outlet name that aggregators and some feeds append.
 func stripOutlet(title, source string) string {
@@ -146,44 +148,67 @@ func stem(w string) string {
 	return w
 }
 
-// weights gives each token its rarity in the batch (smoothed inverse document frequency, weak
-// words halved): a shared "Starliner" says more than a shared "Gaza" among a day's news.
-func (v vocabulary) weights(toks [][]string, prior float64) map[string]float64 {
-	df := map[string]int{}
-	for _, ts := range toks {
-		for _, t := range ts {
-			df[t]++
+// batch is a clustering run's titles as interned token ids, with each token's weight.
+type batch struct {
+	toks   [][]int // per story, sorted ids
+	weight []float64
+	weak   []bool
+}
+
+// newBatch tokenises the titles and weighs each token by its rarity in the batch (smoothed
+// inverse document frequency, weak words halved): a shared "Starliner" says more than a
+// shared "Gaza" among a day's news.
+func newBatch(v vocabulary, stories []story.Story, prior float64) batch {
+	ids := map[string]int{}
+	var b batch
+	var df []int
+	b.toks = make([][]int, len(stories))
+	for i, s := range stories {
+		words := v.tokens(s.Title, s.Source)
+		ts := make([]int, 0, len(words))
+		for _, w := range words {
+			id, ok := ids[w]
+			if !ok {
+				id = len(df)
+				ids[w] = id
+				df = append(df, 0)
+				b.weak = append(b.weak, v.weak[w])
+			}
+			df[id]++
+			ts = append(ts, id)
+		}
+		slices.Sort(ts)
+		b.toks[i] = ts
+	}
+	n := float64(len(stories)) + prior
+	b.weight = make([]float64, len(df))
+	for id, d := range df {
+		b.weight[id] = math.Log(n / float64(d+1))
+		if b.weak[id] {
+			b.weight[id] /= 2
 		}
 	}
-	n := float64(len(toks)) + prior
-	w := make(map[string]float64, len(df))
-	for t, d := range df {
-		w[t] = math.Log(n / float64(d+1))
-		if v.weak[t] {
-			w[t] /= 2
-		}
-	}
-	return w
+	return b
 }
 
 // similarity is how much of the shorter title the longer one covers, by weight, averaged with
 // their weighted Jaccard similarity; shared counts the shared non-weak tokens.
-func (v vocabulary) similarity(a, b []string, w map[string]float64) (sim float64, shared int) {
-	var inter, wa, wb float64
+func (b batch) similarity(x, y int) (sim float64, shared int) {
+	a, c := b.toks[x], b.toks[y]
+	var inter, wa, wc float64
 	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	for i < len(a) || j < len(c) {
 		switch {
-		case j == len(b) || (i < len(a) && a[i] < b[j]):
-			wa += w[a[i]]
+		case j == len(c) || (i < len(a) && a[i] < c[j]):
+			wa += b.weight[a[i]]
 			i++
-		case i == len(a) || b[j] < a[i]:
-			wb += w[b[j]]
+		case i == len(a) || c[j] < a[i]:
+			wc += b.weight[c[j]]
 			j++
 		default:
-			inter += w[a[i]]
-			wa += w[a[i]]
-			wb += w[a[i]]
-			if !v.weak[a[i]] {
+			w := b.weight[a[i]]
+			inter, wa, wc = inter+w, wa+w, wc+w
+			if !b.weak[a[i]] {
 				shared++
 			}
 			i++
@@ -193,8 +218,8 @@ func (v vocabulary) similarity(a, b []string, w map[string]float64) (sim float64
 	if inter == 0 {
 		return 0, shared
 	}
-	containment := inter / min(wa, wb)
-	jaccard := inter / (wa + wb - inter)
+	containment := inter / min(wa, wc)
+	jaccard := inter / (wa + wc - inter)
 	return (containment + jaccard) / 2, shared
 }
 
@@ -205,13 +230,9 @@ func cluster(stories []story.Story) [][]int { return clusterWith(stories, defaul
 // published close enough together. It returns groups of indexes into stories, each in index
 // order, groups ordered by their first member.
 func clusterWith(stories []story.Story, p clusterParams) [][]int {
-	n := len(stories)
-	v := newVocabulary()
-	uf := newUnionFind(n)
-	toks := make([][]string, n)
+	uf := newUnionFind(len(stories))
 	byLink := map[string]int{}
 	for i, s := range stories {
-		toks[i] = v.tokens(s.Title, s.Source)
 		if s.Link == "" {
 			continue
 		}
@@ -221,43 +242,45 @@ func clusterWith(stories []story.Story, p clusterParams) [][]int {
 			byLink[s.Link] = i
 		}
 	}
-	w := v.weights(toks, p.prior)
-	for _, pr := range candidatePairs(toks) {
-		g := gap(stories[pr[0]].Published, stories[pr[1]].Published)
+	b := newBatch(newVocabulary(), stories, p.prior)
+	candidatePairs(b.toks, func(i, j int) {
+		g := gap(stories[i].Published, stories[j].Published)
 		if g > p.maxGap {
-			continue
+			return
 		}
-		sim, shared := v.similarity(toks[pr[0]], toks[pr[1]], w)
+		sim, shared := b.similarity(i, j)
 		if shared >= p.minShared && sim >= p.threshold+p.perHour*g.Hours() {
-			uf.union(pr[0], pr[1])
+			uf.union(i, j)
 		}
-	}
+	})
 	return uf.groups()
 }
 
-// candidatePairs lists the pairs (i<j) sharing at least one token: only they can be similar.
-// An inverted index keeps this near-linear for a day's stories instead of comparing all pairs.
-func candidatePairs(toks [][]string) [][2]int {
-	index := map[string][]int{}
+// candidatePairs calls fn once for each pair (i<j) sharing at least one token: only they can
+// be similar. An inverted index spares comparing unrelated stories.
+func candidatePairs(toks [][]int, fn func(i, j int)) {
+	var index [][]int // token id → stories holding it
 	for i, ts := range toks {
 		for _, t := range ts {
+			for t >= len(index) {
+				index = append(index, nil)
+			}
 			index[t] = append(index[t], i)
 		}
 	}
-	seen := map[[2]int]bool{}
-	var pairs [][2]int
+	// seenBy[j] == i+1 marks j as already paired with i: a stamp array instead of a pair set.
+	seenBy := make([]int, len(toks))
 	for i, ts := range toks {
 		for _, t := range ts {
 			for _, j := range index[t] {
-				if j <= i || seen[[2]int{i, j}] {
+				if j <= i || seenBy[j] == i+1 {
 					continue
 				}
-				seen[[2]int{i, j}] = true
-				pairs = append(pairs, [2]int{i, j})
+				seenBy[j] = i + 1
+				fn(i, j)
 			}
 		}
 	}
-	return pairs
 }
 
 func gap(a, b time.Time) time.Duration {
