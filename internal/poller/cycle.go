@@ -19,13 +19,15 @@ type job struct {
 
 // PollOnce polls every enabled feed now, within the concurrency limits, and returns what the
 // cycle did. progress, when not nil, is called (never concurrently) after each feed. The error
-// is non-nil when ctx ended or when no feed state could be read at all (store down).
+// is non-nil when ctx ended or when no feed state could be read at all (store down). It is
+// meant for console mode and tests; calling it while Run is running may poll a feed twice.
 func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (Summary, error) {
 	start := p.opts.Now()
 	jobs, sum, err := p.loadJobs(ctx, p.Feeds())
 	if err != nil {
 		return sum, err
 	}
+	total := sum.Feeds + len(jobs)
 	var (
 		mu   sync.Mutex
 		done int
@@ -42,6 +44,7 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 		})
 	}
 	wg.Wait()
+	sum.Feeds = total // feeds skipped because ctx ended still count
 	p.logSummary("poller: poll cycle", sum, p.opts.Now().Sub(start))
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("poller: poll cycle interrupted: %w", err)

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -374,5 +375,24 @@ func TestWithBoltStore(t *testing.T) {
 	st, ok, err := bs.GetFeedState(context.Background(), url)
 	if err != nil || !ok || !st.Known || st.ETag != `"v2"` {
 		t.Errorf("bolt feed state %+v ok=%v err=%v", st, ok, err)
+	}
+}
+
+func TestPollOnceCancelledIsNotAFeedFailure(t *testing.T) {
+	h := newHarness(t)
+	h.site.set("/a", siteFeed{items: itemsN(1, h.clock.Now())})
+	h.site.set("/b", siteFeed{items: itemsN(1, h.clock.Now())})
+	p := h.poller([]Feed{{URL: h.site.url("/a")}, {URL: h.site.url("/b")}}, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sum, err := p.PollOnce(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if diff := cmp.Diff(Summary{Feeds: 2}, sum); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if h.store.putStates != 0 {
+		t.Errorf("%d feed states written by a cancelled cycle, want 0", h.store.putStates)
 	}
 }
