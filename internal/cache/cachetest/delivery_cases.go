@@ -16,6 +16,7 @@ func deliveryCases() []testCase {
 	return []testCase{
 		{name: "delivery/claim_unseen_in_input_order", run: claimInOrder},
 		{name: "delivery/lease_expiry", run: claimLeaseExpiry},
+		{name: "delivery/claim_repeated_id_once", run: claimRepeatedOnce},
 		{name: "delivery/confirm_marks_seen", run: confirmMarksSeen},
 		{name: "delivery/release_frees_at_once", run: releaseFrees},
 		{name: "delivery/seen_retention", run: seenRetention},
@@ -57,6 +58,12 @@ func claimInOrder(t *testing.T, e *env) {
 	mustDiff(t, "Unseen does not claim", []string{id[5], id[4]}, unseen(t, e, "c1", in))
 	mustDiff(t, "second claim skips leased and seen", []string{id[5], id[4]}, claim(t, e, "c1", in, time.Minute))
 	mustDiff(t, "third claim finds nothing", []string(nil), claim(t, e, "c1", in, time.Minute))
+}
+
+// claimRepeatedOnce: an id repeated in one batch is claimed once, or it would be posted twice.
+func claimRepeatedOnce(t *testing.T, e *env) {
+	id := ids(2)
+	mustDiff(t, "claim of a batch repeating an id", id, claim(t, e, "c1", []string{id[0], id[1], id[0]}, time.Minute))
 }
 
 func claimLeaseExpiry(t *testing.T, e *env) {

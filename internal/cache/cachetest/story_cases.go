@@ -15,6 +15,7 @@ func storyCases() []testCase {
 	return []testCase{
 		{name: "stories/put_returns_only_new_ids", run: putReturnsNew},
 		{name: "stories/put_keeps_first_version", run: putKeepsFirst},
+		{name: "stories/put_repeated_id_in_one_batch", run: putRepeatedInBatch},
 		{name: "stories/get_in_input_order_skipping_unknown", run: getInInputOrder},
 		{name: "stories/recent_queries", run: recentQueries},
 		{name: "stories/recent_default_limit_100", run: recentDefaultLimit},
@@ -91,6 +92,22 @@ func putKeepsFirst(t *testing.T, e *env) {
 	got, err := e.store.GetStories(e.ctx, []string{first.ID})
 	noErr(t, "GetStories", err)
 	mustDiff(t, "stored story after a repeated Put", []story.Story{first}, got)
+}
+
+// putRepeatedInBatch: feeds do repeat an item (same GUID) within one document; the second
+// copy is not new, so it must neither be reported twice nor replace the first.
+func putRepeatedInBatch(t *testing.T, e *env) {
+	now := e.clock.Now()
+	a := newStory("https://a.example", "1", now.Add(-time.Hour))
+	b := newStory("https://a.example", "2", now.Add(-2*time.Hour))
+	copyA := a
+	copyA.Title = "Second copy"
+	got, err := e.store.PutStories(e.ctx, []story.Story{a, b, copyA})
+	noErr(t, "PutStories", err)
+	mustDiff(t, "new ids of a batch repeating an id", []string{a.ID, b.ID}, got)
+	stored, err := e.store.GetStories(e.ctx, []string{a.ID})
+	noErr(t, "GetStories", err)
+	mustDiff(t, "stored copy of a repeated id (the first)", []story.Story{a}, stored)
 }
 
 func getInInputOrder(t *testing.T, e *env) {
