@@ -356,3 +356,53 @@ func TestGatewayDefersForSilentHandler(t *testing.T) {
 		t.Errorf("edit: %v %+v", err, resp.Original)
 	}
 }
+
+// TestGatewayShards runs two shards; each guild's interaction reaches, and is answered by,
+// the shard Discord routes it to, and only shard 0 registers commands.
+func TestGatewayShards(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	var answered [2]chan string
+	for shard := 0; shard < 2; shard++ {
+		answered[shard] = make(chan string, 4)
+		r := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
+		r.On("latest", func(_ context.Context, req commands.Request) (message.Message, error) {
+			answered[shard] <- req.GuildID
+			return message.Message{Content: "ok"}, nil
+		})
+		g, err := NewGateway(GatewayConfig{Token: f.BotToken(), ShardID: shard, ShardCount: 2, Handler: r,
+			Definitions: commands.Definitions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Open(waitCtx(t)); err != nil {
+			t.Fatalf("shard %d: %v", shard, err)
+		}
+		t.Cleanup(func() { _ = g.Close() })
+	}
+	if err := f.WaitSession(waitCtx(t), 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		guild string
+		shard int
+	}{{"41771983427338241", 1}, {"41771983423143937", 0}} {
+		p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: tc.guild, ChannelID: "800", CommandName: "latest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(waitCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-answered[tc.shard]:
+			if got != tc.guild {
+				t.Errorf("shard %d answered guild %s, want %s", tc.shard, got, tc.guild)
+			}
+		default:
+			t.Errorf("guild %s not handled by shard %d", tc.guild, tc.shard)
+		}
+	}
+	if n := f.PutCount(); n > 1 {
+		t.Errorf("%d command PUTs from two shards, want at most 1 (shard 0 only)", n)
+	}
+}
