@@ -12,9 +12,8 @@ import (
 // reopenable wraps a Store so the suite's persistence case can restart it on the same file.
 type reopenable struct {
 	*Store
-	path  string
-	opts  Options
-	owner *testing.T
+	path string
+	opts Options
 }
 
 // Reopen closes the store and opens the same file again.
@@ -39,7 +38,7 @@ func openTemp(t *testing.T, clock *cachetest.Clock, ret cache.Retention) *reopen
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
-	r := &reopenable{Store: st, path: path, opts: opts, owner: t}
+	r := &reopenable{Store: st, path: path, opts: opts}
 	t.Cleanup(func() {
 		if err := r.Store.Close(); err != nil {
 			t.Errorf("close: %v", err)
