@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/mmcdole/gofeed"
 
 	"github.com/heraldbot/herald/internal/story"
@@ -53,6 +52,34 @@ var charsetFixed = []string{
 	"miniflux/internal/reader/encoding/testdata/invalid-prolog.xml",
 	"miniflux/internal/reader/parser/testdata/no_encoding_ISO-8859-1.xml",
 	"rss-parser/test/input/uolNoticias.rss",
+}
+
+// salvageFixed are corpus files gofeed alone rejects that Parse's salvage step repairs:
+// documents cut off after their last item (most are feedparser tests missing the final ">").
+var salvageFixed = []string{
+	"feedjira/spec/sample_feeds/InvalidDateFormat.xml",
+	"feedparser/tests/encoding/bozo_invalid-bytes-with-bom.xml",
+	"feedparser/tests/entities/160.xml",
+	"feedparser/tests/entities/732.xml",
+	"feedparser/tests/entities/8216.xml",
+	"feedparser/tests/entities/8217.xml",
+	"feedparser/tests/entities/8220.xml",
+	"feedparser/tests/entities/8221.xml",
+	"feedparser/tests/entities/9830.xml",
+	"feedparser/tests/entities/attr_amp.xml",
+	"feedparser/tests/entities/hex_entity_x_lowercase.xml",
+	"feedparser/tests/entities/hex_entity_x_uppercase.xml",
+	"feedparser/tests/entities/query_variable_entry.xml",
+	"feedparser/tests/entities/query_variable_feed.xml",
+	"feedparser/tests/illformed/aaa_illformed.xml",
+	"feedparser/tests/illformed/rdf_channel_empty_textinput.xml",
+	"feedparser/tests/illformed/rss_item_link_corrupted_ampersands.xml",
+}
+
+// gzipFixed are bodies that are themselves gzip streams, inflated by Parse.
+var gzipFixed = []string{
+	"node-feedparser/test/feeds/compressed.xml",
+	"node-feedparser/test/feeds/invalid-characters-gzipped.xml",
 }
 
 // corpusDir finds the shared feed corpus: $HERALD_CORPUS_DIR, else a shared/corpus directory
@@ -159,27 +186,20 @@ func TestCorpus(t *testing.T) {
 	if len(regressed) > 0 {
 		t.Errorf("Parse rejects %d files gofeed alone accepts: %v", len(regressed), regressed)
 	}
-	for _, rel := range charsetFixed {
-		if o, ok := outcomes[rel]; !ok || !o.parsed || o.gofeedParsed {
-			t.Errorf("%s: parsed=%v gofeed-alone=%v, want only Parse to accept it", rel, o.parsed, o.gofeedParsed)
+	wantFixed := map[string][]string{"charset": charsetFixed, "salvage": salvageFixed, "gzip": gzipFixed}
+	for reason, rels := range wantFixed {
+		for _, rel := range rels {
+			if o, ok := outcomes[rel]; !ok || !o.parsed || o.gofeedParsed {
+				t.Errorf("%s (%s): parsed=%v gofeed-alone=%v, want only Parse to accept it", rel, reason, o.parsed, o.gofeedParsed)
+			}
 		}
 	}
-	// node-feedparser's gzip-compressed bodies are fixed by Parse's gunzip, not by charsets.
-	extra := slices.DeleteFunc(slices.Clone(fixed), func(rel string) bool { return slices.Contains(charsetFixed, rel) })
-	if diff := cmp.Diff([]string(nil), extra); diff != "" && !allGzip(dir, extra) {
-		t.Errorf("unexpected newly accepted files (-want +got):\n%s", diff)
+	extra := slices.DeleteFunc(slices.Clone(fixed), func(rel string) bool {
+		return slices.Contains(charsetFixed, rel) || slices.Contains(salvageFixed, rel) || slices.Contains(gzipFixed, rel)
+	})
+	if len(extra) > 0 {
+		t.Errorf("Parse newly accepts files no list explains: %q", extra)
 	}
-}
-
-// allGzip reports whether every listed corpus file is a gzip stream.
-func allGzip(dir string, rels []string) bool {
-	for _, rel := range rels {
-		b, err := os.ReadFile(filepath.Join(dir, rel))
-		if err != nil || !bytes.HasPrefix(b, gzipMagic) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkCorpusFile parses one file with Parse and with gofeed alone, and checks the invariants:

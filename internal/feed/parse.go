@@ -18,6 +18,9 @@ var errEmptyBody = errors.New("feed: empty body")
 // choosing the encoding. The body is converted to UTF-8 first (see toUTF8) because gofeed
 // alone rejects UTF-16/32 and undeclared legacy charsets.
 //
+// When gofeed still fails, Parse tries one conservative repair (see salvage): junk printed
+// before the feed, XML-forbidden noncharacters, a document cut off after its last item.
+//
 // A body that is itself gzip-compressed (served without Content-Encoding) is inflated first,
 // up to DefaultMaxBytes.
 //
@@ -45,10 +48,15 @@ func parseLimited(body []byte, contentType string, limit int64) (fd *gofeed.Feed
 	text, _ := toUTF8(body, contentType)
 	text = fixC1Characters(fixC1References(text))
 	fd, err = gofeed.NewParser().Parse(bytes.NewReader(text))
-	if err != nil {
-		return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parse: %w", err)}
+	if err == nil {
+		return fd, nil
 	}
-	return fd, nil
+	if repaired, ok := salvage(text, err); ok {
+		if fd, retryErr := gofeed.NewParser().Parse(bytes.NewReader(repaired)); retryErr == nil {
+			return fd, nil
+		}
+	}
+	return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parse: %w", err)}
 }
 
 // gzipMagic starts every gzip stream (RFC 1952) followed by the deflate method byte.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding"
@@ -188,6 +189,44 @@ func TestFixC1(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := string(fixC1Characters(fixC1References([]byte(tc.in)))); got != tc.want {
 				t.Errorf("fix(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSalvage(t *testing.T) {
+	full := rssWithTitle(`<?xml version="1.0"?>`, "Salvaged")
+	tests := []struct {
+		name      string
+		body      string
+		wantTitle string // "" means Parse must reject the body
+		wantItems int
+	}{
+		{name: "php warning before declaration", body: "\n<br />\n<b>Warning</b>: header already sent in x.php<br />\n" + full, wantTitle: "Salvaged", wantItems: 1},
+		{name: "junk before root", body: "Notice: undefined index\n" + rssWithTitle("", "Salvaged"), wantTitle: "Salvaged", wantItems: 1},
+		{name: "html page mentioning a feed", body: "<html><body><pre><rss><channel><title>x</title></channel></rss></pre></body></html>"},
+		{name: "noncharacter", body: rssWithTitle("", "a\uFFFEb"), wantTitle: "a\uFFFDb", wantItems: 1},
+		{name: "missing final bracket", body: strings.TrimSuffix(full, ">"), wantTitle: "Salvaged", wantItems: 1},
+		{name: "cut after last item", body: strings.TrimSuffix(full, "</channel></rss>"), wantTitle: "Salvaged", wantItems: 1},
+		{name: "atom cut after entry", body: `<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><entry><id>1</id><title>e</title></entry>`, wantTitle: "A", wantItems: 1},
+		{name: "cut inside item", body: full[:strings.Index(full, "<guid>")]},
+		{name: "cut inside title", body: full[:strings.Index(full, "Salvaged")+3]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fd, err := Parse([]byte(tc.body), "")
+			if tc.wantTitle == "" {
+				var fe *Error
+				if !errors.As(err, &fe) || fe.Class != ClassNotFeed {
+					t.Fatalf("Parse = %+v, %v; want ClassNotFeed", fd, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if fd.Title != tc.wantTitle || len(fd.Items) != tc.wantItems {
+				t.Errorf("title %q with %d items, want %q with %d", fd.Title, len(fd.Items), tc.wantTitle, tc.wantItems)
 			}
 		})
 	}
