@@ -46,7 +46,9 @@ type testCase struct {
 	run  func(t *testing.T, e *env)
 }
 
-// Run runs the whole conformance suite against the stores open returns.
+// Run runs the whole conformance suite against the stores open returns, one subtest per
+// behaviour named area/behaviour (feed_state, stories, delivery, lease, subscriptions,
+// persistence), so a backend can focus with -run TestConformance/delivery.
 func Run(t *testing.T, open Factory) {
 	t.Helper()
 	for _, tc := range allCases() {
