@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldbot/herald/internal/story"
@@ -14,11 +15,26 @@ import (
 // maxTimeline is how many key developments a status lists.
 const maxTimeline = 5
 
-// Assessor assesses one topic; build it once per topic and reuse it (it is read-only after
-// construction and safe for concurrent use).
+// maxCachedReadings bounds an Assessor's memory of story readings: about a month of a busy
+// topic's stories; when full the cache starts over.
+const maxCachedReadings = 50_000
+
+// Assessor assesses one topic. Build it once per topic and reuse it: it remembers what each
+// story says (stories do not change once stored), so repeated commands read only new stories.
+// It is safe for concurrent use.
 type Assessor struct {
 	cfg topic.Config
 	r   *reader
+
+	mu    sync.Mutex
+	cache map[string]cachedReading
+}
+
+// cachedReading is a story's reading with the headline it was read from, so a reused ID with
+// different text is read afresh.
+type cachedReading struct {
+	title string
+	sr    storyReading
 }
 
 // NewAssessor compiles cfg's status cues.
@@ -27,7 +43,7 @@ func NewAssessor(cfg topic.Config) (*Assessor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tracking: topic %s: %w", cfg.ID, err)
 	}
-	return &Assessor{cfg: cfg, r: r}, nil
+	return &Assessor{cfg: cfg, r: r, cache: make(map[string]cachedReading)}, nil
 }
 
 // Assess tells where cfg's story stands at now from the stories published in the window
@@ -79,7 +95,7 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 
 // observe appends what one story reports.
 func (a *Assessor) observe(obs []observation, s *story.Story) []observation {
-	sr := a.r.readStory(*s)
+	sr := a.read(s)
 	if sr.ok {
 		obs = append(obs, observation{s: s, rd: sr.main, at: s.Published})
 	}
@@ -157,7 +173,7 @@ func (a *Assessor) whatNext(since []*cluster) string {
 	for i := len(since) - 1; i >= 0; i-- {
 		obs := since[i].obs
 		for j := len(obs) - 1; j >= 0; j-- {
-			if c := a.r.readStory(*obs[j].s).continuing; c != "" {
+			if c := a.read(obs[j].s).continuing; c != "" {
 				return clip(lowerFirst(dropConcessive(c)), 280)
 			}
 		}
@@ -207,4 +223,25 @@ func clip(s string, n int) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRight(cut, " ,;:") + "…"
+}
+
+// read returns what s says, from the cache when s was read before.
+func (a *Assessor) read(s *story.Story) storyReading {
+	if s.ID == "" {
+		return a.r.readStory(*s)
+	}
+	a.mu.Lock()
+	c, ok := a.cache[s.ID]
+	a.mu.Unlock()
+	if ok && c.title == s.Title {
+		return c.sr
+	}
+	sr := a.r.readStory(*s)
+	a.mu.Lock()
+	if len(a.cache) >= maxCachedReadings {
+		clear(a.cache)
+	}
+	a.cache[s.ID] = cachedReading{title: s.Title, sr: sr}
+	a.mu.Unlock()
+	return sr
 }

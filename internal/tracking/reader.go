@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
@@ -105,18 +106,30 @@ func priority(kind string) int {
 
 // readSentence returns the developments one sentence reports, in order of appearance.
 func (r *reader) readSentence(s string) []reading {
+	rds, _ := r.readSentenceFull(s)
+	return rds
+}
+
+// readSentenceFull also reports whether the sentence says the process continues. Each clause
+// is tokenized and searched once.
+func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 	question := strings.HasSuffix(strings.TrimRight(s, " \"'”’)"), "?")
-	reported := r.mentions(s, classReporting)
-	var out []reading
-	var buf []hit
+	var segs [][]hit
+	reported := false
 	for _, clause := range splitClauses(s) {
-		toks := topic.Tokenize(clause)
-		for _, seg := range segments(toks) {
-			buf = r.idx.find(buf[:0], seg)
-			out = r.readSegment(out, buf, question, reported)
+		for _, seg := range segments(topic.Tokenize(clause)) {
+			hits := r.idx.find(nil, seg)
+			for _, h := range hits {
+				reported = reported || h.e.class == classReporting
+				continuing = continuing || h.e.class == classContinuing
+			}
+			segs = append(segs, hits)
 		}
 	}
-	return out
+	for _, hits := range segs {
+		rds = r.readSegment(rds, hits, question, reported)
+	}
+	return rds, continuing
 }
 
 // readSegment turns the hits of one segment into readings; reported speech is a property of
@@ -279,20 +292,22 @@ var abbreviations = []string{"mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", 
 func splitSentences(text string) []string {
 	var out []string
 	start := 0
-	rs := []rune(text)
-	for i := 0; i < len(rs)-2; i++ {
-		if !strings.ContainsRune(".!?", rs[i]) || !unicode.IsSpace(rs[i+1]) || !startsSentence(rs[i+2]) {
+	for i := 0; i+2 < len(text); i++ {
+		if c := text[i]; (c != '.' && c != '!' && c != '?') || text[i+1] != ' ' {
 			continue
 		}
-		if rs[i] == '.' && isAbbreviation(rs[start:i]) {
+		if r, _ := utf8.DecodeRuneInString(text[i+2:]); !startsSentence(r) {
 			continue
 		}
-		if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
+		if text[i] == '.' && isAbbreviation(text[start:i]) {
+			continue
+		}
+		if s := strings.TrimSpace(text[start : i+1]); s != "" {
 			out = append(out, s)
 		}
 		start = i + 1
 	}
-	if s := strings.TrimSpace(string(rs[start:])); s != "" {
+	if s := strings.TrimSpace(text[start:]); s != "" {
 		out = append(out, s)
 	}
 	return out
@@ -303,13 +318,18 @@ func startsSentence(r rune) bool {
 }
 
 // isAbbreviation reports whether the word before a full stop is an abbreviation ("U.S", "Mr").
-func isAbbreviation(before []rune) bool {
-	w := string(before)
-	if i := strings.LastIndexFunc(w, unicode.IsSpace); i >= 0 {
+func isAbbreviation(before string) bool {
+	w := before
+	if i := strings.LastIndexByte(w, ' '); i >= 0 {
 		w = w[i+1:]
 	}
-	return strings.Contains(w, ".") || (len([]rune(w)) == 1 && unicode.IsUpper([]rune(w)[0])) ||
-		slices.Contains(abbreviations, strings.ToLower(w))
+	if strings.Contains(w, ".") {
+		return true
+	}
+	if r, n := utf8.DecodeRuneInString(w); n == len(w) && unicode.IsUpper(r) {
+		return true
+	}
+	return slices.Contains(abbreviations, strings.ToLower(w))
 }
 
 // storyReading is what one story says: its main development and the older ones it recalls.
@@ -328,10 +348,10 @@ func (r *reader) readStory(s story.Story) storyReading {
 	sr.background = backgroundOf(title, nil)
 	var sum []reading
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
-		rds := r.readSentence(sent)
+		rds, cont := r.readSentenceFull(sent)
 		sum = append(sum, rds...)
 		sr.background = backgroundOf(rds, sr.background)
-		if sr.continuing == "" && r.mentions(sent, classContinuing) {
+		if sr.continuing == "" && cont {
 			sr.continuing = sent
 		}
 	}
@@ -389,18 +409,4 @@ func backgroundOf(rds, dst []reading) []reading {
 		}
 	}
 	return dst
-}
-
-// mentions reports whether a relevant segment of sentence matches a phrase of class cl.
-func (r *reader) mentions(sentence string, cl class) bool {
-	var buf []hit
-	for _, clause := range splitClauses(sentence) {
-		buf = r.idx.find(buf[:0], topic.Tokenize(clause))
-		for _, h := range buf {
-			if h.e.class == cl {
-				return true
-			}
-		}
-	}
-	return false
 }
