@@ -110,18 +110,22 @@ func jsonBody(c *call) ([]byte, *apiError) {
 	if err != nil || mt != "multipart/form-data" {
 		return c.body, nil
 	}
+	payload := []byte("{}")
 	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
 	for {
 		p, err := mr.NextPart()
+		if err == io.EOF {
+			return payload, nil
+		}
 		if err != nil {
-			return []byte("{}"), nil
+			return nil, newAPIError(http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
 		}
 		if p.FormName() == "payload_json" {
-			b, err := io.ReadAll(p)
-			if err != nil {
+			if payload, err = io.ReadAll(p); err != nil {
 				return nil, newAPIError(http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
 			}
-			return b, nil
+		} else if p.FileName() != "" {
+			c.files++ // an uploaded file makes a message non-empty
 		}
 	}
 }
@@ -159,7 +163,7 @@ func (s *Server) handleCreateMessage(c *call) {
 	body, e := jsonBody(c)
 	if e == nil {
 		var mb *messageBody
-		mb, e = s.parseMessage(bodyMessageCreate, body, false)
+		mb, e = s.parseMessage(bodyMessageCreate, body, c.files > 0)
 		if e == nil {
 			writeJSON(c.w, http.StatusOK, s.messageJSON(s.createMessage(channelID, mb, body, c.now)))
 			return

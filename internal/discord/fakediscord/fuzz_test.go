@@ -66,7 +66,7 @@ func FuzzCallback(f *testing.F) {
 	}
 	srv := &Server{schemas: newSchemasT(f)}
 	f.Fuzz(func(t *testing.T, body []byte, itype int) {
-		cb, e := srv.parseCallback(itype, body)
+		cb, e := srv.parseCallback(itype, body, false)
 		if e != nil {
 			return
 		}

@@ -69,8 +69,10 @@ func TestReconnectResumesSession(t *testing.T) {
 	dg.ShouldReconnectOnError = false // no background reconnect into a later test's server
 	dg.Unlock()
 	s := srv.Sessions()
-	if len(s) != 1 || s[0].Resumes != 1 || srv.Identifies() != 1 {
-		t.Errorf("Sessions() = %+v identifies %d, want one session resumed once, one identify", s, srv.Identifies())
+	// discordgo's old heartbeat goroutine sometimes triggers a second reconnect of its own, so
+	// the session may be resumed more than once; it must never identify again.
+	if len(s) != 1 || s[0].Resumes < 1 || srv.Identifies() != 1 {
+		t.Errorf("Sessions() = %+v identifies %d, want one session resumed, one identify", s, srv.Identifies())
 	}
 }
 

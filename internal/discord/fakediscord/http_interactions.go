@@ -53,7 +53,7 @@ func (s *Server) SendHTTPInteraction(ctx context.Context, endpointURL string, in
 	}
 	res.Pending = p
 	if res.Status == http.StatusOK && sig == SigValid {
-		if e := s.acknowledge(p.ID(), p.Token(), res.Body, s.now()); e != nil {
+		if e := s.acknowledge(p.ID(), p.Token(), res.Body, false, s.now()); e != nil {
 			res.AckErr = fmt.Errorf("fakediscord: inline response rejected: %d %s", e.Code, e.Message)
 		}
 	}

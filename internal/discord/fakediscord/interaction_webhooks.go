@@ -96,7 +96,7 @@ func (s *Server) handleFollowup(c *call) {
 	body, e := jsonBody(c)
 	var mb *messageBody
 	if e == nil {
-		mb, e = s.parseMessage(bodyWebhookExecute, body, false)
+		mb, e = s.parseMessage(bodyWebhookExecute, body, c.files > 0)
 	}
 	if e != nil {
 		writeAPIError(c.w, e)

@@ -247,7 +247,7 @@ func allowedCallbacks(interactionType int) []int {
 func (s *Server) handleCallback(c *call) {
 	body, e := jsonBody(c)
 	if e == nil {
-		e = s.acknowledge(c.params["interaction_id"], c.params["interaction_token"], body, c.now)
+		e = s.acknowledge(c.params["interaction_id"], c.params["interaction_token"], body, c.files > 0, c.now)
 	}
 	if e != nil {
 		writeAPIError(c.w, e)
@@ -258,7 +258,7 @@ func (s *Server) handleCallback(c *call) {
 
 // acknowledge applies the first response to an interaction: unknown or late → 10062, second
 // → 40060, invalid → 50035/50006.
-func (s *Server) acknowledge(id, token string, body []byte, now time.Time) *apiError {
+func (s *Server) acknowledge(id, token string, body []byte, hasFiles bool, now time.Time) *apiError {
 	s.mu.Lock()
 	it, ok := s.interactions[token]
 	var e *apiError
@@ -272,7 +272,7 @@ func (s *Server) acknowledge(id, token string, body []byte, now time.Time) *apiE
 	if e != nil {
 		return e
 	}
-	cb, e := s.parseCallback(it.in.Type, body)
+	cb, e := s.parseCallback(it.in.Type, body, hasFiles)
 	if e != nil {
 		return e
 	}
@@ -297,7 +297,7 @@ type callback struct {
 	msg  *messageBody
 }
 
-func (s *Server) parseCallback(interactionType int, body []byte) (*callback, *apiError) {
+func (s *Server) parseCallback(interactionType int, body []byte, hasFiles bool) (*callback, *apiError) {
 	if e := s.schemas.validate(bodyCallback, body); e != nil {
 		return nil, e
 	}
@@ -320,7 +320,7 @@ func (s *Server) parseCallback(interactionType int, body []byte) (*callback, *ap
 			return nil, invalidForm(prefixed("data", tree))
 		}
 	}
-	if cb.Type == 4 && cb.msg.isEmpty() {
+	if cb.Type == 4 && cb.msg.isEmpty() && !hasFiles {
 		return nil, newAPIError(http.StatusBadRequest, CodeEmptyMessage, "Cannot send an empty message")
 	}
 	return &cb, nil

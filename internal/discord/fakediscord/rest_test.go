@@ -401,3 +401,73 @@ func TestEditChannelMessage(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestCloudflareBanAfterInvalidRequests(t *testing.T) {
+	clk := newClock()
+	srv := newServer(t, Options{Now: clk.Now, InvalidRequestLimit: 3})
+	if err := srv.SetChannelError("locked", CodeMissingAccess); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if s, _ := rawDo(t, srv, "POST", "/api/v9/channels/locked/messages", `{"content":"m"}`); s != 403 {
+			t.Fatalf("attempt %d: status %d, want 403", i, s)
+		}
+	}
+	if !srv.Banned() || srv.InvalidRequests() != 3 {
+		t.Fatalf("Banned %v InvalidRequests %d, want banned after 3", srv.Banned(), srv.InvalidRequests())
+	}
+	resp := rawResp(t, srv, "GET", "/api/v9/gateway", "", "Bot fake-bot-token")
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 429 || string(body) != "error code: 1015" || resp.Header.Get("X-RateLimit-Limit") != "" {
+		t.Errorf("while banned: %d %q, want Cloudflare's plain 429", resp.StatusCode, body)
+	}
+	clk.Advance(10 * time.Minute)
+	if s, _ := rawDo(t, srv, "GET", "/api/v9/gateway", ""); s != 200 || srv.Banned() {
+		t.Errorf("after 10 minutes: status %d banned %v, want 200 and lifted", s, srv.Banned())
+	}
+}
+
+func TestInteractionEndpointsIgnoreGlobalLimit(t *testing.T) {
+	clk := newClock()
+	srv := newServer(t, Options{Now: clk.Now, GlobalLimit: 1})
+	if s, _ := rawDo(t, srv, "GET", "/api/v9/gateway", ""); s != 200 {
+		t.Fatal("first request limited")
+	}
+	if s, _ := rawDo(t, srv, "GET", "/api/v9/gateway", ""); s != 429 {
+		t.Fatal("global limit of 1 not applied")
+	}
+	p, _ := srv.register(Interaction{ChannelID: testChannel, CommandName: "brief"})
+	s, b := rawDo(t, srv, "POST", "/api/v9/interactions/"+p.ID()+"/"+p.Token()+"/callback", `{"type":5}`)
+	if s != 204 {
+		t.Fatalf("callback under an exhausted global limit: %d %s", s, b)
+	}
+	s, b = rawDo(t, srv, "PATCH", "/api/v9/webhooks/"+srv.AppID()+"/"+p.Token()+"/messages/@original", `{"content":"done"}`)
+	if s != 200 {
+		t.Errorf("edit @original under an exhausted global limit: %d %s", s, b)
+	}
+	if got := srv.MaxRequestsPerSecond(); got != 2 {
+		t.Errorf("MaxRequestsPerSecond = %d, want 2 (interaction endpoints excluded)", got)
+	}
+}
+
+func TestMultipartPayloadJSON(t *testing.T) {
+	srv := newServer(t, Options{})
+	dg := newSession(t, srv)
+	_, err := dg.ChannelMessageSendComplex(testChannel, &discordgo.MessageSend{Content: strings.Repeat("a", 2001),
+		Files: []*discordgo.File{{Name: "story.txt", ContentType: "text/plain", Reader: strings.NewReader("body")}}})
+	if _, code := restCode(t, err); code != CodeInvalidFormBody {
+		t.Errorf("multipart with 2001 characters: code %d, want 50035", code)
+	}
+	m, err := dg.ChannelMessageSendComplex(testChannel, &discordgo.MessageSend{Content: "with file", AllowedMentions: noMentions(),
+		Files: []*discordgo.File{{Name: "story.txt", ContentType: "text/plain", Reader: strings.NewReader("body")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(testChannel); len(got) != 1 || got[0].ID != m.ID || got[0].Content != "with file" {
+		t.Errorf("stored %+v", got)
+	}
+	if _, err := dg.ChannelMessageSendComplex(testChannel, &discordgo.MessageSend{
+		Files: []*discordgo.File{{Name: "only.txt", ContentType: "text/plain", Reader: strings.NewReader("x")}}}); err != nil {
+		t.Errorf("file-only message: %v, want accepted (a file is content)", err)
+	}
+}

@@ -15,7 +15,7 @@ type route struct {
 	// authExempt routes authenticate by the token in the URL (webhooks, interaction callbacks);
 	// an Authorization header, if present, must still be valid.
 	authExempt   bool
-	globalExempt bool // interaction callbacks do not count toward the global limit
+	globalExempt bool // interaction endpoints (callback, interaction webhooks) are not bound to the global limit
 	handle       func(*call)
 }
 
@@ -26,6 +26,7 @@ type call struct {
 	body   []byte
 	params map[string]string
 	now    time.Time
+	files  int // uploaded files in a multipart body, counted by jsonBody
 }
 
 const (
@@ -46,11 +47,11 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: routeChannelMessages, major: "channel_id", handle: s.handleCreateMessage},
 		{method: "PATCH", pattern: "/channels/{channel_id}/messages/{message_id}", major: "channel_id", handle: s.handleEditMessage},
 		{method: "POST", pattern: routeCallback, major: "interaction_id", authExempt: true, globalExempt: true, handle: s.handleCallback},
-		{method: "GET", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, handle: s.handleGetOriginal},
-		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, handle: s.handleEditOriginal},
-		{method: "DELETE", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, handle: s.handleDeleteOriginal},
-		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", major: "webhook_token", authExempt: true, handle: s.handleEditFollowup},
-		{method: "POST", pattern: "/webhooks/{webhook_id}/{webhook_token}", major: "webhook_token", authExempt: true, handle: s.handleFollowup},
+		{method: "GET", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleGetOriginal},
+		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditOriginal},
+		{method: "DELETE", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleDeleteOriginal},
+		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditFollowup},
+		{method: "POST", pattern: "/webhooks/{webhook_id}/{webhook_token}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleFollowup},
 	}
 	for i := range rs {
 		rs[i].segs = strings.Split(strings.Trim(rs[i].pattern, "/"), "/")
@@ -129,6 +130,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, rt *route, params
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	if s.banned(now) {
+		writeBanned(w)
+		return false
+	}
 	if status, ok := s.takeFault(r.Method, r.URL.Path, path); ok {
 		writeFault(w, status, s.bucket(rt, params, now))
 		return false

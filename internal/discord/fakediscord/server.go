@@ -40,6 +40,10 @@ type Options struct {
 	InteractionDeadline time.Duration // first response deadline; default 3 s
 	InteractionTokenTTL time.Duration // webhook token life after the interaction; default 15 min
 	NonceWindow         time.Duration // enforce_nonce deduplication window; default 2 min
+	// InvalidRequestLimit is how many 401/403/429 answers within 10 minutes make Cloudflare ban
+	// the client (every request then gets a plain 429 "error code: 1015" for the rest of the
+	// window); default 10000 as on Discord. Tests shrink it to prove a bot stops retrying.
+	InvalidRequestLimit int
 	HeartbeatInterval   time.Duration // sent in HELLO; default 41.25 s
 
 	// Now is the clock for deadlines, token lives, rate-limit windows and nonce windows. Tests
@@ -69,6 +73,7 @@ func (o *Options) defaults() error {
 	defStr(&o.BotUsername, "herald")
 	defInt(&o.GlobalLimit, 50)
 	defInt(&o.ChannelLimit, 5)
+	defInt(&o.InvalidRequestLimit, 10000)
 	def(&o.ChannelWindow, 5*time.Second)
 	def(&o.InteractionDeadline, 3*time.Second)
 	def(&o.InteractionTokenTTL, 15*time.Minute)
@@ -120,6 +125,8 @@ type Server struct {
 	state        *store
 	interactions map[string]*interaction // by token
 	snowflake    uint64
+	invalid      []time.Time // 401/403/429 answers, for the Cloudflare ban
+	bannedUntil  time.Time
 }
 
 // New starts a fake Discord on 127.0.0.1. It panics if the embedded schemas do not compile,
@@ -232,6 +239,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Status = sw.status
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
+	s.countInvalid(rec)
 	s.mu.Unlock()
 	s.opts.Logf("fakediscord: %s %s → %d", r.Method, r.URL.Path, rec.Status)
 }
@@ -276,12 +284,12 @@ func (s *Server) Count429() int {
 }
 
 // MaxRequestsPerSecond is the largest number of REST requests that arrived within any one-second
-// window, excluding interaction callbacks (which Discord exempts from the global limit).
+// window, excluding interaction endpoints (which Discord exempts from the global limit).
 func (s *Server) MaxRequestsPerSecond() int {
 	s.mu.Lock()
 	var times []time.Time
 	for _, r := range s.requests {
-		if r.Route != routeCallback {
+		if !s.globalExempt(r.Route) {
 			times = append(times, r.Time)
 		}
 	}
