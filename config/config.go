@@ -87,7 +87,9 @@ type Config struct {
 	HTTPAddr          string     `yaml:"-"`
 	AllowPrivateFeeds bool       `yaml:"-"`
 	LogLevel          slog.Level `yaml:"-"`
-	LogFormat         string     `yaml:"-"`
+	// LogLevelSet is true when LOG_LEVEL was given (console mode is quieter by default).
+	LogLevelSet bool   `yaml:"-"`
+	LogFormat   string `yaml:"-"`
 }
 
 // Load builds the configuration from the embedded defaults, the HERALD_CONFIG file and the

@@ -153,6 +153,7 @@ func parseLevel(cfg *Config, raw string) error {
 		cfg.LogLevel = slog.LevelInfo
 		return nil
 	}
+	cfg.LogLevelSet = true
 	if err := cfg.LogLevel.UnmarshalText([]byte(strings.TrimSpace(raw))); err != nil {
 		return fmt.Errorf("config: LOG_LEVEL=%q: want debug, info, warn or error", raw)
 	}

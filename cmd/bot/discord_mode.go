@@ -2,9 +2,174 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/discord"
 )
 
-func runDiscord(ctx context.Context, a *app) error {
-	return fmt.Errorf("discord mode: not wired yet")
+// shutdownBudget keeps the whole ordered shutdown under docker stop's 10 s kill.
+const shutdownBudget = 7 * time.Second
+
+// discordSender is Discord mode's sender: every post goes through one rate-limited queue.
+// It points discordgo at DISCORD_API_URL first, before anything talks to Discord.
+func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, error) {
+	if err := discord.SetAPIBase(cfg.DiscordAPIURL); err != nil {
+		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
+	}
+	rest := discord.NewRESTClient(cfg.DiscordToken, nil)
+	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: int(cfg.Discord.GlobalRate), Logger: logger}), nil
+}
+
+// runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally, then
+// shuts down in order: stop scheduling and polling, drain the sender, close the gateway and the
+// HTTP listener; the store is closed by the caller last.
+func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	ready := &atomic.Bool{}
+	srv, err := a.startHTTP(runCtx, ready)
+	if err != nil {
+		return err
+	}
+	gw, err := a.connect(runCtx, ready)
+	if err != nil {
+		shutdownHTTP(srv)
+		return err
+	}
+	if err := a.digests.Start(runCtx); err != nil {
+		a.logger.Warn("digests not scheduled; retrying at next start", "error", err)
+	}
+	go a.safely("catch_up", func() { a.live.CatchUp(runCtx) })
+	polling := make(chan struct{})
+	go func() { defer close(polling); a.safely("poller", func() { a.poller.Run(runCtx) }) }()
+	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
+	var fatal error
+	select {
+	case <-ctx.Done():
+	case fatal = <-gatewayDone(gw):
+	}
+	a.shutdown(cancelRun, polling, sender, gw, srv)
+	return fatal
+}
+
+func (a *app) mode() string {
+	if a.cfg.DiscordPublicKey != "" {
+		return "http_interactions"
+	}
+	return "gateway"
+}
+
+// connect opens the gateway, or registers commands for HTTP interactions.
+func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway, error) {
+	if a.cfg.DiscordPublicKey != "" {
+		return nil, a.registerHTTP(ctx, ready)
+	}
+	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: a.cfg.ShardID,
+		ShardCount: a.cfg.ShardCount, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
+		Definitions: a.router.Definitions(), Logger: a.logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := gw.Open(ctx); err != nil {
+		return nil, fmt.Errorf("discord: connecting to the gateway (check DISCORD_TOKEN): %w", err)
+	}
+	ready.Store(true)
+	return gw, nil
+}
+
+// registerHTTP syncs the commands over REST; HTTP interactions need no gateway.
+func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
+	if a.cfg.DiscordToken == "" || a.cfg.DiscordAppID == "" {
+		return errors.New("config: HTTP interactions (DISCORD_PUBLIC_KEY) need DISCORD_TOKEN and DISCORD_APP_ID to register commands and post")
+	}
+	s, err := discordgo.New("Bot " + a.cfg.DiscordToken)
+	if err != nil {
+		return fmt.Errorf("discord: %w", err)
+	}
+	if _, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions()); err != nil {
+		return fmt.Errorf("discord: registering commands: %w", err)
+	}
+	ready.Store(true)
+	return nil
+}
+
+func gatewayDone(gw *discord.Gateway) <-chan error {
+	if gw == nil {
+		return nil
+	}
+	return gw.Done()
+}
+
+// startHTTP serves /healthz, /readyz, /metrics and, with DISCORD_PUBLIC_KEY, /interactions.
+func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool) (*http.Server, error) {
+	mux := http.NewServeMux()
+	a.healthRoutes(mux, ready)
+	if a.cfg.DiscordPublicKey != "" {
+		key, err := hex.DecodeString(a.cfg.DiscordPublicKey)
+		if err != nil || len(key) != ed25519.PublicKeySize {
+			return nil, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
+		}
+		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
+		mux.Handle("POST /interactions", discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), a.cfg.DiscordAppID,
+			a.router, rest, discord.InteractionsOptions{Logger: a.logger}))
+	}
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	go a.safely("http", func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("http server stopped", "error", err)
+		}
+	})
+	a.logger.Info("http listening", "addr", ln.Addr().String())
+	return srv, nil
+}
+
+// shutdown runs the ordered stop within shutdownBudget.
+func (a *app) shutdown(cancelRun context.CancelFunc, polling <-chan struct{}, sender *discord.Sender, gw *discord.Gateway, srv *http.Server) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
+	defer cancel()
+	stopCtx, stopCancel := context.WithTimeout(ctx, 3*time.Second)
+	a.digests.Stop(stopCtx) // stop scheduling; running digests finish or leave leases to expire
+	stopCancel()
+	cancelRun() // stop polling and in-flight deliveries; unconfirmed claims are retried next start
+	select {
+	case <-polling:
+	case <-ctx.Done():
+	}
+	sender.Close()
+	if gw != nil {
+		if err := gw.Close(); err != nil {
+			a.logger.Warn("closing gateway", "error", err)
+		}
+	}
+	shutdownHTTPCtx(ctx, srv)
+	a.logger.Info("herald stopped", "shutdown_ms", time.Since(start).Milliseconds())
+}
+
+func shutdownHTTP(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	shutdownHTTPCtx(ctx, srv)
+}
+
+func shutdownHTTPCtx(ctx context.Context, srv *http.Server) {
+	if srv != nil {
+		_ = srv.Shutdown(ctx)
+	}
 }

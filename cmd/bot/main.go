@@ -54,19 +54,33 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 			return fmt.Errorf("unknown argument %q (want: check-feed URL, -version)", args[0])
 		}
 	}
-	app, err := build(ctx, cfg, logger)
+	if cfg.Console() {
+		app, err := build(ctx, cfg, logger, consoleSender(stdout))
+		if err != nil {
+			return err
+		}
+		defer app.close()
+		return runConsole(ctx, app, stdin, stdout)
+	}
+	sender, err := discordSender(cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer app.close()
-	if cfg.Console() {
-		return runConsole(ctx, app, stdin, stdout)
+	app, err := build(ctx, cfg, logger, sender)
+	if err != nil {
+		sender.Close()
+		return err
 	}
-	return runDiscord(ctx, app)
+	defer app.close()
+	return runDiscord(ctx, app, sender)
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	level := cfg.LogLevel
+	if cfg.Console() && !cfg.LogLevelSet {
+		level = slog.LevelWarn // the console is for answers; LOG_LEVEL=info shows the logs
+	}
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

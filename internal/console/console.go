@@ -99,6 +99,6 @@ type responder struct{ out io.Writer }
 func (r *responder) Defer(context.Context, bool) error { return nil }
 
 func (r *responder) Reply(_ context.Context, m message.Message) error {
-	_, err := fmt.Fprintln(r.out, message.Text(m))
+	_, err := fmt.Fprintf(r.out, "%s\n\n", strings.TrimRight(message.Text(m), "\n"))
 	return err
 }
