@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -35,7 +36,7 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 	)
 	for _, j := range jobs {
 		wg.Go(func() {
-			out := p.pollLimited(ctx, j.feed, j.state)
+			out := p.protect(j.feed.URL, func() outcome { return p.pollLimited(ctx, j.feed, j.state) })
 			mu.Lock()
 			defer mu.Unlock()
 			sum.add(out.sum)
@@ -50,6 +51,20 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 		return sum, fmt.Errorf("poller: poll cycle interrupted: %w", err)
 	}
 	return sum, nil
+}
+
+// protect runs one feed's poll in a goroutine the poller started; a panic that escaped the
+// per-feed recovery (limiter, state read) is logged and counted as that feed's failure, and
+// the goroutine still reports back so the feed stays scheduled.
+func (p *Poller) protect(feedURL string, poll func() outcome) (out outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.opts.Logger.Error("poller: panic outside a feed poll", "feed_url", feedURL, "panic", fmt.Sprint(r),
+				"stack", string(debug.Stack()))
+			out = outcome{sum: Summary{Feeds: 1, Failed: 1}}
+		}
+	}()
+	return poll()
 }
 
 // report calls the progress callback, which belongs to the caller, without letting it panic
@@ -73,7 +88,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 	jobs := make([]job, 0, len(feeds))
 	var lastErr error
 	for _, fd := range feeds {
-		st, ok, err := p.store.GetFeedState(ctx, fd.URL)
+		st, ok, err := p.readState(ctx, fd.URL)
 		if err != nil {
 			sum.Feeds++
 			sum.Failed++
@@ -157,7 +172,7 @@ type runner struct {
 // is overdue. Disabled feeds are left out.
 func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
 	at := now.Add(spreadOffset(fd.URL, r.p.opts.Interval))
-	st, ok, err := r.p.store.GetFeedState(ctx, fd.URL)
+	st, ok, err := r.p.readState(ctx, fd.URL)
 	switch {
 	case err != nil:
 		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
@@ -195,7 +210,7 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 		e.running = true
 		fd := e.feed
 		wg.Go(func() {
-			out := r.p.pollCurrent(ctx, fd)
+			out := r.p.protect(fd.URL, func() outcome { return r.p.pollCurrent(ctx, fd) })
 			select {
 			case r.results <- result{url: url, out: out}:
 			case <-ctx.Done():
@@ -245,7 +260,7 @@ func (r *runner) maybeLogWindow(now time.Time) {
 
 // pollCurrent reads a feed's current state and polls it unless it is disabled.
 func (p *Poller) pollCurrent(ctx context.Context, fd Feed) outcome {
-	st, ok, err := p.store.GetFeedState(ctx, fd.URL)
+	st, ok, err := p.readState(ctx, fd.URL)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)

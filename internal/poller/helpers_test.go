@@ -28,8 +28,9 @@ type memStore struct {
 	mu        sync.Mutex
 	states    map[string]cache.FeedState
 	stories   map[string]story.Story
-	putErr    error // returned by PutStories when set
-	stateErr  error // returned by GetFeedState when set
+	putErr    error  // returned by PutStories when set
+	stateErr  error  // returned by GetFeedState when set
+	panicURL  string // GetFeedState panics for this URL
 	putStates int
 }
 
@@ -42,6 +43,9 @@ func (m *memStore) GetFeedState(_ context.Context, url string) (cache.FeedState,
 	defer m.mu.Unlock()
 	if m.stateErr != nil {
 		return cache.FeedState{}, false, m.stateErr
+	}
+	if url == m.panicURL {
+		panic("memstore: corrupt record")
 	}
 	st, ok := m.states[url]
 	return st, ok, nil

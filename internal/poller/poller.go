@@ -6,6 +6,7 @@ package poller
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -194,7 +195,7 @@ func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 
 // reenable clears the disabled flag of feedURL's state; it reports whether it did.
 func (p *Poller) reenable(ctx context.Context, feedURL string) bool {
-	st, ok, err := p.store.GetFeedState(ctx, feedURL)
+	st, ok, err := p.readState(ctx, feedURL)
 	if err != nil || !ok || !st.Disabled {
 		return false
 	}
@@ -213,4 +214,15 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return strings.ToLower(u.Hostname())
+}
+
+// readState reads a feed's state, turning a panicking store into an error so that no store
+// bug can take the scheduler down.
+func (p *Poller) readState(ctx context.Context, feedURL string) (st cache.FeedState, ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("poller: store panicked reading %s: %v", feedURL, r)
+		}
+	}()
+	return p.store.GetFeedState(ctx, feedURL)
 }

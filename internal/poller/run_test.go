@@ -232,3 +232,32 @@ func TestPerHostAndGlobalLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestPanickingStoreDoesNotStopOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const bad, good = "https://a.example/bad", "https://b.example/good"
+		log := newFetchLog()
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			log.add(url)
+			return okResult(url, "x"), nil
+		})
+		store := newMemStore()
+		store.panicURL = bad
+		p := New([]Feed{{URL: bad}, {URL: good}}, f, store, nil, Options{Logger: discard})
+
+		sum, err := p.PollOnce(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 1, Stories: 1}, sum); diff != "" {
+			t.Errorf("PollOnce summary (-want +got):\n%s", diff)
+		}
+		runFor(t, p, 3*DefaultInterval)
+		if n := len(log.times(good)); n < 3 {
+			t.Errorf("healthy feed fetched %d times, want ≥3 (1 by PollOnce, 2+ by Run)", n)
+		}
+		if n := len(log.times(bad)); n != 0 {
+			t.Errorf("feed with unreadable state fetched %d times", n)
+		}
+	})
+}
