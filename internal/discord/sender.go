@@ -109,6 +109,7 @@ type Sender struct {
 	order    []string // channels with queued jobs, served round-robin
 	rr       int
 	depth    int
+	closed   bool
 	// tat is the theoretical arrival time of the next request (GCRA); globalPause is set by a
 	// global 429.
 	tat         time.Time
@@ -123,6 +124,7 @@ type Sender struct {
 type channelState struct {
 	queue    []*sendJob
 	inFlight bool
+	listed   bool // present in Sender.order
 	readyAt  time.Time
 	sent     []time.Time // dispatch times within the last window
 	gone     *ChannelError
@@ -177,12 +179,13 @@ func (s *Sender) Close() {
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closed = true
 	for _, id := range s.order {
 		ch := s.channels[id]
 		for _, j := range ch.queue {
 			s.finish(j, sendResult{err: ErrSenderClosed})
 		}
-		ch.queue = nil
+		ch.queue, ch.listed = nil, false
 	}
 	s.order = nil
 }
@@ -213,21 +216,18 @@ func (s *Sender) Send(ctx context.Context, channelID string, m message.Message, 
 }
 
 func (s *Sender) enqueue(j *sendJob) error {
-	select {
-	case <-s.stop:
-		return ErrSenderClosed
-	default:
-	}
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSenderClosed
+	}
 	ch := s.channel(j.channelID)
 	if ch.gone != nil {
 		s.mu.Unlock()
 		return ch.gone
 	}
-	if len(ch.queue) == 0 && !ch.inFlight {
-		s.order = append(s.order, j.channelID)
-	}
 	ch.queue = append(ch.queue, j)
+	s.list(j.channelID, ch)
 	s.depth++
 	s.mu.Unlock()
 	s.signal()
@@ -380,13 +380,24 @@ func (s *Sender) take(ch *channelState, now time.Time) *sendJob {
 	return j
 }
 
+// list puts a channel with queued work in the round-robin order; callers hold s.mu.
+func (s *Sender) list(id string, ch *channelState) {
+	if !ch.listed && len(ch.queue) > 0 {
+		ch.listed = true
+		s.order = append(s.order, id)
+	}
+}
+
 // compactOrder forgets channels with nothing queued or in flight.
 func (s *Sender) compactOrder() {
 	kept := s.order[:0]
 	for _, id := range s.order {
-		if ch := s.channels[id]; len(ch.queue) > 0 || ch.inFlight {
+		ch := s.channels[id]
+		if len(ch.queue) > 0 || ch.inFlight {
 			kept = append(kept, id)
+			continue
 		}
+		ch.listed = false
 	}
 	s.order = kept
 	if s.rr >= len(s.order) {
@@ -426,23 +437,14 @@ func (s *Sender) settle(j *sendJob, apply func(*channelState) (sendResult, bool)
 		}
 	case j.cancelled:
 		s.finish(j, sendResult{err: context.Canceled})
+	case s.closed:
+		s.finish(j, sendResult{err: ErrSenderClosed})
 	default:
 		ch.queue = append([]*sendJob{j}, ch.queue...)
 	}
-	if len(ch.queue) > 0 && !s.inOrder(j.channelID) {
-		s.order = append(s.order, j.channelID)
-	}
+	s.list(j.channelID, ch)
 	s.mu.Unlock()
 	s.signal()
-}
-
-func (s *Sender) inOrder(id string) bool {
-	for _, o := range s.order {
-		if o == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Sender) failQueued(ch *channelState) {
