@@ -64,9 +64,10 @@ type gwSession struct {
 }
 
 type gwConn struct {
-	ws   *websocket.Conn
-	wmu  sync.Mutex
-	sess *gwSession
+	ws      *websocket.Conn
+	wmu     sync.Mutex
+	sess    *gwSession
+	version int // API version from the ?v= query; READY echoes it
 }
 
 func (c *gwConn) write(v any) error {
@@ -119,7 +120,10 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {
 		g.s.opts.Logf("fakediscord: gateway upgrade: %v", err)
 		return
 	}
-	c := &gwConn{ws: ws}
+	c := &gwConn{ws: ws, version: 10}
+	if r.URL.Query().Get("v") == "9" {
+		c.version = 9
+	}
 	g.mu.Lock()
 	g.conns[c] = true
 	g.mu.Unlock()
@@ -229,7 +233,7 @@ func (g *gateway) identify(c *gwConn, raw json.RawMessage) bool {
 	g.order = append(g.order, sess)
 	g.idents++
 	g.mu.Unlock()
-	if err := g.dispatch(sess, "READY", g.readyData(info)); err != nil {
+	if err := g.dispatch(sess, "READY", g.readyData(info, c.version, d.Shard != nil)); err != nil {
 		return false
 	}
 	g.signalReady()
@@ -252,15 +256,18 @@ func (g *gateway) checkIdentify(c *gwConn, d identifyData) (int, string) {
 	return 0, ""
 }
 
-func (g *gateway) readyData(info SessionInfo) map[string]any {
-	return map[string]any{
-		"v": 10, "user": map[string]any{"id": g.s.opts.AppID, "username": g.s.opts.BotUsername,
+func (g *gateway) readyData(info SessionInfo, version int, sharded bool) map[string]any {
+	d := map[string]any{
+		"v": version, "user": map[string]any{"id": g.s.opts.AppID, "username": g.s.opts.BotUsername,
 			"discriminator": "0", "bot": true, "verified": true, "avatar": nil, "flags": 0},
 		"session_id": info.ID, "session_type": "normal", "resume_gateway_url": g.s.gatewayURL(),
 		"application": map[string]any{"id": g.s.opts.AppID, "flags": 0},
 		"guilds":      []any{}, "private_channels": []any{}, "relationships": []any{},
-		"shard": info.Shard,
 	}
+	if sharded {
+		d["shard"] = info.Shard
+	}
+	return d
 }
 
 type resumeData struct {

@@ -30,6 +30,9 @@ func TestOpenReceivesReady(t *testing.T) {
 	if r.User == nil || r.User.ID != srv.AppID() || !r.User.Bot {
 		t.Errorf("READY user = %+v, want bot %s", r.User, srv.AppID())
 	}
+	if r.Version != 9 || r.Shard != nil {
+		t.Errorf("READY v %d shard %v, want 9 (discordgo's version) and no shard", r.Version, r.Shard)
+	}
 	if r.Application == nil || r.Application.ID != srv.AppID() || r.SessionID == "" {
 		t.Errorf("READY application/session = %+v / %q", r.Application, r.SessionID)
 	}

@@ -286,3 +286,46 @@ func TestHTTPInteractionInlineResponse(t *testing.T) {
 		t.Errorf("response = %+v", resp)
 	}
 }
+
+func TestHTTPInteractionDeadlineAndDeferredCallback(t *testing.T) {
+	clk := newClock()
+	srv := newServer(t, Options{Now: clk.Now})
+	var mode string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch mode {
+		case "slow": // takes 4 s of the fake's clock to answer inline
+			clk.Advance(4 * time.Second)
+			_, _ = io.WriteString(w, `{"type":4,"data":{"content":"late"}}`)
+		case "accepted": // answers 202 and will use the callback route
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}))
+	t.Cleanup(hs.Close)
+
+	mode = "slow"
+	res, err := srv.SendHTTPInteraction(testCtx(t), hs.URL, Interaction{ChannelID: testChannel, CommandName: "brief"}, SigValid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 200 || res.AckErr == nil || !strings.Contains(res.AckErr.Error(), "10062") {
+		t.Errorf("slow inline answer: status %d AckErr %v, want 10062", res.Status, res.AckErr)
+	}
+	if _, acked := res.Pending.Snapshot(); acked {
+		t.Error("a late inline answer acknowledged the interaction")
+	}
+
+	mode = "accepted"
+	res, err = srv.SendHTTPInteraction(testCtx(t), hs.URL, Interaction{ChannelID: testChannel, CommandName: "brief"}, SigValid)
+	if err != nil || res.Status != http.StatusAccepted {
+		t.Fatalf("202 answer: %+v %v", res, err)
+	}
+	p := res.Pending
+	s, b := rawDo(t, srv, "POST", "/api/v10/interactions/"+p.ID()+"/"+p.Token()+"/callback", `{"type":4,"data":{"content":"via callback"}}`)
+	if s != 204 {
+		t.Fatalf("callback after 202: %d %s", s, b)
+	}
+	resp, err := p.Wait(testCtx(t))
+	if err != nil || resp.Original == nil || resp.Original.Content != "via callback" {
+		t.Errorf("response %+v, %v", resp, err)
+	}
+}
