@@ -2,10 +2,11 @@
 """Writes the evaluation feeds and labels.tsv from items.txt.
 
 Each outlet gets one feed in its own format (RSS 2.0, Atom 1.0 or JSON Feed 1.1), so the
-evaluation also exercises gofeed and story.FromFeed on all three. Run from this directory:
-    python3 gen_feeds.py
+evaluation also exercises gofeed and story.FromFeed on all three. Run from testdata:
+    python3 eval/gen_feeds.py eval
+    python3 eval/gen_feeds.py holdout
 """
-import html, json, re
+import html, json, os, re, sys
 from datetime import datetime, timezone
 
 OUTLETS = {
@@ -15,7 +16,12 @@ OUTLETS = {
     "CD": ("Cairo Dispatch", "cairodispatch.example", "rss"),
     "GN": ("Global News Desk", "globalnewsdesk.example", "atom"),
     "ET": ("Euro Tribune", "eurotribune.example", "json"),
+    "NH": ("Nile Herald", "nileherald.example", "rss"),
+    "MP": ("Mediterranean Post", "medpost.example", "atom"),
+    "AD": ("Atlas Daily", "atlasdaily.example", "json"),
+    "NS": ("Northern Star", "northernstar.example", "rss"),
 }
+os.chdir(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__)))
 
 def slug(s):
     return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")[:60]
@@ -60,8 +66,11 @@ def jsonfeed(name, host, its):
     }, indent=1, ensure_ascii=False) + "\n"
 
 EXT = {"rss": "rss.xml", "atom": "atom.xml", "json": "json"}
+os.makedirs("feeds", exist_ok=True)
 for k, (name, host, fmt) in OUTLETS.items():
     its = sorted(items[k])
+    if not its:
+        continue
     body = {"rss": rss, "atom": atom, "json": jsonfeed}[fmt](name, host, its)
     with open("feeds/%s.%s" % (slug(name), EXT[fmt]), "w", encoding="utf-8") as f:
         f.write(body)
