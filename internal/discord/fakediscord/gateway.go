@@ -462,14 +462,27 @@ func (s *Server) Reconnect() error {
 	return s.eachConn(func(c *gwConn) error { return c.write(gwPayload{Op: opReconnect, D: json.RawMessage("null")}) })
 }
 
-// InvalidateSession sends op 9 to every connection; resumable tells clients whether they may
-// RESUME (true) or must IDENTIFY again (false).
+// InvalidateSession sends op 9 to every connection and detaches its session, so the client
+// must RESUME (resumable) or IDENTIFY afresh (not resumable: the session is forgotten).
 func (s *Server) InvalidateSession(resumable bool) error {
 	d := json.RawMessage("false")
 	if resumable {
 		d = json.RawMessage("true")
 	}
-	return s.eachConn(func(c *gwConn) error { return c.write(gwPayload{Op: opInvalidSession, D: d}) })
+	return s.eachConn(func(c *gwConn) error {
+		s.gw.mu.Lock()
+		if sess := c.sess; sess != nil {
+			if sess.conn == c {
+				sess.conn, sess.info.Connected = nil, false
+			}
+			if !resumable {
+				delete(s.gw.sessions, sess.info.ID)
+			}
+			c.sess = nil
+		}
+		s.gw.mu.Unlock()
+		return c.write(gwPayload{Op: opInvalidSession, D: d})
+	})
 }
 
 // CloseGateway closes every connection with a close code (4000 resumable, 4004 bad token…).

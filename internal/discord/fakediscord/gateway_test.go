@@ -224,3 +224,58 @@ func TestShardRouting(t *testing.T) {
 		}
 	}
 }
+
+func TestInvalidSessionMakesDiscordgoIdentifyAgain(t *testing.T) {
+	srv := newServer(t, Options{})
+	dg := openSession(t, srv)
+	readies := make(chan string, 2)
+	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { readies <- r.SessionID })
+	if err := srv.InvalidateSession(false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-readies:
+		if s := srv.Sessions(); len(s) != 2 || s[1].ID != id || s[0].Connected {
+			t.Errorf("sessions %+v, want the old one detached and a new one %s", s, id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("discordgo did not identify again after op 9")
+	}
+	if srv.Identifies() != 2 {
+		t.Errorf("Identifies = %d, want 2", srv.Identifies())
+	}
+}
+
+func TestInteractionsRouteToTheOwningShard(t *testing.T) {
+	srv := newServer(t, Options{})
+	got := make(chan int, 4)
+	for shard := range 2 {
+		dg := newSession(t, srv)
+		dg.ShardID, dg.ShardCount = shard, 2
+		dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.InteractionCreate) { got <- shard })
+		if err := dg.Open(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = dg.Close() })
+	}
+	tests := []struct {
+		guild string
+		shard int
+	}{{"41771983427338241", 1}, {"41771983423143937", 0}}
+	for _, tt := range tests {
+		if _, err := srv.InjectInteraction(testCtx(t), Interaction{GuildID: tt.guild, ChannelID: testChannel, CommandName: "brief"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case shard := <-got:
+			if shard != tt.shard {
+				t.Errorf("guild %s delivered to shard %d, want %d", tt.guild, shard, tt.shard)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("guild %s: no delivery", tt.guild)
+		}
+	}
+	if s := srv.Sessions(); len(s) != 2 || s[0].Shard != [2]int{0, 2} || s[1].Shard != [2]int{1, 2} {
+		t.Errorf("sessions %+v, want shards [0 2] and [1 2]", s)
+	}
+}
