@@ -24,7 +24,7 @@ func (s *Server) original(c *call) (*interaction, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if !it.acked || it.resp.Original == nil || it.deletedOr {
+	if !it.acked || it.resp.Original == nil || it.originalDeleted {
 		return nil, newAPIError(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 	}
 	return it, nil
@@ -79,7 +79,7 @@ func (s *Server) handleDeleteOriginal(c *call) {
 	s.mu.Lock()
 	it, e := s.original(c)
 	if e == nil {
-		it.deletedOr = true
+		it.originalDeleted = true
 		it.notify()
 	}
 	s.mu.Unlock()

@@ -60,12 +60,12 @@ type Response struct {
 
 // interaction is the fake's state of one delivered interaction. Guarded by Server.mu.
 type interaction struct {
-	in        Interaction
-	sent      time.Time
-	acked     bool
-	resp      Response
-	changed   chan struct{} // closed and replaced on every change
-	deletedOr bool
+	in              Interaction
+	sent            time.Time
+	acked           bool
+	resp            Response
+	changed         chan struct{} // closed and replaced on every change
+	originalDeleted bool
 }
 
 // Pending lets a test wait for the application's answer to an interaction.
