@@ -58,11 +58,14 @@ type Digest struct {
 
 // Config is the whole configuration. Secret fields are redacted by String.
 type Config struct {
-	Feeds         []Feed         `yaml:"feeds"`
-	Topics        []topic.Config `yaml:"topics"`
-	Poll          Poll           `yaml:"poll"`
-	Retention     Retention      `yaml:"retention"`
-	Digest        Digest         `yaml:"digest"`
+	Feeds     []Feed         `yaml:"feeds"`
+	Topics    []topic.Config `yaml:"topics"`
+	Poll      Poll           `yaml:"poll"`
+	Retention Retention      `yaml:"retention"`
+	Digest    Digest         `yaml:"digest"`
+	Delivery  struct {
+		ClaimLease time.Duration `yaml:"claim_lease"`
+	} `yaml:"delivery"`
 	Subscriptions struct {
 		PerGuildLimit int `yaml:"per_guild_limit"`
 	} `yaml:"subscriptions"`

@@ -17,7 +17,7 @@ func Variables() []string {
 		"DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "DISCORD_PUBLIC_KEY", "DISCORD_APP_ID", "DISCORD_GUILD_ID",
 		"DISCORD_API_URL", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
 		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
-		"HERALD_POLL_INTERVAL", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
+		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
 	}
 }
 
@@ -43,6 +43,12 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		func() error { return parseRedisURL(cfg.RedisURL) },
 		func() error { return parseFeeds(cfg, getenv("HERALD_FEEDS")) },
 		func() error { return parseInterval(cfg, getenv("HERALD_POLL_INTERVAL")) },
+		func() error {
+			return parseDuration(&cfg.Delivery.ClaimLease, getenv("HERALD_CLAIM_LEASE"), "HERALD_CLAIM_LEASE", time.Second)
+		},
+		func() error {
+			return parseDuration(&cfg.Digest.Grace, getenv("HERALD_DIGEST_GRACE"), "HERALD_DIGEST_GRACE", 0)
+		},
 		func() error {
 			return parseBool(&cfg.AllowPrivateFeeds, getenv("HERALD_ALLOW_PRIVATE_FEEDS"), "HERALD_ALLOW_PRIVATE_FEEDS")
 		},
@@ -133,6 +139,18 @@ func parseInterval(cfg *Config, raw string) error {
 		return fmt.Errorf("config: HERALD_POLL_INTERVAL=%q: want a Go duration of at least 1s, such as 10m or 90s", raw)
 	}
 	cfg.Poll.Interval = d
+	return nil
+}
+
+func parseDuration(dst *time.Duration, raw, name string, min time.Duration) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || d < min {
+		return fmt.Errorf("config: %s=%q: want a Go duration of at least %s, such as 90s or 2h", name, raw, min)
+	}
+	*dst = d
 	return nil
 }
 

@@ -54,7 +54,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		return nil, fmt.Errorf("config: topics: %w", err)
 	}
 	a.fetcher = newFetcher(cfg, logger)
-	a.live = delivery.NewLive(a.store, sender, delivery.LiveOptions{Now: a.now, Logger: logger})
+	a.live = delivery.NewLive(a.store, sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease, Now: a.now, Logger: logger})
 	a.digests = delivery.NewDigests(a.store, sender, delivery.DigestOptions{Grace: cfg.Digest.Grace,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
 		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.statusLines, Now: a.now, Logger: logger,

@@ -50,7 +50,7 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	if err := a.digests.Start(runCtx); err != nil {
 		a.logger.Warn("digests not scheduled; retrying at next start", "error", err)
 	}
-	go a.safely("catch_up", func() { a.live.CatchUp(runCtx) })
+	go a.safely("live", func() { a.live.CatchUp(runCtx); a.live.Run(runCtx) })
 	polling := make(chan struct{})
 	go func() { defer close(polling); a.safely("poller", func() { a.poller.Run(runCtx) }) }()
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))

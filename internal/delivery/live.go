@@ -99,11 +99,43 @@ func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
 	oldestFirst(cands)
 	more := 0
 	if len(cands) > l.opts.CatchUpMax {
-		// Keep the newest CatchUpMax; the older ones are summarised.
+		// Keep the newest CatchUpMax; the older ones are summarised, and recorded as seen so
+		// the next sweep does not summarise them again.
 		more = len(cands) - l.opts.CatchUpMax
+		if !l.skip(ctx, sub.ChannelID, cands[:more]) {
+			return
+		}
 		cands = cands[more:]
 	}
 	l.deliver(ctx, sub, cands, more)
+}
+
+// skip records stories as seen without posting them; false when the store refused.
+func (l *Live) skip(ctx context.Context, channelID string, stories []story.Story) bool {
+	claimed, err := l.d.store.Claim(ctx, channelID, ids(stories), l.opts.Lease)
+	if err == nil {
+		err = l.d.store.Confirm(ctx, channelID, claimed)
+	}
+	if err != nil {
+		l.opts.Logger.Warn("delivery: recording skipped stories", "channel_id", channelID, "error", err)
+		return false
+	}
+	return true
+}
+
+// Run sweeps every Lease until ctx is done: stories whose delivery failed (a Discord outage, a
+// store outage, a crash that left leases to expire) are retried by CatchUp.
+func (l *Live) Run(ctx context.Context) {
+	t := time.NewTicker(l.opts.Lease)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.CatchUp(ctx)
+		}
+	}
 }
 
 // deliver claims, renders and sends stories for one subscription, oldest first.
