@@ -99,6 +99,9 @@ func (f *Fetcher) newRequest(ctx context.Context, rawURL string, v Validators) (
 	if u.Hostname() == "" {
 		return nil, &Error{Class: ClassInvalid, URL: rawURL, Err: errors.New("feed: url has no host")}
 	}
+	if err := f.guard.checkHost(u.Hostname()); err != nil {
+		return nil, &Error{Class: ClassBlocked, URL: rawURL, Err: err}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, &Error{Class: ClassInvalid, URL: rawURL, Err: fmt.Errorf("feed: build request: %w", err)}

@@ -517,3 +517,23 @@ func TestFetcherOwnsItsClient(t *testing.T) {
 		t.Errorf("timeouts = %v, want %v", got, want)
 	}
 }
+
+func TestFetchBlocksPrivateLiterals(t *testing.T) {
+	srv, conns := connCounter(t, "127.0.0.1:0")
+	port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	for _, raw := range []string{
+		"http://127.0.0.1:" + port + "/feed",
+		"http://[::ffff:127.0.0.1]:" + port + "/feed",
+		"http://169.254.169.254/latest/meta-data/",
+		"https://[fd00::1]/feed",
+		"http://0.0.0.0:" + port + "/",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			_, err := NewFetcher(Options{}).Fetch(context.Background(), raw, Validators{})
+			asFetchError(t, err, ClassBlocked)
+		})
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("server accepted %d connections, want 0", n)
+	}
+}
