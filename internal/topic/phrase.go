@@ -14,18 +14,22 @@ const maxGap = 3
 // Hyphens and slashes split words ("Israel-Hamas" is two words), apostrophes stay inside them
 // ("didn't"), and the articles a/an/the are dropped so that phrases need not spell them out.
 func Tokenize(s string) []string {
-	out := make([]string, 0, len(s)/6)
+	s = strings.ToLower(s) // once per text: words are then substrings, not copies
+	out := make([]string, 0, len(s)/6+1)
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
 			return
 		}
-		w := strings.ToLower(strings.Trim(s[start:end], "'’"))
+		w := strings.Trim(s[start:end], "'’")
 		start = -1
 		if w == "" || w == "a" || w == "an" || w == "the" {
 			return
 		}
-		out = append(out, strings.ReplaceAll(w, "’", "'"))
+		if strings.Contains(w, "’") {
+			w = strings.ReplaceAll(w, "’", "'")
+		}
+		out = append(out, w)
 	}
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || ((r == '\'' || r == '’') && start >= 0) {

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -78,9 +79,10 @@ func strength(obs []observation) float64 {
 	for _, o := range obs {
 		best[o.s.Source] = max(best[o.s.Source], o.rd.Weight)
 	}
+	// Summed in outlet order: map order would make the float sum, and so ties, vary by run.
 	sum := 0.0
-	for _, w := range best {
-		sum += w
+	for _, o := range slices.Sorted(maps.Keys(best)) {
+		sum += best[o]
 	}
 	return sum
 }
