@@ -139,7 +139,9 @@ func TestSenderGlobal429PausesEveryChannel(t *testing.T) {
 		})
 		return r
 	})
-	s := testSender(t, SenderOptions{})
+	// 10/s paces requests 100 ms apart, so the one after the slow 429 is due well after the
+	// Sender has read it.
+	s := testSender(t, SenderOptions{GlobalPerSecond: 10})
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
