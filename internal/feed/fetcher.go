@@ -70,21 +70,26 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 // NotModified set and v carried over. Every error is an *Error with a Class the poller can act
 // on (back off, disable, tell the user).
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
+	start := f.opts.Now()
+	res, err := f.fetch(ctx, rawURL, v)
+	f.logFetch(rawURL, res, start, err)
+	return res, err
+}
+
+// fetch is Fetch within the whole-request deadline.
+func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Result, error) {
 	req, err := f.newRequest(ctx, rawURL, v)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), f.opts.Timeout)
-	defer cancel()
-	start := f.opts.Now()
-	resp, err := f.client.Do(req.WithContext(ctx))
+	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, f.transportError(rawURL, err)
 	}
 	defer closeBody(resp.Body)
-	res, err := f.handleResponse(rawURL, resp, v)
-	f.logFetch(rawURL, resp.StatusCode, start, err)
-	return res, err
+	return f.handleResponse(resp, v)
 }
 
 // newRequest validates rawURL (http/https with a host) and builds the conditional GET.
@@ -118,7 +123,7 @@ func (f *Fetcher) newRequest(ctx context.Context, rawURL string, v Validators) (
 }
 
 // handleResponse turns a response into a Result or a classified *Error.
-func (f *Fetcher) handleResponse(rawURL string, resp *http.Response, v Validators) (*Result, error) {
+func (f *Fetcher) handleResponse(resp *http.Response, v Validators) (*Result, error) {
 	finalURL := resp.Request.URL.String()
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -191,11 +196,16 @@ func (f *Fetcher) transportError(rawURL string, err error) *Error {
 	return &Error{Class: classify(err), URL: rawURL, Err: err}
 }
 
-func (f *Fetcher) logFetch(rawURL string, status int, start time.Time, err error) {
-	attrs := []any{slog.String("url", rawURL), slog.Int("status", status),
-		slog.Duration("elapsed", f.opts.Now().Sub(start))}
-	if err != nil {
-		attrs = append(attrs, slog.Any("error", err))
+// logFetch records one fetch at debug level; failures are the poller's to report.
+func (f *Fetcher) logFetch(rawURL string, res *Result, start time.Time, err error) {
+	attrs := []any{slog.String("url", rawURL), slog.Duration("elapsed", f.opts.Now().Sub(start))}
+	var fe *Error
+	switch {
+	case res != nil:
+		attrs = append(attrs, slog.Int("status", res.Status), slog.Int("bytes", res.Bytes))
+	case errors.As(err, &fe):
+		attrs = append(attrs, slog.String("error_class", string(fe.Class)), slog.Int("status", fe.Status),
+			slog.Any("error", err))
 	}
 	f.opts.Logger.Debug("feed fetched", attrs...)
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -535,5 +537,22 @@ func TestFetchBlocksPrivateLiterals(t *testing.T) {
 	}
 	if n := conns.Load(); n != 0 {
 		t.Errorf("server accepted %d connections, want 0", n)
+	}
+}
+
+func TestFetchLogs(t *testing.T) {
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := newTestFetcher(Options{Logger: logger}).Fetch(context.Background(), srv.URL, Validators{})
+	asFetchError(t, err, ClassGone)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("log line %q: %v", buf.String(), err)
+	}
+	got := map[string]any{"msg": line["msg"], "url": line["url"], "error_class": line["error_class"], "status": line["status"]}
+	want := map[string]any{"msg": "feed fetched", "url": srv.URL, "error_class": "gone", "status": float64(410)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log line (-want +got):\n%s", diff)
 	}
 }
