@@ -143,6 +143,9 @@ func (s *Server) ForceGlobal429(d time.Duration) {
 type fault struct {
 	method, prefix string
 	status, left   int
+	// afterCommit faults let the request take effect and then lose the response, as when
+	// Discord creates a message but the answer dies in transit.
+	afterCommit bool
 }
 
 // faultRetryAfter is the retry_after of injected 429s: short, so clients that honour it (as
@@ -159,11 +162,21 @@ func (s *Server) FailNext(method, pathPrefix string, status, n int) {
 	s.faults = append(s.faults, fault{method: method, prefix: pathPrefix, status: status, left: n})
 }
 
-// takeFault consumes a matching fault; callers hold s.mu.
-func (s *Server) takeFault(method, rawPath, path string) (int, bool) {
+// FailNextAfterCommit is FailNext for lost responses: the next n matching requests are
+// processed normally (a message is created, an interaction acknowledged…) and then answered
+// with status instead of the real response. It is how a test proves a retry with
+// enforce_nonce does not post twice.
+func (s *Server) FailNextAfterCommit(method, pathPrefix string, status, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, fault{method: method, prefix: pathPrefix, status: status, left: n, afterCommit: true})
+}
+
+// takeFault consumes a matching fault of the given kind; callers hold s.mu.
+func (s *Server) takeFault(method, rawPath, path string, afterCommit bool) (int, bool) {
 	for i := range s.faults {
 		f := &s.faults[i]
-		if f.left <= 0 || (f.method != "" && !strings.EqualFold(f.method, method)) {
+		if f.left <= 0 || f.afterCommit != afterCommit || (f.method != "" && !strings.EqualFold(f.method, method)) {
 			continue
 		}
 		if strings.HasPrefix(rawPath, f.prefix) || strings.HasPrefix(path, f.prefix) {

@@ -471,3 +471,23 @@ func TestMultipartPayloadJSON(t *testing.T) {
 		t.Errorf("file-only message: %v, want accepted (a file is content)", err)
 	}
 }
+
+func TestFailNextAfterCommitAndNonceRetry(t *testing.T) {
+	srv := newServer(t, Options{})
+	srv.FailNextAfterCommit("POST", "/channels/", 502, 1)
+	body := `{"content":"story 7","nonce":"story-7","enforce_nonce":true}`
+	if s, _ := rawDo(t, srv, "POST", "/api/v9/channels/"+testChannel+"/messages", body); s != 502 {
+		t.Fatalf("first attempt: %d, want the injected 502", s)
+	}
+	if n := len(srv.Messages(testChannel)); n != 1 {
+		t.Fatalf("after a lost response %d messages exist, want 1 (the request took effect)", n)
+	}
+	s, b := rawDo(t, srv, "POST", "/api/v9/channels/"+testChannel+"/messages", body)
+	var m struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(b, &m)
+	if s != 200 || m.ID != srv.Messages(testChannel)[0].ID || len(srv.Messages(testChannel)) != 1 {
+		t.Errorf("retry: %d %s; want the first message back and still one message", s, b)
+	}
+}

@@ -2,6 +2,7 @@ package fakediscord
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -121,7 +122,18 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) s
 	if !s.admit(w, r, rt, params, path) {
 		return rt.pattern
 	}
-	rt.handle(&call{w: w, r: r, body: body, params: params, now: s.now()})
+	s.mu.Lock()
+	lost, isLost := s.takeFault(r.Method, r.URL.Path, path, true)
+	s.mu.Unlock()
+	if !isLost {
+		rt.handle(&call{w: w, r: r, body: body, params: params, now: s.now()})
+		return rt.pattern
+	}
+	rt.handle(&call{w: httptest.NewRecorder(), r: r, body: body, params: params, now: s.now()})
+	s.mu.Lock()
+	res := s.bucket(rt, params, s.now())
+	s.mu.Unlock()
+	writeFault(w, lost, res)
 	return rt.pattern
 }
 
@@ -134,7 +146,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, rt *route, params
 		writeBanned(w)
 		return false
 	}
-	if status, ok := s.takeFault(r.Method, r.URL.Path, path); ok {
+	if status, ok := s.takeFault(r.Method, r.URL.Path, path, false); ok {
 		writeFault(w, status, s.bucket(rt, params, now))
 		return false
 	}
