@@ -30,10 +30,10 @@ const (
 // that is almost every real feed, and it keeps parsing as cheap as gofeed alone.
 func toUTF8(body []byte, contentType string) ([]byte, string) {
 	if enc, bomLen := sniffBOM(body); enc != "" {
-		return finishUTF8(decodeAs(body[bomLen:], enc)), enc
+		return rewriteDeclaration(decodeAs(body[bomLen:], enc)), enc
 	}
 	if enc := sniffWide(body); enc != "" {
-		return finishUTF8(decodeAs(body, enc)), enc
+		return rewriteDeclaration(decodeAs(body, enc)), enc
 	}
 	if utf8.Valid(body) {
 		// Many publishers declare ISO-8859-1 (or send it in the header) while serving
@@ -41,12 +41,7 @@ func toUTF8(body []byte, contentType string) ([]byte, string) {
 		return rewriteDeclaration(body), encUTF8
 	}
 	label := legacyLabel(body, contentType)
-	return finishUTF8(decodeAs(body, label)), label
-}
-
-// finishUTF8 rewrites the declaration of converted text so gofeed does not convert twice.
-func finishUTF8(b []byte) []byte {
-	return rewriteDeclaration(b)
+	return rewriteDeclaration(decodeAs(body, label)), label
 }
 
 // sniffBOM recognises a byte order mark and returns the encoding and the BOM's length.
