@@ -21,11 +21,18 @@ func PlainText(s string) string {
 		return ""
 	}
 	s = strings.ToValidUTF8(s, "")
+	if !strings.ContainsAny(s, "<&") {
+		return collapseSpace(s) // plain already: skip the tokenizer
+	}
 	for pass := 0; pass < maxTextPasses; pass++ {
 		if pass > 0 && !hasMarkup(s) {
 			break
 		}
-		s = stripTags(s)
+		if hasTag(s) {
+			s = stripTags(s) // decodes the entities of the text it keeps
+		} else {
+			s = html.UnescapeString(s)
+		}
 	}
 	if hasMarkup(s) {
 		s = scrubTags(s)
@@ -56,10 +63,19 @@ func startsTag(c byte) bool {
 	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
 
-// hasEntity reports an "&name;" or "&#n;" sequence that decoding would change.
+// hasEntity reports an '&' that may start an entity ("&name", "&#n"); a false positive costs
+// one more decoding pass, which leaves such text unchanged.
 func hasEntity(s string) bool {
-	i := strings.IndexByte(s, '&')
-	return i >= 0 && html.UnescapeString(s[i:]) != s[i:]
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 || i+1 >= len(s) {
+			return false
+		}
+		if c := s[i+1]; c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 // isBlock reports elements that get a space where they open or close, so "a<br>b" reads
@@ -168,15 +184,27 @@ func Truncate(s string, max int) string {
 	if max == 1 {
 		return "…"
 	}
-	runes := []rune(s)
-	cut := max - 1
-	for i := max - 1; i > (max-1)*2/3; i-- {
-		if unicode.IsSpace(runes[i]) {
-			cut = i
+	// Keep max-1 runes (room for the ellipsis), cutting instead at the last space in the
+	// final third of them.
+	n, end, cut, minCut := 0, len(s), -1, (max-1)*2/3
+	for i, r := range s {
+		space := unicode.IsSpace(r)
+		if n == max-1 {
+			end = i
+			if space {
+				cut = i
+			}
 			break
 		}
+		if space && n > minCut {
+			cut = i
+		}
+		n++
 	}
-	out := strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+	if cut < 0 {
+		cut = end
+	}
+	out := strings.TrimRightFunc(s[:cut], func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
 	})
 	return out + "…"
