@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ func NewFetcher(opts Options) *Fetcher {
 		Proxy:                 nil,
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          64,
@@ -52,6 +54,11 @@ func NewFetcher(opts Options) *Fetcher {
 	}
 	f.client = &http.Client{Transport: transport, CheckRedirect: f.checkRedirect}
 	return f
+}
+
+// CloseIdleConnections releases kept-alive connections, for shutdown.
+func (f *Fetcher) CloseIdleConnections() {
+	f.client.CloseIdleConnections()
 }
 
 // checkRedirect enforces MaxRedirects and the http/https rule on every hop, and refuses
