@@ -123,6 +123,7 @@ func (p *Poller) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	r := &runner{p: p, due: map[string]*entry{}, results: make(chan result)}
+	p.takePending() // already in the feed list read below
 	now := p.opts.Now()
 	for _, fd := range p.Feeds() {
 		r.schedule(ctx, fd, now)
@@ -140,8 +141,10 @@ func (p *Poller) Run(ctx context.Context) {
 			return
 		case res := <-r.results:
 			r.finish(res, p.opts.Now())
-		case fd := <-p.added:
-			r.add(fd, p.opts.Now())
+		case <-p.wake:
+			for _, fd := range p.takePending() {
+				r.add(fd, p.opts.Now())
+			}
 		case <-timer.C:
 		}
 	}

@@ -139,8 +139,9 @@ type Poller struct {
 	mu    sync.Mutex
 	feeds []Feed
 	known map[string]bool
-	// added carries feeds added while Run is running to its loop.
-	added chan Feed
+	// pending holds feeds added (or re-enabled) since Run last looked; wake tells Run to look.
+	pending []Feed
+	wake    chan struct{}
 }
 
 // New builds a Poller over feeds (duplicate URLs are dropped).
@@ -150,7 +151,7 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 		fetcher: f, store: s, tag: tag, opts: opts,
 		limit: newLimiter(opts.Concurrency, opts.PerHost),
 		known: make(map[string]bool, len(feeds)),
-		added: make(chan Feed, 64),
+		wake:  make(chan struct{}, 1),
 	}
 	for _, fd := range feeds {
 		p.addFeed(fd)
@@ -186,11 +187,22 @@ func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 	if !p.addFeed(fd) && !reenabled {
 		return
 	}
+	p.mu.Lock()
+	p.pending = append(p.pending, fd)
+	p.mu.Unlock()
 	select {
-	case p.added <- fd:
-	default:
-		// Run is not running or is far behind; it reads the feed list when it starts.
+	case p.wake <- struct{}{}:
+	default: // a wake-up is already pending
 	}
+}
+
+// takePending returns and clears the feeds added since the last call.
+func (p *Poller) takePending() []Feed {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.pending
+	p.pending = nil
+	return out
 }
 
 // reenable clears the disabled flag of feedURL's state; it reports whether it did.
