@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// feedServer serves an RSS feed of n items (item n newest) with an ETag, answering a matching
+// If-None-Match with 304 and counting both.
+type feedServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	items    int
+	full     int
+	notMod   int
+	lastETag string
+}
+
+func newFeedServer(t *testing.T, items int) *feedServer {
+	t.Helper()
+	fs := &feedServer{items: items}
+	fs.Server = httptest.NewServer(http.HandlerFunc(fs.serve))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func (fs *feedServer) setItems(n int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.items = n
+}
+
+func (fs *feedServer) counts() (full, notModified int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.full, fs.notMod
+}
+
+func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	etag := fmt.Sprintf(`"v%d"`, fs.items)
+	if r.Header.Get("If-None-Match") == etag {
+		fs.notMod++
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	fs.full++
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/rss+xml")
+	fmt.Fprint(w, rssFeed("Test Outlet", fs.items))
+}
+
+// rssFeed renders n items, published an hour apart, the last one newest.
+func rssFeed(title string, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>https://outlet.example/</link>`, title)
+	base := time.Now().UTC().Add(-time.Duration(n+1) * time.Hour)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `<item><title>Headline number %d</title><link>https://outlet.example/story/%d?utm_source=rss</link><guid>story-%d</guid><pubDate>%s</pubDate><description>Summary &lt;b&gt;%d&lt;/b&gt;</description></item>`,
+			i, i, i, base.Add(time.Duration(i)*time.Hour).Format(time.RFC1123Z), i)
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+func runBot(t *testing.T, input string, vars map[string]string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(nil, strings.NewReader(input), &out, &errb, func(k string) string { return vars[k] })
+	return out.String(), errb.String(), code
+}
+
+// TestConsoleLatest is the walking skeleton's acceptance check: a piped /latest prints the
+// feed's five newest stories, newest first, and exits 0.
+func TestConsoleLatest(t *testing.T) {
+	fs := newFeedServer(t, 8)
+	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml", "HERALD_ALLOW_PRIVATE_FEEDS": "true",
+		"HERALD_DATA_DIR": t.TempDir()}
+	out, errs, code := runBot(t, "/latest\n/latest count:2\n/nonsense\n", vars)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "polled 1/1 feeds, 8 stories") {
+		t.Errorf("no progress line in:\n%s", out)
+	}
+	first := strings.Index(out, "Latest 5 stories")
+	second := strings.Index(out, "Latest 2 stories")
+	if first < 0 || second < 0 {
+		t.Fatalf("answers missing:\n%s", out)
+	}
+	got := headlines(out[first:second])
+	want := []string{"Headline number 8", "Headline number 7", "Headline number 6", "Headline number 5", "Headline number 4"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("newest five, newest first: got %q", got)
+	}
+	if strings.Contains(out, "utm_source") {
+		t.Error("tracking parameters must be stripped from links")
+	}
+	if !strings.Contains(out, "error: unknown command /nonsense") {
+		t.Errorf("unknown command not reported:\n%s", out)
+	}
+}
+
+func TestConsoleBlocksPrivateFeedByDefault(t *testing.T) {
+	fs := newFeedServer(t, 3)
+	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml", "HERALD_DATA_DIR": t.TempDir()}
+	out, errs, code := runBot(t, "/latest\n", vars)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if !strings.Contains(out, "polled 0/1 feeds") {
+		t.Errorf("a loopback feed must be refused without HERALD_ALLOW_PRIVATE_FEEDS:\n%s", out)
+	}
+	if full, _ := fs.counts(); full != 0 {
+		t.Errorf("the guard must refuse before connecting; server saw %d requests", full)
+	}
+}
+
+func TestConsoleBadConfig(t *testing.T) {
+	_, errs, code := runBot(t, "", map[string]string{"HERALD_POLL_INTERVAL": "soon"})
+	if code == 0 || !strings.Contains(errs, "HERALD_POLL_INTERVAL") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func headlines(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "Headline number") {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Feeds) < 5 {
+		t.Errorf("want at least 5 default feeds, got %d", len(cfg.Feeds))
+	}
+	if cfg.Poll.Interval != 10*time.Minute || cfg.DataDir != "./data" || cfg.HTTPAddr != ":8080" || cfg.RedisPrefix != "herald:" {
+		t.Errorf("defaults: interval=%s data=%s http=%s prefix=%s", cfg.Poll.Interval, cfg.DataDir, cfg.HTTPAddr, cfg.RedisPrefix)
+	}
+	if !cfg.Console() {
+		t.Error("no DISCORD_TOKEN must mean console mode")
+	}
+	found := false
+	for _, tp := range cfg.Topics {
+		found = found || tp.ID == "ceasefire"
+	}
+	if !found {
+		t.Error("the ceasefire topic is not among the defaults")
+	}
+}
+
+func TestLoadEnv(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("  s3cret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(env(map[string]string{
+		"DISCORD_TOKEN_FILE": tokenFile, "REDIS_URL": "redis://user:pw@127.0.0.1:6379/3",
+		"HERALD_FEEDS": "https://a.example/feed, http://b.example/rss", "HERALD_POLL_INTERVAL": "1s",
+		"HERALD_ALLOW_PRIVATE_FEEDS": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
+		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Feed{{URL: "https://a.example/feed"}, {URL: "http://b.example/rss"}}
+	if diff := cmp.Diff(want, cfg.Feeds); diff != "" {
+		t.Errorf("feeds (-want +got):\n%s", diff)
+	}
+	if cfg.DiscordToken != "s3cret-token" || cfg.Console() {
+		t.Errorf("token from file: got %q", cfg.DiscordToken)
+	}
+	if cfg.Poll.Interval != time.Second || !cfg.AllowPrivateFeeds || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "json" {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	if cfg.ShardID != 1 || cfg.ShardCount != 2 {
+		t.Errorf("shards %d/%d", cfg.ShardID, cfg.ShardCount)
+	}
+	s := cfg.String()
+	if strings.Contains(s, "s3cret") || strings.Contains(s, "pw@") {
+		t.Errorf("String leaks a secret: %s", s)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"interval too short", "HERALD_POLL_INTERVAL", "500ms", "HERALD_POLL_INTERVAL"},
+		{"interval garbage", "HERALD_POLL_INTERVAL", "often", "HERALD_POLL_INTERVAL"},
+		{"feeds not urls", "HERALD_FEEDS", "ftp://x/feed", "HERALD_FEEDS"},
+		{"bool", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},
+		{"level", "LOG_LEVEL", "loud", "LOG_LEVEL"},
+		{"format", "LOG_FORMAT", "xml", "LOG_FORMAT"},
+		{"redis scheme", "REDIS_URL", "http://pw@x", "REDIS_URL"},
+		{"api url", "DISCORD_API_URL", "discord", "DISCORD_API_URL"},
+		{"missing config file", "HERALD_CONFIG", "/nonexistent/herald.yaml", "HERALD_CONFIG"},
+		{"shard", "DISCORD_SHARD_ID", "3", "DISCORD_SHARD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(map[string]string{tc.key: tc.value}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error naming %s, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+func TestSecretFileAndValueConflict(t *testing.T) {
+	_, err := Load(env(map[string]string{"DISCORD_TOKEN": "a", "DISCORD_TOKEN_FILE": "/x"}))
+	if err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN_FILE") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestConfigFileReplacesDefaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "herald.yaml")
+	yaml := "feeds:\n  - name: Only\n    url: https://only.example/feed\npoll:\n  interval: 2m\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(env(map[string]string{"HERALD_CONFIG": path}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Feeds) != 1 || cfg.Feeds[0].Name != "Only" || cfg.Poll.Interval != 2*time.Minute {
+		t.Errorf("file not applied: feeds=%v interval=%s", cfg.Feeds, cfg.Poll.Interval)
+	}
+	if cfg.Poll.Concurrency != 8 {
+		t.Errorf("keys absent from the file must keep their defaults; concurrency=%d", cfg.Poll.Concurrency)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("polll:\n  interval: 1m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(env(map[string]string{"HERALD_CONFIG": bad})); err == nil {
+		t.Error("an unknown key must be rejected")
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	if got := RedactURL("redis://u:secret@h:6379/0"); strings.Contains(got, "secret") {
+		t.Errorf("RedactURL leaked: %s", got)
+	}
+}
