@@ -79,6 +79,9 @@ func newVocabulary() vocabulary {
 // sorted. A trailing " - Outlet" or " | Outlet" naming the story's own source is removed first.
 func (v vocabulary) tokens(title, source string) []string {
 	title = stripOutlet(title, source)
+	if len(title) > maxTitleBytes {
+		title = strings.ToValidUTF8(title[:maxTitleBytes], "")
+	}
 	shouting := !hasLower(title)
 	out := make([]string, 0, 16)
 	for _, f := range strings.FieldsFunc(title, func(r rune) bool {
@@ -108,17 +111,23 @@ func hasLower(s string) bool { return strings.IndexFunc(s, unicode.IsLower) >= 0
 
 // stripOutlet removes a trailing outlet name that aggregators and some feeds append.
 func stripOutlet(title, source string) string {
+	source = strings.TrimSpace(source)
 	if source == "" {
 		return title
 	}
+	title = strings.TrimSpace(title)
 	for _, sep := range []string{" - ", " | ", " – ", " — "} {
-		i := strings.LastIndex(title, sep)
-		if i > 0 && strings.EqualFold(strings.TrimSpace(title[i+len(sep):]), strings.TrimSpace(source)) {
-			return title[:i]
+		suffix := sep + source
+		if n := len(title) - len(suffix); n > 0 && strings.EqualFold(title[n:], suffix) {
+			return title[:n]
 		}
 	}
 	return title
 }
+
+// maxTitleBytes bounds the text compared per title: headlines are short (stories cap titles at
+// 256 runes), and a pathological one must not make clustering quadratic in its length.
+const maxTitleBytes = 512
 
 // stemLen truncates stems: six letters join "Israel"/"Israeli", "Ukraine"/"Ukrainian",
 // "Democrats"/"Democratic", "monopoly"/"monopolist" — cheap, and good enough for headlines.

@@ -3,7 +3,6 @@ package message
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // runeOffset returns the byte offset just after the first n runes of s (len(s) if s is shorter).
@@ -99,7 +98,7 @@ func chunks(s string, max int) []string {
 func Truncate(s string, max int) string {
 	s = strings.TrimSpace(s)
 	switch {
-	case utf8.RuneCountInString(s) <= max:
+	case max >= 0 && runeOffset(s, max) >= len(s): // fits; O(max), not O(len(s))
 		return s
 	case max <= 0:
 		return ""
