@@ -28,6 +28,14 @@ type Message struct {
 	Body            []byte    // the JSON body that created (or last edited) it
 }
 
+// ParsesMentions reports whether Discord would turn @everyone, roles and users in this
+// message into pings: true unless the bot sent allowed_mentions with an empty parse list and
+// no explicit users or roles. A news bot echoing foreign text must always get false.
+func (m Message) ParsesMentions() bool {
+	am := m.AllowedMentions
+	return am == nil || am.Parse == nil || len(am.Parse) > 0 || len(am.Users) > 0 || len(am.Roles) > 0
+}
+
 // store is the fake's persistent state. It is guarded by Server.mu.
 type store struct {
 	messages    map[string][]*Message // by channel id, oldest first

@@ -137,6 +137,7 @@ func TestInteractionAckRules(t *testing.T) {
 		{"double ack", Interaction{}, 0, message, 0, CodeAlreadyAcknowledged},
 		{"empty message", Interaction{}, 0, &discordgo.InteractionResponse{Type: 4, Data: &discordgo.InteractionResponseData{}}, CodeEmptyMessage, 0},
 		{"content 2001", Interaction{}, 0, &discordgo.InteractionResponse{Type: 4, Data: &discordgo.InteractionResponseData{Content: strings.Repeat("a", 2001)}}, CodeInvalidFormBody, 0},
+		{"content 2000 after trimming", Interaction{}, 0, &discordgo.InteractionResponse{Type: 4, Data: &discordgo.InteractionResponseData{Content: "\n" + strings.Repeat("a", 2000) + "  "}}, 0, 0},
 		{"autocomplete answered with a message", Interaction{Type: InteractionAutocomplete}, 0, message, CodeInvalidFormBody, 0},
 		{"autocomplete choices", Interaction{Type: InteractionAutocomplete}, 0, &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 			Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "Ceasefire", Value: "ceasefire"}}}}, 0, 0},

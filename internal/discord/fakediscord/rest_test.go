@@ -491,3 +491,36 @@ func TestFailNextAfterCommitAndNonceRetry(t *testing.T) {
 		t.Errorf("retry: %d %s; want the first message back and still one message", s, b)
 	}
 }
+
+func TestParsesMentions(t *testing.T) {
+	tests := []struct {
+		name string
+		am   *AllowedMentions
+		want bool
+	}{
+		{"omitted", nil, true},
+		{"null parse", &AllowedMentions{}, true},
+		{"empty parse", &AllowedMentions{Parse: []string{}}, false},
+		{"everyone", &AllowedMentions{Parse: []string{"everyone"}}, true},
+		{"explicit user", &AllowedMentions{Parse: []string{}, Users: []string{"1"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Message{AllowedMentions: tt.am}).ParsesMentions(); got != tt.want {
+				t.Errorf("ParsesMentions = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// Through discordgo: a nil Parse slice serialises as null and still parses everything.
+	srv := newServer(t, Options{})
+	dg := newSession(t, srv)
+	for _, am := range []*discordgo.MessageAllowedMentions{{}, noMentions()} {
+		if _, err := dg.ChannelMessageSendComplex(testChannel, &discordgo.MessageSend{Content: "@everyone look", AllowedMentions: am}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := srv.Messages(testChannel)
+	if !got[0].ParsesMentions() || got[1].ParsesMentions() {
+		t.Errorf("nil Parse → %v, empty Parse → %v; want true, false", got[0].ParsesMentions(), got[1].ParsesMentions())
+	}
+}

@@ -127,6 +127,8 @@ func (s *schemaSet) validate(name string, body []byte) *apiError {
 	}
 	if name == bodyGlobalCommands || name == bodyGuildCommands {
 		v = numericPermissions(v)
+	} else {
+		trimText(v)
 	}
 	err = s.bodies[name].Validate(v)
 	if err == nil {
@@ -145,6 +147,33 @@ func (s *schemaSet) validate(name string, body []byte) *apiError {
 }
 
 var digitsRE = regexp.MustCompile(`^[0-9]+$`)
+
+// trimText trims the message text fields Discord trims before it counts their length, so a
+// 2000-character reply wrapped in a newline passes the schema's maxLength as it passes Discord.
+func trimText(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if str, ok := x.(string); ok && isTextField(k) {
+				v[k] = strings.TrimSpace(str)
+				continue
+			}
+			trimText(x)
+		}
+	case []any:
+		for _, x := range v {
+			trimText(x)
+		}
+	}
+}
+
+func isTextField(key string) bool {
+	switch key {
+	case "content", "title", "description", "name", "value", "text":
+		return true
+	}
+	return false
+}
 
 // numericPermissions turns default_member_permissions given as a numeric string into a number.
 // Discord's spec types it as an integer but Discord (and discordgo, which sends a string)

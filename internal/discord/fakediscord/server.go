@@ -2,11 +2,21 @@
 // application commands, channel messages, interaction callbacks and webhooks), the gateway
 // websocket, and an HTTP-interactions client that signs requests like Discord does.
 //
-// It enforces the platform rules the bot must obey (see ../shared/discord/README.md): request
-// bodies are validated against Discord's own OpenAPI schemas (an embedded extract), message
-// limits are counted in runes after trimming, interactions must be acknowledged once and within
-// the deadline, and rate limits answer 429 with Discord's headers and body. Every request is
-// recorded for assertions. Point discordgo at URL() by reassigning its Endpoint* variables.
+// It enforces the platform rules the bot must obey (../shared/discord/README.md): request
+// bodies are validated against Discord's own OpenAPI schemas (an embedded extract, see
+// schema/NOTICE), message limits are counted in runes after trimming, interactions must be
+// acknowledged once and within the deadline, rate limits answer 429 with Discord's headers and
+// body, and too many 401/403/429s get the client banned as Cloudflare would. Every request is
+// recorded for assertions.
+//
+// Typical use from another package's test:
+//
+//	f := fakediscord.New(fakediscord.Options{Now: clock.Now})
+//	defer f.Close()
+//	// point the client at f.URL() (discordgo: reassign its Endpoint* variables)
+//	p, _ := f.InjectInteraction(ctx, fakediscord.Interaction{GuildID: g, ChannelID: c, CommandName: "latest"})
+//	resp, _ := p.Wait(ctx) // resp.Type, resp.Latency, resp.Original, later resp.Edits
+//	msgs := f.Messages(c) // what the bot posted; msgs[0].ParsesMentions() must be false
 package fakediscord
 
 import (
