@@ -174,7 +174,7 @@ func (a *Assessor) whatNext(since []*cluster) string {
 		obs := since[i].obs
 		for j := len(obs) - 1; j >= 0; j-- {
 			if c := a.read(obs[j].s).continuing; c != "" {
-				return clip(lowerFirst(dropConcessive(c)), 280)
+				return clip(lowerFirst(dropConcessive(a.continuingPart(c))), 280)
 			}
 		}
 	}
@@ -244,4 +244,19 @@ func (a *Assessor) read(s *story.Story) storyReading {
 	a.cache[s.ID] = cachedReading{title: s.Title, sr: sr}
 	a.mu.Unlock()
 	return sr
+}
+
+// continuingPart narrows a sentence to its ";"-separated part that says the process goes on
+// ("Talks ended without a deal; teams remain in Cairo" quotes only the second part).
+func (a *Assessor) continuingPart(sentence string) string {
+	parts := strings.Split(sentence, "; ")
+	if len(parts) == 1 {
+		return sentence
+	}
+	for _, p := range parts {
+		if _, cont := a.r.readSentenceFull(p); cont {
+			return p
+		}
+	}
+	return sentence
 }
