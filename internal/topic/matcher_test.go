@@ -169,3 +169,32 @@ func FuzzPhrase(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTags measures tagging one story at ingest with the default topics.
+func BenchmarkTags(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "topics.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc struct {
+		Topics []Config `yaml:"topics"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		b.Fatal(err)
+	}
+	m, err := NewMatcher(doc.Topics)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := story.Story{
+		Title:      "Israel-Hamas Ceasefire Talks in Cairo Conclude Without Agreement",
+		Summary:    strings.Repeat("A crucial round of high-level talks in Cairo concluded on Sunday without a final agreement. ", 3),
+		Categories: []string{"World", "Middle East"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(m.Tags(s)) != 1 {
+			b.Fatal("not tagged")
+		}
+	}
+}
