@@ -80,6 +80,7 @@ func New(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		_ = s.rdb.Close()
 		return nil, fmt.Errorf("redisstore: cannot reach Redis at REDIS_URL=%s: %w", redactURL(rawURL), err)
 	}
+	s.log.Info("redis connected", "addr", ro.Addr, "db", ro.DB, "tls", ro.TLSConfig != nil, "prefix", opts.Prefix)
 	return s, nil
 }
 
@@ -100,7 +101,13 @@ func Connect(ctx context.Context, rawURL string, opts Options, retry func(attemp
 		if retry != nil {
 			retry(attempt, err)
 		}
-		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
+		pause := wait/2 + rand.N(wait/2+1)
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("redis unavailable, retrying", "attempt", attempt, "retry_in", pause, "err", err)
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()

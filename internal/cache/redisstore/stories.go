@@ -254,6 +254,7 @@ func (s *Store) TrimStories(ctx context.Context) (int, error) {
 		}
 		victims := s.trimVictims(zs, cutoff, &excess)
 		if len(victims) == 0 {
+			s.log.Debug("stories trimmed", "deleted", deleted, "cutoff", cutoff)
 			return deleted, nil
 		}
 		n, err := s.deleteStories(ctx, victims)
@@ -262,6 +263,7 @@ func (s *Store) TrimStories(ctx context.Context) (int, error) {
 			return deleted, err
 		}
 		if len(victims) < len(zs) {
+			s.log.Debug("stories trimmed", "deleted", deleted, "cutoff", cutoff)
 			return deleted, nil
 		}
 	}
