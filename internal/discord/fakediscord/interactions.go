@@ -74,8 +74,10 @@ type Pending struct {
 	it *interaction
 }
 
-// ID and Token identify the interaction (the token is also the webhook token).
-func (p *Pending) ID() string    { return p.it.in.ID }
+// ID is the interaction's id.
+func (p *Pending) ID() string { return p.it.in.ID }
+
+// Token is the interaction token, which is also the token of its webhook routes.
 func (p *Pending) Token() string { return p.it.in.Token }
 
 // Wait blocks until the interaction is acknowledged or ctx ends.
