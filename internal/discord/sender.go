@@ -110,6 +110,7 @@ type Sender struct {
 	rr       int
 	depth    int
 	closed   bool
+	stats    SenderStats
 	// tat is the theoretical arrival time of the next request (GCRA); globalPause is set by a
 	// global 429.
 	tat         time.Time
@@ -119,6 +120,15 @@ type Sender struct {
 	stop   chan struct{}
 	stopMu sync.Once
 	done   chan struct{}
+}
+
+// SenderStats counts what the Sender did since it started, for metrics.
+type SenderStats struct {
+	Delivered    int64 // messages Discord accepted
+	RateLimited  int64 // 429 answers (each one is a request Cloudflare counts as invalid)
+	Retried      int64 // 5xx or transport failures retried
+	Failed       int64 // messages given up on, gone channels included
+	ChannelsGone int64 // channels marked gone (403/404)
 }
 
 type channelState struct {
@@ -173,6 +183,13 @@ func (s *Sender) Depth() int {
 	return s.depth
 }
 
+// Stats returns the counters so far.
+func (s *Sender) Stats() SenderStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
 // Close stops the dispatcher; queued messages fail with ErrSenderClosed.
 func (s *Sender) Close() {
 	s.stopMu.Do(func() { close(s.stop) })
@@ -223,6 +240,7 @@ func (s *Sender) enqueue(j *sendJob) error {
 	}
 	ch := s.channel(j.channelID)
 	if ch.gone != nil {
+		s.stats.Failed++
 		s.mu.Unlock()
 		return ch.gone
 	}
@@ -431,6 +449,7 @@ func (s *Sender) settle(j *sendJob, apply func(*channelState) (sendResult, bool)
 	res, final := apply(ch)
 	switch {
 	case final:
+		s.count(res)
 		s.finish(j, res)
 		if ch.gone != nil {
 			s.failQueued(ch)
@@ -447,8 +466,17 @@ func (s *Sender) settle(j *sendJob, apply func(*channelState) (sendResult, bool)
 	s.signal()
 }
 
+func (s *Sender) count(r sendResult) {
+	if r.err == nil {
+		s.stats.Delivered++
+		return
+	}
+	s.stats.Failed++
+}
+
 func (s *Sender) failQueued(ch *channelState) {
 	for _, q := range ch.queue {
+		s.stats.Failed++
 		s.finish(q, sendResult{err: ch.gone})
 	}
 	ch.queue = nil
@@ -475,6 +503,7 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:
 		ae := parseAPIError(r.Body)
 		ch.gone = &ChannelError{ChannelID: j.channelID, Status: r.Status, Code: ae.Code, Message: ae.Message}
+		s.stats.ChannelsGone++
 		s.opts.Logger.Warn("discord: channel gone, not posting there again", "channel_id", j.channelID, "status", r.Status, "code", ae.Code)
 		return sendResult{err: ch.gone}, true
 	case r.Status >= 500:
@@ -499,6 +528,7 @@ func (s *Sender) noteBucket(ch *channelState, now time.Time, h http.Header) {
 
 func (s *Sender) rateLimited(j *sendJob, ch *channelState, now time.Time, r restResponse) (sendResult, bool) {
 	j.limited++
+	s.stats.RateLimited++
 	wait := retryAfter(r)
 	ae := parseAPIError(r.Body)
 	global := ae.Global || r.Header.Get("X-RateLimit-Global") == "true"
@@ -522,6 +552,7 @@ func (s *Sender) retryLater(j *sendJob, ch *channelState, now time.Time, err err
 	if j.attempts > s.opts.MaxRetries {
 		return sendResult{err: fmt.Errorf("discord: send to %s: giving up after %d attempts: %w", j.channelID, j.attempts, err)}, true
 	}
+	s.stats.Retried++
 	d := s.opts.BaseBackoff << (j.attempts - 1)
 	if d > s.opts.MaxBackoff || d <= 0 {
 		d = s.opts.MaxBackoff

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
 )
@@ -79,6 +81,10 @@ func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
 	}
 	if s.Depth() != 0 {
 		t.Errorf("Depth = %d after all sends returned", s.Depth())
+	}
+	want := SenderStats{Delivered: 9, RateLimited: 2, Retried: 3}
+	if diff := cmp.Diff(want, s.Stats()); diff != "" {
+		t.Errorf("Stats (-want +got):\n%s", diff)
 	}
 }
 
@@ -157,6 +163,9 @@ func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
 		if _, err := s.Send(context.Background(), "locked", message.Message{Content: "x"}, ""); !errors.Is(err, ErrChannelGone) {
 			t.Fatalf("send %d to a 403 channel: %v, want ErrChannelGone", i, err)
 		}
+	}
+	if st := s.Stats(); st.ChannelsGone != 1 || st.Failed != 3 {
+		t.Errorf("Stats = %+v, want 1 channel gone and 3 failures", st)
 	}
 	if n := len(channelRequests(f, "locked")); n != 1 {
 		t.Errorf("%d requests to the 403 channel, want 1", n)
