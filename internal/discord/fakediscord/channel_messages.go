@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -281,6 +282,26 @@ func (s *Server) handleEditMessage(c *call) {
 		return
 	}
 	writeJSON(c.w, http.StatusOK, out)
+}
+
+func (s *Server) handleDeleteMessage(c *call) {
+	channelID := c.params["channel_id"]
+	if e := s.channelError(channelID); e != nil {
+		writeAPIError(c.w, e)
+		return
+	}
+	s.mu.Lock()
+	msgs := s.state.messages[channelID]
+	idx := slices.IndexFunc(msgs, func(m *Message) bool { return m.ID == c.params["message_id"] })
+	if idx >= 0 {
+		s.state.messages[channelID] = slices.Delete(msgs, idx, idx+1)
+	}
+	s.mu.Unlock()
+	if idx < 0 {
+		writeAPIError(c.w, newAPIError(http.StatusNotFound, CodeUnknownMessage, "Unknown Message"))
+		return
+	}
+	c.w.WriteHeader(http.StatusNoContent)
 }
 
 // editMessage applies an edit unless the message is unknown or the edit would empty it.

@@ -293,7 +293,7 @@ func (g *gateway) resume(c *gwConn, raw json.RawMessage) bool {
 	var replay [][]byte
 	if ok {
 		if old := sess.conn; old != nil && old != c {
-			go old.close(4000, "Session resumed elsewhere")
+			g.s.goSafe(func() { old.close(4000, "Session resumed elsewhere") })
 		}
 		sess.conn, c.sess = c, sess
 		sess.info.Connected = true

@@ -400,6 +400,15 @@ func TestEditChannelMessage(t *testing.T) {
 	if diff := cmp.Diff([]string{"final"}, []string{got[0].Content}); diff != "" {
 		t.Error(diff)
 	}
+	if err := dg.ChannelMessageDelete(testChannel, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages(testChannel)); n != 0 {
+		t.Errorf("%d messages after delete", n)
+	}
+	if _, code := restCode(t, dg.ChannelMessageDelete(testChannel, m.ID)); code != CodeUnknownMessage {
+		t.Errorf("second delete code %d, want %d", code, CodeUnknownMessage)
+	}
 }
 
 func TestCloudflareBanAfterInvalidRequests(t *testing.T) {

@@ -47,6 +47,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: routeChannelMessages, major: "channel_id", handle: s.handleListMessages},
 		{method: "POST", pattern: routeChannelMessages, major: "channel_id", handle: s.handleCreateMessage},
 		{method: "PATCH", pattern: "/channels/{channel_id}/messages/{message_id}", major: "channel_id", handle: s.handleEditMessage},
+		{method: "DELETE", pattern: "/channels/{channel_id}/messages/{message_id}", major: "channel_id", handle: s.handleDeleteMessage},
 		{method: "POST", pattern: routeCallback, major: "interaction_id", authExempt: true, globalExempt: true, handle: s.handleCallback},
 		{method: "GET", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleGetOriginal},
 		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditOriginal},

@@ -186,6 +186,18 @@ func (s *Server) Close() {
 
 func (s *Server) now() time.Time { return s.opts.Now() }
 
+// goSafe runs f in a goroutine that logs instead of crashing the test binary on panic.
+func (s *Server) goSafe(f func()) {
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.opts.Logf("fakediscord: panic in background task: %v", p)
+			}
+		}()
+		f()
+	}()
+}
+
 // discordEpoch is 2015-01-01T00:00:00Z in milliseconds.
 const discordEpoch = 1420070400000
 
