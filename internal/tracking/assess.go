@@ -67,6 +67,7 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 	from := now.Add(-window)
 	outlets := make(map[string]bool)
 	var obs []observation
+	var newest *story.Story
 	for i := range stories {
 		s := &stories[i]
 		if !s.HasTopic(a.cfg.ID) || !s.Published.After(from) || s.Published.After(now) {
@@ -75,12 +76,20 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 		st.Reports++
 		outlets[s.Source] = true
 		obs = a.observe(obs, s)
+		if newest == nil || s.Published.After(newest.Published) {
+			newest = s
+		}
 	}
 	st.Outlets = len(outlets)
 	state, changes, since, latest := infer(buildClusters(obs))
 	st.Label = LabelOf(state)
 	if st.Reports > 0 && state == "" {
-		st.Label = LabelTalks // on the topic but no development: negotiations are the default
+		// On the topic but no development reported: the talks are the default state, and the
+		// newest report is the evidence.
+		st.Label = LabelTalks
+		st.Latest = Development{Kind: topic.KindTalks, Label: LabelTalks, Headline: newest.Title,
+			Link: newest.Link, Outlets: []string{newest.Source}, Time: newest.Published, Stories: []string{newest.ID}}
+		st.Evidence = []Development{st.Latest}
 	}
 	if latest != nil {
 		st.Latest = a.development(latest)
