@@ -12,6 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const testChannel = "1200000000000000001"
@@ -531,5 +532,28 @@ func TestParsesMentions(t *testing.T) {
 	got := srv.Messages(testChannel)
 	if !got[0].ParsesMentions() || got[1].ParsesMentions() {
 		t.Errorf("nil Parse → %v, empty Parse → %v; want true, false", got[0].ParsesMentions(), got[1].ParsesMentions())
+	}
+}
+
+func TestRequestsAreRecorded(t *testing.T) {
+	clk := newClock()
+	srv := newServer(t, Options{Now: clk.Now})
+	rawDo(t, srv, "POST", "/api/v9/channels/"+testChannel+"/messages", `{"content":"one"}`)
+	clk.Advance(time.Second)
+	rawResp(t, srv, "GET", "/api/v10/gateway", "", "")
+	got := srv.Requests()
+	if len(got) != 2 {
+		t.Fatalf("%d requests recorded, want 2", len(got))
+	}
+	want := []Request{
+		{Method: "POST", Path: "/api/v9/channels/" + testChannel + "/messages", Route: routeChannelMessages,
+			Body: []byte(`{"content":"one"}`), Time: clk.Now().Add(-time.Second), Status: 200},
+		{Method: "GET", Path: "/api/v10/gateway", Route: "/gateway", Body: []byte{}, Time: clk.Now(), Status: 401},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Request{}, "Header")); diff != "" {
+		t.Errorf("Requests() (-want +got):\n%s", diff)
+	}
+	if got[0].Header.Get("Authorization") != "Bot fake-bot-token" {
+		t.Errorf("recorded headers %v lack the Authorization", got[0].Header)
 	}
 }
