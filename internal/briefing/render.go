@@ -90,12 +90,17 @@ func sectionEmbeds(b Briefing, s Section) []message.Embed {
 
 // entryText is one entry as Markdown: linked headline, one-line summary, linked sources and age.
 func entryText(e Entry, b Briefing) string {
-	head := "**" + escape(message.Truncate(e.Headline, maxHeadline)) + "**"
+	headline := message.Truncate(e.Headline, maxHeadline)
+	if headline == "" {
+		headline = "(untitled)"
+	}
+	head := "**" + escape(headline) + "**"
 	if u := safeURL(e.Link); u != "" {
 		head = "[" + head + "](" + u + ")"
 	}
 	lines := []string{head}
-	if s := message.Truncate(firstLine(e.Summary), maxSummary); s != "" {
+	// Many feeds repeat the title as the summary: saying it twice wastes the reader's time.
+	if s := message.Truncate(firstLine(e.Summary), maxSummary); s != "" && !repeats(e.Headline, s) {
 		lines = append(lines, escape(s))
 	}
 	var srcs []string
@@ -142,6 +147,13 @@ func escape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// repeats reports a summary that only restates the headline.
+func repeats(headline, summary string) bool {
+	h := strings.ToLower(strings.TrimSpace(headline))
+	s := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(summary), "…"))
+	return h != "" && strings.HasPrefix(h, s)
 }
 
 func firstLine(s string) string {

@@ -144,3 +144,28 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestEntryText(t *testing.T) {
+	b := Briefing{Now: now0}
+	tests := []struct {
+		name string
+		e    Entry
+		want string
+	}{
+		{name: "untitled without link", e: Entry{Sources: []Source{{Name: "AP"}}},
+			want: "**(untitled)**\nAP"},
+		{name: "summary repeating the headline is dropped", e: Entry{Headline: "Talks end", Summary: "Talks end", Sources: []Source{{Name: "AP", Link: "https://a.test"}}, Published: now0.Add(-2 * time.Hour)},
+			want: "**Talks end**\n[AP](https://a.test) · 2h ago"},
+		{name: "more than six sources", e: Entry{Headline: "H", Sources: []Source{{Name: "1"}, {Name: "2"}, {Name: "3"}, {Name: "4"}, {Name: "5"}, {Name: "6"}, {Name: "7"}, {Name: "8"}}},
+			want: "**H**\n1 · 2 · 3 · 4 · 5 · 6 · +2 more"},
+		{name: "markdown in feed text is escaped", e: Entry{Headline: "# Big_news", Summary: "> quoted *x*", Sources: []Source{{Name: "A|B"}}},
+			want: "**\\# Big\\_news**\n\\> quoted \\*x\\*\nA\\|B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, entryText(tt.e, b)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
