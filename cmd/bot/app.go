@@ -41,7 +41,8 @@ type app struct {
 
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics(), sender: sender}
+	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics()}
+	a.sender = instrumentedSender{inner: sender, m: a.metrics}
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
 		return nil, fmt.Errorf("config: topics: %w", err)
@@ -54,17 +55,31 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		return nil, fmt.Errorf("config: topics: %w", err)
 	}
 	a.fetcher = newFetcher(cfg, logger)
-	a.live = delivery.NewLive(a.store, sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease, Now: a.now, Logger: logger})
-	a.digests = delivery.NewDigests(a.store, sender, delivery.DigestOptions{Grace: cfg.Digest.Grace,
+	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease, Now: a.now, Logger: logger})
+	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
 		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.statusLines, Now: a.now, Logger: logger,
 		OnRun: a.metrics.observeDigest})
-	a.poller = poller.New(pollerFeeds(cfg), a.fetcher, a.store, a.topics.Tags, poller.Options{
+	fetcher := instrumentedFetcher{inner: a.fetcher, m: a.metrics}
+	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
 	})
 	a.router = newRouter(a)
+	a.pollSubscribedFeeds(ctx)
 	return a, nil
+}
+
+// pollSubscribedFeeds adds the feeds of /subscribe feed subscriptions to the poller.
+func (a *app) pollSubscribedFeeds(ctx context.Context) {
+	subs, err := a.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindFeed})
+	if err != nil {
+		a.logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
+		return
+	}
+	for _, s := range subs {
+		a.poller.AddFeed(ctx, poller.Feed{URL: s.FeedURL})
+	}
 }
 
 func (a *app) close() {

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/story"
 )
 
 // metrics are Herald's Prometheus series, on their own registry (no process globals).
@@ -59,4 +66,59 @@ func (m *metrics) observeDigest(_ cache.Subscription, err error) {
 		result = "error"
 	}
 	m.digestRuns.WithLabelValues(result).Inc()
+}
+
+// instrumentedFetcher counts fetch results by class for the poller.
+type instrumentedFetcher struct {
+	inner *feed.Fetcher
+	m     *metrics
+}
+
+func (f instrumentedFetcher) Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Result, error) {
+	res, err := f.inner.Fetch(ctx, url, v)
+	switch {
+	case err != nil:
+		class := "error"
+		var fe *feed.Error
+		if errors.As(err, &fe) {
+			class = string(fe.Class)
+		}
+		f.m.fetches.WithLabelValues(class).Inc()
+	case res.NotModified:
+		f.m.fetches.WithLabelValues("not_modified").Inc()
+	default:
+		f.m.fetches.WithLabelValues("ok").Inc()
+	}
+	return res, err
+}
+
+// ingestStore counts stories stored for the first time and store failures on the poll path.
+type ingestStore struct {
+	poller.Store
+	m *metrics
+}
+
+func (s ingestStore) PutStories(ctx context.Context, stories []story.Story) ([]string, error) {
+	ids, err := s.Store.PutStories(ctx, stories)
+	if err != nil {
+		s.m.storeErrors.Inc()
+	}
+	s.m.storiesNew.Add(float64(len(ids)))
+	return ids, err
+}
+
+// instrumentedSender counts posts by result.
+type instrumentedSender struct {
+	inner delivery.Sender
+	m     *metrics
+}
+
+func (s instrumentedSender) Send(ctx context.Context, channelID string, msg message.Message, nonce string) (string, error) {
+	id, err := s.inner.Send(ctx, channelID, msg, nonce)
+	result := "sent"
+	if err != nil {
+		result = "failed"
+	}
+	s.m.posts.WithLabelValues(result).Inc()
+	return id, err
 }
