@@ -78,6 +78,9 @@ type Subscription struct {
 	LastRun time.Time `json:"last_run"`
 	// Broken says why delivery stopped (channel gone, missing permission); empty when healthy.
 	Broken string `json:"broken,omitempty"`
+	// FeedDown is set (to the outage's key) once a feed subscription's channel was told its
+	// feed was disabled, and cleared when it was told the feed recovered: each notice once.
+	FeedDown string `json:"feed_down,omitempty"`
 }
 
 // SubscriptionFilter selects subscriptions; empty fields match everything.

@@ -37,6 +37,8 @@ type Store interface {
 	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
 	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, owner string) error
+	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
 }
 
 // ChannelGone is implemented by sender errors meaning the channel or Herald's permission in it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -45,14 +46,20 @@ type Digests struct {
 	cron    *cron.Cron
 	mu      sync.Mutex
 	entries map[string]cron.EntryID
+	// running holds the slot leases being delivered by this process: a replica re-acquires its
+	// own lease, so the cron job and the sweep must not both run one slot.
+	running map[string]bool
 	ctx     context.Context
+	// stopSweep ends the retry sweep Start launched; sweepDone closes when it has returned.
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
 }
 
 // NewDigests builds the scheduler; Start loads the subscriptions.
 func NewDigests(store Store, sender Sender, opts DigestOptions) *Digests {
 	opts = digestDefaults(opts)
 	g := &Digests{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger},
-		opts: opts, entries: map[string]cron.EntryID{}, ctx: context.Background()}
+		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, ctx: context.Background()}
 	logger := cronLogger{opts.Logger}
 	g.cron = cron.New(cron.WithLogger(logger), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	return g
@@ -99,14 +106,73 @@ func (g *Digests) Start(ctx context.Context) error {
 		g.runMissed(ctx, sub)
 	}
 	g.cron.Start()
+	sweepCtx, cancel := context.WithCancel(ctx)
+	g.stopSweep, g.sweepDone = cancel, make(chan struct{})
+	go g.sweepEvery(sweepCtx, g.opts.Lease)
 	return nil
 }
 
-// Stop stops scheduling and waits, until ctx is done, for running digests to finish.
+// Stop stops scheduling, then waits, until ctx is done, for running digests and the retry
+// sweep to finish: the order keeps a digest from starting after Stop returned.
 func (g *Digests) Stop(ctx context.Context) {
 	select {
 	case <-g.cron.Stop().Done():
 	case <-ctx.Done():
+	}
+	if g.stopSweep == nil {
+		return
+	}
+	g.stopSweep()
+	select {
+	case <-g.sweepDone:
+	case <-ctx.Done():
+	}
+}
+
+// sweepEvery retries pending slots every interval: a run that failed (Discord or store
+// outage, a replica that died mid-way and left its lease to expire) is delivered late rather
+// than lost, as long as it is within the grace period.
+func (g *Digests) sweepEvery(ctx context.Context, interval time.Duration) {
+	defer close(g.sweepDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			g.safeSweep(ctx)
+		}
+	}
+}
+
+func (g *Digests) safeSweep(ctx context.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			g.opts.Logger.Error("delivery: digest sweep panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	g.Sweep(ctx)
+}
+
+// Sweep delivers every digest slot that is due, not yet delivered and less than Grace late.
+// Slots already delivered (LastRun) or held by another replica's lease are left alone, so
+// calling it any number of times, on any number of replicas, posts each slot once.
+func (g *Digests) Sweep(ctx context.Context) {
+	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindDigest})
+	if err != nil {
+		g.opts.Logger.Warn("delivery: digest sweep: listing subscriptions", "error", err)
+		return
+	}
+	now := g.opts.Now()
+	for _, sub := range subs {
+		sched, err := DigestSchedule(sub.Time, sub.TimeZone)
+		if err != nil || sub.Broken != "" {
+			continue
+		}
+		if slot, ok := MissedSlot(sched, sub.LastRun, sub.CreatedAt, now, g.opts.Grace); ok {
+			g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
+		}
 	}
 }
 
@@ -175,13 +241,53 @@ func (g *Digests) report(sub cache.Subscription, err error) {
 // and the subscription's LastRun, guard it.
 func (g *Digests) RunSlot(ctx context.Context, subID, channelID string, slot time.Time) error {
 	lease := "digest:" + subID + ":" + strconv.FormatInt(slot.Unix(), 10)
-	ok, err := g.d.store.AcquireLease(ctx, lease, g.opts.Owner, time.Hour)
-	if err != nil || !ok {
-		return err
+	if !g.startLocal(lease) {
+		return nil
 	}
+	defer g.endLocal(lease)
+	ok, err := g.d.store.AcquireLease(ctx, lease, g.opts.Owner, g.opts.Lease)
+	if err != nil {
+		return fmt.Errorf("delivery: digest lease: %w", err)
+	}
+	if !ok {
+		return nil // another replica is delivering this slot
+	}
+	err = g.runLeased(ctx, subID, channelID, slot, lease)
+	if err != nil {
+		// Give the slot back at once so the next sweep (here or on another replica) retries
+		// it instead of waiting for the lease to expire.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if rerr := g.d.store.ReleaseLease(rctx, lease, g.opts.Owner); rerr != nil {
+			g.opts.Logger.Debug("delivery: releasing digest lease", "lease", lease, "error", rerr)
+		}
+	}
+	return err
+}
+
+func (g *Digests) startLocal(lease string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running[lease] {
+		return false
+	}
+	g.running[lease] = true
+	return true
+}
+
+func (g *Digests) endLocal(lease string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.running, lease)
+}
+
+func (g *Digests) runLeased(ctx context.Context, subID, channelID string, slot time.Time, lease string) error {
 	sub, found, err := g.current(ctx, subID, channelID)
-	if err != nil || !found || !slot.After(sub.LastRun) || sub.Broken != "" {
-		return err
+	if err != nil {
+		return fmt.Errorf("delivery: reading digest subscription: %w", err)
+	}
+	if !found || !slot.After(sub.LastRun) || sub.Broken != "" {
+		return nil
 	}
 	since := sub.LastRun
 	if since.IsZero() || slot.Sub(since) > 7*24*time.Hour {
@@ -191,7 +297,12 @@ func (g *Digests) RunSlot(ctx context.Context, subID, channelID string, slot tim
 		return err
 	}
 	sub.LastRun = slot
-	return g.d.store.UpdateSubscription(ctx, sub)
+	if err := g.d.store.UpdateSubscription(ctx, sub); err != nil {
+		// The briefing is out and its stories are confirmed: a retry finds nothing new and,
+		// with the same nonce, Discord returns the message already posted.
+		return fmt.Errorf("delivery: recording digest run: %w", err)
+	}
+	return nil
 }
 
 func (g *Digests) current(ctx context.Context, subID, channelID string) (cache.Subscription, bool, error) {

@@ -124,7 +124,8 @@ func (l *Live) skip(ctx context.Context, channelID string, stories []story.Story
 }
 
 // Run sweeps every Lease until ctx is done: stories whose delivery failed (a Discord outage, a
-// store outage, a crash that left leases to expire) are retried by CatchUp.
+// store outage, a crash that left leases to expire) are retried by CatchUp, and feed
+// disabled/recovered notices are posted by CheckFeeds.
 func (l *Live) Run(ctx context.Context) {
 	t := time.NewTicker(l.opts.Lease)
 	defer t.Stop()
@@ -134,6 +135,7 @@ func (l *Live) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			l.CatchUp(ctx)
+			l.CheckFeeds(ctx)
 		}
 	}
 }

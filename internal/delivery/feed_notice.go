@@ -1,0 +1,121 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// CheckFeeds tells each feed subscription's channel, once, that its feed was disabled after
+// repeated failures (and why), and once more when it recovers. It reads the poller's feed
+// states rather than hooking the poller, so a notice due while Herald was down, or whose post
+// failed, is sent by the next sweep. Exactly once across replicas: each notice is a pseudo-story
+// claimed in the channel's seen set, and the subscription's FeedDown remembers the outage.
+func (l *Live) CheckFeeds(ctx context.Context) {
+	defer l.recover("check_feeds")
+	subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindFeed})
+	if err != nil {
+		l.opts.Logger.Warn("delivery: feed notices: listing subscriptions", "error", err)
+		return
+	}
+	for _, sub := range subs {
+		if sub.Broken != "" || sub.FeedURL == "" {
+			continue
+		}
+		st, ok, err := l.d.store.GetFeedState(ctx, sub.FeedURL)
+		if err != nil {
+			l.opts.Logger.Warn("delivery: feed notices: reading feed state", "feed_url", sub.FeedURL, "error", err)
+			return
+		}
+		if ok {
+			l.feedNotice(ctx, sub, st)
+		}
+	}
+}
+
+// feedNotice posts the notice sub's channel is owed for st, if any.
+func (l *Live) feedNotice(ctx context.Context, sub cache.Subscription, st cache.FeedState) {
+	switch {
+	case st.Disabled && sub.FeedDown == "":
+		// An outage is keyed by the last success before it, which stays put while it lasts.
+		key := strconv.FormatInt(st.LastSuccess.Unix(), 10)
+		if l.notify(ctx, sub, "feed-down:"+sub.FeedURL+"@"+key, downNotice(st)) {
+			sub.FeedDown = key
+			l.saveFeedDown(ctx, sub)
+		}
+	case !st.Disabled && sub.FeedDown != "" && strconv.FormatInt(st.LastSuccess.Unix(), 10) != sub.FeedDown && st.Failures == 0:
+		if l.notify(ctx, sub, "feed-up:"+sub.FeedURL+"@"+sub.FeedDown, upNotice(st)) {
+			sub.FeedDown = ""
+			l.saveFeedDown(ctx, sub)
+		}
+	}
+}
+
+// notify claims the notice id in the channel, posts m and confirms it; false when the notice
+// was not posted by this call (already sent, claimed by another replica, or failed).
+func (l *Live) notify(ctx context.Context, sub cache.Subscription, id string, m message.Message) bool {
+	claimed, err := l.d.store.Claim(ctx, sub.ChannelID, []string{id}, l.opts.Lease)
+	if err != nil || len(claimed) == 0 {
+		if err != nil {
+			l.opts.Logger.Warn("delivery: feed notice claim failed", "channel_id", sub.ChannelID, "error", err)
+		}
+		return false
+	}
+	if _, err := l.d.send(ctx, sub.ChannelID, []post{{msg: m, ids: claimed, key: id}}, "notice"); err != nil {
+		l.failed(ctx, sub, err)
+		return false
+	}
+	return true
+}
+
+// saveFeedDown re-reads the subscription before writing FeedDown, so a concurrent live post's
+// LastRun is not lost.
+func (l *Live) saveFeedDown(ctx context.Context, sub cache.Subscription) {
+	subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
+	if err == nil {
+		for _, cur := range subs {
+			if cur.ID == sub.ID {
+				cur.FeedDown = sub.FeedDown
+				sub = cur
+			}
+		}
+	}
+	if err := l.d.store.UpdateSubscription(ctx, sub); err != nil {
+		l.opts.Logger.Warn("delivery: recording feed notice", "subscription_id", sub.ID, "error", err)
+	}
+}
+
+func feedName(st cache.FeedState) string {
+	if t := strings.TrimSpace(st.Title); t != "" {
+		return message.Truncate(t, 100) + " (" + message.Truncate(st.URL, 300) + ")"
+	}
+	return message.Truncate(st.URL, 300)
+}
+
+func downNotice(st cache.FeedState) message.Message {
+	why := strings.TrimSpace(st.LastError)
+	if why == "" {
+		why = "no reason recorded"
+	}
+	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. Re-subscribe to the feed to try it again.",
+		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500))
+	return message.Message{Content: message.Truncate(text, message.MaxContent)}
+}
+
+func upNotice(st cache.FeedState) message.Message {
+	text := fmt.Sprintf("✅ %s is working again (last fetched %s); new stories will be posted here.",
+		feedName(st), st.LastSuccess.UTC().Format(time.RFC1123))
+	return message.Message{Content: message.Truncate(text, message.MaxContent)}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
