@@ -192,7 +192,11 @@ func pickCues(hits []hit) []hit {
 		return a.Start - b.Start
 	})
 	var kept []hit
-	taken := make(map[int]bool)
+	n := 0
+	for _, c := range cues {
+		n = max(n, c.End)
+	}
+	taken := make([]bool, n)
 	for _, c := range cues {
 		free := true
 		for i := c.Start; i < c.End && free; i++ {
@@ -212,7 +216,7 @@ func pickCues(hits []hit) []hit {
 
 // modify applies the modifiers around cue c; ok is false when the modified cue means nothing
 // (a denied report of talks, say).
-func (r *reader) modify(c hit, mods map[int]uint8, question bool) (reading, bool) {
+func (r *reader) modify(c hit, mods []uint8, question bool) (reading, bool) {
 	rd := reading{Kind: c.e.kind, Weight: 1, Cue: c.e.p.Text}
 	rd.Denied = governs(c, mods, classDenial, denialWindow)
 	rd.Negated = governs(c, mods, classNegator, negatorWindow)
@@ -238,9 +242,9 @@ func (r *reader) modify(c hit, mods map[int]uint8, question bool) (reading, bool
 
 // governs reports whether a modifier of class cl starts within window words before the cue
 // or inside a gap of it ("ceasefire has not collapsed").
-func governs(c hit, mods map[int]uint8, cl class, window int) bool {
+func governs(c hit, mods []uint8, cl class, window int) bool {
 	bit := uint8(1) << cl
-	for i := c.Start - window; i < c.End; i++ {
+	for i := max(c.Start-window, 0); i < c.End && i < len(mods); i++ {
 		if mods[i]&bit != 0 && (i < c.Start || c.InGap(i)) {
 			return true
 		}
@@ -249,8 +253,12 @@ func governs(c hit, mods map[int]uint8, cl class, window int) bool {
 }
 
 // modifierMap records, by word position, which modifier classes start there.
-func modifierMap(hits []hit) map[int]uint8 {
-	mods := make(map[int]uint8)
+func modifierMap(hits []hit) []uint8 {
+	n := 0
+	for _, h := range hits {
+		n = max(n, h.End)
+	}
+	mods := make([]uint8, n)
 	for _, h := range hits {
 		switch h.e.class {
 		case classNegator, classHedge, classDenial:
