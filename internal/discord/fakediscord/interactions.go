@@ -34,7 +34,8 @@ type Interaction struct {
 	CommandID   string // defaults to the registered command's id when CommandName is known
 	CommandName string
 	Options     []Option
-	CustomID    string // message components
+	CustomID    string // message components: the clicked component's custom_id
+	MessageID   string // message components: the message carrying the component
 	Locale      string
 }
 
@@ -199,6 +200,9 @@ func (s *Server) interactionPayload(in Interaction) map[string]any {
 	}
 	if data := interactionData(in); data != nil {
 		p["data"] = data
+	}
+	if in.Type == InteractionMessageComponent {
+		p["message"] = s.messageJSONLocked(&Message{ID: orDefault(in.MessageID, in.ID), ChannelID: in.ChannelID, Timestamp: s.now()})
 	}
 	return p
 }

@@ -67,6 +67,15 @@ func TestInteractionCreatePayload(t *testing.T) {
 	if ic.Member == nil || ic.Member.Permissions != discordgo.PermissionManageChannels || ic.Member.User.ID == "" {
 		t.Errorf("member = %+v", ic.Member)
 	}
+
+	if _, err := srv.InjectInteraction(testCtx(t), Interaction{Type: InteractionMessageComponent, GuildID: testGuild,
+		ChannelID: testChannel, CustomID: "mute:ceasefire", MessageID: "1400000000000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	ic = receive(t, got)
+	if ic.MessageComponentData().CustomID != "mute:ceasefire" || ic.Message == nil || ic.Message.ID != "1400000000000000001" {
+		t.Errorf("component interaction data %+v message %+v", ic.MessageComponentData(), ic.Message)
+	}
 }
 
 func TestInteractionRespondEditFollowup(t *testing.T) {
