@@ -73,17 +73,21 @@ func header(b Briefing) message.Embed {
 func sectionEmbeds(b Briefing, s Section) []message.Embed {
 	title := message.Truncate(s.Title, message.MaxEmbedTitle-len(" (continued)"))
 	cur := message.Embed{Title: title}
+	n := 0 // runes in cur.Description
 	var out []message.Embed
 	for _, e := range s.Entries {
 		text := entryText(e, b)
-		if cur.Description != "" && runes(cur.Description)+2+runes(text) > message.MaxEmbedDescription {
+		size := runes(text)
+		if n > 0 && n+2+size > message.MaxEmbedDescription {
 			out = append(out, cur)
-			cur = message.Embed{Title: title + " (continued)"}
+			cur, n = message.Embed{Title: title + " (continued)"}, 0
 		}
-		if cur.Description != "" {
+		if n > 0 {
 			cur.Description += "\n\n"
+			n += 2
 		}
 		cur.Description += text
+		n += size
 	}
 	return append(out, cur)
 }
@@ -129,8 +133,19 @@ func safeURL(raw string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > maxLinkLen {
 		return ""
 	}
-	r := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E")
-	return r.Replace(raw)
+	if !strings.ContainsAny(raw, "() <>") {
+		return raw
+	}
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case '(', ')', ' ', '<', '>':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // escape neutralises Markdown in feed text, which the bot does not control: a headline with
