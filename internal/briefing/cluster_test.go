@@ -153,3 +153,67 @@ func TestClusteringHoldout(t *testing.T) {
 		t.Errorf("held-out precision %.3f recall %.3f, want ≥ 0.85 / 0.80", p, r)
 	}
 }
+
+func TestClusterPairs(t *testing.T) {
+	at := func(h float64) time.Time { return now0.Add(time.Duration(h * float64(time.Hour))) }
+	tests := []struct {
+		name string
+		a, b story.Story
+		same bool
+	}{
+		{name: "same event, different wording",
+			a:    story.Story{Source: "Reuters", Title: "Israel and Hamas to resume ceasefire talks in Cairo", Published: at(0)},
+			b:    story.Story{Source: "AP", Title: "Ceasefire talks between Israel and Hamas resume in Cairo", Published: at(2)}, same: true},
+		{name: "gaza vs lebanon strikes",
+			a: story.Story{Source: "Reuters", Title: "Israel strikes Gaza", Published: at(0)},
+			b: story.Story{Source: "AP", Title: "Israel strikes Lebanon", Published: at(1)}},
+		{name: "two rounds of ceasefire talks a week apart",
+			a: story.Story{Source: "Reuters", Title: "Gaza ceasefire talks open in Doha", Published: at(0)},
+			b: story.Story{Source: "Reuters", Title: "Gaza ceasefire talks resume in Cairo", Published: at(7 * 24)}},
+		{name: "same words beyond the time window",
+			a: story.Story{Source: "AP", Title: "Powell says Fed will cut rates", Published: at(0)},
+			b: story.Story{Source: "AP", Title: "Powell says Fed will cut rates", Published: at(40)}},
+		{name: "outlet suffix ignored",
+			a:    story.Story{Source: "BBC News", Title: "Telegram founder Pavel Durov arrested - BBC News", Published: at(0)},
+			b:    story.Story{Source: "Reuters", Title: "Telegram founder Pavel Durov arrested at French airport", Published: at(1)}, same: true},
+		{name: "shared canonical link, different titles",
+			a:    story.Story{Source: "AP", Title: "Wildfire forces evacuations", Link: "https://apnews.com/a", Published: at(0)},
+			b:    story.Story{Source: "ABC", Title: "Thousands flee blaze", Link: "https://apnews.com/a", Published: at(1)}, same: true},
+		{name: "acronym kept: WHO is not a stop word",
+			a: story.Story{Source: "Reuters", Title: "WHO declares mpox a global emergency", Published: at(0)},
+			b: story.Story{Source: "Reuters", Title: "Africa CDC declares mpox a continental emergency", Published: at(-24)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			groups := cluster([]story.Story{tt.a, tt.b})
+			if got := len(groups) == 1; got != tt.same {
+				t.Errorf("clustered together = %v, want %v (groups %v)", got, tt.same, groups)
+			}
+		})
+	}
+}
+
+func TestTokens(t *testing.T) {
+	v := newVocabulary()
+	tests := []struct {
+		name, title, source string
+		want                []string
+	}{
+		{"stems and stop words", "Israeli strikes kill 10 in Gaza's south", "", []string{"10", "gaza", "israel", "kill", "south", "strik"}},
+		{"acronym survives", "WHO says US cases rise", "", []string{"case", "rise", "us", "who"}},
+		{"shouting title has no acronyms", "WHO SAYS", "", nil},
+		{"outlet suffix", "Durov arrested | Reuters", "Reuters", []string{"arrest", "durov"}},
+		{"numbers keep their digits", "Death toll passes 40,000", "", []string{"40000", "death", "pass", "toll"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := v.tokens(tt.title, tt.source)
+			if len(got) == 0 {
+				got = nil
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("tokens(%q) (-want +got):\n%s", tt.title, diff)
+			}
+		})
+	}
+}
