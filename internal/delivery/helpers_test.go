@@ -1,0 +1,277 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/cache/cachetest"
+	"github.com/heraldbot/herald/internal/cache/redisstore"
+	"github.com/heraldbot/herald/internal/discord"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// testStore is what the tests need of a backend: delivery's Store plus seeding.
+type testStore interface {
+	Store
+	PutStories(ctx context.Context, stories []story.Story) ([]string, error)
+	CreateSubscription(ctx context.Context, sub cache.Subscription) (cache.Subscription, error)
+	PutFeedState(ctx context.Context, st cache.FeedState) error
+}
+
+// backend opens a fresh store of one kind on the shared clock; replicas open further clients of
+// the same state (a second Redis connection on the same prefix; the same bolt handle, since a
+// bbolt file admits one process).
+type backend struct {
+	name string
+	open func(t testing.TB, clock *cachetest.Clock) (first testStore, replica func() testStore)
+}
+
+func backends() []backend {
+	return []backend{{"bolt", openBolt}, {"redis", openRedis}}
+}
+
+func openBolt(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatalf("boltstore.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s, func() testStore { return s }
+}
+
+// openRedis connects to REDIS_URL (DB 13 locally) under a random prefix; without REDIS_URL the
+// test is skipped, or fails when CI=true.
+func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("delivery: REDIS_URL is unset but CI=true: the Redis delivery tests need a real Redis")
+		}
+		t.Skip("delivery: set REDIS_URL (e.g. redis://127.0.0.1:6379/13) to run the Redis delivery tests")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "herald-delivery-test-" + hex.EncodeToString(b[:]) + ":"
+	connect := func() testStore {
+		s, err := redisstore.New(context.Background(), url, redisstore.Options{Prefix: prefix, Now: clock.Now})
+		if err != nil {
+			t.Fatalf("redisstore.New: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	first := connect()
+	t.Cleanup(func() { deletePrefix(t, url, prefix) })
+	return first, connect
+}
+
+// flakyStore wraps a real store; while down, every call fails with cache.ErrUnavailable, as a
+// Redis outage does.
+type flakyStore struct {
+	testStore
+	down  atomic.Bool
+	calls atomic.Int64
+}
+
+func (f *flakyStore) fail() error {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return fmt.Errorf("flaky: %w", cache.ErrUnavailable)
+	}
+	return nil
+}
+
+func (f *flakyStore) Claim(ctx context.Context, ch string, ids []string, l time.Duration) ([]string, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.testStore.Claim(ctx, ch, ids, l)
+}
+
+func (f *flakyStore) Confirm(ctx context.Context, ch string, ids []string) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.testStore.Confirm(ctx, ch, ids)
+}
+
+func (f *flakyStore) Unseen(ctx context.Context, ch string, ids []string) ([]string, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.testStore.Unseen(ctx, ch, ids)
+}
+
+func (f *flakyStore) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.testStore.RecentStories(ctx, q)
+}
+
+func (f *flakyStore) ListSubscriptions(ctx context.Context, fl cache.SubscriptionFilter) ([]cache.Subscription, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.testStore.ListSubscriptions(ctx, fl)
+}
+
+func (f *flakyStore) UpdateSubscription(ctx context.Context, sub cache.Subscription) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.testStore.UpdateSubscription(ctx, sub)
+}
+
+func (f *flakyStore) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if err := f.fail(); err != nil {
+		return false, err
+	}
+	return f.testStore.AcquireLease(ctx, name, owner, ttl)
+}
+
+// fake is a fake Discord with real Senders pointed at it. discordgo's endpoints are package
+// variables, so tests using it must not run in parallel.
+type fake struct {
+	*fakediscord.Server
+	t testing.TB
+}
+
+func newFake(t testing.TB, opts fakediscord.Options) *fake {
+	t.Helper()
+	f := fakediscord.New(opts)
+	t.Cleanup(f.Close)
+	if err := discord.SetAPIBase(f.URL()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = discord.SetAPIBase(discord.DefaultAPIBase) })
+	return &fake{Server: f, t: t}
+}
+
+// sender is a real discord.Sender to the fake; it is closed when the test ends.
+func (f *fake) sender(opts discord.SenderOptions) *discord.Sender {
+	if opts.BaseBackoff == 0 {
+		opts.BaseBackoff = 10 * time.Millisecond
+	}
+	s := discord.NewSender(discord.NewRESTClient(f.BotToken(), nil), opts)
+	f.t.Cleanup(s.Close)
+	return s
+}
+
+// texts is every message of a channel as text: content, then each embed's title and
+// description, so assertions can look for a headline wherever it was rendered.
+func (f *fake) texts(channelID string) []string {
+	var out []string
+	for _, m := range f.Messages(channelID) {
+		out = append(out, messageText(m))
+	}
+	return out
+}
+
+func messageText(m fakediscord.Message) string {
+	s := m.Content
+	for _, e := range m.Embeds {
+		s += "\n" + e.Title + "\n" + e.Description
+	}
+	return s
+}
+
+// failingSender fails every send after the first okFirst with err (nil: succeed), recording
+// what it was asked to send; it stands in for a sender whose process dies mid-way.
+type failingSender struct {
+	next    Sender
+	mu      sync.Mutex
+	okFirst int
+	sent    int
+	err     error
+}
+
+func (s *failingSender) Send(ctx context.Context, ch string, m message.Message, nonce string) (string, error) {
+	s.mu.Lock()
+	s.sent++
+	n := s.sent
+	s.mu.Unlock()
+	if s.err != nil && n > s.okFirst {
+		return "", s.err
+	}
+	return s.next.Send(ctx, ch, m, nonce)
+}
+
+var t0 = time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC)
+
+// mkStory is a story of feed (an outlet named source) published at pub and first seen at seen.
+func mkStory(feedURL, source, key, title string, pub, seen time.Time, topics ...string) story.Story {
+	return story.Story{ID: story.NewID(feedURL, key), FeedURL: feedURL, Source: source, Title: title,
+		Summary: "Summary: " + title + ".", Link: feedURL + "/" + key, Published: pub, FirstSeen: seen, Topics: topics}
+}
+
+func put(t testing.TB, s testStore, stories ...story.Story) {
+	t.Helper()
+	if _, err := s.PutStories(context.Background(), stories); err != nil {
+		t.Fatalf("PutStories: %v", err)
+	}
+}
+
+func subscribe(t testing.TB, s testStore, sub cache.Subscription) cache.Subscription {
+	t.Helper()
+	if sub.GuildID == "" {
+		sub.GuildID = "g1"
+	}
+	out, err := s.CreateSubscription(context.Background(), sub)
+	if err != nil {
+		t.Fatalf("CreateSubscription: %v", err)
+	}
+	return out
+}
+
+func getSub(t testing.TB, s testStore, id string) cache.Subscription {
+	t.Helper()
+	subs, err := s.ListSubscriptions(context.Background(), cache.SubscriptionFilter{})
+	if err != nil {
+		t.Fatalf("ListSubscriptions: %v", err)
+	}
+	for _, sub := range subs {
+		if sub.ID == id {
+			return sub
+		}
+	}
+	t.Fatalf("subscription %s not found", id)
+	return cache.Subscription{}
+}
+
+// deletePrefix removes the test's keys (SCAN + UNLINK under its prefix; never FLUSHDB, the DB
+// is shared with other runs).
+func deletePrefix(t testing.TB, url, prefix string) {
+	ro, err := redis.ParseURL(url)
+	if err != nil {
+		t.Errorf("cleanup: %v", err)
+		return
+	}
+	rdb := redis.NewClient(ro)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if len(keys) > 0 {
+		rdb.Unlink(ctx, keys...)
+	}
+}
