@@ -37,6 +37,7 @@ func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, er
 func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
+	a.metrics.watchSender(sender)
 	ready := &atomic.Bool{}
 	srv, err := a.startHTTP(runCtx, ready)
 	if err != nil {

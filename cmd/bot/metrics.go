@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
@@ -45,11 +46,10 @@ func newMetrics() *metrics {
 		pollCycles: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_poll_cycles_total", Help: "Poll cycles run."}),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_posts_total",
 			Help: "Messages posted to channels, by result."}, []string{"result"}),
-		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_discord_429_total", Help: "429 answers from Discord."}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_store_errors_total", Help: "Failed store calls."}),
 	}
 	m.reg.MustRegister(m.commands, m.commandErrors, m.digestRuns, m.fetches, m.storiesNew, m.pollCycles,
-		m.posts, m.rateLimited, m.storeErrors)
+		m.posts, m.storeErrors)
 	return m
 }
 
@@ -121,4 +121,14 @@ func (s instrumentedSender) Send(ctx context.Context, channelID string, msg mess
 	}
 	s.m.posts.WithLabelValues(result).Inc()
 	return id, err
+}
+
+// watchSender exports the Discord sender's queue depth and 429 count.
+func (m *metrics) watchSender(s *discord.Sender) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "herald_sender_queue_depth",
+			Help: "Messages queued or in flight to Discord."}, func() float64 { return float64(s.Depth()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "herald_discord_429_total",
+			Help: "429 answers from Discord."}, func() float64 { return float64(s.Stats().RateLimited) }),
+	)
 }

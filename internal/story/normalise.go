@@ -13,7 +13,7 @@ import (
 // a digest of many stories inside Discord's 6,000-character embed budget.
 const (
 	MaxTitleRunes    = 256
-	MaxSummaryRunes  = 300
+	MaxSummaryRunes  = 600
 	MaxCategories    = 10
 	maxCategoryRunes = 64
 	// untitledWords is how much of the summary stands in for a missing title.
