@@ -7,10 +7,10 @@ package briefing
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -248,18 +248,6 @@ func sectionTitle(topic string, titles map[string]string) string {
 	return topic
 }
 
-// Age renders how long ago t was from now: "just now", "5m ago", "3h ago", "2d ago".
-func Age(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case t.IsZero():
-		return ""
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h ago"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
-}
+// Age renders how long ago t was from now ("just now", "5m ago", "3h ago", "2d ago"), the
+// same wording the commands use, so a story reads the same age everywhere.
+func Age(now, t time.Time) string { return message.RelativeAge(now, t) }
