@@ -86,16 +86,16 @@ var gzipFixed = []string{
 // found walking up from the working directory. Absent, the test skips (fails when CI=true).
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	if dir := os.Getenv("HERALD_CORPUS_DIR"); dir != "" {
+	isDir := func(p string) bool { st, err := os.Stat(p); return err == nil && st.IsDir() }
+	if dir := os.Getenv("HERALD_CORPUS_DIR"); dir != "" && isDir(dir) {
 		return dir
 	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatalf("getwd: %v", err)
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
+	for dir := wd; os.Getenv("HERALD_CORPUS_DIR") == ""; dir = filepath.Dir(dir) {
+		if candidate := filepath.Join(dir, "shared", "corpus"); isDir(candidate) {
 			return candidate
 		}
 		if filepath.Dir(dir) == dir {
