@@ -136,6 +136,17 @@ func TestPairScores(t *testing.T) {
 	}
 }
 
+// TestClusteringSameDay runs the labelled set with every event moved onto one day (sameDay),
+// where only the titles can separate related events: a guard against relying on time alone.
+func TestClusteringSameDay(t *testing.T) {
+	items := loadHeadlines(t)
+	p, r, tp, fp, fn := pairScores(items, cluster(sameDay(items)))
+	t.Logf("same-day layout, %d headlines: pairwise precision %.3f, recall %.3f (tp %d, fp %d, fn %d)", len(items), p, r, tp, fp, fn)
+	if p < 0.85 || r < 0.85 {
+		t.Errorf("same-day precision %.3f recall %.3f, want ≥ 0.85 / 0.85", p, r)
+	}
+}
+
 // TestClusteringHoldout measures the frozen parameters on headlines never used to tune them.
 // The set is small, so the bar is lower than the tuning set's: it guards against overfitting
 // gone badly, and the log gives the honest figures.
@@ -147,8 +158,10 @@ func TestClusteringHoldout(t *testing.T) {
 	}
 	p, r, tp, fp, fn := pairScores(items, cluster(stories))
 	t.Logf("held-out %d headlines: pairwise precision %.3f, recall %.3f (tp %d, fp %d, fn %d)", len(items), p, r, tp, fp, fn)
-	// Measured when first run: P 0.893 R 0.980 (its only error: single-link chaining joined
-	// the iPhone and Apple Watch launches of one Apple event through "Apple unveils …").
+	// First run, with single-link clustering: P 0.893 R 0.980 (its one error: chaining joined
+	// the iPhone and Apple Watch launches of one Apple event through "Apple unveils …"). The
+	// switch to average linkage was driven by the same-day layout of the tuning set, but this
+	// set had been seen by then: it is no longer strictly held out.
 	if p < 0.85 || r < 0.8 {
 		t.Errorf("held-out precision %.3f recall %.3f, want ≥ 0.85 / 0.80", p, r)
 	}
