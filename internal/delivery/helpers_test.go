@@ -188,6 +188,9 @@ func messageText(m fakediscord.Message) string {
 	s := m.Content
 	for _, e := range m.Embeds {
 		s += "\n" + e.Title + "\n" + e.Description
+		if e.Footer != nil {
+			s += "\n" + e.Footer.Text
+		}
 	}
 	return s
 }
@@ -218,7 +221,7 @@ var t0 = time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC)
 // mkStory is a story of feed (an outlet named source) published at pub and first seen at seen.
 func mkStory(feedURL, source, key, title string, pub, seen time.Time, topics ...string) story.Story {
 	return story.Story{ID: story.NewID(feedURL, key), FeedURL: feedURL, Source: source, Title: title,
-		Summary: "Summary: " + title + ".", Link: feedURL + "/" + key, Published: pub, FirstSeen: seen, Topics: topics}
+		Summary: "More details, item " + key + ".", Link: feedURL + "/" + key, Published: pub, FirstSeen: seen, Topics: topics}
 }
 
 func put(t testing.TB, s testStore, stories ...story.Story) {
