@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
 )
 
@@ -214,10 +216,11 @@ func FilterChoices(all []Choice, typed string) []Choice {
 
 func errorMessage(err error) message.Message {
 	text := "Something went wrong. Please try again."
-	if ue, ok := err.(*UserError); ok {
+	switch ue := asUserError(err); {
+	case ue != nil:
 		text = ue.Msg
-	} else if ue := asUserError(err); ue != nil {
-		text = ue.Msg
+	case errors.Is(err, cache.ErrUnavailable):
+		text = "Herald's store is unavailable right now, so this cannot be answered. Please try again in a minute."
 	}
 	return message.Message{Content: "⚠️ " + text, Ephemeral: true}
 }

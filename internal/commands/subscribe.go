@@ -82,6 +82,9 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return message.Message{}, Errorf("That is not a feed URL: it must start with http:// or https://.")
 	}
+	if err := s.precheck(ctx, req, cache.Subscription{Kind: cache.KindFeed, FeedURL: raw, ChannelID: req.ChannelID}); err != nil {
+		return message.Message{}, err
+	}
 	items, err := s.Feeds.CheckFeed(ctx, raw)
 	if err != nil {
 		return message.Message{}, Errorf("Could not subscribe to %s: %s", raw, userText(err))
@@ -111,16 +114,31 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	return message.Message{Content: fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive.", topicTitle(topic, s.Topics))}, nil
 }
 
-func (s Subscriptions) create(ctx context.Context, req Request, sub cache.Subscription) (cache.Subscription, error) {
+// precheck refuses early (before fetching a feed) what create would refuse: DMs, the guild's
+// limit, a duplicate in the channel. create re-checks duplicates atomically in the store.
+func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subscription) error {
 	if req.GuildID == "" {
-		return sub, Errorf("Subscriptions work in server channels, not in direct messages.")
+		return Errorf("Subscriptions work in server channels, not in direct messages.")
 	}
 	existing, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
-		return sub, fmt.Errorf("commands: listing subscriptions: %w", err)
+		return fmt.Errorf("commands: listing subscriptions: %w", err)
 	}
 	if limit := s.limit(); len(existing) >= limit {
-		return sub, Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
+		return Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
+	}
+	for _, e := range existing {
+		if e.SameTarget(sub) {
+			return Errorf("This channel already has that subscription.")
+		}
+	}
+	return nil
+}
+
+func (s Subscriptions) create(ctx context.Context, req Request, sub cache.Subscription) (cache.Subscription, error) {
+	sub.ChannelID = req.ChannelID
+	if err := s.precheck(ctx, req, sub); err != nil {
+		return sub, err
 	}
 	sub.GuildID, sub.ChannelID, sub.CreatedBy, sub.CreatedAt = req.GuildID, req.ChannelID, req.UserID, s.Now()
 	created, err := s.Store.CreateSubscription(ctx, sub)

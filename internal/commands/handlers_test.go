@@ -1,0 +1,238 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func openStore(t *testing.T) *boltstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func seedStories(t *testing.T, s *boltstore.Store, n int) {
+	t.Helper()
+	var stories []story.Story
+	for i := 1; i <= n; i++ {
+		st := story.Story{ID: story.NewID("f", fmt.Sprint(i)), FeedURL: "https://f.example/rss", Source: "Outlet",
+			Title: fmt.Sprintf("Story %d", i), Link: fmt.Sprintf("https://f.example/%d", i),
+			Published: t0.Add(-time.Duration(n-i) * time.Hour), FirstSeen: t0}
+		if i%2 == 0 {
+			st.Topics = []string{"ceasefire"}
+		}
+		stories = append(stories, st)
+	}
+	if _, err := s.PutStories(context.Background(), stories); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func titles(m message.Message) []string {
+	var out []string
+	for _, e := range m.Embeds {
+		out = append(out, e.Title)
+	}
+	return out
+}
+
+func TestLatest(t *testing.T) {
+	s := openStore(t)
+	seedStories(t, s, 12)
+	l := Latest{Stories: s, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}}, Now: func() time.Time { return t0 }}
+	for _, tc := range []struct {
+		name    string
+		opts    map[string]string
+		want    []string
+		wantErr string
+	}{
+		{name: "default five newest first", want: []string{"Story 12", "Story 11", "Story 10", "Story 9", "Story 8"}},
+		{name: "count", opts: map[string]string{"count": "2"}, want: []string{"Story 12", "Story 11"}},
+		{name: "topic", opts: map[string]string{"topic": "ceasefire", "count": "3"}, want: []string{"Story 12", "Story 10", "Story 8"}},
+		{name: "count too big", opts: map[string]string{"count": "11"}, wantErr: "from 1 to 10"},
+		{name: "count not a number", opts: map[string]string{"count": "many"}, wantErr: "whole number"},
+		{name: "unknown topic", opts: map[string]string{"topic": "weather"}, wantErr: "Unknown topic"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := l.Handle(context.Background(), Request{Name: "latest", Options: tc.opts})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, titles(m)); diff != "" {
+				t.Errorf("titles (-want +got):\n%s", diff)
+			}
+			if err := message.Validate(m); err != nil {
+				t.Errorf("invalid message: %v", err)
+			}
+		})
+	}
+}
+
+type fakeChecker struct {
+	items []story.Story
+	err   error
+	calls int
+}
+
+func (f *fakeChecker) CheckFeed(context.Context, string) ([]story.Story, error) {
+	f.calls++
+	return f.items, f.err
+}
+
+type fakeScheduler struct{ added, removed []string }
+
+func (f *fakeScheduler) Add(sub cache.Subscription) error {
+	f.added = append(f.added, sub.ID)
+	return nil
+}
+func (f *fakeScheduler) Remove(id string) { f.removed = append(f.removed, id) }
+
+func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
+	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item", Source: "Feed", Published: t0}}}
+	fs := &fakeScheduler{}
+	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
+		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
+		NextRun: func(cache.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
+		ValidTime: func(hhmm, zone string) error {
+			if _, err := time.Parse("15:04", hhmm); err != nil {
+				return Errorf("bad time %q", hhmm)
+			}
+			if _, err := time.LoadLocation(zone); err != nil {
+				return Errorf("unknown time zone %q", zone)
+			}
+			return nil
+		}}
+	return s, fc, fs
+}
+
+func req(sub string, opts map[string]string) Request {
+	return Request{Name: "subscribe", Sub: sub, Options: opts, GuildID: "g1", ChannelID: "c1", UserID: "u1", Permissions: PermManageChannels}
+}
+
+func TestSubscribeFlow(t *testing.T) {
+	s, fc, fs := newSubs(t)
+	ctx := context.Background()
+	m, err := s.Digest(ctx, req("digest", map[string]string{"time": "8:30", "timezone": "Asia/Kolkata"}))
+	if err != nil || !strings.Contains(m.Content, "08:30 (Asia/Kolkata)") {
+		t.Fatalf("digest: %v %q", err, m.Content)
+	}
+	if len(fs.added) != 1 {
+		t.Errorf("the scheduler must learn about the new digest at once; added=%v", fs.added)
+	}
+	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "08:30", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "already has") {
+		t.Errorf("duplicate: got %v", err)
+	}
+	m, err = s.Feed(ctx, req("feed", map[string]string{"url": "https://news.example/rss", "include": "Gaza, hostages ,gaza", "exclude": "sport"}))
+	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item" {
+		t.Fatalf("feed: %v %+v", err, m)
+	}
+	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err == nil {
+		t.Error("a second identical topic subscription must be refused")
+	}
+	// Limit 3 reached.
+	_, err = s.Feed(ctx, req("feed", map[string]string{"url": "https://other.example/rss"}))
+	if err == nil || !strings.Contains(err.Error(), "most allowed") {
+		t.Errorf("limit: got %v", err)
+	}
+	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	if len(subs) != 3 || fc.calls != 1 {
+		t.Fatalf("want 3 subscriptions and one feed check, got %d and %d", len(subs), fc.calls)
+	}
+	byKind := map[cache.Kind]cache.Subscription{}
+	for _, sub := range subs {
+		byKind[sub.Kind] = sub
+	}
+	digest, feedSub := byKind[cache.KindDigest], byKind[cache.KindFeed]
+	if diff := cmp.Diff([]string{"gaza", "hostages"}, feedSub.Include); diff != "" {
+		t.Errorf("include keywords (-want +got):\n%s", diff)
+	}
+	list, err := s.List(ctx, Request{GuildID: "g1", ChannelID: "c1", Permissions: PermManageChannels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := list.Embeds[0].Description; !strings.Contains(d, "Next: Wed 25 Nov 19:00 IST") || strings.Count(d, "\n") != 3 {
+		t.Fatalf("list must show the 3 subscriptions with the digest's next run in its zone:\n%s", d)
+	}
+	choices := s.SubscriptionChoices(ctx, Request{GuildID: "g1", Focused: "subscription", Options: map[string]string{"subscription": "kolkata"}})
+	if len(choices) != 1 || choices[0].Value != digest.ID {
+		t.Fatalf("autocomplete over subscriptions: %v", choices)
+	}
+	if _, err := s.Unsubscribe(ctx, Request{GuildID: "g1", Options: map[string]string{"subscription": digest.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fs.removed) != 1 || fs.removed[0] != digest.ID {
+		t.Errorf("the scheduler must drop a removed digest; removed=%v", fs.removed)
+	}
+	if _, err := s.Unsubscribe(ctx, Request{GuildID: "other", Options: map[string]string{"subscription": feedSub.ID}}); err == nil {
+		t.Error("another guild must not remove this guild's subscription")
+	}
+}
+
+func TestSubscribeValidation(t *testing.T) {
+	s, fc, _ := newSubs(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"bad time", func() error { _, err := s.Digest(ctx, req("digest", map[string]string{"time": "25:99"})); return err }, "bad time"},
+		{"bad zone", func() error {
+			_, err := s.Digest(ctx, req("digest", map[string]string{"timezone": "Mars/Olympus"}))
+			return err
+		}, "unknown time zone"},
+		{"not http", func() error {
+			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "file:///etc/passwd"}))
+			return err
+		}, "http://"},
+		{"not a feed", func() error {
+			fc.err = errors.New("feed: not_a_feed: https://x: failed to detect feed type")
+			defer func() { fc.err = nil }()
+			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://x"}))
+			return err
+		}, "failed to detect feed type"},
+		{"dm", func() error {
+			r := req("topic", map[string]string{"topic": "ceasefire"})
+			r.GuildID = ""
+			_, err := s.Topic(ctx, r)
+			return err
+		}, "server channels"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error containing %q, got %v", tc.want, err)
+			}
+			if asUserError(err) == nil {
+				t.Errorf("validation errors must be user errors (shown to the user), got %T", err)
+			}
+		})
+	}
+}
