@@ -119,7 +119,7 @@ func Build(candidates []story.Story, opts Options) Briefing {
 	for _, group := range cluster(stories) {
 		entries = append(entries, newEntry(stories, group, opts.TopicTitles, now))
 	}
-	slices.SortStableFunc(entries, func(a, b Entry) int {
+	slices.SortFunc(entries, func(a, b Entry) int {
 		if better(a, b) {
 			return -1
 		}
@@ -142,7 +142,10 @@ func better(a, b Entry) bool {
 	if !a.Published.Equal(b.Published) {
 		return a.Published.After(b.Published)
 	}
-	return a.Headline < b.Headline
+	if a.Headline != b.Headline {
+		return a.Headline < b.Headline
+	}
+	return a.StoryIDs[0] < b.StoryIDs[0] // a total order: the ranking never depends on input order
 }
 
 // dedupe drops repeated story IDs (a story can be offered twice by overlapping queries).

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -92,7 +91,7 @@ func (v vocabulary) tokens(title, source string) []string {
 	for _, f := range strings.FieldsFunc(title, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '.' && r != ','
 	}) {
-		f = strings.Trim(f, ".,'’")
+		f = strings.TrimFunc(f, isTrimmed)
 		acronym := !shouting && len(f) >= 2 && len(f) <= 5 && !hasLower(f) && strings.IndexFunc(f, unicode.IsUpper) >= 0
 		w := strings.Map(func(r rune) rune {
 			if r == '.' || r == ',' {
@@ -111,6 +110,8 @@ func (v vocabulary) tokens(title, source string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+func isTrimmed(r rune) bool { return r == '.' || r == ',' || r == '\'' || r == '’' }
 
 func hasLower(s string) bool { return strings.IndexFunc(s, unicode.IsLower) >= 0 }
 
@@ -156,8 +157,12 @@ func stem(w string) string {
 	if len(w) > 4 && strings.HasSuffix(w, "e") {
 		w = w[:len(w)-1]
 	}
-	if utf8.RuneCountInString(w) > stemLen {
-		w = string([]rune(w)[:stemLen])
+	n := 0
+	for i := range w {
+		if n == stemLen {
+			return w[:i]
+		}
+		n++
 	}
 	return w
 }
@@ -257,8 +262,12 @@ func clusterWith(stories []story.Story, p clusterParams) [][]int {
 			byLink[s.Link] = i
 		}
 	}
+	at := make([]time.Time, len(stories))
+	for i, s := range stories {
+		at[i] = s.Published
+	}
 	candidatePairs(b.toks, func(i, j int) {
-		g := gap(stories[i].Published, stories[j].Published)
+		g := gap(at[i], at[j])
 		if g > p.maxGap {
 			return
 		}
