@@ -106,9 +106,9 @@ func Build(candidates []story.Story, opts Options) Briefing {
 	if opts.Now != nil {
 		now = opts.Now()
 	}
-	max := opts.MaxEntries
-	if max <= 0 {
-		max = DefaultMaxEntries
+	limit := opts.MaxEntries
+	if limit <= 0 {
+		limit = DefaultMaxEntries
 	}
 	title := opts.Title
 	if strings.TrimSpace(title) == "" {
@@ -128,8 +128,8 @@ func Build(candidates []story.Story, opts Options) Briefing {
 		}
 		return 0
 	})
-	if len(entries) > max {
-		entries = entries[:max]
+	if len(entries) > limit {
+		entries = entries[:limit]
 	}
 	return Briefing{Title: title, StatusLines: opts.StatusLines, Sections: sections(entries, opts.TopicTitles),
 		Now: now, QuietWhenEmpty: opts.QuietWhenEmpty}
