@@ -29,7 +29,10 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) 
 	fmt.Fprintf(stdout, "polled %d/%d feeds, %d stories\n", sum.Polled, sum.Feeds, sum.Stories)
 	if interactive {
 		fmt.Fprintln(stdout, "Type /help for the commands, Ctrl-D to quit.")
-		go a.poller.Run(ctx)
+		bgCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		polling := a.startBackground(bgCtx)
+		defer func() { cancel(); a.digests.Stop(context.Background()); <-polling }()
 	}
 	return console.New(a.router, stdin, stdout, interactive).Run(ctx)
 }

@@ -48,12 +48,7 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		shutdownHTTP(srv)
 		return err
 	}
-	if err := a.digests.Start(runCtx); err != nil {
-		a.logger.Warn("digests not scheduled; retrying at next start", "error", err)
-	}
-	go a.safely("live", func() { a.live.CatchUp(runCtx); a.live.Run(runCtx) })
-	polling := make(chan struct{})
-	go func() { defer close(polling); a.safely("poller", func() { a.poller.Run(runCtx) }) }()
+	polling := a.startBackground(runCtx)
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
 	var fatal error
 	select {

@@ -50,8 +50,12 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 			return err
 		case "check-feed":
 			return checkFeed(ctx, cfg, logger, args[1:], stdout)
+		case "-healthcheck", "--healthcheck":
+			return healthCheck(ctx, cfg.HTTPAddr, stdout)
+		case "-selfcheck", "--selfcheck":
+			return selfCheck(stdout)
 		default:
-			return fmt.Errorf("unknown argument %q (want: check-feed URL, -version)", args[0])
+			return fmt.Errorf("unknown argument %q (want: check-feed URL, -healthcheck, -selfcheck, -version)", args[0])
 		}
 	}
 	if cfg.Console() {

@@ -1,0 +1,176 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/discord"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+)
+
+// benchGuild is where the benchmark registers its commands and sends its interactions.
+const benchGuild = "700000000000000001"
+
+// realisticShare puts one story in 250 on the ceasefire topic: about 400 of 100k, the few
+// hundred a fortnight of a busy conflict brings among everything else a news store holds.
+const realisticShare = 250
+
+// BenchmarkCommands measures /latest (issue 4) and /ceasefire-status (issue 6) at 100k stored
+// stories, per backend, at three depths:
+//
+//   - latest_query: the store call /latest makes (issue 3's index query, on this fixture);
+//   - ceasefire_status_source: what cmd/bot runs for /ceasefire-status (trackingSource:
+//     RecentStories{Topic, Since, Limit 5000}, the topic's reused Assessor, tracking.Embed);
+//   - *_gateway: the whole path, fake Discord's INTERACTION_CREATE over the websocket to a
+//     discord.Gateway, the real router and handlers, and the REST callback. p50/p99 are the
+//     fake's delivered-to-answered latency (what Discord would see); wall-p99 adds the
+//     injection and the wait.
+//
+// cpu-ms/op is the whole process's CPU per command (bot, store client, fake Discord's JSON
+// schema validation of the answer), the figure to trust when the machine is loaded.
+func BenchmarkCommands(b *testing.B) {
+	for _, be := range backends() {
+		b.Run(be.name, func(b *testing.B) {
+			a, fx := benchApp(b, be, realisticShare)
+			b.Logf("%s: %d stories stored, %d on the ceasefire topic", be.name, benchStories, fx.onTopic)
+			b.Run("latest_query", func(b *testing.B) { benchLatestQuery(b, a, fx) })
+			b.Run("ceasefire_status_source", func(b *testing.B) { benchStatusSource(b, a, fx) })
+			f := openBenchGateway(b, a)
+			b.Run("latest_gateway", func(b *testing.B) {
+				benchInteraction(b, f, fakediscord.Interaction{CommandName: "latest"}, func(m *fakediscord.Message) string {
+					return checkLatest(m, fx)
+				})
+			})
+			b.Run("ceasefire_status_gateway", func(b *testing.B) {
+				benchInteraction(b, f, fakediscord.Interaction{CommandName: "ceasefire-status"}, checkStatus)
+			})
+		})
+	}
+}
+
+func benchLatestQuery(b *testing.B, a *app, fx fixture) {
+	ctx := context.Background()
+	l := newLatencies(b)
+	for b.Loop() {
+		t0 := time.Now()
+		got, err := a.store.RecentStories(ctx, cache.StoryQuery{Limit: 5})
+		l.add(time.Since(t0))
+		if err != nil || len(got) != 5 || got[0].ID != fx.newest[0].ID {
+			b.Fatalf("RecentStories: %d stories, err %v", len(got), err)
+		}
+	}
+	l.report(b, "")
+}
+
+func benchStatusSource(b *testing.B, a *app, fx fixture) {
+	ctx := context.Background()
+	st, err := a.tracking.status(ctx, "ceasefire")
+	if err != nil || st.Reports != fx.onTopic {
+		b.Fatalf("status: %d reports, err %v; want the %d stored on-topic stories", st.Reports, err, fx.onTopic)
+	}
+	b.Logf("status %q from %d reports", st.Label, st.Reports)
+	l := newLatencies(b)
+	for b.Loop() {
+		t0 := time.Now()
+		e, err := a.tracking.StatusEmbed(ctx, "ceasefire")
+		l.add(time.Since(t0))
+		if err != nil || !strings.HasPrefix(e.Title, "Gaza ceasefire") {
+			b.Fatalf("StatusEmbed: title %q, err %v", e.Title, err)
+		}
+	}
+	l.report(b, "")
+}
+
+// openBenchGateway starts a fake Discord and connects a gateway to it with the app's router,
+// exactly as discord mode's connect does, and waits for command registration.
+func openBenchGateway(b *testing.B, a *app) *fakediscord.Server {
+	b.Helper()
+	f := fakediscord.New(fakediscord.Options{})
+	b.Cleanup(f.Close)
+	if err := discord.SetAPIBase(f.URL()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = discord.SetAPIBase(discord.DefaultAPIBase) })
+	synced := make(chan error, 1)
+	gw, err := discord.NewGateway(discord.GatewayConfig{Token: f.BotToken(), GuildID: benchGuild, Handler: a.router,
+		Definitions: a.router.Definitions(), Logger: a.logger,
+		OnSynced: func(_ bool, err error) { synced <- err }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := gw.Open(ctx); err != nil {
+		b.Fatalf("gateway: %v", err)
+	}
+	b.Cleanup(func() { _ = gw.Close() })
+	select {
+	case err := <-synced:
+		if err != nil {
+			b.Fatalf("command registration: %v", err)
+		}
+	case <-ctx.Done():
+		b.Fatal("no command registration after READY")
+	}
+	return f
+}
+
+// benchInteraction sends in over the gateway once per iteration and checks each answer.
+func benchInteraction(b *testing.B, f *fakediscord.Server, in fakediscord.Interaction, check func(*fakediscord.Message) string) {
+	in.GuildID, in.ChannelID = benchGuild, "800000000000000001"
+	fake, wall := newLatencies(b), newLatencies(b)
+	for b.Loop() {
+		resp, d := interact(b, f, in)
+		wall.add(d)
+		fake.add(resp.Latency)
+		if resp.Type != 4 || resp.Original == nil {
+			b.Fatalf("/%s answered with callback type %d after %v, want an inline answer (4)", in.CommandName, resp.Type, resp.Latency)
+		}
+		if msg := check(resp.Original); msg != "" {
+			b.Fatalf("/%s: %s", in.CommandName, msg)
+		}
+	}
+	fake.report(b, "")
+	wall.report(b, "wall-")
+}
+
+func interact(b *testing.B, f *fakediscord.Server, in fakediscord.Interaction) (fakediscord.Response, time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	p, err := f.InjectInteraction(ctx, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := p.Wait(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return resp, time.Since(t0)
+}
+
+// checkLatest wants the five newest stories, newest first.
+func checkLatest(m *fakediscord.Message, fx fixture) string {
+	if len(m.Embeds) != 5 {
+		return "got " + m.Content + ", want five story embeds"
+	}
+	for i, e := range m.Embeds {
+		if e.URL != fx.newest[i].Link {
+			return "embed " + e.URL + " is not the story " + fx.newest[i].Link
+		}
+	}
+	return ""
+}
+
+// checkStatus wants the topic's status embed, not an error message.
+func checkStatus(m *fakediscord.Message) string {
+	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, "Gaza ceasefire") {
+		return "got " + m.Content + ", want the Gaza ceasefire status embed"
+	}
+	return ""
+}
