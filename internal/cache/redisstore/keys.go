@@ -10,27 +10,34 @@ import (
 // the keyspace auditable: each method documents the Redis type, the TTL and who writes it.
 //
 // Keys a single script touches together share a hash tag ({...}) so that every script runs on
-// Redis Cluster: the seen buckets of one channel share {ch:<channel>}, every story key shares
-// {stories} and every subscription key shares {subs}. Feed states and leases are single keys.
+// Redis Cluster: the seen table and buckets of one channel share {ch:<channel>}, every story key
+// shares {stories} and every subscription key shares {subs}. Feed states and leases are single
+// keys.
 type keys struct {
 	prefix string
 }
 
-// seenBucketBits is how many top bits of a story's 64-bit ID pick its seen bucket. 2^11 = 2048
-// buckets per channel keep a channel of 100k seen stories at ~49 fields per bucket (~75 at the
-// Poisson tail), well under hash-max-listpack-entries (default 128), so every bucket stays a
-// compact listpack. A channel past ~180k live seen stories starts to spill buckets into
-// hashtables (more memory, still correct).
-const seenBucketBits = 11
+// seenTable is a HASH with the state of one channel's seen table (see seen_scripts.go):
+// L (level), p (split pointer), n (entries). TTL: refreshed by every write to at least the
+// TTL of any of the channel's buckets, so it outlives them.
+func (k keys) seenTable(channel string) string {
+	return k.prefix + "{ch:" + channel + "}:seen"
+}
 
-// seen is a HASH holding one channel's seen and leased stories whose IDs share their top
-// seenBucketBits bits. Field = the low 7 bytes of the ID, raw (the bucket number carries the top
-// bits); value = the seen expiry in unix seconds (an integer, listpack-encoded in 5 bytes) or
-// "p<unix ms>" for a delivery lease. The field "~" holds the unix second of the next lazy purge.
-// TTL: refreshed to the seen retention (plus the lease) by every write, so a bucket untouched for
-// a whole retention period is garbage-collected by Redis; entries expire by their own value.
-func (k keys) seen(channel string, bucket uint16) string {
-	return k.prefix + "{ch:" + channel + "}:seen:" + strconv.FormatUint(uint64(bucket), 16)
+// seenBucketPrefix starts the names of one channel's seen buckets; a script appends the bucket
+// number in lower-case hex (herald:{ch:123}:seen:1f). Each bucket is a HASH of at most a
+// hundred or so fields, so it stays a listpack: field = the story's 64-bit ID as 8 raw bytes;
+// value = the seen expiry in unix seconds (an integer: 5 bytes in a listpack) or "p<unix ms>"
+// for a delivery lease; the field "~" holds the unix second of the bucket's next lazy purge.
+// TTL: refreshed to the seen retention (plus lease and slack) by every write, so a bucket
+// untouched for a whole retention period is garbage-collected; entries expire by their value.
+func (k keys) seenBucketPrefix(channel string) string {
+	return k.seenTable(channel) + ":"
+}
+
+// seenBucket is the name of bucket b of a channel (what the scripts build from the prefix).
+func (k keys) seenBucket(channel string, b uint32) string {
+	return k.seenBucketPrefix(channel) + strconv.FormatUint(uint64(b), 16)
 }
 
 // storyRecords is a HASH: story ID -> story JSON. No TTL: TrimStories deletes by age and count.

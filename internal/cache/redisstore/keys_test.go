@@ -26,7 +26,7 @@ func TestKeysShareHashTags(t *testing.T) {
 		name string
 		keys []string
 	}{
-		{"one channel's seen buckets", []string{k.seen("123", 0), k.seen("123", 1), k.seen("123", 2047)}},
+		{"one channel's seen table and buckets", []string{k.seenTable("123"), k.seenBucket("123", 0), k.seenBucket("123", 0xfff)}},
 		{"stories", []string{k.storyRecords(), k.storyByTime(), k.storyByFeed("https://a.example/{x}"), k.storyByTopic("gaza")}},
 		{"subscriptions", []string{k.subRecords(), k.subTargets(), k.subSeq(), k.subAll(), k.subByGuild("g"), k.subByChannel("c")}},
 	}
@@ -46,7 +46,7 @@ func TestKeysShareHashTags(t *testing.T) {
 			}
 		})
 	}
-	if hashTag(k.seen("1", 0)) == hashTag(k.seen("2", 0)) {
+	if hashTag(k.seenTable("1")) == hashTag(k.seenTable("2")) {
 		t.Error("two channels share a hash tag: they should spread over the cluster")
 	}
 }

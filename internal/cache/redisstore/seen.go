@@ -14,20 +14,14 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 )
 
-// seenSlot is where one story ID lives in a channel's seen set.
-type seenSlot struct {
-	bucket uint16
-	field  string // the low 7 bytes of the 64-bit ID, raw
-}
-
-// slotOf maps a story ID to its bucket and field. IDs made by story.NewID (16 hex digits) map
-// losslessly; any other non-empty string is hashed to 64 bits first, so the store still
-// accepts it (with a 2^-64 chance of colliding with another one).
-func slotOf(id string) (seenSlot, error) {
+// seenField is the bucket field of a story ID: its 64-bit value as 8 raw big-endian bytes.
+// IDs made by story.NewID (16 hex digits) map losslessly; any other non-empty string is hashed
+// to 64 bits first, so the store still accepts it (with a 2^-64 chance of a collision).
+func seenField(id string) (string, error) {
 	v, ok := story.ParseID(id)
 	if !ok {
 		if id == "" {
-			return seenSlot{}, errors.New("redisstore: empty story id")
+			return "", errors.New("redisstore: empty story id")
 		}
 		h := fnv.New64a()
 		h.Write([]byte(id))
@@ -35,33 +29,42 @@ func slotOf(id string) (seenSlot, error) {
 	}
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], v)
-	return seenSlot{bucket: uint16(v >> (64 - seenBucketBits)), field: string(b[1:])}, nil
+	return string(b[:]), nil
 }
 
-// seenCall runs one of the seen scripts over a batch: it builds the bucket keys and fields and
-// prepends the common arguments (see seen_scripts.go).
+// seenBucketOf mirrors the scripts' bucket function (seen_scripts.go), for tests and tools:
+// the bucket of field in a table at level l with split pointer p.
+func seenBucketOf(field string, l, p uint32) uint32 {
+	x := uint32(field[5])<<16 | uint32(field[6])<<8 | uint32(field[7])
+	b := x % (1 << l)
+	if b < p {
+		b = x % (1 << (l + 1))
+	}
+	return b
+}
+
+// seenCall runs one of the seen scripts over a batch (argument layout in seen_scripts.go).
 func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, channelID string,
 	ids []string, arg2 string, keyTTL time.Duration) (*redis.Cmd, error) {
 	if channelID == "" {
 		return nil, fmt.Errorf("redisstore: %s: empty channel id", op)
 	}
-	keyList := make([]string, len(ids))
-	args := make([]any, 4, 4+len(ids))
+	args := make([]any, 5, 5+len(ids))
 	args[0] = s.now().UnixMilli()
 	args[1] = arg2
 	args[2] = keyTTL.Milliseconds()
 	args[3] = int64(s.purgeSlack() / time.Second)
-	for i, id := range ids {
-		sl, err := slotOf(id)
+	args[4] = s.keys.seenBucketPrefix(channelID)
+	for _, id := range ids {
+		f, err := seenField(id)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: %s: %w", op, err)
 		}
-		keyList[i] = s.keys.seen(channelID, sl.bucket)
-		args = append(args, sl.field)
+		args = append(args, f)
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	cmd := sc.Run(ctx, s.rdb, keyList, args...)
+	cmd := sc.Run(ctx, s.rdb, []string{s.keys.seenTable(channelID)}, args...)
 	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap(op, err)
 	}

@@ -15,78 +15,85 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 )
 
-func TestSlotOf(t *testing.T) {
+func TestSeenField(t *testing.T) {
 	cases := []struct {
-		name, id   string
-		wantBucket uint16
-		wantField  []byte
+		name, id string
+		want     []byte
 	}{
-		{"zero", "0000000000000000", 0, []byte{0, 0, 0, 0, 0, 0, 0}},
-		{"max", "ffffffffffffffff", 2047, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
-		{"top bit", "8000000000000001", 1024, []byte{0, 0, 0, 0, 0, 0, 1}},
-		{"bucket bits only", "ffe0000000000000", 2047, []byte{0xe0, 0, 0, 0, 0, 0, 0}},
-		{"upper case hex", "FFE0000000000000", 2047, []byte{0xe0, 0, 0, 0, 0, 0, 0}},
+		{"zero", "0000000000000000", []byte{0, 0, 0, 0, 0, 0, 0, 0}},
+		{"max", "ffffffffffffffff", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+		{"mixed", "0123456789abcdef", []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}},
+		{"upper case hex", "0123456789ABCDEF", []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := slotOf(c.id)
+			got, err := seenField(c.id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.bucket != c.wantBucket || got.field != string(c.wantField) {
-				t.Errorf("slotOf(%q) = bucket %d field %x, want %d %x", c.id, got.bucket, got.field, c.wantBucket, c.wantField)
+			if got != string(c.want) {
+				t.Errorf("seenField(%q) = %x, want %x", c.id, got, c.want)
 			}
 		})
 	}
-	if _, err := slotOf(""); err == nil {
-		t.Error("slotOf(\"\"): want an error")
+	if _, err := seenField(""); err == nil {
+		t.Error("seenField(\"\"): want an error")
 	}
-	a, _ := slotOf("not-an-id")
-	b, _ := slotOf("not-an-id")
-	c, _ := slotOf("not-an-id2")
-	if a != b || a == c {
-		t.Errorf("non-hex ids must hash deterministically and distinctly: %v %v %v", a, b, c)
+	a, _ := seenField("not-an-id")
+	b, _ := seenField("not-an-id")
+	c, _ := seenField("not-an-id2")
+	if a != b || a == c || len(a) != 8 {
+		t.Errorf("non-hex ids must hash deterministically and distinctly to 8 bytes: %x %x %x", a, b, c)
 	}
 }
 
-// FuzzSlotOf checks that any non-empty id maps to a valid slot and that story IDs map
-// losslessly (bucket and field together give back the 64-bit value).
-func FuzzSlotOf(f *testing.F) {
+func TestSeenBucketOf(t *testing.T) {
+	f := func(low24 uint32) string {
+		return string([]byte{9, 9, 9, 9, 9, byte(low24 >> 16), byte(low24 >> 8), byte(low24)})
+	}
+	cases := []struct {
+		name      string
+		low24     uint32
+		level, p  uint32
+		wantIndex uint32
+	}{
+		{"one bucket", 0xabcdef, 0, 0, 0},
+		{"level 0 after the split of bucket 0", 0xabcdef, 0, 1, 1},
+		{"level 3, unsplit bucket", 0b1101, 3, 2, 0b101},
+		{"level 3, split bucket, high half", 0b1001, 3, 2, 0b1001},
+		{"level 3, split bucket, low half", 0b0001, 3, 2, 0b0001},
+		{"level 24", 0xffffff, 24, 0, 0xffffff},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := seenBucketOf(f(c.low24), c.level, c.p); got != c.wantIndex {
+				t.Errorf("seenBucketOf(%06x, L=%d, p=%d) = %x, want %x", c.low24, c.level, c.p, got, c.wantIndex)
+			}
+		})
+	}
+}
+
+// FuzzSeenField checks that any non-empty id maps to an 8-byte field and that story IDs map
+// losslessly.
+func FuzzSeenField(f *testing.F) {
 	for _, s := range []string{"0000000000000000", "ffffffffffffffff", "0123456789abcdef", "x", "not-an-id", "ü"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
-		sl, err := slotOf(id)
+		field, err := seenField(id)
 		if id == "" {
 			if err == nil {
 				t.Fatal("empty id accepted")
 			}
 			return
 		}
-		if err != nil {
-			t.Fatalf("slotOf(%q): %v", id, err)
+		if err != nil || len(field) != 8 {
+			t.Fatalf("seenField(%q) = %x, %v", id, field, err)
 		}
-		if sl.bucket >= 1<<seenBucketBits || len(sl.field) != 7 {
-			t.Fatalf("slotOf(%q) = bucket %d, field of %d bytes", id, sl.bucket, len(sl.field))
-		}
-		if v, ok := story.ParseID(id); ok {
-			var b [8]byte
-			copy(b[1:], sl.field)
-			back := binary.BigEndian.Uint64(b[:]) | uint64(sl.bucket)<<(64-seenBucketBits)
-			if back != v {
-				t.Fatalf("slotOf(%q) loses bits: %016x != %016x", id, back, v)
-			}
+		if v, ok := story.ParseID(id); ok && binary.BigEndian.Uint64([]byte(field)) != v {
+			t.Fatalf("seenField(%q) = %x loses bits of %016x", id, field, v)
 		}
 	})
-}
-
-// idsInBucket returns n story ids sharing seen bucket b.
-func idsInBucket(b uint16, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = story.PadHex(uint64(b)<<(64-seenBucketBits) | uint64(i+1)*7919)
-	}
-	return out
 }
 
 // TestSeenPurge checks that a bucket sheds expired seen marks and abandoned leases once its
@@ -97,8 +104,11 @@ func TestSeenPurge(t *testing.T) {
 	ret := cache.Retention{Seen: time.Hour}
 	st := newTestStore(t, now, ret)
 	ctx := t.Context()
-	ids := idsInBucket(42, 26)
-	key := st.keys.seen("c1", 42)
+	ids := make([]string, 26) // under 40 entries the table is a single bucket, 0
+	for i := range ids {
+		ids[i] = story.NewID("https://a.example", strconv.Itoa(i))
+	}
+	key := st.keys.seenBucket("c1", 0)
 	noErr(t, st.Confirm(ctx, "c1", ids[:10])) // seen until 13:00
 	clock = clock.Add(30 * time.Minute)
 	noErr(t, st.Confirm(ctx, "c1", ids[10:20]))                  // seen until 13:30
@@ -124,6 +134,9 @@ func TestSeenPurge(t *testing.T) {
 	fields := st.rdb.HKeys(ctx, key).Val()
 	if len(fields) != 12 { // ids[10:20] seen, ids[25] leased, marker
 		t.Errorf("bucket holds %d fields after purge, want 12", len(fields))
+	}
+	if _, _, n := tableState(t, st, "c1"); n != 11 {
+		t.Errorf("table count %d after purge, want 11", n)
 	}
 	unseen, err := st.Unseen(ctx, "c1", ids)
 	noErr(t, err)
