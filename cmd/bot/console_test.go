@@ -15,11 +15,10 @@ import (
 // If-None-Match with 304 and counting both.
 type feedServer struct {
 	*httptest.Server
-	mu       sync.Mutex
-	items    int
-	full     int
-	notMod   int
-	lastETag string
+	mu     sync.Mutex
+	items  int
+	full   int
+	notMod int
 }
 
 func newFeedServer(t *testing.T, items int) *feedServer {
@@ -28,12 +27,6 @@ func newFeedServer(t *testing.T, items int) *feedServer {
 	fs.Server = httptest.NewServer(http.HandlerFunc(fs.serve))
 	t.Cleanup(fs.Close)
 	return fs
-}
-
-func (fs *feedServer) setItems(n int) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.items = n
 }
 
 func (fs *feedServer) counts() (full, notModified int) {

@@ -26,7 +26,6 @@ type metrics struct {
 	storiesNew    prometheus.Counter
 	pollCycles    prometheus.Counter
 	posts         *prometheus.CounterVec
-	rateLimited   prometheus.Counter
 	storeErrors   prometheus.Counter
 }
 

@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"os"
 	"testing"
 	"time"
 )
@@ -24,5 +23,3 @@ func useAPIBase(t *testing.T, base string) {
 	}
 	t.Cleanup(func() { _ = SetAPIBase(DefaultAPIBase) })
 }
-
-func inCI() bool { return os.Getenv("CI") == "true" }

@@ -15,11 +15,10 @@ var t0 = time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC)
 
 // report is one test story: hours after t0, outlet, headline, optional summary.
 type report struct {
-	h              float64
-	outlet, title  string
-	summary        string
-	untagged       bool
-	publishedLater bool
+	h             float64
+	outlet, title string
+	summary       string
+	untagged      bool
 }
 
 func stories(rs []report) []story.Story {

@@ -201,13 +201,6 @@ func (s *Server) goSafe(f func()) {
 // discordEpoch is 2015-01-01T00:00:00Z in milliseconds.
 const discordEpoch = 1420070400000
 
-// newID returns a snowflake built from the fake's clock, unique within the server.
-func (s *Server) newID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newIDLocked()
-}
-
 func (s *Server) newIDLocked() string {
 	ms := uint64(s.now().UnixMilli() - discordEpoch)
 	id := ms << 22
