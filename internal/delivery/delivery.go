@@ -152,7 +152,15 @@ func keep(stories []story.Story, want []string) []story.Story {
 // matchesKeywords applies a feed subscription's include/exclude words (case-insensitive, whole
 // words) to a story's title, summary and categories.
 func matchesKeywords(s story.Story, include, exclude []string) bool {
-	words := wordSet(s.Title + " " + s.Summary + " " + strings.Join(s.Categories, " "))
+	fields := strings.Fields(normaliseWords(s.Title + "\n" + s.Summary + "\n" + strings.Join(s.Categories, "\n")))
+	words := make(map[string]bool, len(fields))
+	for _, w := range fields {
+		words[w] = true
+	}
+	// Phrases match on the words joined by single spaces, so "Gaza (Strip)" or a double space
+	// still contains "gaza strip". Title, summary and categories are separated by a newline
+	// before normalising, which only means a phrase may span them: harmless for a filter.
+	text := " " + strings.Join(fields, " ") + " "
 	has := func(kw string) bool {
 		kwWords := strings.Fields(normaliseWords(kw))
 		if len(kwWords) == 0 {
@@ -161,7 +169,7 @@ func matchesKeywords(s story.Story, include, exclude []string) bool {
 		if len(kwWords) == 1 {
 			return words[kwWords[0]]
 		}
-		return strings.Contains(" "+normaliseWords(s.Title+" "+s.Summary)+" ", " "+strings.Join(kwWords, " ")+" ")
+		return strings.Contains(text, " "+strings.Join(kwWords, " ")+" ")
 	}
 	for _, kw := range exclude {
 		if has(kw) {
@@ -177,14 +185,6 @@ func matchesKeywords(s story.Story, include, exclude []string) bool {
 		}
 	}
 	return false
-}
-
-func wordSet(text string) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range strings.Fields(normaliseWords(text)) {
-		set[w] = true
-	}
-	return set
 }
 
 // normaliseWords lower-cases and turns every non-letter, non-digit into a space.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -46,7 +47,7 @@ func backends() []backend {
 
 func openBolt(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
 	t.Helper()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now})
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("boltstore.Open: %v", err)
 	}
@@ -69,7 +70,7 @@ func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStor
 	_, _ = rand.Read(b[:])
 	prefix := "herald-delivery-test-" + hex.EncodeToString(b[:]) + ":"
 	connect := func() testStore {
-		s, err := redisstore.New(context.Background(), url, redisstore.Options{Prefix: prefix, Now: clock.Now})
+		s, err := redisstore.New(context.Background(), url, redisstore.Options{Prefix: prefix, Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("redisstore.New: %v", err)
 		}
