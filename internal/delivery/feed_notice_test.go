@@ -1,0 +1,109 @@
+package delivery
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+)
+
+// TestFeedNoticesOncePerOutage: two replicas sweep repeatedly; the channel following the feed
+// hears once that it was disabled (with the reason) and once that it recovered, and again for a
+// second outage. The topic channel hears nothing.
+func TestFeedNoticesOncePerOutage(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			ctx := context.Background()
+			a := e.live(t, e.replica(), e.sender(t), LiveOptions{})
+			bb := e.live(t, e.replica(), e.sender(t), LiveOptions{})
+			sweep := func() {
+				var wg sync.WaitGroup
+				for _, l := range []*Live{a, bb, a, bb} {
+					wg.Go(func() { l.CheckFeeds(ctx) })
+				}
+				wg.Wait()
+			}
+			good := t0.Add(-5 * time.Hour)
+			st := cache.FeedState{URL: feedA, Title: "Outlet A World", LastSuccess: good, Known: true}
+			putState := func(st cache.FeedState) {
+				if err := e.store.PutFeedState(ctx, st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			putState(st)
+			sweep()
+			if n := len(e.fake.Messages("c1")); n != 0 {
+				t.Fatalf("a healthy feed produced %d notices", n)
+			}
+
+			st.Failures, st.Disabled, st.LastError = 10, true, "feed: GET https://a.example/feed: 503 Service Unavailable"
+			putState(st)
+			sweep()
+			sweep()
+			got := e.fake.texts("c1")
+			if len(got) != 1 || !strings.Contains(got[0], feedA) || !strings.Contains(got[0], "503 Service Unavailable") ||
+				!strings.Contains(got[0], "10 failed attempts") {
+				t.Fatalf("disabled notices = %q, want one naming the feed, the failures and the error", got)
+			}
+
+			// Re-enabled but not yet fetched: no recovery notice yet.
+			st.Disabled, st.Failures = false, 0
+			putState(st)
+			sweep()
+			if n := len(e.fake.Messages("c1")); n != 1 {
+				t.Fatalf("%d notices before the feed was fetched again, want 1", n)
+			}
+			st.LastSuccess = t0
+			putState(st)
+			sweep()
+			sweep()
+			got = e.fake.texts("c1")
+			if len(got) != 2 || !strings.Contains(got[1], "working again") || !strings.Contains(got[1], feedA) {
+				t.Fatalf("after recovery notices = %q, want a second one saying it works again", got)
+			}
+
+			// A second outage is a new notice.
+			st.Failures, st.Disabled, st.LastError = 1, true, "feed: 410 Gone"
+			putState(st)
+			sweep()
+			got = e.fake.texts("c1")
+			if len(got) != 3 || !strings.Contains(got[2], "410 Gone") {
+				t.Fatalf("second outage notices = %q", got)
+			}
+			if n := len(e.fake.Messages("c2")); n != 0 {
+				t.Errorf("topic channel c2 got %d feed notices, want 0", n)
+			}
+		})
+	}
+}
+
+// TestFeedNoticeRetriedAfterFailure: a notice whose post fails (Discord down) is sent by the
+// next sweep, not lost.
+func TestFeedNoticeRetriedAfterFailure(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			ctx := context.Background()
+			st := cache.FeedState{URL: feedA, LastSuccess: t0.Add(-time.Hour), Disabled: true, Failures: 10, LastError: "timeout"}
+			if err := e.store.PutFeedState(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			e.fake.FailNext("POST", "/channels/c1/messages", 400, 1)
+			l := e.live(t, e.store, e.sender(t), LiveOptions{})
+			l.CheckFeeds(ctx)
+			if n := len(e.fake.Messages("c1")); n != 0 {
+				t.Fatalf("got %d notices through a failing Discord", n)
+			}
+			l.CheckFeeds(ctx)
+			l.CheckFeeds(ctx)
+			if got := e.fake.texts("c1"); len(got) != 1 || !strings.Contains(got[0], "timeout") {
+				t.Errorf("notices = %q, want exactly one after the retry", got)
+			}
+		})
+	}
+}
