@@ -91,6 +91,32 @@ func chunks(s string, max int) []string {
 	return out
 }
 
+// fence delimits a Markdown code block.
+const fence = "```"
+
+// markdownChunks is chunks for Markdown text: a piece that would end inside a code block is
+// closed with a fence and the next piece reopens it, so a long code block stays a code block in
+// every message instead of turning the rest of the text into code. (The language tag is not
+// repeated: the continuation loses highlighting, never text.)
+func markdownChunks(s string, max int) []string {
+	var out []string
+	reserve := len(fence) + 1 // "\n```"
+	for s = strings.TrimSpace(s); s != ""; {
+		head, rest := cut(s, max, true)
+		if rest != "" && max > 4*reserve && strings.Count(head, fence)%2 == 1 {
+			switch h, r := cut(s, max-reserve, true); {
+			case strings.Count(h, fence)%2 == 0:
+				head, rest = h, r
+			case len(h) > reserve: // the rest shrinks: the fence re-added is shorter than h
+				head, rest = h+"\n"+fence, fence+"\n"+r
+			}
+		}
+		out = append(out, head)
+		s = rest
+	}
+	return out
+}
+
 // Truncate shortens s to at most max runes, cutting at a word boundary and marking the cut with
 // "…", so headlines and summaries fit a limit without a half word or a dead link. A URL or
 // Markdown link is dropped whole rather than cut; a single word longer than max (no boundary at

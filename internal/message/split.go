@@ -20,7 +20,7 @@ func Split(m Message) []Message {
 	for _, e := range m.Embeds {
 		embeds = append(embeds, splitEmbed(e)...)
 	}
-	return pack(chunks(m.Content, MaxContent), embeds, m.Ephemeral)
+	return pack(markdownChunks(m.Content, MaxContent), embeds, m.Ephemeral)
 }
 
 // pack puts content chunks first, each in its own message, the last sharing its message with the
@@ -63,7 +63,7 @@ func joinText(a, b string) string {
 func splitEmbed(e Embed) []Embed {
 	author, over := cut(e.Author, MaxAuthorName, false)
 	title, over := cut(joinText(over, e.Title), MaxEmbedTitle, false)
-	descs := chunks(joinText(over, e.Description), MaxEmbedDescription)
+	descs := markdownChunks(joinText(over, e.Description), MaxEmbedDescription)
 	b := embedBuilder{color: e.Color}
 	b.out = []Embed{{Author: author, Title: title, URL: e.URL, Color: e.Color}}
 	for i, d := range descs {
@@ -128,7 +128,7 @@ func splitFields(fields []Field) []Field {
 	var out []Field
 	for _, f := range fields {
 		name, over := cut(f.Name, MaxFieldName, false)
-		values := chunks(joinText(over, f.Value), MaxFieldValue)
+		values := markdownChunks(joinText(over, f.Value), MaxFieldValue)
 		if name == "" {
 			name = Blank
 		}

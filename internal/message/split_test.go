@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// stream is the message's text in reading order without whitespace or Blank: what a reader gets.
-// Split must keep it exactly.
+// stream is the message's text in reading order without whitespace, Blank or backticks (Split
+// may close and reopen a code block): what a reader gets. Split must keep it exactly.
 func stream(ms ...Message) string {
 	var b strings.Builder
 	for _, m := range ms {
@@ -23,7 +23,7 @@ func stream(ms ...Message) string {
 			b.WriteString(e.Footer)
 		}
 	}
-	s := strings.ReplaceAll(b.String(), Blank, "")
+	s := strings.ReplaceAll(strings.ReplaceAll(b.String(), Blank, ""), "`", "")
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
@@ -165,6 +165,7 @@ func FuzzSplit(f *testing.F) {
 	f.Add("hello\nworld", "Title", "Para one.\n\nPara two [x](https://x.test/a(b)c)", "name", "value", "footer", "author", uint8(1), uint8(1), uint16(1))
 	f.Add("word ", "t ", "d\n", "", " ", "f", "", uint8(12), uint8(30), uint16(700))
 	f.Add("https://example.com/very/long ", "é ", "[a b c](https://x.test) ", "n ", "v\n", "f ", "a ", uint8(3), uint8(26), uint16(1200))
+	f.Add("```go\nx := 1\n", "t", "```\ncode line\n", "n", "```a b```", "f", "a", uint8(2), uint8(3), uint16(400))
 	f.Fuzz(func(t *testing.T, content, title, desc, name, value, footer, author string, nEmbeds, nFields uint8, rep uint16) {
 		r := int(rep % 1500)
 		grow := func(s string) string {
@@ -191,4 +192,27 @@ func FuzzSplit(f *testing.F) {
 			t.Fatalf("text changed: got %d bytes, want %d", len(got), len(want))
 		}
 	})
+}
+
+func TestSplitKeepsCodeBlocks(t *testing.T) {
+	code := "```go\n" + lines(60, 60) + "\n```"
+	in := Message{Content: "Status:\n" + code + "\nend"}
+	out := Split(in)
+	if len(out) < 2 {
+		t.Fatalf("got %d messages, want ≥ 2", len(out))
+	}
+	for i, m := range out {
+		if err := Validate(m); err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+		if n := strings.Count(m.Content, "```"); n%2 != 0 {
+			t.Errorf("message %d has %d fences: a code block left open", i, n)
+		}
+	}
+	if !strings.HasPrefix(out[1].Content, "```\n") {
+		t.Errorf("continuation does not reopen the code block: %.20q", out[1].Content)
+	}
+	if got, want := stream(out...), stream(in); got != want {
+		t.Errorf("text changed")
+	}
 }
