@@ -13,7 +13,7 @@ import (
 
 // corpusDir finds the shared feed corpus: $HERALD_CORPUS_DIR, else a shared/corpus directory
 // found walking up from the working directory. Absent, the test skips (fails when CI=true).
-func corpusDir(t *testing.T) string {
+func corpusDir(t testing.TB) string {
 	t.Helper()
 	if dir := os.Getenv("HERALD_CORPUS_DIR"); dir != "" {
 		return dir

@@ -60,11 +60,10 @@ func FromFeed(src Source, fd *gofeed.Feed, now time.Time) []Story {
 
 // fromItem fills every field of one item except its identity and source.
 func fromItem(it *gofeed.Item, base *url.URL, now time.Time) Story {
-	summary := PlainText(it.Description)
+	summary := truncatedText(it.Description, MaxSummaryRunes)
 	if summary == "" {
-		summary = PlainText(it.Content)
+		summary = truncatedText(it.Content, MaxSummaryRunes)
 	}
-	summary = Truncate(summary, MaxSummaryRunes)
 	return Story{
 		Title:      itemTitle(it.Title, summary),
 		Summary:    summary,
@@ -81,7 +80,7 @@ func sourceName(src Source, fd *gofeed.Feed) string {
 	if n := strings.TrimSpace(src.Name); n != "" {
 		return n
 	}
-	if t := Truncate(PlainText(fd.Title), MaxTitleRunes); t != "" {
+	if t := truncatedText(fd.Title, MaxTitleRunes); t != "" {
 		return t
 	}
 	if u, err := url.Parse(strings.TrimSpace(src.FeedURL)); err == nil && u.Host != "" {
@@ -116,7 +115,7 @@ func feedBase(feedURL, siteLink string) *url.URL {
 // itemTitle falls back to the opening words of the summary, then to Untitled, because every
 // embed and list line needs something to show.
 func itemTitle(raw, summary string) string {
-	if t := Truncate(PlainText(raw), MaxTitleRunes); t != "" {
+	if t := truncatedText(raw, MaxTitleRunes); t != "" {
 		return t
 	}
 	if summary != "" {
@@ -225,7 +224,7 @@ func categories(raw []string) []string {
 	var out []string
 	seen := make(map[string]bool, len(raw))
 	for _, c := range raw {
-		c = Truncate(PlainText(c), maxCategoryRunes)
+		c = truncatedText(c, maxCategoryRunes)
 		k := strings.ToLower(c)
 		if c == "" || seen[k] {
 			continue

@@ -17,12 +17,31 @@ const maxTextPasses = 3
 // script and style content), entities decoded (also when double-escaped), invalid UTF-8 and
 // control characters dropped, whitespace collapsed. The result never contains a tag.
 func PlainText(s string) string {
+	return plainText(s, -1)
+}
+
+// truncatedText is Truncate(PlainText(s), max) without collapsing more of s than the cut can
+// keep: Truncate only looks at the first max runes and whether there is another, so a
+// prefix of the plain text holding max+1 runes decides it exactly as the whole would.
+func truncatedText(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	return Truncate(plainText(s, max+1), max)
+}
+
+// plainText is PlainText, returning only a prefix of it (of at least limit runes) when
+// limit >= 0. Markup still costs a full tokenizer pass, since whether another decoding pass
+// is due depends on the whole text; plain text, the common case, is read only up to the limit.
+func plainText(s string, limit int) string {
 	if s == "" {
 		return ""
 	}
-	s = strings.ToValidUTF8(s, "")
-	if !strings.ContainsAny(s, "<&") {
-		return collapseSpace(s) // plain already: skip the tokenizer
+	if !utf8.ValidString(s) { // ValidString is a fast scan; ToValidUTF8 always builds
+		s = strings.ToValidUTF8(s, "")
+	}
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		return collapseSpace(s, limit) // plain already: skip the tokenizer
 	}
 	for pass := 0; pass < maxTextPasses; pass++ {
 		if pass > 0 && !hasMarkup(s) {
@@ -37,7 +56,7 @@ func PlainText(s string) string {
 	if hasMarkup(s) {
 		s = scrubTags(s)
 	}
-	return collapseSpace(s)
+	return collapseSpace(s, limit)
 }
 
 // hasMarkup reports whether s still holds something a browser would read as a tag or an entity.
@@ -153,23 +172,107 @@ func scrubTags(s string) string {
 }
 
 // collapseSpace joins the words of s with single spaces, treating control and format
-// characters (NUL, zero-width spaces, BOM) as space.
-func collapseSpace(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' || r == utf8.RuneError {
-			space = b.Len() > 0
+// characters (NUL, zero-width spaces, BOM) as space. With limit >= 0 it stops after the word
+// that brings the result to limit runes, so the result is then a prefix of the full one.
+// It runs on every text field of every item, so it copies whole words rather than runes,
+// tests ASCII without decoding, and returns s itself when s is collapsed already.
+func collapseSpace(s string, limit int) string {
+	var b strings.Builder // the result, once it stops being a prefix of s
+	copied, end, runes := false, 0, 0
+	for i := 0; i < len(s) && (limit < 0 || runes < limit); {
+		start := skipSpace(s, i)
+		if start == len(s) {
+			break
+		}
+		stop, n := wordEnd(s, start)
+		first := runes == 0
+		if !first {
+			runes++ // the separating space
+		}
+		runes += n
+		switch {
+		case !copied && (first && start == 0 || !first && start == end+1 && s[end] == ' '):
+			end = stop
+		default:
+			if !copied {
+				b.Grow(growHint(len(s), limit))
+				b.WriteString(s[:end])
+				copied = true
+			}
+			if !first {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s[start:stop])
+		}
+		i = stop
+	}
+	switch {
+	case copied:
+		return b.String()
+	case end == len(s):
+		return s
+	}
+	return strings.Clone(s[:end]) // do not pin a long field for a short result
+}
+
+// growHint is the builder capacity collapseSpace needs for len bytes cut at limit runes;
+// it is a hint, as the last word may run past the limit.
+func growHint(n, limit int) int {
+	if limit >= 0 && limit < n/utf8.UTFMax {
+		return limit * utf8.UTFMax
+	}
+	return n
+}
+
+// skipSpace returns the offset of the first non-space rune of s at or after i (len(s) if none).
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !isSpaceByte(c) {
+				return i
+			}
+			i++
 			continue
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if !isSpaceRune(r) {
+			return i
 		}
-		b.WriteRune(r)
+		i += w
 	}
-	return b.String()
+	return i
+}
+
+// wordEnd returns the offset just after the word starting at i and its length in runes.
+func wordEnd(s string, i int) (end, runes int) {
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if isSpaceByte(c) {
+				return i, runes
+			}
+			i++
+			runes++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if isSpaceRune(r) {
+			return i, runes
+		}
+		i += w
+		runes++
+	}
+	return i, runes
+}
+
+// isSpaceByte is isSpaceRune for ASCII: every ASCII space is also a control character or ' '.
+func isSpaceByte(c byte) bool {
+	return c <= ' ' || c == 0x7f
+}
+
+// isSpaceRune reports the runes collapseSpace treats as space: white space, control and
+// format characters, and the replacement character that stands for undecodable bytes.
+func isSpaceRune(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' || r == utf8.RuneError
 }
 
 // Truncate shortens s to at most max runes, cutting at a word boundary when one lies in the
