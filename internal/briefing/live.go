@@ -30,7 +30,7 @@ func RenderLive(stories []story.Story, now time.Time) []message.Message {
 }
 
 func liveEmbed(s story.Story, now time.Time) message.Embed {
-	title := message.Truncate(s.Title, message.MaxEmbedTitle)
+	title := escapedTitle(s.Title)
 	if title == "" {
 		title = "(untitled)"
 	}
@@ -74,4 +74,14 @@ func AppendMore(msgs []message.Message, n int) []message.Message {
 	}
 	last.Content = joined
 	return out
+}
+
+// escapedTitle escapes Markdown in a feed title (embed titles render bold and italics) and
+// keeps it within the title limit even when escaping doubles its length.
+func escapedTitle(t string) string {
+	e := escape(message.Truncate(t, message.MaxEmbedTitle))
+	if runes(e) > message.MaxEmbedTitle {
+		e = escape(message.Truncate(t, message.MaxEmbedTitle/2))
+	}
+	return e
 }

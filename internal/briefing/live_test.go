@@ -108,3 +108,22 @@ func TestAppendMore(t *testing.T) {
 		})
 	}
 }
+
+func TestEscapedTitle(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "Talks end", "Talks end"},
+		{"markdown", "*Breaking* _news_", "\\*Breaking\\* \\_news\\_"},
+		{"escaping past the limit", strings.Repeat("*", 200), strings.Repeat("\\*", 127) + "…"}, // a 128-rune cut, escaped
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := escapedTitle(tt.in)
+			if runes(got) > message.MaxEmbedTitle {
+				t.Fatalf("%d runes", runes(got))
+			}
+			if got != tt.want {
+				t.Errorf("escapedTitle(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
