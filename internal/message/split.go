@@ -66,11 +66,13 @@ func splitEmbed(e Embed) []Embed {
 	descs := markdownChunks(joinText(over, e.Description), MaxEmbedDescription)
 	b := embedBuilder{color: e.Color}
 	b.out = []Embed{{Author: author, Title: title, URL: e.URL, Color: e.Color}}
+	b.size = runes(author) + runes(title)
 	for i, d := range descs {
 		if i > 0 {
 			b.next()
 		}
 		b.cur().Description = d
+		b.size += runes(d)
 	}
 	for _, f := range splitFields(e.Fields) {
 		b.addField(f)
@@ -80,35 +82,43 @@ func splitEmbed(e Embed) []Embed {
 		if i < len(footers)-1 {
 			b.next()
 			b.cur().Description = f
+			b.size = runes(f)
 			continue
 		}
-		if b.cur().Footer != "" || trimmedLen(*b.cur())+runes(f) > MaxEmbedTotal {
+		if b.cur().Footer != "" || b.size+runes(f) > MaxEmbedTotal {
 			b.next()
 		}
 		b.cur().Footer = f
+		b.size += runes(f)
 	}
 	last := b.cur()
 	last.Timestamp, last.Image = e.Timestamp, e.Image
 	return b.nonEmpty()
 }
 
-// embedBuilder appends continuation embeds of one source embed.
+// embedBuilder appends continuation embeds of one source embed, tracking the current embed's
+// rune total so that packing stays linear in the text.
 type embedBuilder struct {
 	color int
 	out   []Embed
+	size  int // trimmedLen of the current embed
 }
 
 func (b *embedBuilder) cur() *Embed { return &b.out[len(b.out)-1] }
-func (b *embedBuilder) next()       { b.out = append(b.out, Embed{Color: b.color}) }
+
+func (b *embedBuilder) next() {
+	b.out = append(b.out, Embed{Color: b.color})
+	b.size = 0
+}
 
 func (b *embedBuilder) addField(f Field) {
-	c := b.cur()
-	if len(c.Fields) >= MaxEmbedFields || c.Footer != "" ||
-		trimmedLen(*c)+runes(f.Name)+runes(f.Value) > MaxEmbedTotal {
+	n := runes(f.Name) + runes(f.Value)
+	if c := b.cur(); len(c.Fields) >= MaxEmbedFields || c.Footer != "" || b.size+n > MaxEmbedTotal {
 		b.next()
-		c = b.cur()
 	}
+	c := b.cur()
 	c.Fields = append(c.Fields, f)
+	b.size += n
 }
 
 // nonEmpty drops embeds left with nothing to show (an input embed that was empty or blank).
