@@ -25,7 +25,9 @@ const realisticShare = 250
 //
 //   - latest_query: the store call /latest makes (issue 3's index query, on this fixture);
 //   - ceasefire_status_source: what cmd/bot runs for /ceasefire-status (trackingSource:
-//     RecentStories{Topic, Since, Limit 5000}, the topic's reused Assessor, tracking.Embed);
+//     RecentStories{Topic, Since, Limit 5000}, the topic's reused Assessor, tracking.Embed),
+//     as commands find it (the last assessment reused while no report arrived) and
+//     _uncached (every call reads and assesses the window, as after a new report);
 //   - *_gateway: the whole path, fake Discord's INTERACTION_CREATE over the websocket to a
 //     discord.Gateway, the real router and handlers, and the REST callback. p50/p99 are the
 //     fake's delivered-to-answered latency (what Discord would see); wall-p99 adds the
@@ -39,7 +41,8 @@ func BenchmarkCommands(b *testing.B) {
 			a, fx := benchApp(b, be, realisticShare)
 			b.Logf("%s: %d stories stored, %d on the ceasefire topic", be.name, benchStories, fx.onTopic)
 			b.Run("latest_query", func(b *testing.B) { benchLatestQuery(b, a, fx) })
-			b.Run("ceasefire_status_source", func(b *testing.B) { benchStatusSource(b, a, fx) })
+			b.Run("ceasefire_status_source", func(b *testing.B) { benchStatusSource(b, a, fx, false) })
+			b.Run("ceasefire_status_source_uncached", func(b *testing.B) { benchStatusSource(b, a, fx, true) })
 			f := openBenchGateway(b, a)
 			b.Run("latest_gateway", func(b *testing.B) {
 				benchInteraction(b, f, fakediscord.Interaction{CommandName: "latest"}, func(m *fakediscord.Message) string {
@@ -67,7 +70,9 @@ func benchLatestQuery(b *testing.B, a *app, fx fixture) {
 	l.report(b, "")
 }
 
-func benchStatusSource(b *testing.B, a *app, fx fixture) {
+// benchStatusSource measures trackingSource.StatusEmbed; uncached forgets the last
+// assessment before every call, measuring a command after a new report (or the TTL).
+func benchStatusSource(b *testing.B, a *app, fx fixture, uncached bool) {
 	ctx := context.Background()
 	st, err := a.tracking.status(ctx, "ceasefire")
 	if err != nil || st.Reports != fx.onTopic {
@@ -75,7 +80,13 @@ func benchStatusSource(b *testing.B, a *app, fx fixture) {
 	}
 	b.Logf("status %q from %d reports", st.Label, st.Reports)
 	l := newLatencies(b)
+	c := a.tracking.cache["ceasefire"]
 	for b.Loop() {
+		if uncached {
+			c.mu.Lock()
+			c.valid = false
+			c.mu.Unlock()
+		}
 		t0 := time.Now()
 		e, err := a.tracking.StatusEmbed(ctx, "ceasefire")
 		l.add(time.Since(t0))

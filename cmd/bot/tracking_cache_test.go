@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/cache/cachetest"
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+	"github.com/heraldbot/herald/internal/tracking"
+)
+
+// countingStories is the real store with its window reads (Limit > 1) counted and an
+// injectable failure.
+type countingStories struct {
+	*boltstore.Store
+	mu    sync.Mutex
+	reads int
+	fail  error
+}
+
+func (c *countingStories) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error) {
+	c.mu.Lock()
+	if q.Limit > 1 {
+		c.reads++
+	}
+	fail := c.fail
+	c.mu.Unlock()
+	if fail != nil {
+		return nil, fail
+	}
+	return c.Store.RecentStories(ctx, q)
+}
+
+func (c *countingStories) windowReads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads
+}
+
+// cacheEnv is a trackingSource over a real embedded store holding three ceasefire reports.
+type cacheEnv struct {
+	ts    *trackingSource
+	store *countingStories
+	clock *cachetest.Clock
+	n     int
+}
+
+func newCacheEnv(t *testing.T) *cacheEnv {
+	t.Helper()
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := topic.NewMatcher(cfg.Topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, ok := m.Get("ceasefire")
+	if !ok {
+		t.Fatal("no ceasefire topic in the embedded configuration")
+	}
+	as, err := tracking.NewAssessor(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := cachetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	env := &cacheEnv{store: &countingStories{Store: st}, clock: clock}
+	env.ts = &trackingSource{stories: env.store, assessors: map[string]*tracking.Assessor{"ceasefire": as},
+		cache: map[string]*cachedStatus{"ceasefire": {}}, window: 14 * 24 * time.Hour, now: clock.Now}
+	for i := range 3 {
+		env.put(t, clock.Now().Add(-time.Duration(3-i)*time.Hour))
+	}
+	return env
+}
+
+// put stores one ceasefire report published at pub.
+func (e *cacheEnv) put(t *testing.T, pub time.Time) {
+	t.Helper()
+	e.n++
+	s := story.Story{ID: story.NewID("https://wire.example/rss", fmt.Sprint(e.n)), FeedURL: "https://wire.example/rss",
+		Source: "Wire", Title: fmt.Sprintf("Mediators press Israel and Hamas as Gaza ceasefire talks resume, round %d", e.n),
+		Link: fmt.Sprintf("https://wire.example/%d", e.n), Published: pub, Topics: []string{"ceasefire"}}
+	if _, err := e.store.PutStories(context.Background(), []story.Story{s}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *cacheEnv) reports(t *testing.T) int {
+	t.Helper()
+	st, err := e.ts.status(context.Background(), "ceasefire")
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	return st.Reports
+}
+
+// TestStatusCache checks when /ceasefire-status reuses its last assessment: only while the
+// topic's newest story is unchanged and the assessment is younger than statusTTL.
+func TestStatusCache(t *testing.T) {
+	cases := []struct {
+		name        string
+		change      func(t *testing.T, e *cacheEnv)
+		wantReads   int // window reads after the first status and the one after change
+		wantReports int
+	}{
+		{"nothing new within the TTL is reused", func(t *testing.T, e *cacheEnv) { e.clock.Advance(10 * time.Second) }, 1, 3},
+		{"a newer report is seen at once", func(t *testing.T, e *cacheEnv) {
+			e.clock.Advance(time.Second)
+			e.put(t, e.clock.Now())
+		}, 2, 4},
+		{"a late report older than the newest waits for the TTL", func(t *testing.T, e *cacheEnv) {
+			e.put(t, e.clock.Now().Add(-5*time.Hour))
+			e.clock.Advance(statusTTL - time.Second)
+		}, 1, 3},
+		{"after the TTL the window is read again", func(t *testing.T, e *cacheEnv) {
+			e.put(t, e.clock.Now().Add(-5*time.Hour))
+			e.clock.Advance(statusTTL)
+		}, 2, 4},
+		{"a clock stepping back is not trusted", func(t *testing.T, e *cacheEnv) { e.clock.Advance(-time.Second) }, 2, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCacheEnv(t)
+			if got := e.reports(t); got != 3 {
+				t.Fatalf("first status: %d reports, want 3", got)
+			}
+			tc.change(t, e)
+			got := e.reports(t)
+			if got != tc.wantReports || e.store.windowReads() != tc.wantReads {
+				t.Errorf("after the change: %d reports from %d window reads, want %d from %d",
+					got, e.store.windowReads(), tc.wantReports, tc.wantReads)
+			}
+		})
+	}
+}
+
+// TestStatusCacheKeepsNoFailure checks a store failure is returned, never cached: the next
+// command reads the window again.
+func TestStatusCacheKeepsNoFailure(t *testing.T) {
+	e := newCacheEnv(t)
+	e.store.fail = cache.ErrUnavailable
+	if _, err := e.ts.status(context.Background(), "ceasefire"); !errors.Is(err, cache.ErrUnavailable) {
+		t.Fatalf("status with the store down: %v, want ErrUnavailable", err)
+	}
+	e.store.mu.Lock()
+	e.store.fail = nil
+	e.store.mu.Unlock()
+	if got := e.reports(t); got != 3 {
+		t.Errorf("after the store recovered: %d reports, want 3", got)
+	}
+}
+
+// TestStatusCacheConcurrent runs commands on a stale topic at once: each gets the full
+// status, and the window is read once (-race checks the cache's locking).
+func TestStatusCacheConcurrent(t *testing.T) {
+	e := newCacheEnv(t)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			st, err := e.ts.status(context.Background(), "ceasefire")
+			if err != nil || st.Reports != 3 {
+				errs <- fmt.Sprintf("status: %d reports, %v", st.Reports, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	if n := e.store.windowReads(); n != 1 {
+		t.Errorf("%d window reads for 8 concurrent commands, want 1", n)
+	}
+}
