@@ -45,16 +45,20 @@ func seenBucketOf(field string, l, p uint32) uint32 {
 
 // seenCall runs one of the seen scripts over a batch (argument layout in seen_scripts.go).
 func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, channelID string,
-	ids []string, arg2 string, keyTTL time.Duration) (*redis.Cmd, error) {
+	ids []string, arg2 string, keyTTL time.Duration, refreshAll bool) (*redis.Cmd, error) {
 	if channelID == "" {
 		return nil, fmt.Errorf("redisstore: %s: empty channel id", op)
 	}
-	args := make([]any, 5, 5+len(ids))
+	args := make([]any, 6, 6+len(ids))
 	args[0] = s.now().UnixMilli()
 	args[1] = arg2
 	args[2] = keyTTL.Milliseconds()
 	args[3] = int64(s.purgeSlack() / time.Second)
 	args[4] = s.keys.seenBucketPrefix(channelID)
+	args[5] = "0"
+	if refreshAll {
+		args[5] = "1"
+	}
 	for _, id := range ids {
 		f, err := seenField(id)
 		if err != nil {
@@ -77,9 +81,15 @@ func (s *Store) purgeSlack() time.Duration {
 	return max(s.ret.Seen/64, time.Second)
 }
 
+// seenTTLGuard is how much longer than the seen retention (plus purge slack) a bucket's TTL
+// runs. A bucket with a pending purge marker was confirmed less than a retention ago, so its
+// TTL still covers a lease of up to seenTTLGuard and Claim need not refresh it (one Redis call
+// less per id); longer leases make Claim refresh every bucket it touches.
+const seenTTLGuard = time.Hour
+
 // bucketTTL is the garbage-collection TTL of a bucket written now: it outlives every entry.
 func (s *Store) bucketTTL(lease time.Duration) time.Duration {
-	return max(s.ret.Seen, lease) + s.purgeSlack() + time.Minute
+	return max(s.ret.Seen, lease) + s.purgeSlack() + seenTTLGuard
 }
 
 // Claim leases the ids not seen in channelID and not leased there, in one round trip.
@@ -91,7 +101,8 @@ func (s *Store) Claim(ctx context.Context, channelID string, ids []string, lease
 		return nil, fmt.Errorf("redisstore: claim: lease must be positive, got %v", lease)
 	}
 	until := s.now().Add(lease).UnixMilli()
-	cmd, err := s.seenCall(ctx, "claim", claimScript, channelID, ids, "p"+strconv.FormatInt(until, 10), s.bucketTTL(lease))
+	cmd, err := s.seenCall(ctx, "claim", claimScript, channelID, ids, "p"+strconv.FormatInt(until, 10),
+		s.bucketTTL(lease), lease > seenTTLGuard)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +119,7 @@ func (s *Store) Confirm(ctx context.Context, channelID string, ids []string) err
 	if exp.Nanosecond() != 0 {
 		sec++ // seen for at least the retention
 	}
-	_, err := s.seenCall(ctx, "confirm", confirmScript, channelID, ids, strconv.FormatInt(sec, 10), s.bucketTTL(0))
+	_, err := s.seenCall(ctx, "confirm", confirmScript, channelID, ids, strconv.FormatInt(sec, 10), s.bucketTTL(0), true)
 	return err
 }
 
@@ -117,7 +128,7 @@ func (s *Store) Release(ctx context.Context, channelID string, ids []string) err
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.seenCall(ctx, "release", releaseScript, channelID, ids, "", s.bucketTTL(0))
+	_, err := s.seenCall(ctx, "release", releaseScript, channelID, ids, "", s.bucketTTL(0), false)
 	return err
 }
 
@@ -126,7 +137,7 @@ func (s *Store) Unseen(ctx context.Context, channelID string, ids []string) ([]s
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cmd, err := s.seenCall(ctx, "unseen", unseenScript, channelID, ids, "", s.bucketTTL(0))
+	cmd, err := s.seenCall(ctx, "unseen", unseenScript, channelID, ids, "", s.bucketTTL(0), false)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,9 @@ import "github.com/redis/go-redis/v9"
 //	ARGV[3]   key TTL in milliseconds (garbage collection only)
 //	ARGV[4]   purge slack in seconds
 //	ARGV[5]   the channel's bucket key prefix (keys.seenBucketPrefix)
-//	ARGV[5+i] the i-th story id as 8 raw bytes
+//	ARGV[6]   "1" when every touched bucket's TTL must be refreshed (a claim's lease is longer
+//	          than seenTTLGuard), else "0"
+//	ARGV[6+i] the i-th story id as 8 raw bytes
 //
 // The buckets are named from ARGV[5] inside the script (the bucket of an id depends on the
 // table state only the script sees consistently); they share KEYS[1]'s hash tag, so they live
@@ -33,6 +35,8 @@ local now_s = math.floor(now_ms / 1000)
 local key_ttl = ARGV[3]
 local slack = tonumber(ARGV[4])
 local bprefix = ARGV[5]
+local always_expire = ARGV[6] == '1'
+local FIRST = 7
 local P = 112 -- byte of "p"
 local LOAD = 40
 local MAX_LEVEL = 24
@@ -129,21 +133,29 @@ end
 // Returns the 1-based positions of the claimed ids, in input order. It also purges a bucket
 // whose marker has passed, which keeps buckets from accumulating expired fields.
 var claimScript = redis.NewScript(seenLib + `
-local out, checked = {}, {}
-for i = 6, #ARGV do
+-- A bucket whose purge marker is set and not due was written by a Confirm less than a
+-- retention ago, which gave it a TTL of at least the retention plus seenTTLGuard: it outlives
+-- any lease up to seenTTLGuard without a PEXPIRE here. New, lease-only and just-purged buckets
+-- (no marker) get one.
+local out, checked, expire = {}, {}, {}
+for i = FIRST, #ARGV do
   local f = ARGV[i]
   local k = bucket(f)
   local r = redis.call('HMGET', k, f, '~')
   if not checked[k] then
     checked[k] = true
-    if r[2] and tonumber(r[2]) <= now_s then purge(k) end
-    redis.call('PEXPIRE', k, key_ttl)
+    local due = r[2] and tonumber(r[2]) <= now_s
+    if due then purge(k) end
+    if always_expire or due or not r[2] then expire[#expire + 1] = k end
   end
   if not live(r[1]) then
     n = n + redis.call('HSET', k, f, ARGV[2])
-    out[#out + 1] = i - 5
+    out[#out + 1] = i - FIRST + 1
     grow()
   end
+end
+for _, k in ipairs(expire) do -- after the writes: PEXPIRE does nothing to a missing key
+  redis.call('PEXPIRE', k, key_ttl)
 end
 save()
 return out
@@ -154,7 +166,7 @@ return out
 var confirmScript = redis.NewScript(seenLib + `
 local exp = ARGV[2]
 local touched = {}
-for i = 6, #ARGV do
+for i = FIRST, #ARGV do
   local k = bucket(ARGV[i])
   n = n + redis.call('HSET', k, ARGV[i], exp)
   if not touched[k] then
@@ -165,14 +177,14 @@ for i = 6, #ARGV do
   grow()
 end
 save()
-return #ARGV - 5
+return #ARGV - FIRST + 1
 `)
 
 // releaseScript drops the leases on the ids (never a seen mark). ARGV[2] is unused.
 // Returns the number of leases dropped.
 var releaseScript = redis.NewScript(seenLib + `
 local dropped = 0
-for i = 6, #ARGV do
+for i = FIRST, #ARGV do
   local k = bucket(ARGV[i])
   local v = redis.call('HGET', k, ARGV[i])
   if v and string.byte(v, 1) == P then
@@ -190,9 +202,9 @@ return dropped
 // lease, in input order, changing nothing. ARGV[2] is unused.
 var unseenScript = redis.NewScript(seenLib + `
 local out = {}
-for i = 6, #ARGV do
+for i = FIRST, #ARGV do
   if not live(redis.call('HGET', bucket(ARGV[i]), ARGV[i])) then
-    out[#out + 1] = i - 5
+    out[#out + 1] = i - FIRST + 1
   end
 end
 return out

@@ -98,3 +98,36 @@ func TestSeenTableGrows(t *testing.T) {
 		t.Errorf("n = %d after claiming 100 and releasing 60, want %d", n, total+40)
 	}
 }
+
+// TestSeenBucketTTL checks the garbage-collection TTLs: a new bucket gets one from Claim, a
+// Confirm refreshes it to the retention plus guard, and a lease longer than the guard makes
+// Claim refresh it so the bucket cannot expire under the lease.
+func TestSeenBucketTTL(t *testing.T) {
+	ret := cache.Retention{Seen: 2 * time.Hour}
+	st := newTestStore(t, time.Now, ret)
+	ctx := t.Context()
+	r := rand.New(rand.NewPCG(9, 10))
+	id := randomIDs(r, 3)
+	key := st.keys.seenBucket("c", 0) // a table under 40 entries has the one bucket 0
+	pttl := func() time.Duration { return st.rdb.PTTL(ctx, key).Val() }
+	near := func(what string, got, want time.Duration) {
+		t.Helper()
+		if got > want || got < want-5*time.Second {
+			t.Errorf("%s: bucket TTL %v, want about %v", what, got, want)
+		}
+	}
+
+	_, err := st.Claim(ctx, "c", id[:1], time.Minute)
+	noErr(t, err)
+	near("new bucket after a claim", pttl(), st.bucketTTL(time.Minute))
+	noErr(t, st.Confirm(ctx, "c", id[:1]))
+	near("after confirm", pttl(), st.bucketTTL(0))
+
+	st.rdb.PExpire(ctx, key, 10*time.Second) // as if the bucket were about to be collected
+	_, err = st.Claim(ctx, "c", id[1:2], 3*time.Hour)
+	noErr(t, err)
+	near("after a claim with a lease longer than the guard", pttl(), st.bucketTTL(3*time.Hour))
+	if tl := st.rdb.PTTL(ctx, st.keys.seenTable("c")).Val(); tl < st.bucketTTL(3*time.Hour)-5*time.Second {
+		t.Errorf("table state TTL %v must outlive its buckets (%v)", tl, st.bucketTTL(3*time.Hour))
+	}
+}
