@@ -24,12 +24,14 @@ func RenderLive(stories []story.Story, now time.Time) []message.Message {
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Published.Before(sorted[j].Published) })
 	embeds := make([]message.Embed, 0, len(sorted))
 	for _, s := range sorted {
-		embeds = append(embeds, liveEmbed(s, now))
+		embeds = append(embeds, StoryEmbed(s, now))
 	}
 	return message.Split(message.Message{Embeds: embeds})
 }
 
-func liveEmbed(s story.Story, now time.Time) message.Embed {
+// StoryEmbed renders one story compactly (linked title, summary, source and age): the shape of
+// a live post and of each /latest entry.
+func StoryEmbed(s story.Story, now time.Time) message.Embed {
 	title := escapedTitle(s.Title)
 	if title == "" {
 		title = "(untitled)"

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
@@ -50,7 +51,7 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 	now := l.Now()
 	m := message.Message{Content: latestHeader(len(stories), topic, l.Topics)}
 	for _, s := range stories {
-		m.Embeds = append(m.Embeds, storyEmbed(s, now))
+		m.Embeds = append(m.Embeds, briefing.StoryEmbed(s, now))
 	}
 	return m, nil
 }
@@ -67,29 +68,6 @@ func noStoriesText(topic string) string {
 		return "No stories yet: the feeds have not been polled, or they had nothing. Try again in a few minutes."
 	}
 	return "No recent stories on this topic."
-}
-
-// storyEmbed renders one story compactly: linked title, summary, source and age.
-func storyEmbed(s story.Story, now time.Time) message.Embed {
-	footer := s.Source
-	if age := message.RelativeAge(now, s.Published); age != "" {
-		footer += " · " + age
-	}
-	return message.Embed{Title: clip(s.Title, message.MaxEmbedTitle), URL: s.Link,
-		Description: clip(s.Summary, 300), Footer: footer, Timestamp: s.Published}
-}
-
-// clip shortens s to at most n runes at a word boundary.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	cut := string(r[:n-1])
-	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimSpace(cut) + "…"
 }
 
 func intOption(req Request, name string, def, min, max int) (int, error) {
@@ -145,7 +123,7 @@ func TopicChoices(topics []TopicInfo) AutocompleteFunc {
 	return func(_ context.Context, req Request) []Choice {
 		all := make([]Choice, len(topics))
 		for i, t := range topics {
-			all[i] = Choice{Name: clip(t.Title+" ("+t.ID+")", 100), Value: t.ID}
+			all[i] = Choice{Name: message.Truncate(t.Title+" ("+t.ID+")", 100), Value: t.ID}
 		}
 		return FilterChoices(all, req.Options[req.Focused])
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
@@ -97,7 +98,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	m := message.Message{Content: fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", raw, filterText(sub))}
 	if len(items) > 0 {
 		m.Content += " The newest item, as a preview:"
-		m.Embeds = []message.Embed{storyEmbed(items[0], s.Now())}
+		m.Embeds = []message.Embed{briefing.StoryEmbed(items[0], s.Now())}
 	}
 	return m, nil
 }
@@ -209,7 +210,7 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 	if manager {
 		title = "Subscriptions in this server"
 	}
-	return message.Message{Embeds: []message.Embed{{Title: title, Description: clip(b.String(), message.MaxEmbedDescription)}}, Ephemeral: true}, nil
+	return message.Message{Embeds: []message.Embed{{Title: title, Description: message.Truncate(b.String(), message.MaxEmbedDescription)}}, Ephemeral: true}, nil
 }
 
 // SubscriptionChoices autocompletes /unsubscribe over the server's subscriptions.
@@ -220,7 +221,7 @@ func (s Subscriptions) SubscriptionChoices(ctx context.Context, req Request) []C
 	}
 	all := make([]Choice, len(subs))
 	for i, sub := range subs {
-		all[i] = Choice{Name: clip(describe(sub, s.Topics), 100), Value: sub.ID}
+		all[i] = Choice{Name: message.Truncate(describe(sub, s.Topics), 100), Value: sub.ID}
 	}
 	return FilterChoices(all, req.Options[req.Focused])
 }
