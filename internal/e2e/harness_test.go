@@ -244,12 +244,15 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// ciMode is true under CI=true, where a missing dependency fails a test instead of skipping it.
+func ciMode() bool { return os.Getenv("CI") == "true" }
+
 // redisURL is REDIS_URL; without it the test is skipped, or fails when CI=true.
 func redisURL(t *testing.T) string {
 	t.Helper()
 	u := os.Getenv("REDIS_URL")
 	if u == "" {
-		if os.Getenv("CI") == "true" {
+		if ciMode() {
 			t.Fatal("e2e: REDIS_URL is not set and CI=true: these tests need a Redis")
 		}
 		t.Skip("e2e: REDIS_URL is not set; set it (e.g. redis://127.0.0.1:6379/10) to run the process tests")

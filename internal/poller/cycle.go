@@ -234,7 +234,9 @@ func (r *runner) finish(res result, now time.Time) {
 	case res.out.disabled:
 		delete(r.due, res.url)
 	case res.out.next.IsZero():
-		e.at = now.Add(r.p.opts.BackoffBase) // not polled (state unreadable)
+		// Not polled: the state was unreadable (store down). That is not the feed's fault, so
+		// it is retried within its normal interval, not after a feed-failure backoff.
+		e.at = now.Add(min(r.p.opts.BackoffBase, r.p.opts.Interval))
 	default:
 		e.at = res.out.next
 	}
