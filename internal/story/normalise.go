@@ -2,6 +2,7 @@ package story
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,13 +154,39 @@ func resolve(base *url.URL, raw string) string {
 		return ""
 	}
 	if base != nil {
-		u = base.ResolveReference(u)
+		u = resolveReference(base, u)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if (scheme != "http" && scheme != "https") || u.Hostname() == "" {
 		return ""
 	}
 	return u.String()
+}
+
+// resolveReference is base.ResolveReference(ref), skipping its path rebuild (two allocations
+// and an unescape per link) when ref is absolute already and that rebuild would change
+// nothing: a path that has no dot segments and is stored in its default encoding.
+func resolveReference(base, ref *url.URL) *url.URL {
+	if (ref.Scheme == "" && ref.Host == "" && ref.User == nil) || ref.RawPath != "" || hasDotSegment(ref.Path) {
+		return base.ResolveReference(ref)
+	}
+	u := *ref
+	if u.Scheme == "" {
+		u.Scheme = base.Scheme
+	}
+	return &u
+}
+
+// hasDotSegment reports a "." or ".." path segment, which reference resolution removes.
+func hasDotSegment(path string) bool {
+	for path != "" {
+		var seg string
+		seg, path, _ = strings.Cut(path, "/")
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // published picks the item's date, else its update date, else now, in UTC and never more
@@ -220,16 +247,20 @@ func mediaThumbnail(it *gofeed.Item) string {
 
 // categories cleans the item's categories: plain text, trimmed, deduplicated ignoring case,
 // at most MaxCategories.
+// At most MaxCategories are kept, so a linear scan of their lower-cased forms beats a map.
 func categories(raw []string) []string {
 	var out []string
-	seen := make(map[string]bool, len(raw))
+	var seen [MaxCategories]string
 	for _, c := range raw {
 		c = truncatedText(c, maxCategoryRunes)
-		k := strings.ToLower(c)
-		if c == "" || seen[k] {
+		if c == "" {
 			continue
 		}
-		seen[k] = true
+		k := strings.ToLower(c)
+		if slices.Contains(seen[:len(out)], k) {
+			continue
+		}
+		seen[len(out)] = k
 		out = append(out, c)
 		if len(out) == MaxCategories {
 			break
@@ -267,7 +298,11 @@ func itemDate(it *gofeed.Item) string {
 // deterministic across polls as long as the feed keeps its order.
 func uniqueKey(seen map[string]int, it *gofeed.Item, s Story) string {
 	key := itemKey(it, s)
-	candidates := []string{key, key + "\x00" + s.Link, key + "\x00" + s.Link + "\x00" + s.Title}
+	if seen[key] == 0 { // the common case, without building the other candidates
+		seen[key] = 2 // taken (1) and counted once (+1), as the loop below records it
+		return key
+	}
+	candidates := []string{key + "\x00" + s.Link, key + "\x00" + s.Link + "\x00" + s.Title}
 	for _, c := range candidates {
 		if seen[c] == 0 {
 			seen[c] = 1

@@ -271,7 +271,17 @@ func isSpaceByte(c byte) bool {
 
 // isSpaceRune reports the runes collapseSpace treats as space: white space, control and
 // format characters, and the replacement character that stands for undecodable bytes.
+// The shortcuts skip the Unicode tables for the scripts most text is in: Unicode has no white
+// space (and Go no control character) between U+00A0 and U+1680 nor above U+3000.
 func isSpaceRune(r rune) bool {
+	switch {
+	case r < 0x100:
+		return r <= ' ' || r >= 0x7f && r <= 0xa0 // C0, C1, DEL, NEL and NBSP
+	case r < 0x1680:
+		return false
+	case r > 0x3000 && r != '\ufeff' && r != utf8.RuneError:
+		return false
+	}
 	return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' || r == utf8.RuneError
 }
 
@@ -281,7 +291,7 @@ func Truncate(s string, max int) string {
 	if max <= 0 {
 		return ""
 	}
-	if utf8.RuneCountInString(s) <= max {
+	if fitsRunes(s, max) {
 		return s
 	}
 	if max == 1 {
@@ -311,4 +321,18 @@ func Truncate(s string, max int) string {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
 	})
 	return out + "…"
+}
+
+// fitsRunes reports whether s has at most max runes, reading no further than rune max+1.
+func fitsRunes(s string, max int) bool {
+	if len(s) <= max {
+		return true
+	}
+	for range s {
+		if max == 0 {
+			return false // a rune past the first max
+		}
+		max--
+	}
+	return true
 }

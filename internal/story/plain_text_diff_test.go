@@ -26,7 +26,7 @@ func checkAgainstReference(t *testing.T, where, in string) {
 		return
 	}
 	for _, max := range diffCaps {
-		if got, want := truncatedText(in, max), Truncate(want, max); got != want {
+		if got, want := truncatedText(in, max), refTruncate(want, max); got != want {
 			t.Errorf("%s: truncatedText(%.80q, %d) = %q, reference %q", where, in, max, got, want)
 		}
 	}

@@ -77,3 +77,41 @@ func refCollapseSpace(s string) string {
 	}
 	return b.String()
 }
+
+// Truncate shortens s to at most max runes, cutting at a word boundary when one lies in the
+// last third and ending with "…", so a cut is visible and never splits a word needlessly.
+func refTruncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max == 1 {
+		return "…"
+	}
+	// Keep max-1 runes (room for the ellipsis), cutting instead at the last space in the
+	// final third of them.
+	n, end, cut, minCut := 0, len(s), -1, (max-1)*2/3
+	for i, r := range s {
+		space := unicode.IsSpace(r)
+		if n == max-1 {
+			end = i
+			if space {
+				cut = i
+			}
+			break
+		}
+		if space && n > minCut {
+			cut = i
+		}
+		n++
+	}
+	if cut < 0 {
+		cut = end
+	}
+	out := strings.TrimRightFunc(s[:cut], func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
+	})
+	return out + "…"
+}
