@@ -38,6 +38,7 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 	}
 	go a.safely("live", func() { a.live.CatchUp(ctx); a.live.Run(ctx) })
 	go a.safely("maintenance", func() { a.maintain(ctx) })
+	go a.safely("status_warming", func() { a.tracking.keepWarm(ctx) })
 	polling := make(chan struct{})
 	go func() { defer close(polling); a.safely("poller", func() { a.poller.Run(ctx) }) }()
 	return polling

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/heraldbot/herald/config"
@@ -56,6 +58,12 @@ type cacheEnv struct {
 
 func newCacheEnv(t *testing.T) *cacheEnv {
 	t.Helper()
+	return newCacheEnvAt(t, time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+}
+
+// newCacheEnvAt starts the env's clock at start.
+func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
+	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +80,7 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := cachetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	clock := cachetest.NewClock(start)
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +88,8 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 	t.Cleanup(func() { st.Close() })
 	env := &cacheEnv{store: &countingStories{Store: st}, clock: clock}
 	env.ts = &trackingSource{stories: env.store, assessors: map[string]*tracking.Assessor{"ceasefire": as},
-		cache: map[string]*cachedStatus{"ceasefire": {}}, window: 14 * 24 * time.Hour, now: clock.Now}
+		cache: map[string]*cachedStatus{"ceasefire": {}}, window: 14 * 24 * time.Hour, now: clock.Now,
+		logger: slog.New(slog.DiscardHandler)}
 	for i := range 3 {
 		env.put(t, clock.Now().Add(-time.Duration(3-i)*time.Hour))
 	}
@@ -186,4 +195,38 @@ func TestStatusCacheConcurrent(t *testing.T) {
 	if n := e.store.windowReads(); n != 1 {
 		t.Errorf("%d window reads for 8 concurrent commands, want 1", n)
 	}
+}
+
+// TestStatusWarming checks the background warmer: it assesses at once, re-assesses a status
+// older than half the TTL (so commands keep finding a fresh one), and stops with its context.
+func TestStatusWarming(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newCacheEnvAt(t, time.Now())
+		e.ts.now = time.Now // the bubble's clock, which the ticker follows
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); e.ts.keepWarm(ctx) }()
+		steps := []struct {
+			name      string
+			wait      time.Duration
+			wantReads int
+		}{
+			{"assessed at start", 0, 1},
+			{"fresh at the first tick", statusWarmEvery, 1},
+			{"re-assessed at half the TTL", statusWarmEvery, 2},
+			{"fresh again", statusWarmEvery, 2},
+		}
+		for _, s := range steps {
+			time.Sleep(s.wait)
+			synctest.Wait()
+			if n := e.store.windowReads(); n != s.wantReads {
+				t.Errorf("%s: %d window reads, want %d", s.name, n, s.wantReads)
+			}
+		}
+		if got := e.reports(t); got != 3 || e.store.windowReads() != 2 {
+			t.Errorf("command after warming: %d reports, %d window reads; want 3 from the warmed status", got, e.store.windowReads())
+		}
+		cancel()
+		<-done
+	})
 }
