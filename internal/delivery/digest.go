@@ -27,6 +27,10 @@ type DigestOptions struct {
 	Window         time.Duration
 	MaxEntries     int
 	QuietWhenEmpty bool
+	// Concurrency bounds the digests composed and sent at once (default 8): a thousand
+	// channels at 08:00 would otherwise hit the store with a thousand concurrent reads (Redis's
+	// pool times out) while the sender can post only ~45 messages a second anyway.
+	Concurrency int
 	// Owner names this replica in slot leases.
 	Owner       string
 	TopicTitles map[string]string
@@ -50,6 +54,8 @@ type Digests struct {
 	// own lease, so the cron job and the sweep must not both run one slot.
 	running map[string]bool
 	ctx     context.Context
+	// sem holds one token per digest being delivered (Concurrency).
+	sem chan struct{}
 	// stopSweep ends the retry sweep Start launched; sweepDone closes when it has returned.
 	stopSweep context.CancelFunc
 	sweepDone chan struct{}
@@ -59,7 +65,8 @@ type Digests struct {
 func NewDigests(store Store, sender Sender, opts DigestOptions) *Digests {
 	opts = digestDefaults(opts)
 	g := &Digests{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger},
-		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, ctx: context.Background()}
+		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, ctx: context.Background(),
+		sem: make(chan struct{}, opts.Concurrency)}
 	logger := cronLogger{opts.Logger}
 	g.cron = cron.New(cron.WithLogger(logger), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	return g
@@ -86,6 +93,9 @@ func digestDefaults(o DigestOptions) DigestOptions {
 	}
 	if o.Owner == "" {
 		o.Owner = "herald"
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
 	}
 	return o
 }
@@ -245,6 +255,12 @@ func (g *Digests) RunSlot(ctx context.Context, subID, channelID string, slot tim
 		return nil
 	}
 	defer g.endLocal(lease)
+	select {
+	case g.sem <- struct{}{}:
+		defer func() { <-g.sem }()
+	case <-ctx.Done():
+		return fmt.Errorf("delivery: digest %s: %w", subID, ctx.Err())
+	}
 	ok, err := g.d.store.AcquireLease(ctx, lease, g.opts.Owner, g.opts.Lease)
 	if err != nil {
 		return fmt.Errorf("delivery: digest lease: %w", err)
