@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"syscall"
@@ -221,4 +222,42 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 	}
 	quiet(fake, opsChannel, 7*time.Second) // two more retry sweeps (lease 3 s) to show a duplicate
 	assertEachOnce(t, fake.Messages(opsChannel), fresh)
+}
+
+// TestSIGTERMWhileFetchHangs stops the bot while its only feed fetch is stuck on a server that
+// never answers: shutdown must cancel the fetch rather than wait for the fetch timeout, and
+// still exit 0 within the limit.
+func TestSIGTERMWhileFetchHangs(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	fake := wiringFake(t)
+	env := embeddedEnv(t, fake, hang.URL+"/feed.xml")
+	bot := startBot(t, env)
+	bot.waitLog("herald running", startupWait)
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the bot never fetched the feed")
+	}
+
+	signalled := time.Now()
+	bot.signal(sigterm)
+	code, _ := bot.wait(15 * time.Second)
+	took := bot.ended.Sub(signalled)
+	t.Logf("SIGTERM during a hanging fetch → exit %d in %s", code, took.Round(time.Millisecond))
+	if code != 0 || took > shutdownLimit {
+		t.Errorf("exit %d after %s, want 0 within %s", code, took, shutdownLimit)
+	}
 }
