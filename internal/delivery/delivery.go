@@ -115,6 +115,27 @@ func (d *deliverer) release(ctx context.Context, channelID string, posts []post)
 	}
 }
 
+// patchSub applies change to the stored copy of sub and writes it back. Delivery holds a
+// subscription for the length of a send; writing that copy back would undo what happened
+// meanwhile (another replica's notice flag, a user's edit), so it re-reads first. It reports
+// whether the subscription still exists.
+func (d *deliverer) patchSub(ctx context.Context, sub cache.Subscription, change func(*cache.Subscription)) (bool, error) {
+	subs, err := d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
+	if err != nil {
+		return false, fmt.Errorf("delivery: re-reading subscription %s: %w", sub.ID, err)
+	}
+	for _, cur := range subs {
+		if cur.ID == sub.ID {
+			change(&cur)
+			if err := d.store.UpdateSubscription(ctx, cur); err != nil {
+				return true, fmt.Errorf("delivery: updating subscription %s: %w", sub.ID, err)
+			}
+			return true, nil
+		}
+	}
+	return false, nil // deleted meanwhile: nothing to record
+}
+
 // oldestFirst sorts stories by publication time, then ID, so batches are deterministic.
 func oldestFirst(stories []story.Story) {
 	sort.SliceStable(stories, func(i, j int) bool {

@@ -312,8 +312,11 @@ func (g *Digests) runLeased(ctx context.Context, subID, channelID string, slot t
 	if err := g.deliverBriefing(ctx, sub, since, "digest:"+lease); err != nil {
 		return err
 	}
-	sub.LastRun = slot
-	if err := g.d.store.UpdateSubscription(ctx, sub); err != nil {
+	if _, err := g.d.patchSub(ctx, sub, func(s *cache.Subscription) {
+		if slot.After(s.LastRun) {
+			s.LastRun = slot
+		}
+	}); err != nil {
 		// The briefing is out and its stories are confirmed: a retry finds nothing new and,
 		// with the same nonce, Discord returns the message already posted.
 		return fmt.Errorf("delivery: recording digest run: %w", err)
@@ -342,8 +345,10 @@ func (g *Digests) deliverBriefing(ctx context.Context, sub cache.Subscription, s
 	}
 	if _, err := g.d.send(ctx, sub.ChannelID, posts, key); err != nil {
 		if IsChannelGone(err) {
-			sub.Broken = err.Error()
-			_ = g.d.store.UpdateSubscription(ctx, sub)
+			broken := err.Error()
+			if _, uerr := g.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.Broken = broken }); uerr != nil {
+				g.opts.Logger.Warn("delivery: marking digest broken", "subscription_id", sub.ID, "error", uerr)
+			}
 		}
 		return err
 	}

@@ -73,19 +73,9 @@ func (l *Live) notify(ctx context.Context, sub cache.Subscription, id string, m 
 	return true
 }
 
-// saveFeedDown re-reads the subscription before writing FeedDown, so a concurrent live post's
-// LastRun is not lost.
+// saveFeedDown records the notice state on the stored subscription.
 func (l *Live) saveFeedDown(ctx context.Context, sub cache.Subscription) {
-	subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
-	if err == nil {
-		for _, cur := range subs {
-			if cur.ID == sub.ID {
-				cur.FeedDown = sub.FeedDown
-				sub = cur
-			}
-		}
-	}
-	if err := l.d.store.UpdateSubscription(ctx, sub); err != nil {
+	if _, err := l.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.FeedDown = sub.FeedDown }); err != nil {
 		l.opts.Logger.Warn("delivery: recording feed notice", "subscription_id", sub.ID, "error", err)
 	}
 }

@@ -196,20 +196,23 @@ func messageText(m fakediscord.Message) string {
 	return s
 }
 
-// failingSender fails every send after the first okFirst with err (nil: succeed), recording
-// what it was asked to send; it stands in for a sender whose process dies mid-way.
+// failingSender fails, in each channel, every send after the first okFirst with err (nil:
+// succeed); it stands in for a sender whose process dies mid-way.
 type failingSender struct {
 	next    Sender
 	mu      sync.Mutex
 	okFirst int
-	sent    int
+	sent    map[string]int
 	err     error
 }
 
 func (s *failingSender) Send(ctx context.Context, ch string, m message.Message, nonce string) (string, error) {
 	s.mu.Lock()
-	s.sent++
-	n := s.sent
+	if s.sent == nil {
+		s.sent = map[string]int{}
+	}
+	s.sent[ch]++
+	n := s.sent[ch]
 	s.mu.Unlock()
 	if s.err != nil && n > s.okFirst {
 		return "", s.err

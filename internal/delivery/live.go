@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
@@ -20,8 +21,11 @@ type LiveOptions struct {
 	// CatchUpMax and CatchUpAge bound what is posted after downtime (defaults 20 and 24 h).
 	CatchUpMax int
 	CatchUpAge time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Concurrency is how many channels are posted to at once (default 8): one channel waiting
+	// out its rate limit must not hold up the others. A channel's own posts stay in order.
+	Concurrency int
+	Now         func() time.Time
+	Logger      *slog.Logger
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub cache.Subscription, err error)
 }
@@ -43,6 +47,9 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 	if opts.CatchUpAge <= 0 {
 		opts.CatchUpAge = 24 * time.Hour
 	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -61,9 +68,33 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
-	for _, sub := range subs {
-		l.deliver(ctx, sub, matching(sub, stories), 0)
+	l.perChannel(subs, func(sub cache.Subscription) { l.deliver(ctx, sub, matching(sub, stories), 0) })
+}
+
+// perChannel runs fn for every subscription: channels concurrently (at most Concurrency at a
+// time), the subscriptions of one channel in order. It returns when all are done.
+func (l *Live) perChannel(subs []cache.Subscription, fn func(cache.Subscription)) {
+	var order []string
+	byChannel := map[string][]cache.Subscription{}
+	for _, s := range subs {
+		if _, ok := byChannel[s.ChannelID]; !ok {
+			order = append(order, s.ChannelID)
+		}
+		byChannel[s.ChannelID] = append(byChannel[s.ChannelID], s)
 	}
+	sem := make(chan struct{}, l.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, ch := range order {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer l.recover("channel " + ch)
+			for _, s := range byChannel[ch] {
+				fn(s)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // CatchUp posts, for each live subscription, the stories that arrived while Herald was down or
@@ -76,9 +107,7 @@ func (l *Live) CatchUp(ctx context.Context) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
-	for _, sub := range subs {
-		l.catchUpOne(ctx, sub)
-	}
+	l.perChannel(subs, func(sub cache.Subscription) { l.catchUpOne(ctx, sub) })
 }
 
 func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
@@ -190,7 +219,7 @@ func (l *Live) failed(ctx context.Context, sub cache.Subscription, err error) {
 		return
 	}
 	sub.Broken = err.Error()
-	if uerr := l.d.store.UpdateSubscription(ctx, sub); uerr != nil {
+	if _, uerr := l.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.Broken = sub.Broken }); uerr != nil {
 		l.opts.Logger.Warn("delivery: marking subscription broken", "subscription_id", sub.ID, "error", uerr)
 	}
 	if l.opts.OnBroken != nil {
@@ -202,8 +231,12 @@ func (l *Live) advance(ctx context.Context, sub cache.Subscription, newest time.
 	if !newest.After(sub.LastRun) {
 		return
 	}
-	sub.LastRun = newest
-	if err := l.d.store.UpdateSubscription(ctx, sub); err != nil {
+	_, err := l.d.patchSub(ctx, sub, func(s *cache.Subscription) {
+		if newest.After(s.LastRun) {
+			s.LastRun = newest
+		}
+	})
+	if err != nil {
 		l.opts.Logger.Debug("delivery: recording last run", "subscription_id", sub.ID, "error", err)
 	}
 }

@@ -133,7 +133,8 @@ func TestLivePostsOldestFirstInBatchesOfTen(t *testing.T) {
 }
 
 // TestLivePacedPerChannel posts 7 messages to one channel at Discord's real per-channel shape
-// (5 per window; a short window keeps the test quick): the sender paces them, no 429.
+// (5 per window; a short window keeps the test quick): the sender paces them, no 429, and
+// another channel is served meanwhile.
 func TestLivePacedPerChannel(t *testing.T) {
 	b := backends()[0]
 	e := newLiveEnv(t, b, fakediscord.Options{ChannelLimit: 5, ChannelWindow: 300 * time.Millisecond})
@@ -145,6 +146,15 @@ func TestLivePacedPerChannel(t *testing.T) {
 	}
 	if n := e.fake.Count429(); n != 0 {
 		t.Errorf("fake answered %d 429s, want 0", n)
+	}
+	// c1's sixth message waits for its window; c2 (the topic channel, 3 messages) is not held
+	// up behind it.
+	c1, c2 := e.fake.Messages("c1"), e.fake.Messages("c2")
+	if len(c1) == 7 && len(c2) == 3 && !c2[2].Timestamp.Before(c1[5].Timestamp) {
+		t.Errorf("c2's last post at %v waited for c1's sixth at %v", c2[2].Timestamp, c1[5].Timestamp)
+	}
+	if len(c2) != 3 {
+		t.Errorf("c2 got %d messages, want 3", len(c2))
 	}
 }
 
