@@ -56,7 +56,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease, Now: a.now, Logger: logger})
-	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace,
+	// Digest slots and their stories are leased for the same claim lease as live posts, so a
+	// digest cut off by a crash is retried by the next process once it expires, as documented
+	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
+	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace, Lease: cfg.Delivery.ClaimLease,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
 		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.statusLines, Now: a.now, Logger: logger,
 		OnRun: a.metrics.observeDigest})
@@ -159,7 +162,31 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 	if _, err := c.a.store.PutStories(ctx, items); err != nil {
 		return nil, fmt.Errorf("store: recording the feed's current items: %w", err)
 	}
+	if err := c.markKnown(ctx, url, res); err != nil {
+		return nil, err
+	}
 	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
 	sortNewestFirst(items)
 	return items, nil
+}
+
+// markKnown records the feed as fetched once, unless the poller already did. The items just
+// stored are the subscription's baseline; without this, the poller's first fetch of a feed it
+// has never polled (a configured feed is first polled up to one interval after start) takes
+// every item for backfill, silently dropping whatever was published after /subscribe.
+func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
+	st, ok, err := c.a.store.GetFeedState(ctx, url)
+	if err != nil {
+		return fmt.Errorf("store: reading the feed's state: %w", err)
+	}
+	if ok && st.Known {
+		return nil
+	}
+	now := c.a.now()
+	st.URL, st.Known, st.LastPoll, st.LastSuccess = url, true, now, now
+	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
+	if err := c.a.store.PutFeedState(ctx, st); err != nil {
+		return fmt.Errorf("store: recording the feed's state: %w", err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strings"
 	"testing"
@@ -482,4 +483,53 @@ func exitMessage(bot *botProc) string {
 		}
 	}
 	return ""
+}
+
+// TestSubscribeBeforeFirstPollPostsNewItems subscribes a channel to a configured feed before
+// the poller's first fetch of it (on a fresh store), then publishes two items. /subscribe
+// already recorded the feed's items as known, so the two are new and must be posted; before
+// the fix the poller's first fetch took every item, these two included, for backfill and they
+// were silently never posted.
+func TestSubscribeBeforeFirstPollPostsNewItems(t *testing.T) {
+	const interval = 4 * time.Second
+	fs := newFeedServer(t, "Late Poll Outlet")
+	fs.add(3)
+	// The poller places a never-polled feed at a URL-derived offset within the interval; pick
+	// a query string that puts the first poll at least 2 s after start, leaving time to
+	// subscribe first. (This mirrors poller.spreadOffset: fnv-64a of the URL mod interval.)
+	url := urlPolledLate(fs.URL(), interval, interval/2)
+	fake := wiringFake(t)
+	env := embeddedEnv(t, fake, url)
+	env["HERALD_POLL_INTERVAL"] = interval.String()
+	bot := startBot(t, env)
+	waitRegistered(t, bot)
+	started := time.Now()
+
+	a := ask(t, fake, subscribeFeedCommand(liveChannel, permManageChannels, url))
+	if !strings.Contains(a.msg.Content, "New stories from") {
+		t.Fatalf("/subscribe feed content = %q", a.msg.Content)
+	}
+	fresh := fs.add(2)
+	if full, _ := fs.counts(); full != 1 {
+		t.Fatalf("feed fetched %d times %s after start; want only /subscribe's fetch before the first poll (test timing assumption broken)", full, time.Since(started))
+	}
+	if !waitFor(2*interval+10*time.Second, func() bool { return len(postedLinks(fake.Messages(liveChannel))) >= len(fresh) }) {
+		t.Fatalf("items published after /subscribe but before the first poll were not posted: got %v, want %v",
+			postedLinks(fake.Messages(liveChannel)), fresh)
+	}
+	quiet(fake, liveChannel, 2*time.Second)
+	assertEachOnce(t, fake.Messages(liveChannel), fresh)
+}
+
+// urlPolledLate returns base with a query string whose spread offset within interval is at
+// least min.
+func urlPolledLate(base string, interval, min time.Duration) string {
+	for k := 0; ; k++ {
+		u := fmt.Sprintf("%s?k=%d", base, k)
+		h := fnv.New64a()
+		h.Write([]byte(u))
+		if time.Duration(h.Sum64()%uint64(interval)) >= min {
+			return u
+		}
+	}
 }
