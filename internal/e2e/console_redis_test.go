@@ -12,6 +12,7 @@ import (
 // must revalidate the feed with the stored ETag (answered 304) and still answer /latest from
 // the stories the first run stored.
 func TestConsoleRestartOnRedis(t *testing.T) {
+	t.Parallel()
 	url := redisURL(t)
 	prefix := redisPrefix(t, url)
 	fs := newFeedServer(t, "Console Outlet")

@@ -320,31 +320,37 @@ func botEnv(t *testing.T, fake *fakediscord.Server, feedURL, redis, prefix strin
 // Manage Channels, and waits for the bot's confirmation.
 func subscribeFeed(t *testing.T, fake *fakediscord.Server, guildID, channelID, url string) {
 	t.Helper()
+	subscribe(t, fake, guildID, channelID, "feed", []fakediscord.Option{{Name: "url", Type: 3, Value: url}}, "New stories from")
+}
+
+// subscribe runs /subscribe <kind> with opts in channelID through the gateway, as a member with
+// Manage Channels, and fails the test unless the answer contains want.
+func subscribe(t *testing.T, fake *fakediscord.Server, guildID, channelID, kind string, opts []fakediscord.Option, want string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := fake.WaitSession(ctx, 1); err != nil {
 		t.Fatalf("e2e: no gateway session: %v", err)
 	}
 	p, err := fake.InjectInteraction(ctx, fakediscord.Interaction{GuildID: guildID, ChannelID: channelID,
-		Permissions: "16", CommandName: "subscribe", Options: []fakediscord.Option{{Name: "feed", Type: 1,
-			Options: []fakediscord.Option{{Name: "url", Type: 3, Value: url}}}}})
+		Permissions: "16", CommandName: "subscribe", Options: []fakediscord.Option{{Name: kind, Type: 1, Options: opts}}})
 	if err != nil {
-		t.Fatalf("e2e: inject /subscribe: %v", err)
+		t.Fatalf("e2e: inject /subscribe %s: %v", kind, err)
 	}
 	resp, err := p.Wait(ctx)
 	if err != nil {
-		t.Fatalf("e2e: /subscribe unanswered: %v", err)
+		t.Fatalf("e2e: /subscribe %s unanswered: %v", kind, err)
 	}
 	if resp.Type == 5 { // deferred: the answer is the edit of @original
 		if resp, err = p.WaitEdits(ctx, 1); err != nil {
-			t.Fatalf("e2e: /subscribe deferred but never answered: %v", err)
+			t.Fatalf("e2e: /subscribe %s deferred but never answered: %v", kind, err)
 		}
 	}
 	text := string(resp.Data)
 	if resp.Original != nil {
 		text += resp.Original.Content
 	}
-	if !strings.Contains(text, "New stories from") {
-		t.Fatalf("e2e: /subscribe feed did not confirm: type %d data %s original %+v", resp.Type, resp.Data, resp.Original)
+	if !strings.Contains(text, want) {
+		t.Fatalf("e2e: /subscribe %s: answer lacks %q: type %d data %s original %+v", kind, want, resp.Type, resp.Data, resp.Original)
 	}
 }

@@ -87,6 +87,7 @@ func (r *redisProc) stop() {
 // must stay up and log store errors, then post every missed story once Redis is back, with no
 // story posted twice; SIGTERM then stops it cleanly.
 func TestRedisOutage(t *testing.T) {
+	t.Parallel()
 	rds := startOwnRedis(t)
 	fs := newFeedServer(t, "Outage Outlet")
 	fs.add(3)

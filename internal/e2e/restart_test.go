@@ -22,6 +22,7 @@ const (
 // lets one message per channel through every 3 s, so delivery takes several seconds). After a
 // restart every story must be in the channel exactly once.
 func TestSIGKILLMidDeliveryNoReposts(t *testing.T) {
+	t.Parallel()
 	url := redisURL(t)
 	prefix := redisPrefix(t, url)
 	fs := newFeedServer(t, "Restart Outlet")
@@ -92,6 +93,12 @@ func assertEachOnce(t *testing.T, msgs []fakediscord.Message, want []string) {
 	if diff := cmp.Diff(wantCounts, got); diff != "" {
 		t.Errorf("stories posted (link → times) (-want +got):\n%s\nmessages:\n%s", diff, describeMessages(msgs))
 	}
+	assertUniqueNonces(t, msgs)
+}
+
+// assertUniqueNonces fails when two messages carry the same nonce: the same post made twice.
+func assertUniqueNonces(t *testing.T, msgs []fakediscord.Message) {
+	t.Helper()
 	nonces := map[string]int{}
 	for _, m := range msgs {
 		if m.Nonce != "" {
