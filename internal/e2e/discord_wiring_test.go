@@ -454,7 +454,7 @@ func TestFatalGatewayCloseExits(t *testing.T) {
 	fake := wiringFake(t)
 	bot := startBot(t, embeddedEnv(t, fake, fs.URL()))
 	waitRegistered(t, bot)
-	idents := fake.Identifies()
+	idents, resumes := fake.Identifies(), totalResumes(fake)
 
 	closed := time.Now()
 	if err := fake.CloseGateway(4004); err != nil {
@@ -470,6 +470,9 @@ func TestFatalGatewayCloseExits(t *testing.T) {
 	}
 	if got := fake.Identifies(); got != idents {
 		t.Errorf("IDENTIFY count went from %d to %d after a fatal close: the bot reconnected", idents, got)
+	}
+	if got := totalResumes(fake); got != resumes {
+		t.Errorf("RESUME count went from %d to %d after a fatal close: the bot reconnected", resumes, got)
 	}
 	assertNoToken(t, bot)
 }
@@ -532,4 +535,12 @@ func urlPolledLate(base string, interval, min time.Duration) string {
 			return u
 		}
 	}
+}
+
+func totalResumes(fake *fakediscord.Server) int {
+	n := 0
+	for _, s := range fake.Sessions() {
+		n += s.Resumes
+	}
+	return n
 }

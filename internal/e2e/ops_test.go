@@ -191,8 +191,9 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 
 	bot := startBot(t, env)
 	waitRegistered(t, bot)
-	// Subscribe only after the poller's first fetch: items that appear between /subscribe and
-	// that first fetch are taken for backfill and never posted (reported, see waitStories).
+	// Subscribe after the poller's first fetch: a poll already in flight during /subscribe
+	// still takes the items it brings back for backfill (see the report); the scheduled-later
+	// case is TestSubscribeBeforeFirstPollPostsNewItems.
 	waitStories(t, env["HERALD_HTTP_ADDR"], 3)
 	ask(t, fake, subscribeFeedCommand(opsChannel, permManageChannels, fs.URL()))
 	fresh := fs.add(30)
