@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -56,9 +57,13 @@ type Digests struct {
 	ctx     context.Context
 	// sem holds one token per digest being delivered (Concurrency).
 	sem chan struct{}
-	// stopSweep ends the retry sweep Start launched; sweepDone closes when it has returned.
-	stopSweep context.CancelFunc
+	// stopSweep ends the retry sweep Start launched (without cancelling a digest it is
+	// delivering); sweepDone closes when it has returned.
+	stopSweep chan struct{}
 	sweepDone chan struct{}
+	stopping  atomic.Bool
+	// background tracks the missed slots Start delivers without delaying start-up.
+	background sync.WaitGroup
 }
 
 // NewDigests builds the scheduler; Start loads the subscriptions.
@@ -100,8 +105,9 @@ func digestDefaults(o DigestOptions) DigestOptions {
 	return o
 }
 
-// Start schedules every stored digest subscription, delivers the ones missed by less than the
-// grace period, and starts the clock.
+// Start schedules every stored digest subscription, starts delivering (in the background,
+// at most Concurrency at a time) the ones missed by less than the grace period, and starts the
+// clock and the retry sweep. Stop waits for all of it.
 func (g *Digests) Start(ctx context.Context) error {
 	g.ctx = ctx
 	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindDigest})
@@ -113,18 +119,18 @@ func (g *Digests) Start(ctx context.Context) error {
 			g.opts.Logger.Warn("delivery: bad digest subscription", "subscription_id", sub.ID, "error", err)
 			continue
 		}
-		g.runMissed(ctx, sub)
+		g.background.Go(func() { g.runMissed(ctx, sub) })
 	}
 	g.cron.Start()
-	sweepCtx, cancel := context.WithCancel(ctx)
-	g.stopSweep, g.sweepDone = cancel, make(chan struct{})
-	go g.sweepEvery(sweepCtx, g.opts.Lease)
+	g.stopSweep, g.sweepDone = make(chan struct{}), make(chan struct{})
+	go g.sweepEvery(ctx, g.opts.Lease)
 	return nil
 }
 
 // Stop stops scheduling, then waits, until ctx is done, for running digests and the retry
 // sweep to finish: the order keeps a digest from starting after Stop returned.
 func (g *Digests) Stop(ctx context.Context) {
+	g.stopping.Store(true)
 	select {
 	case <-g.cron.Stop().Done():
 	case <-ctx.Done():
@@ -132,7 +138,13 @@ func (g *Digests) Stop(ctx context.Context) {
 	if g.stopSweep == nil {
 		return
 	}
-	g.stopSweep()
+	missed := make(chan struct{})
+	go func() { g.background.Wait(); close(missed) }()
+	select {
+	case <-missed:
+	case <-ctx.Done():
+	}
+	close(g.stopSweep)
 	select {
 	case <-g.sweepDone:
 	case <-ctx.Done():
@@ -149,6 +161,8 @@ func (g *Digests) sweepEvery(ctx context.Context, interval time.Duration) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-g.stopSweep:
 			return
 		case <-t.C:
 			g.safeSweep(ctx)
@@ -176,6 +190,9 @@ func (g *Digests) Sweep(ctx context.Context) {
 	}
 	now := g.opts.Now()
 	for _, sub := range subs {
+		if g.stopping.Load() {
+			return // Stop was called: finish the digest in hand, start no other
+		}
 		sched, err := DigestSchedule(sub.Time, sub.TimeZone)
 		if err != nil || sub.Broken != "" {
 			continue
@@ -223,6 +240,14 @@ func NextRun(sub cache.Subscription, now time.Time) (time.Time, error) {
 }
 
 func (g *Digests) runMissed(ctx context.Context, sub cache.Subscription) {
+	defer func() {
+		if p := recover(); p != nil {
+			g.opts.Logger.Error("delivery: missed digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	if g.stopping.Load() {
+		return
+	}
 	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
 	if err != nil {
 		return

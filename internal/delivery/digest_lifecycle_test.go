@@ -1,0 +1,119 @@
+package delivery
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// gateSender blocks every send until release is closed; panics when told to.
+type gateSender struct {
+	release chan struct{}
+	started atomic.Int32
+	panics  atomic.Int32 // sends left that panic
+	sent    atomic.Int32
+}
+
+func (g *gateSender) Send(ctx context.Context, _ string, _ message.Message, _ string) (string, error) {
+	if g.panics.Add(-1) >= 0 {
+		panic("sender exploded")
+	}
+	g.started.Add(1)
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	g.sent.Add(1)
+	return "m", nil
+}
+
+func lifecycleStore(t *testing.T, dir string) *boltstore.Store {
+	st, err := boltstore.Open(filepath.Join(dir, "h.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSubscription(context.Background(), cache.Subscription{GuildID: "g", ChannelID: "c1",
+		Kind: cache.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestDigestStopWaitsForRunningDigest: Stop returns only after the digest being sent finished.
+func TestDigestStopWaitsForRunningDigest(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		st := lifecycleStore(t, dir)
+		defer st.Close()
+		snd := &gateSender{release: make(chan struct{})}
+		g := NewDigests(st, snd, DigestOptions{Owner: "r1"})
+		ctx := context.Background()
+		if err := g.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8*time.Hour + time.Second) // the bubble starts at 00:00 UTC
+		synctest.Wait()
+		if snd.started.Load() != 1 {
+			t.Fatalf("%d digests started at 08:00, want 1", snd.started.Load())
+		}
+		var stopped atomic.Bool
+		go func() { g.Stop(ctx); stopped.Store(true) }()
+		synctest.Wait()
+		if stopped.Load() {
+			t.Fatal("Stop returned while a digest was being sent")
+		}
+		close(snd.release)
+		synctest.Wait()
+		if !stopped.Load() || snd.sent.Load() != 1 {
+			t.Errorf("after release: stopped=%v sent=%d, want true and 1", stopped.Load(), snd.sent.Load())
+		}
+		// Nothing runs after Stop.
+		time.Sleep(48 * time.Hour)
+		synctest.Wait()
+		if n := snd.started.Load(); n != 1 {
+			t.Errorf("%d digests started after Stop", n-1)
+		}
+	})
+}
+
+// TestDigestPanicIsRecoveredAndRetried: a panicking send does not kill the scheduler; the
+// sweep retries the slot within the grace period and the next day's digest runs too.
+func TestDigestPanicIsRecoveredAndRetried(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		st := lifecycleStore(t, dir)
+		defer st.Close()
+		snd := &gateSender{release: make(chan struct{})}
+		close(snd.release)
+		snd.panics.Store(1)
+		g := NewDigests(st, snd, DigestOptions{Owner: "r1", Lease: time.Minute})
+		ctx := context.Background()
+		if err := g.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8*time.Hour + time.Second)
+		synctest.Wait()
+		if n := snd.sent.Load(); n != 0 {
+			t.Fatalf("sent %d at 08:00, want 0 (the send panicked)", n)
+		}
+		time.Sleep(2 * time.Minute) // the sweep retries once the slot lease has expired
+		synctest.Wait()
+		if n := snd.sent.Load(); n != 1 {
+			t.Fatalf("sent %d after the sweep, want 1", n)
+		}
+		time.Sleep(24 * time.Hour)
+		synctest.Wait()
+		g.Stop(ctx)
+		if n := snd.sent.Load(); n != 2 {
+			t.Errorf("sent %d after the next day, want 2", n)
+		}
+	})
+}
