@@ -2,9 +2,12 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 )
@@ -146,6 +149,94 @@ func TestDigestForbiddenChannelMarksBroken(t *testing.T) {
 			}
 			if unseen, _ := e.store.Unseen(ctx, "c1", storyIDs(t, e.store)); len(unseen) != 3 {
 				t.Errorf("Unseen = %d stories, want 3 (released, not marked seen)", len(unseen))
+			}
+		})
+	}
+}
+
+func TestDigestTopicAndLimits(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name+"/topic digest keeps its topic", func(t *testing.T) {
+			e := newDigestEnv(t, b)
+			put(t, e.store, mkStory("https://d.example/feed", "Outlet D", "t1", "Truce talks resume in Doha",
+				slot0.Add(-time.Hour), slot0.Add(-time.Hour), "mideast"))
+			sub := subscribe(t, e.store, cache.Subscription{ChannelID: "c9", Kind: cache.KindDigest, Time: "08:00",
+				TimeZone: "Europe/London", Topic: "mideast", CreatedAt: e.sub.CreatedAt, LastRun: e.sub.LastRun})
+			e.clock.Advance(slot0.Sub(e.clock.Now()))
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{TopicTitles: map[string]string{"mideast": "Middle East"}})
+			if err := g.RunSlot(context.Background(), sub.ID, "c9", slot0); err != nil {
+				t.Fatal(err)
+			}
+			texts := e.fake.texts("c9")
+			if len(texts) != 1 || !strings.Contains(texts[0], "Truce talks resume in Doha") || !strings.Contains(texts[0], "Your briefing: Middle East") {
+				t.Fatalf("topic digest = %q", texts)
+			}
+			for _, h := range digestHeadlines {
+				if strings.Contains(texts[0], h) {
+					t.Errorf("topic digest lists off-topic %q", h)
+				}
+			}
+		})
+		t.Run(b.name+"/large briefing fits Discord", func(t *testing.T) {
+			e := newDigestEnv(t, b)
+			long := strings.Repeat("word ", 120)
+			var big []string
+			for i := range 40 {
+				s := mkStory(fmt.Sprintf("https://o%d.example/feed", i), strings.Repeat("Outlet", 10)+fmt.Sprint(i), "big",
+					fmt.Sprintf("Distinct event %d %s", i, strings.Repeat(fmt.Sprintf("k%dx ", i), 60)),
+					slot0.Add(-time.Duration(i)*time.Minute), slot0.Add(-time.Hour))
+				s.Summary = long
+				big = append(big, s.ID)
+				put(t, e.store, s)
+			}
+			e.clock.Advance(slot0.Sub(e.clock.Now()))
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{MaxEntries: 40})
+			if err := g.RunSlot(context.Background(), e.sub.ID, "c1", slot0); err != nil {
+				t.Fatalf("RunSlot: %v (Discord refused a message?)", err)
+			}
+			msgs := e.fake.Messages("c1")
+			if len(msgs) < 2 {
+				t.Errorf("40 long entries went out in %d message(s); expected a split", len(msgs))
+			}
+			for _, r := range e.fake.Requests() {
+				if r.Status >= 400 {
+					t.Errorf("Discord answered %d to %s", r.Status, r.Path)
+				}
+			}
+			// The 40 fresh entries outrank the three older stories, which MaxEntries leaves out.
+			if unseen, _ := e.store.Unseen(context.Background(), "c1", big); len(unseen) != 0 {
+				t.Errorf("%d listed stories left unseen after a multi-message briefing", len(unseen))
+			}
+		})
+	}
+}
+
+func TestOnDemandBriefing(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDigestEnv(t, b)
+			e.clock.Advance(slot0.Sub(e.clock.Now()))
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{})
+			ctx := context.Background()
+			first, err := g.OnDemand(ctx, "c5", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := first.Content
+			for _, em := range first.Embeds {
+				text += em.Description
+			}
+			for _, h := range digestHeadlines {
+				if !strings.Contains(text, h) {
+					t.Errorf("on-demand briefing lacks %q", h)
+				}
+			}
+			again, err := g.OnDemand(ctx, "c5", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(again.Embeds) != 0 || !strings.Contains(again.Content, "Nothing new") {
+				t.Errorf("second /briefing = %+v, want the nothing-new line (stories were seen)", again)
 			}
 		})
 	}
