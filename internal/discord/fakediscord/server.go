@@ -158,7 +158,9 @@ func New(opts Options) *Server {
 	}
 	s.routes = s.routeTable()
 	s.gw = newGateway(s)
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	// Assign hs before serving: handlers read it (gatewayURL), so starting first would race.
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Start()
 	return s
 }
 
