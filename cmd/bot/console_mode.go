@@ -10,8 +10,8 @@ import (
 )
 
 // runConsole polls every feed once with a progress line, then answers typed commands. When
-// stdin is a terminal the poller keeps running in the background; otherwise each line is
-// answered and the bot exits at EOF.
+// stdin is a terminal the poller keeps running in the background and HERALD_HTTP_ADDR serves
+// /healthz, /readyz and /metrics; otherwise each line is answered and the bot exits at EOF.
 func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) error {
 	interactive := isTerminal(stdin)
 	fmt.Fprintf(stdout, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
@@ -32,7 +32,8 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) 
 		bgCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		polling := a.startBackground(bgCtx)
-		defer func() { cancel(); a.digests.Stop(context.Background()); <-polling }()
+		srv := a.consoleHTTP(bgCtx)
+		defer func() { cancel(); a.digests.Stop(context.Background()); <-polling; shutdownHTTP(srv) }()
 	}
 	return console.New(a.router, stdin, stdout, interactive).Run(ctx)
 }
