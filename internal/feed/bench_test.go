@@ -101,3 +101,51 @@ func BenchmarkGofeedParse(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIngestRatio measures Issue 2's figure, ingest (Parse plus normalisation) over bare
+// gofeed on the same bytes, by alternating the two inside one loop: on the shared machine load
+// drifts over seconds, so separate benchmarks run a minute apart disagree by ±30% and hide a
+// 10% change. The order flips every iteration so neither side always pays the other's GC debt.
+// Run it with a fixed count, e.g. -benchtime 20x.
+func BenchmarkIngestRatio(b *testing.B) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, bf := range benchFeeds {
+		b.Run(bf.name, func(b *testing.B) {
+			body := benchBody(b, bf.rel)
+			src := story.Source{FeedURL: "https://example.com/" + bf.rel}
+			bare := func() {
+				if _, err := gofeed.NewParser().Parse(bytes.NewReader(body)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ingest := func() {
+				fd, err := Parse(body, "")
+				if err != nil || len(story.FromFeed(src, fd, now)) == 0 {
+					b.Fatalf("ingest: %v (or no stories)", err)
+				}
+			}
+			var bareT, ingestT spent
+			for i := 0; b.Loop(); i++ {
+				if i%2 == 0 {
+					bareT.add(b, bare)
+					ingestT.add(b, ingest)
+				} else {
+					ingestT.add(b, ingest)
+					bareT.add(b, bare)
+				}
+			}
+			b.ReportMetric(float64(ingestT.cpu)/float64(bareT.cpu), "cpu-ratio")
+			b.ReportMetric(float64(ingestT.wall)/float64(bareT.wall), "wall-ratio")
+		})
+	}
+}
+
+// spent accumulates the CPU and wall time of repeated calls.
+type spent struct{ cpu, wall time.Duration }
+
+func (s *spent) add(b *testing.B, f func()) {
+	cpu, start := cpuTime(b), time.Now()
+	f()
+	s.cpu += cpuTime(b) - cpu
+	s.wall += time.Since(start)
+}
