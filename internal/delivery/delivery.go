@@ -4,6 +4,11 @@
 // send returns the first message instead of a second one), confirm after Discord accepts, and
 // release on failure so the stories are retried later. A store that cannot record a claim means
 // nothing is sent: a missed post is retried, a duplicate is never made.
+//
+// Periodic sweeps make every path self-healing: Digests.Sweep re-runs digest slots that failed
+// or were missed (within the grace period), Live.CatchUp re-posts stories whose delivery
+// failed, and Live.CheckFeeds tells feed subscribers once when their feed is disabled and once
+// when it recovers. Every sweep is safe to run on any number of replicas at once.
 package delivery
 
 import (
