@@ -94,7 +94,7 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 		return fmt.Errorf("discord: %w", err)
 	}
 	if _, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions()); err != nil {
-		return fmt.Errorf("discord: registering commands: %w", err)
+		return fmt.Errorf("discord: registering commands (check DISCORD_TOKEN and DISCORD_APP_ID): %w", err)
 	}
 	ready.Store(true)
 	return nil

@@ -350,15 +350,12 @@ func compactJSON(raw json.RawMessage) string {
 	return string(b)
 }
 
-// assertNoToken fails if the bot token appears anywhere in the process's output.
+// assertNoToken fails if the bot token appears anywhere in the output of a run that logged at
+// debug level (so the check saw the chattiest logs).
 func assertNoToken(t *testing.T, bot *botProc) {
 	t.Helper()
-	out := bot.output()
-	if strings.Contains(out, wiringToken) {
-		i := strings.Index(out, wiringToken)
-		t.Errorf("%s printed the bot token: …%s…", bot.name, out[max(0, i-200):min(len(out), i+len(wiringToken)+50)])
-	}
-	if !strings.Contains(out, "level=DEBUG") {
+	assertTokenNotPrinted(t, bot)
+	if !strings.Contains(bot.output(), "level=DEBUG") {
 		t.Errorf("%s logged nothing at debug level: the token check did not see debug logs", bot.name)
 	}
 }
@@ -543,4 +540,47 @@ func totalResumes(fake *fakediscord.Server) int {
 		n += s.Resumes
 	}
 	return n
+}
+
+// TestWrongTokenExitsWithoutLeakingIt starts the bot with a token Discord rejects, in both
+// modes: it must exit non-zero with a message pointing at DISCORD_TOKEN, without printing the
+// token it tried, instead of retrying forever.
+func TestWrongTokenExitsWithoutLeakingIt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		http bool
+	}{
+		{"gateway", false},
+		{"http interactions", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := newFeedServer(t, "Token Outlet")
+			fs.add(1)
+			fake := fakeDiscord(t, fakediscord.Options{BotToken: "the-token-discord-expects"})
+			env := embeddedEnv(t, fake, fs.URL())
+			env["DISCORD_TOKEN"] = wiringToken
+			if tc.http {
+				env["DISCORD_PUBLIC_KEY"] = fake.PublicKeyHex()
+			}
+			bot := startBot(t, env)
+			code, ran := bot.wait(30 * time.Second)
+			t.Logf("exit %d after %s: %s", code, ran.Round(time.Millisecond), exitMessage(bot))
+			if code == 0 || code == -1 {
+				t.Errorf("exit code %d with a rejected token, want the bot's own non-zero exit", code)
+			}
+			if msg := exitMessage(bot); !strings.Contains(msg, "DISCORD_TOKEN") || !strings.Contains(msg, "401") {
+				t.Errorf("exit message %q does not say Discord answered 401 and point at DISCORD_TOKEN", msg)
+			}
+			assertTokenNotPrinted(t, bot)
+		})
+	}
+}
+
+// assertTokenNotPrinted fails if the bot token appears anywhere in the process's output.
+func assertTokenNotPrinted(t *testing.T, bot *botProc) {
+	t.Helper()
+	out := bot.output()
+	if i := strings.Index(out, wiringToken); i >= 0 {
+		t.Errorf("%s printed the bot token: …%s…", bot.name, out[max(0, i-200):min(len(out), i+len(wiringToken)+50)])
+	}
 }
