@@ -62,6 +62,7 @@ type Digests struct {
 	stopSweep chan struct{}
 	sweepDone chan struct{}
 	stopping  atomic.Bool
+	stopOnce  sync.Once
 	// background tracks the missed slots Start delivers without delaying start-up.
 	background sync.WaitGroup
 }
@@ -144,7 +145,7 @@ func (g *Digests) Stop(ctx context.Context) {
 	case <-missed:
 	case <-ctx.Done():
 	}
-	close(g.stopSweep)
+	g.stopOnce.Do(func() { close(g.stopSweep) })
 	select {
 	case <-g.sweepDone:
 	case <-ctx.Done():
@@ -189,17 +190,27 @@ func (g *Digests) Sweep(ctx context.Context) {
 		return
 	}
 	now := g.opts.Now()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, sub := range subs {
-		if g.stopping.Load() {
-			return // Stop was called: finish the digest in hand, start no other
-		}
 		sched, err := DigestSchedule(sub.Time, sub.TimeZone)
 		if err != nil || sub.Broken != "" {
 			continue
 		}
-		if slot, ok := MissedSlot(sched, sub.LastRun, sub.CreatedAt, now, g.opts.Grace); ok {
-			g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
+		slot, ok := MissedSlot(sched, sub.LastRun, sub.CreatedAt, now, g.opts.Grace)
+		if !ok {
+			continue
 		}
+		// Concurrently, as many as RunSlot's Concurrency admits: after an outage at 08:00
+		// every channel is due at once.
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					g.opts.Logger.Error("delivery: digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				}
+			}()
+			g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
+		})
 	}
 }
 
@@ -285,6 +296,11 @@ func (g *Digests) RunSlot(ctx context.Context, subID, channelID string, slot tim
 		defer func() { <-g.sem }()
 	case <-ctx.Done():
 		return fmt.Errorf("delivery: digest %s: %w", subID, ctx.Err())
+	}
+	if g.stopping.Load() {
+		// Stop waits for digests being delivered, not for those still queued: they are left
+		// to another replica's sweep or the next start-up (within the grace period).
+		return nil
 	}
 	ok, err := g.d.store.AcquireLease(ctx, lease, g.opts.Owner, g.opts.Lease)
 	if err != nil {
