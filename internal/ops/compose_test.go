@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -232,5 +233,24 @@ func TestReadmeListsEveryVariable(t *testing.T) {
 	want := sortedUnique(slices.Clone(config.Variables()))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("README's configuration table vs config.Variables() (-read by Herald +in README):\n%s", diff)
+	}
+}
+
+// TestSelfHostingGuide: the guide names every variable and gives the invite URL with the scopes
+// and the permission integer of View Channel, Send Messages and Embed Links.
+func TestSelfHostingGuide(t *testing.T) {
+	guide := readRepoFile(t, "docs/self-hosting.md")
+	for _, v := range config.Variables() {
+		if !strings.Contains(guide, "`"+v+"`") {
+			t.Errorf("docs/self-hosting.md does not mention `%s`", v)
+		}
+	}
+	const viewChannel, sendMessages, embedLinks = 1 << 10, 1 << 11, 1 << 14
+	want := fmt.Sprintf("scope=bot+applications.commands&permissions=%d", viewChannel|sendMessages|embedLinks)
+	if !strings.Contains(guide, want) {
+		t.Errorf("docs/self-hosting.md lacks the invite URL part %q", want)
+	}
+	if !strings.Contains(readRepoFile(t, "README.md"), "(docs/self-hosting.md)") {
+		t.Error("README does not link docs/self-hosting.md")
 	}
 }
