@@ -112,6 +112,7 @@ func TestDigestPanicIsRecoveredAndRetried(t *testing.T) {
 		time.Sleep(24 * time.Hour)
 		synctest.Wait()
 		g.Stop(ctx)
+		g.Stop(ctx) // a second Stop (deferred in main, say) is harmless
 		if n := snd.sent.Load(); n != 2 {
 			t.Errorf("sent %d after the next day, want 2", n)
 		}
