@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/story"
 )
 
 // benchGuild is where the benchmark registers its commands and sends its interactions.
@@ -43,6 +45,7 @@ func BenchmarkCommands(b *testing.B) {
 			b.Run("latest_query", func(b *testing.B) { benchLatestQuery(b, a, fx) })
 			b.Run("ceasefire_status_source", func(b *testing.B) { benchStatusSource(b, a, fx, false) })
 			b.Run("ceasefire_status_source_uncached", func(b *testing.B) { benchStatusSource(b, a, fx, true) })
+			b.Run("ceasefire_status_source_new_report", func(b *testing.B) { benchStatusNewReport(b, a, fx) })
 			f := openBenchGateway(b, a)
 			b.Run("latest_gateway", func(b *testing.B) {
 				benchInteraction(b, f, fakediscord.Interaction{CommandName: "latest"}, nil, func(m *fakediscord.Message) string {
@@ -72,6 +75,7 @@ func BenchmarkCeasefireStatusDense(b *testing.B) {
 			b.Logf("%s: %d stories stored, %d on the ceasefire topic", be.name, benchStories, fx.onTopic)
 			b.Run("ceasefire_status_source", func(b *testing.B) { benchStatusSource(b, a, fx, false) })
 			b.Run("ceasefire_status_source_uncached", func(b *testing.B) { benchStatusSource(b, a, fx, true) })
+			b.Run("ceasefire_status_source_new_report", func(b *testing.B) { benchStatusNewReport(b, a, fx) })
 		})
 	}
 }
@@ -109,6 +113,34 @@ func benchStatusSource(b *testing.B, a *app, fx fixture, uncached bool) {
 		l.add(time.Since(t0))
 		if err != nil || !strings.HasPrefix(e.Title, "Gaza ceasefire") {
 			b.Fatalf("StatusEmbed: title %q, err %v", e.Title, err)
+		}
+	}
+	l.report(b, "")
+}
+
+// benchStatusNewReport measures the command right after a new report: each iteration stores
+// one (newer than all), then times StatusEmbed alone, which reads only the new stories.
+func benchStatusNewReport(b *testing.B, a *app, fx fixture) {
+	ctx := context.Background()
+	if _, err := a.tracking.status(ctx, "ceasefire"); err != nil {
+		b.Fatal(err)
+	}
+	l := newLatencies(b)
+	reports := fx.onTopic
+	for b.Loop() {
+		r := fx.report
+		r.ID = story.NewID(r.FeedURL, fmt.Sprint("new report ", reports))
+		r.Published = a.now()
+		if _, err := a.store.PutStories(ctx, []story.Story{r}); err != nil {
+			b.Fatal(err)
+		}
+		reports++
+		cpu0, t0 := processCPU(b), time.Now()
+		st, err := a.tracking.status(ctx, "ceasefire")
+		l.add(time.Since(t0))
+		l.addCPU(processCPU(b) - cpu0)
+		if want := min(reports, statusReadLimit); err != nil || st.Reports != want {
+			b.Fatalf("status after a new report: %d reports, err %v; want %d", st.Reports, err, want)
 		}
 	}
 	l.report(b, "")

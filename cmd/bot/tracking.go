@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,17 +29,17 @@ type trackingSource struct {
 	logger *slog.Logger
 }
 
-// statusTTL bounds how long a computed status is reused. Reading a topic's whole window costs
-// milliseconds of CPU (decoding a few hundred stored stories; about 90 ms for the 5,000 of the
-// read's limit), which a loaded machine turns into a p99 beyond /ceasefire-status's 50 ms
-// goal, while the status itself changes only when a report arrives. The newest-story probe
-// sees new reports at once, from any replica; the TTL catches what the probe cannot: a late
-// story published before the newest one, stories trimmed or aged out of the window.
+// statusTTL bounds how long an assessment's window read is trusted. Reading a topic's whole
+// window costs milliseconds of CPU (decoding a few hundred stored stories; about 90 ms for the
+// 5,000 of the read's limit), which a loaded machine turns into a p99 beyond
+// /ceasefire-status's 50 ms goal, while the status itself changes only when a report arrives.
+// The newest-story probe sees new reports at once, from any replica, and only they are read;
+// the TTL catches what the probe cannot: a late story published before the newest one,
+// stories trimmed or aged out of the window.
 const statusTTL = time.Minute
 
-// statusWarmEvery is how often keepWarm looks at each topic. It re-assesses statuses older
-// than half the TTL, so a command, however rare, finds a fresh assessment instead of paying
-// for one.
+// statusWarmEvery is how often keepWarm looks at each topic. It re-reads windows older than
+// half the TTL, so a command, however rare, finds a fresh assessment instead of paying for one.
 const statusWarmEvery = statusTTL / 4
 
 // statusReadLimit caps the window read: the newest 5,000 stories on the topic.
@@ -51,9 +53,18 @@ type cachedStatus struct {
 	mu        sync.Mutex
 	valid     bool
 	st        tracking.Status
-	newest    string    // ID of the newest story assessed ("" when the window was empty)
-	at        time.Time // when it was assessed
+	stories   []story.Story // the window assessed, newest first
+	readAt    time.Time     // when the window was last read whole
 }
+
+// freshness is what a cached status is good for.
+type freshness int
+
+const (
+	stale   freshness = iota // read the whole window
+	changed                  // within the TTL but a newer story arrived: read only the new ones
+	fresh                    // reuse as it is
+)
 
 func newTrackingSource(a *app) (*trackingSource, error) {
 	ts := &trackingSource{stories: a.store, assessors: map[string]*tracking.Assessor{}, cache: map[string]*cachedStatus{},
@@ -70,54 +81,115 @@ func newTrackingSource(a *app) (*trackingSource, error) {
 }
 
 // status assesses a topic over the tracking window, reusing the last assessment while the
-// topic's newest stored story is unchanged and it is younger than statusTTL.
+// topic's newest stored story is unchanged and its window read is younger than statusTTL.
 func (ts *trackingSource) status(ctx context.Context, topicID string) (tracking.Status, error) {
 	return ts.statusWithin(ctx, topicID, statusTTL)
 }
 
-// statusWithin is status with the reuse bound maxAge.
+// statusWithin is status with the window read trusted for maxAge.
 func (ts *trackingSource) statusWithin(ctx context.Context, topicID string, maxAge time.Duration) (tracking.Status, error) {
 	as, ok := ts.assessors[topicID]
 	c := ts.cache[topicID]
 	if !ok || c == nil {
 		return tracking.Status{}, fmt.Errorf("tracking: unknown topic %q", topicID)
 	}
-	if st, ok, err := ts.reuse(ctx, topicID, c, maxAge); ok || err != nil {
+	if st, _, f, err := ts.check(ctx, topicID, c, maxAge); f == fresh || err != nil {
 		return st, err
 	}
 	c.assessing.Lock()
 	defer c.assessing.Unlock()
 	// Another command may have assessed while this one waited.
-	if st, ok, err := ts.reuse(ctx, topicID, c, maxAge); ok || err != nil {
+	st, prev, f, err := ts.check(ctx, topicID, c, maxAge)
+	if f == fresh || err != nil {
 		return st, err
 	}
 	now := ts.now()
-	stories, err := ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: statusReadLimit})
-	if err != nil {
-		return tracking.Status{}, err
+	since := now.Add(-ts.window)
+	var stories []story.Story
+	extended := false
+	if f == changed {
+		if stories, extended, err = ts.extend(ctx, topicID, prev, since); err != nil {
+			return tracking.Status{}, err
+		}
 	}
-	st := as.Assess(stories, now, ts.window)
+	if !extended {
+		if stories, err = ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit}); err != nil {
+			return tracking.Status{}, err
+		}
+	}
+	st = as.Assess(stories, now, ts.window)
 	c.mu.Lock()
-	c.st, c.newest, c.at, c.valid = st, newestID(stories), now, true
+	c.st, c.stories, c.valid = st, stories, true
+	if !extended {
+		c.readAt = now
+	}
 	c.mu.Unlock()
 	return st, nil
 }
 
-// reuse returns the cached status when it is younger than maxAge and the topic's newest
-// stored story is still the one it was assessed with (one single-story read).
-func (ts *trackingSource) reuse(ctx context.Context, topicID string, c *cachedStatus, maxAge time.Duration) (tracking.Status, bool, error) {
+// check tells what the cached status is good for: stale when invalid or its window read is
+// maxAge old, changed when the topic's newest stored story (one single-story read) is not the
+// one assessed, else fresh. It returns the cached status and window.
+func (ts *trackingSource) check(ctx context.Context, topicID string, c *cachedStatus, maxAge time.Duration) (tracking.Status, []story.Story, freshness, error) {
 	c.mu.Lock()
-	st, newest, at, valid := c.st, c.newest, c.at, c.valid
+	st, stories, readAt, valid := c.st, c.stories, c.readAt, c.valid
 	c.mu.Unlock()
 	now := ts.now()
-	if !valid || now.Sub(at) >= maxAge || now.Before(at) {
-		return tracking.Status{}, false, nil
+	if !valid || now.Sub(readAt) >= maxAge || now.Before(readAt) {
+		return tracking.Status{}, nil, stale, nil
 	}
 	head, err := ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: 1})
 	if err != nil {
-		return tracking.Status{}, false, err
+		return tracking.Status{}, nil, stale, err
 	}
-	return st, newestID(head) == newest, nil
+	if newestID(head) != newestID(stories) {
+		return st, stories, changed, nil
+	}
+	return st, stories, fresh, nil
+}
+
+// extend adds to prev (the window assessed, newest first) the stories published since its
+// newest and drops those now older than since; ok is false when a whole read is needed
+// (nothing assessed before, or more new stories than the read limit).
+func (ts *trackingSource) extend(ctx context.Context, topicID string, prev []story.Story, since time.Time) (out []story.Story, ok bool, err error) {
+	if len(prev) == 0 {
+		return nil, false, nil
+	}
+	from := prev[0].Published
+	newer, err := ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: from, Limit: statusReadLimit})
+	if err != nil || len(newer) == statusReadLimit {
+		return nil, false, err
+	}
+	known := map[string]bool{} // the stories published at from that prev already holds
+	for _, s := range prev {
+		if !s.Published.Equal(from) {
+			break
+		}
+		known[s.ID] = true
+	}
+	if !slices.ContainsFunc(newer, func(s story.Story) bool { return s.ID == prev[0].ID }) {
+		return nil, false, nil // the newest assessed story is gone (trimmed): read it all
+	}
+	out = make([]story.Story, 0, len(newer)+len(prev))
+	for _, s := range newer {
+		if !known[s.ID] {
+			out = append(out, s)
+		}
+	}
+	for _, s := range prev {
+		if s.Published.Before(since) {
+			break
+		}
+		out = append(out, s)
+	}
+	// The stores' order: newest first, ties by descending ID (the index keys' order).
+	slices.SortStableFunc(out, func(a, b story.Story) int {
+		if c := b.Published.Compare(a.Published); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out[:min(len(out), statusReadLimit)], true, nil
 }
 
 // newestID is the ID of the first (newest) story, "" when there is none.

@@ -11,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/cache/boltstore"
@@ -26,6 +28,7 @@ type countingStories struct {
 	*boltstore.Store
 	mu    sync.Mutex
 	reads int
+	last  cache.StoryQuery // the last window read
 	fail  error
 }
 
@@ -33,6 +36,7 @@ func (c *countingStories) RecentStories(ctx context.Context, q cache.StoryQuery)
 	c.mu.Lock()
 	if q.Limit > 1 {
 		c.reads++
+		c.last = q
 	}
 	fail := c.fail
 	c.mu.Unlock()
@@ -154,6 +158,33 @@ func TestStatusCache(t *testing.T) {
 					got, e.store.windowReads(), tc.wantReports, tc.wantReads)
 			}
 		})
+	}
+}
+
+// TestStatusCacheReadsOnlyNewReports checks the path after a new report: only the stories
+// since the newest assessed are read, and the status equals a whole-window assessment.
+func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
+	e := newCacheEnv(t)
+	e.reports(t)
+	newest := e.clock.Now().Add(-time.Hour)
+	e.clock.Advance(time.Second)
+	e.put(t, e.clock.Now())
+	e.put(t, newest) // a second report at the newest assessed one's time
+	got, err := e.ts.status(context.Background(), "ceasefire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, since := e.store.windowReads(), e.store.last.Since; n != 2 || !since.Equal(newest) {
+		t.Errorf("%d window reads, the last since %v; want 2, the last since the newest assessed story (%v)", n, since, newest)
+	}
+	whole := newCacheEnvAt(t, e.clock.Now())
+	whole.ts.stories = e.store // same stories, fresh cache
+	want, err := whole.ts.status(context.Background(), "ceasefire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" || got.Reports != 5 {
+		t.Errorf("status from new reports (%d reports) differs from a whole-window assessment (-whole +got):\n%s", got.Reports, diff)
 	}
 }
 
