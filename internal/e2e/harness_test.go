@@ -177,14 +177,11 @@ func (p *botProc) output() string { return p.stdout.String() + p.stderr.String()
 // when the process exits without printing it.
 func (p *botProc) waitLog(substr string, timeout time.Duration) {
 	p.t.Helper()
-	ok := waitFor(timeout, func() bool { return strings.Contains(p.output(), substr) || !p.running() })
+	waitFor(timeout, func() bool { return strings.Contains(p.output(), substr) || !p.running() })
 	if !strings.Contains(p.output(), substr) {
 		state := "still running"
-		if !ok || !p.running() {
+		if !p.running() {
 			state = fmt.Sprintf("exited with %d", p.exitCode)
-		}
-		if p.running() {
-			state = "still running"
 		}
 		p.t.Fatalf("%s: %q not logged within %s (%s)", p.name, substr, timeout, state)
 	}
