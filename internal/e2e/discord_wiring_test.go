@@ -168,6 +168,7 @@ func waitStories(t *testing.T, addr string, n float64) {
 // /subscribe, the preview, live posts of new items, and mention-proof delivery of a headline
 // containing @everyone.
 func TestGatewayWiring(t *testing.T) {
+	t.Parallel()
 	fs := newFeedServer(t, "Wiring Outlet")
 	initial := fs.add(3)
 	fake := wiringFake(t)
@@ -364,6 +365,7 @@ func assertNoToken(t *testing.T, bot *botProc) {
 // registered over REST, and Discord's signed POSTs to /interactions verified before anything
 // else happens.
 func TestHTTPInteractionsMode(t *testing.T) {
+	t.Parallel()
 	fs := newFeedServer(t, "HTTP Outlet")
 	links := fs.add(2)
 	fake := wiringFake(t)
@@ -446,6 +448,7 @@ func TestHTTPInteractionsMode(t *testing.T) {
 // cannot help, so the process must exit non-zero with a message naming the cause, without
 // identifying again.
 func TestFatalGatewayCloseExits(t *testing.T) {
+	t.Parallel()
 	fs := newFeedServer(t, "Fatal Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
@@ -491,6 +494,7 @@ func exitMessage(bot *botProc) string {
 // the fix the poller's first fetch took every item, these two included, for backfill and they
 // were silently never posted.
 func TestSubscribeBeforeFirstPollPostsNewItems(t *testing.T) {
+	t.Parallel()
 	const interval = 4 * time.Second
 	fs := newFeedServer(t, "Late Poll Outlet")
 	fs.add(3)
@@ -546,6 +550,7 @@ func totalResumes(fake *fakediscord.Server) int {
 // modes: it must exit non-zero with a message pointing at DISCORD_TOKEN, without printing the
 // token it tried, instead of retrying forever.
 func TestWrongTokenExitsWithoutLeakingIt(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		http bool

@@ -94,6 +94,7 @@ func TestParseMetrics(t *testing.T) {
 // liveness and readiness, counters that move with polls, commands and posts, a prompt clean
 // exit on SIGTERM, and a debug log without the token.
 func TestOpsProbesMetricsAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	fs := newFeedServer(t, "Ops Outlet")
 	fs.add(2)
 	fake := wiringFake(t)
@@ -182,6 +183,7 @@ func assertMoved(t *testing.T, before, after map[string]float64, atLeast map[str
 // after a restart every story must be in the channel exactly once. The harness's restart test
 // does the same with SIGKILL.
 func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
+	t.Parallel()
 	url := redisURL(t)
 	prefix := redisPrefix(t, url)
 	fs := newFeedServer(t, "SIGTERM Outlet")
@@ -229,6 +231,7 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 // never answers: shutdown must cancel the fetch rather than wait for the fetch timeout, and
 // still exit 0 within the limit.
 func TestSIGTERMWhileFetchHangs(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan struct{}, 1)
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
