@@ -29,7 +29,7 @@ func readRepoFile(t *testing.T, name string) string {
 }
 
 // skipOrFail skips with why, except under CI=true where a missing prerequisite is a failure.
-func skipOrFail(t *testing.T, why string) {
+func skipOrFail(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("CI=true: %s", why)

@@ -118,7 +118,7 @@ var imageBinary = sync.OnceValues(func() (string, error) {
 	return out, nil
 })
 
-func builtBinary(t *testing.T) string {
+func builtBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the image's binary; skipped with -short")
