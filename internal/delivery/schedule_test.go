@@ -142,7 +142,7 @@ func TestDigestCronFiresInZone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			synctest.Test(t, func(t *testing.T) {
-				time.Sleep(tc.startAt.Sub(time.Now()))
+				time.Sleep(time.Until(tc.startAt))
 				st, err := boltstore.Open(filepath.Join(dir, "h.db"), boltstore.Options{})
 				if err != nil {
 					t.Fatal(err)
