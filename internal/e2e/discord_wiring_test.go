@@ -166,14 +166,25 @@ func waitStories(t *testing.T, addr string, n float64) {
 // TestGatewayWiring drives the real binary over the fake gateway: command registration (and no
 // second PUT on a restart), /latest within the deadline, /help, the Manage Channels check on
 // /subscribe, the preview, live posts of new items, and mention-proof delivery of a headline
-// containing @everyone.
+// containing @everyone. It runs on each store: the embedded one always, Redis with REDIS_URL.
 func TestGatewayWiring(t *testing.T) {
 	t.Parallel()
+	for _, store := range []string{"embedded", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			gatewayWiring(t, store == "redis")
+		})
+	}
+}
+
+func gatewayWiring(t *testing.T, onRedis bool) {
 	fs := newFeedServer(t, "Wiring Outlet")
 	initial := fs.add(3)
 	fake := wiringFake(t)
 	env := embeddedEnv(t, fake, fs.URL())
-	useRedis(t, env)
+	if onRedis {
+		useRedis(t, env)
+	}
 
 	bot := startBot(t, env)
 	waitRegistered(t, bot)
