@@ -135,27 +135,56 @@ func headerSeconds(h http.Header, key string) (time.Duration, bool) {
 }
 
 // sendInteraction posts an interaction callback or edits the original response; it retries a
-// 429 a few times (webhook buckets are per interaction, so the waits are short).
-func (c *RESTClient) sendInteraction(ctx context.Context, method, url string, body any) error {
+// 429 a few times (webhook buckets are per interaction, so the waits are short). The
+// interaction token is part of the URL and lets anyone answer as the bot for 15 minutes, so
+// every error it returns has the token redacted: callers log these errors.
+func (c *RESTClient) sendInteraction(ctx context.Context, method, url, token string, body any) error {
 	for attempt := 0; ; attempt++ {
 		r, err := c.do(ctx, method, url, body)
 		if err != nil {
-			return err
+			return redactToken(err, token)
 		}
 		if r.Status >= 200 && r.Status < 300 {
 			return nil
 		}
 		if (r.Status != http.StatusTooManyRequests && r.Status < 500) || attempt >= 3 {
-			return statusError(method, url, r)
+			return statusError(method, redactedURL(url, token), r)
 		}
 		wait := retryAfter(r)
 		if r.Status >= 500 {
 			wait = time.Duration(attempt+1) * 250 * time.Millisecond
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
-			return fmt.Errorf("discord: %s %s: %w", method, url, err)
+			return fmt.Errorf("discord: %s %s: %w", method, redactedURL(url, token), err)
 		}
 	}
+}
+
+// redactedToken replaces an interaction token in URLs and error text.
+const redactedToken = "<interaction-token>"
+
+func redactedURL(url, token string) string {
+	if token == "" {
+		return url
+	}
+	return strings.ReplaceAll(url, token, redactedToken)
+}
+
+// tokenRedactedError hides the interaction token in a transport error's text (net/http's
+// *url.Error quotes the whole URL) while errors.Is/As still reach the cause.
+type tokenRedactedError struct {
+	err   error
+	token string
+}
+
+func (e *tokenRedactedError) Error() string { return redactedURL(e.err.Error(), e.token) }
+func (e *tokenRedactedError) Unwrap() error { return e.err }
+
+func redactToken(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	return &tokenRedactedError{err: err, token: token}
 }
 
 // retryAfter reads a 429's wait: the JSON retry_after, else Retry-After, else one second.
@@ -185,11 +214,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // interactionCallback posts the first response to an interaction.
 func (c *RESTClient) interactionCallback(ctx context.Context, id, token string, body interactionResponse) error {
-	return c.sendInteraction(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(id, token), body)
+	return c.sendInteraction(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(id, token), token, body)
 }
 
 // editOriginal replaces the deferred "thinking…" response with the real answer.
 func (c *RESTClient) editOriginal(ctx context.Context, appID, token string, p messagePayload) error {
 	p.Flags = 0 // flags cannot change on edit; ephemerality was fixed by the defer
-	return c.sendInteraction(ctx, http.MethodPatch, discordgo.EndpointInteractionResponseActions(appID, token), p)
+	return c.sendInteraction(ctx, http.MethodPatch, discordgo.EndpointInteractionResponseActions(appID, token), token, p)
 }
