@@ -169,11 +169,11 @@ func (p *Poller) backoff(failures int) time.Duration {
 	return min(d, p.opts.BackoffMax)
 }
 
+// truncateError bounds an error text to maxErrorLen runes, ending a cut with "…". Truncate
+// reads no further than the limit, so a huge error costs no more than a short one; slicing the
+// bytes first would split a UTF-8 rune and, fitting already, never get the ellipsis.
 func truncateError(s string) string {
-	if len(s) <= maxErrorLen {
-		return s
-	}
-	return story.Truncate(s[:maxErrorLen], maxErrorLen)
+	return story.Truncate(s, maxErrorLen)
 }
 
 // saveState persists st even if ctx was cancelled after the fetch completed.
