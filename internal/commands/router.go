@@ -130,8 +130,15 @@ func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
 	}
 }
 
+// autoDefer defers on the handler's behalf once it has run for deferAfter; a panic in the
+// Responder is logged, never silently dropped: it would otherwise hide why a slow command
+// lost its interaction.
 func (r *Router) autoDefer(ctx context.Context, sr *serialResponder, done <-chan struct{}) {
-	defer func() { _ = recover() }()
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.Error("commands: auto-defer panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
 	t := time.NewTimer(r.deferAfter)
 	defer t.Stop()
 	select {

@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -156,4 +158,46 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if err := message.Validate(m); err != nil {
 		t.Errorf("help is not a valid message: %v", err)
 	}
+}
+
+// panickyDefer is a Responder whose Defer panics, as a broken transport might.
+type panickyDefer struct{ recorder }
+
+func (p *panickyDefer) Defer(context.Context, bool) error { panic("transport exploded") }
+
+// A panic in the auto-defer goroutine is logged with the stack, and the handler's reply still
+// goes out: it is neither lost nor silently swallowed.
+func TestRouterAutoDeferPanicLogged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs strings.Builder
+		var logMu sync.Mutex
+		logger := slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, nil))
+		r := NewRouter(Definitions(), RouterOptions{Logger: logger})
+		r.On("latest", func(context.Context, Request) (message.Message, error) {
+			time.Sleep(5 * time.Second)
+			return message.Message{Content: "late"}, nil
+		})
+		resp := &panickyDefer{recorder{start: time.Now()}}
+		r.Handle(context.Background(), Request{Name: "latest"}, resp)
+		if got := strings.Join(resp.events, ","); got != "reply" || resp.reply.Content != "late" {
+			t.Errorf("events %q reply %q, want the handler's reply", got, resp.reply.Content)
+		}
+		logMu.Lock()
+		defer logMu.Unlock()
+		if !strings.Contains(logs.String(), `"msg":"commands: auto-defer panicked"`) ||
+			!strings.Contains(logs.String(), "transport exploded") {
+			t.Errorf("auto-defer panic not logged; logs:\n%s", logs.String())
+		}
+	})
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
