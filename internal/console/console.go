@@ -30,12 +30,14 @@ func New(h Handler, in io.Reader, out io.Writer, prompt bool) *Console {
 	return &Console{handler: h, in: in, out: out, prompt: prompt}
 }
 
-// Run answers each line until EOF or ctx is done. A bad line gets a one-line error and the
-// console goes on.
+// Run answers each line until EOF, /quit (or /exit) or ctx is done. A bad line gets a
+// one-line error and the console goes on.
 func (c *Console) Run(ctx context.Context) error {
 	lines := make(chan string)
 	errc := make(chan error, 1)
-	go c.read(lines, errc)
+	done := make(chan struct{})
+	defer close(done)
+	go c.read(lines, errc, done)
 	for {
 		c.showPrompt()
 		select {
@@ -47,12 +49,16 @@ func (c *Console) Run(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			c.answer(ctx, line)
+			if quit := c.answer(ctx, line); quit {
+				return nil
+			}
 		}
 	}
 }
 
-func (c *Console) read(lines chan<- string, errc chan<- error) {
+// read feeds lines to Run until EOF or until Run has returned (done), so the reader does not
+// stay blocked on a send nobody receives.
+func (c *Console) read(lines chan<- string, errc chan<- error, done <-chan struct{}) {
 	defer close(lines)
 	defer func() {
 		if p := recover(); p != nil {
@@ -62,7 +68,11 @@ func (c *Console) read(lines chan<- string, errc chan<- error) {
 	sc := bufio.NewScanner(c.in)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		lines <- sc.Text()
+		select {
+		case lines <- sc.Text():
+		case <-done:
+			return
+		}
 	}
 	if err := sc.Err(); err != nil {
 		errc <- fmt.Errorf("console: reading input: %w", err)
@@ -75,22 +85,25 @@ func (c *Console) showPrompt() {
 	}
 }
 
-func (c *Console) answer(ctx context.Context, line string) {
+// answer runs one line; it reports true for /quit or /exit, which end the session (they were
+// once ignored silently, leaving an operator typing /quit at a prompt that never closed).
+func (c *Console) answer(ctx context.Context, line string) (quit bool) {
 	line = strings.TrimSpace(line)
 	if line == "" || strings.HasPrefix(line, "#") {
-		return
+		return false
 	}
 	if line == "/quit" || line == "/exit" {
-		return
+		return true
 	}
 	req, err := Parse(line, c.handler.Definitions())
 	if err != nil {
 		fmt.Fprintln(c.out, "error:", strings.TrimPrefix(err.Error(), "console: "))
-		return
+		return false
 	}
 	req.ChannelID, req.GuildID, req.UserID = "console", "console", "console"
 	req.Permissions = -1 // the operator at the console may do everything
 	c.handler.Handle(ctx, req, &responder{out: c.out})
+	return false
 }
 
 // responder prints the reply; deferring has nothing to show on a console.

@@ -83,6 +83,26 @@ func TestConsoleRun(t *testing.T) {
 	}
 }
 
+// /quit and /exit end the session: nothing after them is answered.
+func TestConsoleQuit(t *testing.T) {
+	for _, word := range []string{"/quit", "/exit", "  /exit  "} {
+		t.Run(word, func(t *testing.T) {
+			r := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
+			r.On("latest", func(_ context.Context, req commands.Request) (message.Message, error) {
+				return message.Message{Content: "latest count=" + req.Options["count"]}, nil
+			})
+			var out bytes.Buffer
+			in := strings.NewReader("/latest count:2\n" + word + "\n/latest count:4\n")
+			if err := New(r, in, &out, false).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff("latest count=2\n\n", out.String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func boolString(b bool) string {
 	if b {
 		return "true"
