@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -599,4 +601,51 @@ func assertTokenNotPrinted(t *testing.T, bot *botProc) {
 	if i := strings.Index(out, wiringToken); i >= 0 {
 		t.Errorf("%s printed the bot token: …%s…", bot.name, out[max(0, i-200):min(len(out), i+len(wiringToken)+50)])
 	}
+}
+
+// TestSubscribeDuringFirstPollPostsNewItems holds the poller's first fetch of a feed open while
+// a channel subscribes and two items are published, then lets it finish: that in-flight fetch
+// started before the feed was known, but what it brings back after /subscribe recorded the
+// feed is new and must be posted, once.
+func TestSubscribeDuringFirstPollPostsNewItems(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "In-flight Outlet")
+	fs.add(3)
+	first, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held := false
+		once.Do(func() { held = true; close(first) })
+		if held {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		fs.serve(w, r)
+	}))
+	t.Cleanup(gate.Close)
+	url := gate.URL + "/feed.xml"
+	fake := wiringFake(t)
+	bot := startBot(t, embeddedEnv(t, fake, url))
+	waitRegistered(t, bot)
+	select {
+	case <-first:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the poller never fetched the feed")
+	}
+
+	a := ask(t, fake, subscribeFeedCommand(liveChannel, permManageChannels, url))
+	if !strings.Contains(a.msg.Content, "New stories from") {
+		t.Fatalf("/subscribe feed content = %q", a.msg.Content)
+	}
+	fresh := fs.add(2)
+	close(release)
+	if !waitFor(20*time.Second, func() bool { return len(postedLinks(fake.Messages(liveChannel))) >= len(fresh) }) {
+		t.Fatalf("items returned by a poll in flight during /subscribe were not posted: got %v, want %v",
+			postedLinks(fake.Messages(liveChannel)), fresh)
+	}
+	quiet(fake, liveChannel, 2*time.Second)
+	assertEachOnce(t, fake.Messages(liveChannel), fresh)
 }

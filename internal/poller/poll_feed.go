@@ -95,8 +95,10 @@ func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outc
 // ingest normalises, tags and stores the items of a fetched feed. The first successful fetch
 // (state not Known) is backfill: recorded, never handed to OnNew.
 func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now time.Time, res *feed.Result) outcome {
-	backfill := !st.Known
-	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, now)
+	backfill := !st.Known && !p.knownNow(ctx, fd.URL)
+	// FirstSeen is when the items came back, not when the fetch started: a subscription made
+	// while the fetch was in flight must count them as new.
+	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, p.opts.Now())
 	for i := range stories {
 		stories[i].Backfill = backfill
 		if p.tag != nil {
@@ -117,6 +119,14 @@ func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now ti
 		out.fresh = freshStories(stories, newIDs)
 	}
 	return out
+}
+
+// knownNow re-reads whether feedURL is known: /subscribe feed records the feed (its current
+// items as backfill) and may do so while this first fetch is in flight; what the fetch brought
+// back is then new, not backfill.
+func (p *Poller) knownNow(ctx context.Context, feedURL string) bool {
+	st, ok, err := p.readState(ctx, feedURL)
+	return err == nil && ok && st.Known
 }
 
 // succeed records a successful fetch: validators kept, failures cleared, next poll after the
