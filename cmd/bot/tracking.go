@@ -104,27 +104,31 @@ func (ts *trackingSource) statusWithin(ctx context.Context, topicID string, maxA
 		return st, err
 	}
 	now := ts.now()
-	since := now.Add(-ts.window)
-	var stories []story.Story
-	extended := false
-	if f == changed {
-		if stories, extended, err = ts.extend(ctx, topicID, prev, since); err != nil {
-			return tracking.Status{}, err
-		}
-	}
-	if !extended {
-		if stories, err = ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit}); err != nil {
-			return tracking.Status{}, err
-		}
+	stories, whole, err := ts.readWindow(ctx, topicID, prev, f, now.Add(-ts.window))
+	if err != nil {
+		return tracking.Status{}, err
 	}
 	st = as.Assess(stories, now, ts.window)
 	c.mu.Lock()
 	c.st, c.stories, c.valid = st, stories, true
-	if !extended {
+	if whole {
 		c.readAt = now
 	}
 	c.mu.Unlock()
 	return st, nil
+}
+
+// readWindow returns the topic's stories since since, newest first: prev extended with the
+// new ones when only they changed, else (whole) a read of the whole window.
+func (ts *trackingSource) readWindow(ctx context.Context, topicID string, prev []story.Story, f freshness, since time.Time) (stories []story.Story, whole bool, err error) {
+	if f == changed {
+		stories, ok, err := ts.extend(ctx, topicID, prev, since)
+		if err != nil || ok {
+			return stories, false, err
+		}
+	}
+	stories, err = ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit})
+	return stories, true, err
 }
 
 // check tells what the cached status is good for: stale when invalid or its window read is
