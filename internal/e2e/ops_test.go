@@ -193,9 +193,8 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 
 	bot := startBot(t, env)
 	waitRegistered(t, bot)
-	// Subscribe after the poller's first fetch: a poll already in flight during /subscribe
-	// still takes the items it brings back for backfill (see the report); the scheduled-later
-	// case is TestSubscribeBeforeFirstPollPostsNewItems.
+	// Subscribe after the poller's first fetch, so the 30 items come from a routine poll; the
+	// first-poll cases are TestSubscribeBeforeFirstPollPostsNewItems and …DuringFirstPoll….
 	waitStories(t, env["HERALD_HTTP_ADDR"], 3)
 	ask(t, fake, subscribeFeedCommand(opsChannel, permManageChannels, fs.URL()))
 	fresh := fs.add(30)
