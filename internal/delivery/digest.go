@@ -423,7 +423,9 @@ func (g *Digests) Compose(ctx context.Context, channelID, topic string, since ti
 	if len(posts) > 0 {
 		posts[len(posts)-1].ids = claimed
 	} else if len(claimed) > 0 {
-		_ = g.d.store.Release(ctx, channelID, claimed)
+		// Nothing to post (QuietWhenEmpty): hand the claims back; deliverer.release logs a
+		// failure, after which they come back when the lease expires.
+		g.d.release(ctx, channelID, []post{{ids: claimed}})
 	}
 	return posts, nil
 }
