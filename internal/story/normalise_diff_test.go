@@ -134,6 +134,15 @@ func TestIsSpaceRuneMatchesDefinition(t *testing.T) {
 	}
 }
 
+// TestIsWhiteMatchesIsSpace checks isWhite's shortcut against unicode.IsSpace for every rune.
+func TestIsWhiteMatchesIsSpace(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if got, want := isWhite(r), unicode.IsSpace(r); got != want {
+			t.Errorf("isWhite(%U) = %v, want %v", r, got, want)
+		}
+	}
+}
+
 func FuzzTruncateReference(f *testing.F) {
 	f.Add("the quick brown fox jumps", 18)
 	f.Add("ééééééééé", 5)

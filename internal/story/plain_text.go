@@ -37,11 +37,17 @@ func plainText(s string, limit int) string {
 	if s == "" {
 		return ""
 	}
+	// Dropping invalid bytes never adds or removes a '<' or '&', so this test can come first.
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		// Plain already: skip the tokenizer, and validate only the part collapseSpace reads.
+		if out, ok := collapseSpace(s, limit); ok {
+			return out
+		}
+		out, _ := collapseSpace(strings.ToValidUTF8(s, ""), limit)
+		return out
+	}
 	if !utf8.ValidString(s) { // ValidString is a fast scan; ToValidUTF8 always builds
 		s = strings.ToValidUTF8(s, "")
-	}
-	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
-		return collapseSpace(s, limit) // plain already: skip the tokenizer
 	}
 	for pass := 0; pass < maxTextPasses; pass++ {
 		if pass > 0 && !hasMarkup(s) {
@@ -56,7 +62,8 @@ func plainText(s string, limit int) string {
 	if hasMarkup(s) {
 		s = scrubTags(s)
 	}
-	return collapseSpace(s, limit)
+	out, _ := collapseSpace(s, limit) // s is valid UTF-8 here
+	return out
 }
 
 // hasMarkup reports whether s still holds something a browser would read as a tag or an entity.
@@ -176,15 +183,23 @@ func scrubTags(s string) string {
 // that brings the result to limit runes, so the result is then a prefix of the full one.
 // It runs on every text field of every item, so it copies whole words rather than runes,
 // tests ASCII without decoding, and returns s itself when s is collapsed already.
-func collapseSpace(s string, limit int) string {
+// ok is false when the part of s it read holds invalid UTF-8: PlainText drops such bytes
+// (joining what surrounds them), where collapseSpace would read them as space.
+func collapseSpace(s string, limit int) (out string, ok bool) {
 	var b strings.Builder // the result, once it stops being a prefix of s
 	copied, end, runes := false, 0, 0
 	for i := 0; i < len(s) && (limit < 0 || runes < limit); {
-		start := skipSpace(s, i)
+		start, valid := skipSpace(s, i)
+		if !valid {
+			return "", false
+		}
 		if start == len(s) {
 			break
 		}
-		stop, n := wordEnd(s, start)
+		stop, n, valid := wordEnd(s, start)
+		if !valid {
+			return "", false
+		}
 		first := runes == 0
 		if !first {
 			runes++ // the separating space
@@ -208,11 +223,11 @@ func collapseSpace(s string, limit int) string {
 	}
 	switch {
 	case copied:
-		return b.String()
+		return b.String(), true
 	case end == len(s):
-		return s
+		return s, true
 	}
-	return strings.Clone(s[:end]) // do not pin a long field for a short result
+	return strings.Clone(s[:end]), true // do not pin a long field for a short result
 }
 
 // growHint is the builder capacity collapseSpace needs for len bytes cut at limit runes;
@@ -224,44 +239,52 @@ func growHint(n, limit int) int {
 	return n
 }
 
-// skipSpace returns the offset of the first non-space rune of s at or after i (len(s) if none).
-func skipSpace(s string, i int) int {
+// skipSpace returns the offset of the first non-space rune of s at or after i (len(s) if none);
+// valid is false if it met invalid UTF-8 first.
+func skipSpace(s string, i int) (next int, valid bool) {
 	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if !isSpaceByte(c) {
-				return i
+				return i, true
 			}
 			i++
 			continue
 		}
 		r, w := utf8.DecodeRuneInString(s[i:])
+		if w == 1 { // RuneError of width 1: an invalid byte
+			return i, false
+		}
 		if !isSpaceRune(r) {
-			return i
+			return i, true
 		}
 		i += w
 	}
-	return i
+	return i, true
 }
 
-// wordEnd returns the offset just after the word starting at i and its length in runes.
-func wordEnd(s string, i int) (end, runes int) {
+// wordEnd returns the offset just after the word starting at i and its length in runes;
+// valid is false if it met invalid UTF-8, including as the rune that would end the word.
+func wordEnd(s string, i int) (end, runes int, valid bool) {
 	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if isSpaceByte(c) {
-				return i, runes
+				return i, runes, true
 			}
 			i++
 			runes++
 			continue
 		}
 		r, w := utf8.DecodeRuneInString(s[i:])
+		if w == 1 {
+			return i, runes, false
+		}
 		if isSpaceRune(r) {
-			return i, runes
+			return i, runes, true
 		}
 		i += w
 		runes++
 	}
-	return i, runes
+	return i, runes, true
 }
 
 // isSpaceByte is isSpaceRune for ASCII: every ASCII space is also a control character or ' '.
@@ -301,7 +324,7 @@ func Truncate(s string, max int) string {
 	// final third of them.
 	n, end, cut, minCut := 0, len(s), -1, (max-1)*2/3
 	for i, r := range s {
-		space := unicode.IsSpace(r)
+		space := isWhite(r)
 		if n == max-1 {
 			end = i
 			if space {
@@ -321,6 +344,15 @@ func Truncate(s string, max int) string {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
 	})
 	return out + "…"
+}
+
+// isWhite is unicode.IsSpace without the table lookup for the scripts most text is in (see
+// isSpaceRune).
+func isWhite(r rune) bool {
+	if r >= 0x100 && r < 0x1680 || r > 0x3000 {
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // fitsRunes reports whether s has at most max runes, reading no further than rune max+1.

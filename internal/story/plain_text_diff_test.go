@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -28,6 +29,13 @@ func checkAgainstReference(t *testing.T, where, in string) {
 	for _, max := range diffCaps {
 		if got, want := truncatedText(in, max), refTruncate(want, max); got != want {
 			t.Errorf("%s: truncatedText(%.80q, %d) = %q, reference %q", where, in, max, got, want)
+		}
+		// plainText's own contract: whole words of the full text, at least limit runes of it.
+		got := plainText(in, max)
+		whole := strings.HasPrefix(want, got) && (got == "" || len(got) == len(want) || want[len(got)] == ' ')
+		if !whole || (got != want && utf8.RuneCountInString(got) < max) {
+			t.Errorf("%s: plainText(%.80q, %d) = %q, not a whole-word prefix of %q with %d runes",
+				where, in, max, got, want, max)
 		}
 	}
 }
@@ -62,6 +70,12 @@ func TestPlainTextMatchesReference(t *testing.T) {
 		{"html", "<p>Hello <b>bold</b> world</p>" + strings.Repeat(" more text", 100)},
 		{"double escaped", "&amp;lt;b&amp;gt;Hi&amp;lt;/b&amp;gt;"},
 		{"adversarial", "&amp;amp;lt;&amp;amp;lt;b&amp;amp;gt;x"},
+		{"invalid byte joins words", "ab\xffcd ef"},
+		{"invalid byte ends a word", strings.Repeat("w ", 300) + "ab\xff cd"},
+		{"invalid byte after the cap", strings.Repeat("word ", 700) + "x\xffy"},
+		{"invalid byte right at the cap", strings.Repeat("a ", 300) + "b\xffc" + strings.Repeat(" d", 300)},
+		{"invalid byte in markup", "<p>ab\xffcd</p>"},
+		{"truncated multibyte rune", "caf\xc3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,7 +159,7 @@ func TestCollapseSpaceNoCopy(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got string
-			allocs := testing.AllocsPerRun(100, func() { got = collapseSpace(tc.in, tc.limit) })
+			allocs := testing.AllocsPerRun(100, func() { got, _ = collapseSpace(tc.in, tc.limit) })
 			if got != tc.in || allocs != 0 {
 				t.Errorf("collapseSpace(%q) = %q with %v allocs, want it unchanged with 0", tc.in, got, allocs)
 			}
