@@ -163,6 +163,11 @@ func (c *Config) String() string {
 		len(c.Feeds), len(c.Topics), c.Poll.Interval, c.storeName(), redact(c.DiscordToken), RedactURL(c.RedisURL), c.HTTPAddr)
 }
 
+// LogValue makes slog.Any("config", cfg) print String's redacted summary: without it a JSON
+// handler would marshal every exported field, the Discord token and REDIS_URL password
+// included. The value receiver covers Config and *Config alike.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 func (c *Config) storeName() string {
 	if c.RedisURL != "" {
 		return "redis"

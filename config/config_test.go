@@ -131,3 +131,35 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("RedactURL leaked: %s", got)
 	}
 }
+
+// Logging the configuration, as a pointer or a value, through either slog handler never prints
+// the Discord token or the Redis password.
+func TestConfigLogRedactsSecrets(t *testing.T) {
+	const token, password = "MTIzNDU2Nzg5.secret-token-part", "hunter2-redis"
+	cfg, err := Load(env(map[string]string{"DISCORD_TOKEN": token, "REDIS_URL": "redis://herald:" + password + "@redis:6379/0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	handlers := map[string]func(*strings.Builder) slog.Handler{
+		"json": func(b *strings.Builder) slog.Handler { return slog.NewJSONHandler(b, nil) },
+		"text": func(b *strings.Builder) slog.Handler { return slog.NewTextHandler(b, nil) },
+	}
+	for name, newHandler := range handlers {
+		for _, v := range []struct {
+			name string
+			val  any
+		}{{"pointer", cfg}, {"value", *cfg}} {
+			t.Run(name+" "+v.name, func(t *testing.T) {
+				var b strings.Builder
+				slog.New(newHandler(&b)).Info("starting", "config", v.val)
+				out := b.String()
+				if strings.Contains(out, token) || strings.Contains(out, password) {
+					t.Errorf("log line leaks a secret: %s", out)
+				}
+				if !strings.Contains(out, "discord_token=[redacted]") {
+					t.Errorf("log line lacks the redacted summary: %s", out)
+				}
+			})
+		}
+	}
+}
