@@ -75,39 +75,37 @@ func (s *Store) purgeExpired(ctx context.Context) (int, error) {
 		now := s.now()
 		n = 0
 		err := bucket(tx, bucketDelivery).ForEachBucket(func(ch []byte) error {
-			b := bucket(tx, bucketDelivery).Bucket(ch)
-			var dead [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				if !live(v, now) {
-					dead = append(dead, bytes.Clone(k))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			n += len(dead)
-			return deleteKeys(b, dead)
+			d, err := deleteWhere(bucket(tx, bucketDelivery).Bucket(ch), func(v []byte) bool { return !live(v, now) })
+			n += d
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		var dead [][]byte
-		b := bucket(tx, bucketLeases)
-		err = b.ForEach(func(k, v []byte) error {
+		d, err := deleteWhere(bucket(tx, bucketLeases), func(v []byte) bool {
 			var l lease
-			if json.Unmarshal(v, &l) != nil || !l.Expires.After(now) {
-				dead = append(dead, bytes.Clone(k))
-			}
-			return nil
+			return json.Unmarshal(v, &l) != nil || !l.Expires.After(now)
 		})
-		if err != nil {
-			return err
-		}
-		n += len(dead)
-		return deleteKeys(b, dead)
+		n += d
+		return err
 	})
 	return n, err
+}
+
+// deleteWhere deletes the keys of b whose value is dead and reports how many. Keys are
+// collected first: bolt forbids deleting from a bucket while iterating it.
+func deleteWhere(b *bolt.Bucket, dead func(v []byte) bool) (int, error) {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if dead(v) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(keys), deleteKeys(b, keys)
 }
 
 func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
