@@ -236,3 +236,46 @@ func TestSubscribeValidation(t *testing.T) {
 		})
 	}
 }
+
+// Oversized input (Discord string options carry up to 6000 characters) is refused or cut so
+// that every reply still fits Discord's limits: a reply Discord rejects explains nothing.
+func TestSubscribeFeedOversizedInput(t *testing.T) {
+	ctx := context.Background()
+	t.Run("url too long is refused before fetching", func(t *testing.T) {
+		s, fc, _ := newSubs(t)
+		long := "https://news.example/rss?q=" + strings.Repeat("a", 6000-27)
+		_, err := s.Feed(ctx, req("feed", map[string]string{"url": long}))
+		if err == nil || asUserError(err) == nil || !strings.Contains(err.Error(), "at most 1000") {
+			t.Fatalf("want a user error naming the limit, got %v", err)
+		}
+		if fc.calls != 0 {
+			t.Errorf("the feed was fetched %d times; an oversized URL must be refused first", fc.calls)
+		}
+		if m := errorMessage(err); message.Validate(m) != nil {
+			t.Errorf("error reply does not fit Discord: %v", message.Validate(m))
+		}
+	})
+	t.Run("long keyword lists still give a valid confirmation", func(t *testing.T) {
+		s, _, _ := newSubs(t)
+		var kws []string
+		for i := range 500 {
+			kws = append(kws, fmt.Sprintf("keyword%03d", i))
+		}
+		m, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://news.example/rss", "include": strings.Join(kws, ",")}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := message.Validate(m); err != nil {
+			t.Errorf("confirmation does not fit Discord: %v", err)
+		}
+		if !strings.HasPrefix(m.Content, "✅ New stories from https://news.example/rss") {
+			t.Errorf("confirmation lost its start: %.80q", m.Content)
+		}
+	})
+	t.Run("long user error is cut to fit", func(t *testing.T) {
+		m := errorMessage(Errorf("Could not subscribe: %s", strings.Repeat("reason ", 1000)))
+		if err := message.Validate(m); err != nil || !m.Ephemeral {
+			t.Errorf("error reply: validate %v, ephemeral %v", err, m.Ephemeral)
+		}
+	})
+}

@@ -229,7 +229,9 @@ func errorMessage(err error) message.Message {
 	case errors.Is(err, cache.ErrUnavailable):
 		text = "Herald's store is unavailable right now, so this cannot be answered. Please try again in a minute."
 	}
-	return message.Message{Content: "⚠️ " + text, Ephemeral: true}
+	// A user error may quote user input or a feed server's status text: cut it to fit, or
+	// Discord refuses the reply and the user sees no explanation at all.
+	return message.Message{Content: message.Truncate("⚠️ "+text, message.MaxContent), Ephemeral: true}
 }
 
 func errString(err error) string {

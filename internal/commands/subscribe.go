@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/cache"
@@ -76,9 +77,16 @@ func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message
 	return message.Message{Content: fmt.Sprintf("✅ %s will arrive here every day at %s (%s). %s", what, sub.Time, zone, next)}, nil
 }
 
+// maxFeedURL bounds a feed URL: Discord lets a string option carry 6000 characters, which
+// would make every message quoting the URL too long to post. Real feed URLs are far shorter.
+const maxFeedURL = 1000
+
 // Feed implements /subscribe feed url [include] [exclude].
 func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, error) {
 	raw := strings.TrimSpace(req.Options["url"])
+	if n := utf8.RuneCountInString(raw); n > maxFeedURL {
+		return message.Message{}, Errorf("That URL is %d characters long; feed URLs may have at most %d.", n, maxFeedURL)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return message.Message{}, Errorf("That is not a feed URL: it must start with http:// or https://.")
@@ -95,9 +103,14 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err != nil {
 		return message.Message{}, err
 	}
-	m := message.Message{Content: fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", raw, filterText(sub))}
+	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", raw, filterText(sub))
 	if len(items) > 0 {
-		m.Content += " The newest item, as a preview:"
+		content += " The newest item, as a preview:"
+	}
+	// Long keyword lists could push the confirmation past Discord's limit, and a reply Discord
+	// rejects would hide that the subscription was made.
+	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
+	if len(items) > 0 {
 		m.Embeds = []message.Embed{briefing.StoryEmbed(items[0], s.Now())}
 	}
 	return m, nil
