@@ -54,7 +54,7 @@ func plainText(s string, limit int) string {
 			break
 		}
 		if hasTag(s) {
-			s = stripTags(s) // decodes the entities of the text it keeps
+			s = stripMarkup(s) // decodes the entities of the text it keeps
 		} else {
 			s = html.UnescapeString(s)
 		}
@@ -124,6 +124,14 @@ func isSkipped(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// stripMarkup removes tags without the tokenizer when the HTML is simple enough.
+func stripMarkup(s string) string {
+	if out, ok := stripSimpleTags(s); ok {
+		return out
+	}
+	return stripTags(s)
 }
 
 // stripTags runs one pass of the HTML tokenizer, keeping decoded text outside skipped elements.
