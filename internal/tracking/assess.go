@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
@@ -172,7 +173,7 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 	if st.Latest.Headline == "" {
 		return lead + "."
 	}
-	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, fit(strings.TrimRight(st.Latest.Headline, ".!"), 200),
+	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, message.Truncate(strings.TrimRight(st.Latest.Headline, ".!"), 200),
 		outletList(st.Latest.Outlets), st.Latest.Time.UTC().Format("2 Jan"))
 }
 

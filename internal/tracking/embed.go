@@ -43,15 +43,15 @@ func Embed(st Status, now time.Time) message.Embed {
 		title = st.Title + ": " + title
 	}
 	e := message.Embed{
-		Title:       fit(title, message.MaxEmbedTitle),
-		Description: fit(st.Sentence, message.MaxEmbedDescription),
+		Title:       message.Truncate(title, message.MaxEmbedTitle),
+		Description: message.Truncate(st.Sentence, message.MaxEmbedDescription),
 		Color:       colorOf(st.Label),
 		Timestamp:   st.AsOf,
-		Footer:      fit("As of "+st.AsOf.UTC().Format("2 Jan 2006 15:04 UTC")+evidenceNote(st), message.MaxFooter),
+		Footer:      message.Truncate("As of "+st.AsOf.UTC().Format("2 Jan 2006 15:04 UTC")+evidenceNote(st), message.MaxFooter),
 	}
 	if st.Latest.Headline != "" {
 		e.Fields = append(e.Fields, message.Field{Name: "Latest development",
-			Value: fit(latestLine(st.Latest, now), message.MaxFieldValue)})
+			Value: message.Truncate(latestLine(st.Latest, now), message.MaxFieldValue)})
 	}
 	if len(st.Timeline) > 0 {
 		e.Fields = append(e.Fields, message.Field{Name: "Timeline",
@@ -59,7 +59,7 @@ func Embed(st Status, now time.Time) message.Embed {
 	}
 	e.Fields = append(e.Fields, message.Field{Name: "Coverage", Value: coverage(st)})
 	if over := e.Len() - message.MaxEmbedTotal; over > 0 {
-		e.Description = fit(e.Description, max(utf8.RuneCountInString(e.Description)-over, 1))
+		e.Description = message.Truncate(e.Description, max(utf8.RuneCountInString(e.Description)-over, 1))
 	}
 	return e
 }
@@ -75,10 +75,15 @@ func evidenceNote(st Status) string {
 	return fmt.Sprintf(" · label based on %d %s", n, plural(n, "report", "reports"))
 }
 
+// maxLinkRunes is the longest link latestLine wraps a headline in: a longer one (feeds put
+// tracking junk in links) would push the field past 1024 and be cut mid-URL, leaving broken
+// Markdown; the headline is then shown unlinked.
+const maxLinkRunes = 512
+
 func latestLine(d Development, now time.Time) string {
 	head := escape(d.Headline)
-	if d.Link != "" {
-		head = "[" + fit(head, 400) + "](" + d.Link + ")"
+	if d.Link != "" && utf8.RuneCountInString(d.Link) <= maxLinkRunes {
+		head = "[" + message.Truncate(head, 400) + "](" + d.Link + ")"
 	}
 	meta := outletList(d.Outlets)
 	if age := message.RelativeAge(now, d.Time); age != "" {
@@ -94,9 +99,9 @@ func timelineValue(ds []Development) string {
 	lines := make([]string, 0, len(ds))
 	for _, d := range ds {
 		lines = append(lines, fmt.Sprintf("**%s** · %s: %s", d.Time.UTC().Format("2 Jan 2006"), d.Label,
-			fit(escape(d.Headline), max(per, 20))))
+			message.Truncate(escape(d.Headline), max(per, 20))))
 	}
-	return fit(strings.Join(lines, "\n"), message.MaxFieldValue)
+	return message.Truncate(strings.Join(lines, "\n"), message.MaxFieldValue)
 }
 
 func coverage(st Status) string {
@@ -114,7 +119,7 @@ func plural(n int, one, many string) string {
 
 // StatusLine is the label and sentence as one line, for briefings.
 func StatusLine(st Status) string {
-	return fit(fmt.Sprintf("**%s**: %s", st.Label, st.Sentence), 600)
+	return message.Truncate(fmt.Sprintf("**%s**: %s", st.Label, st.Sentence), 600)
 }
 
 // escape neutralises the Markdown that would break a headline out of its link or formatting.
@@ -123,20 +128,11 @@ func escape(s string) string {
 	return r.Replace(s)
 }
 
-// fit shortens s to at most n runes, marking the cut with "…".
-func fit(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	rs := []rune(s)
-	return strings.TrimRight(string(rs[:n-1]), " ") + "…"
-}
-
 // outletList names up to three outlets and counts the rest.
 func outletList(outlets []string) string {
 	const shown = 3
 	if len(outlets) <= shown {
-		return fit(strings.Join(outlets, ", "), 300)
+		return message.Truncate(strings.Join(outlets, ", "), 300)
 	}
-	return fit(strings.Join(outlets[:shown], ", "), 300) + fmt.Sprintf(" +%d more", len(outlets)-shown)
+	return message.Truncate(strings.Join(outlets[:shown], ", "), 300) + fmt.Sprintf(" +%d more", len(outlets)-shown)
 }

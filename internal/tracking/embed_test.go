@@ -82,6 +82,30 @@ func TestEmbedNoNews(t *testing.T) {
 	}
 }
 
+// The latest development links its headline unless the link is too long to fit the field
+// whole: a cut link would leave broken Markdown.
+func TestLatestLineLink(t *testing.T) {
+	now := t0.Add(3 * time.Hour)
+	d := Development{Headline: "Talks resume in Doha", Outlets: []string{"a"}, Time: t0}
+	tests := []struct {
+		name, link, want string
+	}{
+		{"linked", "https://a.example/1", "[Talks resume in Doha](https://a.example/1)\na · 3h ago"},
+		{"no link", "", "Talks resume in Doha\na · 3h ago"},
+		{"link at the limit", "https://a.example/" + strings.Repeat("x", maxLinkRunes-18),
+			"[Talks resume in Doha](https://a.example/" + strings.Repeat("x", maxLinkRunes-18) + ")\na · 3h ago"},
+		{"link too long", "https://a.example/" + strings.Repeat("x", 1100), "Talks resume in Doha\na · 3h ago"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d.Link = tc.link
+			if got := latestLine(d, now); got != tc.want {
+				t.Errorf("latestLine = %.120q, want %.120q", got, tc.want)
+			}
+		})
+	}
+}
+
 // FuzzEmbed feeds arbitrary headlines, outlets and summaries through Assess and Embed: no
 // panic, and the embed always fits Discord's limits.
 func FuzzEmbed(f *testing.F) {
