@@ -7,14 +7,16 @@ ARG GO_VERSION=1.26
 
 FROM golang:${GO_VERSION} AS build
 WORKDIR /src
-ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOMODCACHE=/go/pkg/mod GOCACHE=/root/.cache/go-build
 # Modules first: this layer is reused until go.mod or go.sum change.
+# Cache mounts keep the module and build caches across builds (BuildKit and buildah/podman).
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG VERSION=dev
 # The test in internal/ops builds with exactly these flags; change both together.
-RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/herald ./cmd/bot \
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/herald ./cmd/bot \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
