@@ -21,6 +21,10 @@ type LiveOptions struct {
 	// CatchUpMax and CatchUpAge bound what is posted after downtime (defaults 20 and 24 h).
 	CatchUpMax int
 	CatchUpAge time.Duration
+	// LiveMax bounds the stories one poll posts to one subscription (default 100, ten
+	// messages): a feed that suddenly lists thousands of new items, hostile or re-keyed, gets
+	// an "and N more" line instead of flooding the channel for hours.
+	LiveMax int
 	// Concurrency is how many channels are posted to at once (default 8): one channel waiting
 	// out its rate limit must not hold up the others. A channel's own posts stay in order.
 	Concurrency int
@@ -43,6 +47,9 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 	}
 	if opts.CatchUpMax <= 0 {
 		opts.CatchUpMax = 20
+	}
+	if opts.LiveMax <= 0 {
+		opts.LiveMax = 100
 	}
 	if opts.CatchUpAge <= 0 {
 		opts.CatchUpAge = 24 * time.Hour
@@ -68,7 +75,9 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
-	l.perChannel(subs, func(sub cache.Subscription) { l.deliver(ctx, sub, matching(sub, stories), 0) })
+	l.perChannel(subs, func(sub cache.Subscription) {
+		l.deliverNewest(ctx, sub, matching(sub, stories), l.opts.LiveMax, "in this update")
+	})
 }
 
 // perChannel runs fn for every subscription: channels concurrently (at most Concurrency at a
@@ -124,19 +133,23 @@ func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
 		l.opts.Logger.Warn("delivery: catch-up unseen", "subscription_id", sub.ID, "error", err)
 		return
 	}
-	cands = keep(cands, unseen)
+	l.deliverNewest(ctx, sub, keep(cands, unseen), l.opts.CatchUpMax, "while Herald was away")
+}
+
+// deliverNewest posts the newest limit stories; the older ones are summarised in one line
+// ("…and N more older stories " + why) and recorded as seen, so no later sweep posts or
+// summarises them again.
+func (l *Live) deliverNewest(ctx context.Context, sub cache.Subscription, cands []story.Story, limit int, why string) {
 	oldestFirst(cands)
 	more := 0
-	if len(cands) > l.opts.CatchUpMax {
-		// Keep the newest CatchUpMax; the older ones are summarised, and recorded as seen so
-		// the next sweep does not summarise them again.
-		more = len(cands) - l.opts.CatchUpMax
+	if len(cands) > limit {
+		more = len(cands) - limit
 		if !l.skip(ctx, sub.ChannelID, cands[:more]) {
 			return
 		}
 		cands = cands[more:]
 	}
-	l.deliver(ctx, sub, cands, more)
+	l.deliver(ctx, sub, cands, more, why)
 }
 
 // skip records stories as seen without posting them; false when the store refused.
@@ -170,7 +183,7 @@ func (l *Live) Run(ctx context.Context) {
 }
 
 // deliver claims, renders and sends stories for one subscription, oldest first.
-func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []story.Story, more int) {
+func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []story.Story, more int, why string) {
 	if len(stories) == 0 {
 		return
 	}
@@ -184,7 +197,7 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 		return
 	}
 	oldestFirst(stories)
-	posts := livePosts(stories, l.opts.Now(), more)
+	posts := livePosts(stories, l.opts.Now(), more, why)
 	if _, err := l.d.send(ctx, sub.ChannelID, posts, "live"); err != nil {
 		l.failed(ctx, sub, err)
 		return
@@ -193,7 +206,7 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 }
 
 // livePosts batches stories ≤ 10 embeds per message; "and N more" rides on the last message.
-func livePosts(stories []story.Story, now time.Time, more int) []post {
+func livePosts(stories []story.Story, now time.Time, more int, why string) []post {
 	var posts []post
 	for start := 0; start < len(stories); start += message.MaxEmbeds {
 		end := min(start+message.MaxEmbeds, len(stories))
@@ -208,7 +221,7 @@ func livePosts(stories []story.Story, now time.Time, more int) []post {
 		}
 	}
 	if more > 0 {
-		posts[len(posts)-1].msg.Content = fmt.Sprintf("…and %d more older stories while Herald was away.", more)
+		posts[len(posts)-1].msg.Content = fmt.Sprintf("…and %d more older stories %s.", more, why)
 	}
 	return posts
 }

@@ -238,6 +238,35 @@ func FuzzMatchesKeywords(f *testing.F) {
 	})
 }
 
+// A poll that brings more new stories than LiveMax (a hostile or re-keyed feed) posts the
+// newest LiveMax and one "and N more" line; the rest are recorded as seen, so no sweep posts
+// them later.
+func TestLiveNewBoundedWithMoreLine(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			stories := e.fresh(t, 12, "burst")
+			l := e.live(t, e.store, e.sender(t), LiveOptions{LiveMax: 5})
+			ctx := context.Background()
+			l.OnNew(ctx, stories)
+			if diff := cmp.Diff(titles(stories[7:]), e.embedTitles("c1")); diff != "" {
+				t.Errorf("c1 posted (-want +got):\n%s", diff)
+			}
+			msgs := e.fake.Messages("c1")
+			if len(msgs) != 1 || msgs[0].Content != "…and 7 more older stories in this update." {
+				t.Fatalf("want one message with the more line, got %q", e.fake.texts("c1"))
+			}
+			l.CatchUp(ctx)
+			if n := len(e.fake.Messages("c1")); n != 1 {
+				t.Errorf("catch-up posted %d more messages to c1", n-1)
+			}
+			if unseen, err := e.store.Unseen(ctx, "c1", ids(stories)); err != nil || len(unseen) != 0 {
+				t.Errorf("Unseen = %v, %v; want every story of the burst recorded", unseen, err)
+			}
+		})
+	}
+}
+
 func TestLiveCatchUpBoundedWithMoreLine(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
