@@ -24,11 +24,21 @@ func (k keys) seenTable(channel string) string {
 	return k.prefix + "{ch:" + channel + "}:seen"
 }
 
+// seenLeases is a HASH of one channel's pending delivery leases: field = the story's ID as 8
+// raw bytes (as in the buckets), value = the lease's expiry in unix milliseconds; the field "~"
+// is the size at which the next Claim purges expired leases. Claims write only here, so a
+// claim reads the buckets but never writes them. TTL: at least the longest pending lease plus
+// the purge slack, refreshed by Claim; Confirm and Release delete fields.
+func (k keys) seenLeases(channel string) string {
+	return k.prefix + "{ch:" + channel + "}:lease"
+}
+
 // seenBucketPrefix starts the names of one channel's seen buckets; a script appends the bucket
 // number in lower-case hex (herald:{ch:123}:seen:1f). Each bucket is a HASH of at most a
 // hundred or so fields, so it stays a listpack: field = the story's 64-bit ID as 8 raw bytes;
-// value = the seen expiry in unix seconds (an integer: 5 bytes in a listpack) or "p<unix ms>"
-// for a delivery lease; the field "~" holds the unix second of the bucket's next lazy purge.
+// value = the seen expiry in unix seconds (an integer: 5 bytes in a listpack) or, written by
+// versions before seenLeases existed, "p<unix ms>" for a delivery lease (still honoured, and
+// purged once expired); the field "~" holds the unix second of the bucket's next lazy purge.
 // TTL: refreshed to the seen retention (plus lease and slack) by every write, so a bucket
 // untouched for a whole retention period is garbage-collected; entries expire by their value.
 func (k keys) seenBucketPrefix(channel string) string {

@@ -45,7 +45,7 @@ func seenBucketOf(field string, l, p uint32) uint32 {
 
 // seenCall runs one of the seen scripts over a batch (argument layout in seen_scripts.go).
 func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, channelID string,
-	ids []string, arg2 string, keyTTL time.Duration, refreshAll bool) (*redis.Cmd, error) {
+	ids []string, arg2 string, keyTTL time.Duration) (*redis.Cmd, error) {
 	if channelID == "" {
 		return nil, fmt.Errorf("redisstore: %s: empty channel id", op)
 	}
@@ -56,9 +56,6 @@ func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, chann
 	args[3] = int64(s.purgeSlack() / time.Second)
 	args[4] = s.keys.seenBucketPrefix(channelID)
 	args[5] = "0"
-	if refreshAll {
-		args[5] = "1"
-	}
 	for _, id := range ids {
 		f, err := seenField(id)
 		if err != nil {
@@ -68,7 +65,7 @@ func (s *Store) seenCall(ctx context.Context, op string, sc *redis.Script, chann
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	cmd := sc.Run(ctx, s.rdb, []string{s.keys.seenTable(channelID)}, args...)
+	cmd := sc.Run(ctx, s.rdb, []string{s.keys.seenTable(channelID), s.keys.seenLeases(channelID)}, args...)
 	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap(op, err)
 	}
@@ -82,14 +79,20 @@ func (s *Store) purgeSlack() time.Duration {
 }
 
 // seenTTLGuard is how much longer than the seen retention (plus purge slack) a bucket's TTL
-// runs. A bucket with a pending purge marker was confirmed less than a retention ago, so its
-// TTL still covers a lease of up to seenTTLGuard and Claim need not refresh it (one Redis call
-// less per id); longer leases make Claim refresh every bucket it touches.
+// runs: entries expire by Options.Now, keys by the server's clock, and the guard absorbs a
+// difference between the two.
 const seenTTLGuard = time.Hour
 
-// bucketTTL is the garbage-collection TTL of a bucket written now: it outlives every entry.
-func (s *Store) bucketTTL(lease time.Duration) time.Duration {
-	return max(s.ret.Seen, lease) + s.purgeSlack() + seenTTLGuard
+// bucketTTL is the garbage-collection TTL of a bucket (and the table state) written now: it
+// outlives every entry. Buckets hold only seen marks (leases live in the lease hash).
+func (s *Store) bucketTTL() time.Duration {
+	return s.ret.Seen + s.purgeSlack() + seenTTLGuard
+}
+
+// leaseTTL is the garbage-collection TTL of the lease hash after a claim for lease: it outlives
+// the lease (Claim only ever extends it), and the slack keeps a busy channel's hash alive.
+func (s *Store) leaseTTL(lease time.Duration) time.Duration {
+	return lease + s.purgeSlack()
 }
 
 // Claim leases the ids not seen in channelID and not leased there, in one round trip.
@@ -101,8 +104,7 @@ func (s *Store) Claim(ctx context.Context, channelID string, ids []string, lease
 		return nil, fmt.Errorf("redisstore: claim: lease must be positive, got %v", lease)
 	}
 	until := s.now().Add(lease).UnixMilli()
-	cmd, err := s.seenCall(ctx, "claim", claimScript, channelID, ids, "p"+strconv.FormatInt(until, 10),
-		s.bucketTTL(lease), lease > seenTTLGuard)
+	cmd, err := s.seenCall(ctx, "claim", claimScript, channelID, ids, strconv.FormatInt(until, 10), s.leaseTTL(lease))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func (s *Store) Confirm(ctx context.Context, channelID string, ids []string) err
 	if exp.Nanosecond() != 0 {
 		sec++ // seen for at least the retention
 	}
-	_, err := s.seenCall(ctx, "confirm", confirmScript, channelID, ids, strconv.FormatInt(sec, 10), s.bucketTTL(0), true)
+	_, err := s.seenCall(ctx, "confirm", confirmScript, channelID, ids, strconv.FormatInt(sec, 10), s.bucketTTL())
 	return err
 }
 
@@ -128,7 +130,7 @@ func (s *Store) Release(ctx context.Context, channelID string, ids []string) err
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.seenCall(ctx, "release", releaseScript, channelID, ids, "", s.bucketTTL(0), false)
+	_, err := s.seenCall(ctx, "release", releaseScript, channelID, ids, "", s.bucketTTL())
 	return err
 }
 
@@ -137,7 +139,7 @@ func (s *Store) Unseen(ctx context.Context, channelID string, ids []string) ([]s
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cmd, err := s.seenCall(ctx, "unseen", unseenScript, channelID, ids, "", s.bucketTTL(0), false)
+	cmd, err := s.seenCall(ctx, "unseen", unseenScript, channelID, ids, "", s.bucketTTL())
 	if err != nil {
 		return nil, err
 	}

@@ -2,20 +2,32 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
+// seenLoad is the average number of entries per bucket at which the table splits (the Lua
+// LOAD below must match; TestSeenTableGrows checks it). Claims scan a bucket's listpack, so
+// their cost grows with it, while each bucket key costs ~150 bytes of overhead: 10 keeps a
+// claim cheap and memory near 30 bytes per seen story (measured in docs/performance.md).
+const seenLoad = 10
+
 // A channel's seen set is a linear-hashing table of small HASH buckets, so that it costs about
 // the same per story whether the channel has seen ten stories or a million: buckets split one
-// at a time as the channel grows, each staying a compact listpack.
+// at a time as the channel grows, each staying a compact listpack. Pending delivery leases live
+// apart from it, in one small HASH per channel (keys.seenLeases): a claim, the hot path, then
+// only reads the buckets, one HMGET per bucket its batch touches, and writes the lease hash
+// once per batch. Only Confirm writes buckets (and grows the table, and purges expired
+// entries), so a claim needs neither the table's split logic nor the buckets' purge markers
+// and TTLs.
 //
 // The seen scripts share one layout and handle a whole batch in one round trip:
 //
 //	KEYS[1]   the channel's seen table state (keys.seenTable)
+//	KEYS[2]   the channel's lease hash (keys.seenLeases)
 //	ARGV[1]   now, unix milliseconds from Options.Now
 //	ARGV[2]   script-specific value (see each script)
-//	ARGV[3]   key TTL in milliseconds (garbage collection only)
+//	ARGV[3]   key TTL in milliseconds (garbage collection only): for Claim the lease hash's,
+//	          for the others the buckets'
 //	ARGV[4]   purge slack in seconds
 //	ARGV[5]   the channel's bucket key prefix (keys.seenBucketPrefix)
-//	ARGV[6]   "1" when every touched bucket's TTL must be refreshed (a claim's lease is longer
-//	          than seenTTLGuard), else "0"
+//	ARGV[6]   unused ("0"; kept so the positions of the ids stay put)
 //	ARGV[6+i] the i-th story id as 8 raw bytes
 //
 // The buckets are named from ARGV[5] inside the script (the bucket of an id depends on the
@@ -27,185 +39,305 @@ import "github.com/redis/go-redis/v9"
 // exceeds seenLoad per bucket, bucket p splits into p and p+2^L and p advances.
 //
 // A bucket field's value is the seen expiry in unix seconds (a plain integer, which the listpack
-// stores in 5 bytes) or "p<unix ms>", a lease pending until that millisecond. The field "~" is
-// the unix second after which the next write should purge expired fields from the bucket.
+// stores in 5 bytes) or, left by older versions, "p<unix ms>", a lease pending until that
+// millisecond. The field "~" is the unix second after which the next Confirm into the bucket
+// should purge expired fields from it.
 const seenLib = `
 local now_ms = tonumber(ARGV[1])
 local now_s = math.floor(now_ms / 1000)
 local key_ttl = ARGV[3]
 local slack = tonumber(ARGV[4])
 local bprefix = ARGV[5]
-local always_expire = ARGV[6] == '1'
 local FIRST = 7
 local P = 112 -- byte of "p"
-local LOAD = 40
+local LOAD = 10 -- average entries per bucket: short listpack scans, see docs/performance.md
 local MAX_LEVEL = 24
+local CHUNK = 1000 -- unpack() limit: Lua's C stack holds 8,000 values
+local call, byte, sub, format, floor = redis.call, string.byte, string.sub, string.format, math.floor
 
-local st = redis.call('HMGET', KEYS[1], 'L', 'p', 'n')
+local st = call('HMGET', KEYS[1], 'L', 'p', 'n')
 local L, p, n = tonumber(st[1]) or 0, tonumber(st[2]) or 0, tonumber(st[3]) or 0
+-- M (2^L) and cap (the entries the table may hold before its next split) change only in
+-- split(); keeping them saves a pow() per id.
+local M = 2 ^ L
+local cap = LOAD * (M + p)
 
+-- live says whether a bucket value (seen expiry in seconds, or an old "p<ms>" lease) holds.
 local function live(v)
   if not v then return false end
-  if string.byte(v, 1) == P then
-    return tonumber(string.sub(v, 2)) > now_ms
+  if byte(v, 1) == P then
+    return tonumber(sub(v, 2)) > now_ms
   end
   return tonumber(v) * 1000 > now_ms
 end
 
+-- leased says whether a lease hash value (expiry in unix ms) holds.
+local function leased(v)
+  return v and tonumber(v) > now_ms
+end
+
 local function low24(f)
-  local a, b, c = string.byte(f, 6, 8)
+  local a, b, c = byte(f, 6, 8)
   return (a * 256 + b) * 256 + c
 end
 
-local function bucket(f)
+-- index is the bucket number of field f under the current L and p.
+local function index(f)
   local x = low24(f)
-  local b = x % (2 ^ L)
-  if b < p then b = x % (2 ^ (L + 1)) end
-  return bprefix .. string.format('%x', b)
+  local b = x % M
+  if b < p then b = x % (M + M) end
+  return b
+end
+
+-- name is the key of bucket b, formatted once per script run (string.format is not cheap).
+local names = {}
+local function name(b)
+  local k = names[b]
+  if not k then
+    k = bprefix .. format('%x', b)
+    names[b] = k
+  end
+  return k
+end
+
+-- multi runs cmd on key with head (a list, sent with the first chunk only) followed by
+-- items[from..to], in chunks that unpack() can take, and returns the concatenated reply (a
+-- list) or the summed integers.
+local function multi(cmd, key, head, items, from, to)
+  local out, sum = {}, 0
+  for j = from, to, CHUNK do
+    local args = {}
+    if j == from then
+      for _, h in ipairs(head) do args[#args + 1] = h end
+    end
+    for x = j, math.min(j + CHUNK - 1, to) do args[#args + 1] = items[x] end
+    local r = call(cmd, key, unpack(args))
+    if type(r) == 'table' then
+      for _, v in ipairs(r) do out[#out + 1] = v end
+    else
+      sum = sum + r
+    end
+  end
+  return out, sum
+end
+
+-- group maps every id argument to its bucket: it returns the bucket numbers in order of first
+-- appearance and, per bucket, the ids and their ARGV positions, so that a read-only script
+-- reads each bucket once per batch.
+local function group()
+  local groups, order = {}, {}
+  for i = FIRST, #ARGV do
+    local b = index(ARGV[i])
+    local g = groups[b]
+    if g then
+      g.ids[#g.ids + 1] = ARGV[i]
+      g.pos[#g.pos + 1] = i
+    else
+      groups[b] = {ids = {ARGV[i]}, pos = {i}}
+      order[#order + 1] = b
+    end
+  end
+  return order, groups
+end
+
+-- seen returns a set of the ARGV positions whose id is live in its bucket.
+local function seen()
+  local hit = {}
+  local order, groups = group()
+  for _, b in ipairs(order) do
+    local g = groups[b]
+    local r
+    if #g.ids == 1 then
+      r = call('HMGET', name(b), g.ids[1])
+    else
+      r = multi('HMGET', name(b), {}, g.ids, 1, #g.ids)
+    end
+    for j = 1, #g.ids do
+      if live(r[j]) then hit[g.pos[j]] = true end
+    end
+  end
+  return hit
 end
 
 -- purge drops every expired field of key and moves the purge marker to the earliest
 -- remaining seen expiry plus slack (or removes it when no seen entry is left).
 local function purge(key)
-  local all = redis.call('HGETALL', key)
+  local all = call('HGETALL', key)
   local dead, next_exp = {}, nil
   for j = 1, #all, 2 do
     local f, v = all[j], all[j + 1]
     if f ~= '~' then
       if not live(v) then
         dead[#dead + 1] = f
-      elseif string.byte(v, 1) ~= P then
+      elseif byte(v, 1) ~= P then
         local e = tonumber(v)
         if next_exp == nil or e < next_exp then next_exp = e end
       end
     end
   end
-  for j = 1, #dead, 1000 do
-    n = n - redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
-  end
+  local _, gone = multi('HDEL', key, {}, dead, 1, #dead)
+  n = n - gone
   if next_exp then
-    redis.call('HSET', key, '~', next_exp + slack)
+    call('HSET', key, '~', next_exp + slack)
   else
-    redis.call('HDEL', key, '~')
+    call('HDEL', key, '~')
   end
 end
 
--- split moves the entries of bucket p whose bit L is set to bucket p + 2^L.
+-- split moves the entries of bucket p whose bit L is set to bucket p + 2^L. The purge marker
+-- goes first, so that reading it stops at the listpack's first entry.
 local function split()
-  local src = bprefix .. string.format('%x', p)
-  local dst = bprefix .. string.format('%x', p + 2 ^ L)
-  local all = redis.call('HGETALL', src)
-  local pairs_, fields, marker = {}, {}, nil
+  local src = name(p)
+  local dst = name(p + M)
+  local all = call('HGETALL', src)
+  local pairs_, fields = {}, {}
   for j = 1, #all, 2 do
     local f = all[j]
     if f == '~' then
-      marker = all[j + 1]
-    elseif math.floor(low24(f) / (2 ^ L)) % 2 == 1 then
+      table.insert(pairs_, 1, all[j + 1])
+      table.insert(pairs_, 1, f)
+    elseif floor(low24(f) / M) % 2 == 1 then
       pairs_[#pairs_ + 1] = f
       pairs_[#pairs_ + 1] = all[j + 1]
       fields[#fields + 1] = f
     end
   end
   if #fields > 0 then
-    redis.call('HSET', dst, unpack(pairs_))
-    redis.call('HDEL', src, unpack(fields))
-    if marker then redis.call('HSET', dst, '~', marker) end
-    redis.call('PEXPIRE', dst, key_ttl)
+    multi('HSET', dst, {}, pairs_, 1, #pairs_)
+    multi('HDEL', src, {}, fields, 1, #fields)
+    call('PEXPIRE', dst, key_ttl)
   end
   p = p + 1
-  if p == 2 ^ L then
-    L, p = L + 1, 0
+  if p == M then
+    L, p, M = L + 1, 0, M + M
   end
+  cap = LOAD * (M + p)
 end
 
--- grow splits buckets until the table is back under its load factor.
+-- grow splits buckets until the table is back under its load factor, at most budget splits
+-- per script run: a batch needs about one per LOAD new entries, but a table grown under a
+-- larger LOAD (before it was lowered) catches up a bounded step per Confirm instead of
+-- blocking Redis for thousands of splits at once.
+local budget = 64 + 2 * (#ARGV - FIRST + 1)
 local function grow()
-  while n > LOAD * (2 ^ L + p) and L < MAX_LEVEL do split() end
+  while n > cap and L < MAX_LEVEL and budget > 0 do
+    split()
+    budget = budget - 1
+  end
 end
 
 local function save()
-  redis.call('HSET', KEYS[1], 'L', L, 'p', p, 'n', math.max(n, 0))
-  redis.call('PEXPIRE', KEYS[1], key_ttl)
+  call('HSET', KEYS[1], 'L', L, 'p', p, 'n', math.max(n, 0))
+  call('PEXPIRE', KEYS[1], key_ttl)
 end
 `
 
-// claimScript leases the ids neither seen nor leased. ARGV[2] is the lease value "p<until ms>".
-// Returns the 1-based positions of the claimed ids, in input order. It also purges a bucket
-// whose marker has passed, which keeps buckets from accumulating expired fields.
+// claimScript leases the ids neither seen nor leased. ARGV[2] is the lease expiry in unix ms;
+// ARGV[3] the lease hash's TTL (the lease plus the purge slack). Returns the 1-based positions
+// of the claimed ids, in input order; an id given twice is claimed once.
+//
+// It reads each touched bucket once (HMGET) and the lease hash once, writes the lease hash
+// once, and leaves the buckets and the table state alone. The lease hash purges its expired
+// leases when it has doubled since its last purge (its field "~"), so abandoned leases cost
+// O(1) amortised per claim.
 var claimScript = redis.NewScript(seenLib + `
--- A bucket whose purge marker is set and not due was written by a Confirm less than a
--- retention ago, which gave it a TTL of at least the retention plus seenTTLGuard: it outlives
--- any lease up to seenTTLGuard without a PEXPIRE here. New, lease-only and just-purged buckets
--- (no marker) get one.
-local out, checked, expire = {}, {}, {}
+local lk, until_ms = KEYS[2], ARGV[2]
+local hit = seen()
+local ids = {}
+for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
+local lr = multi('HMGET', lk, {'~'}, ids, 1, #ids)
+local out, set, taken = {}, {}, {}
 for i = FIRST, #ARGV do
   local f = ARGV[i]
-  local k = bucket(f)
-  local r = redis.call('HMGET', k, f, '~')
-  if not checked[k] then
-    checked[k] = true
-    local due = r[2] and tonumber(r[2]) <= now_s
-    if due then purge(k) end
-    if always_expire or due or not r[2] then expire[#expire + 1] = k end
-  end
-  if not live(r[1]) then
-    n = n + redis.call('HSET', k, f, ARGV[2])
+  if not hit[i] and not taken[f] and not leased(lr[i - FIRST + 2]) then
+    taken[f] = true
+    set[#set + 1] = f
+    set[#set + 1] = until_ms
     out[#out + 1] = i - FIRST + 1
-    grow()
   end
 end
-for _, k in ipairs(expire) do -- after the writes: PEXPIRE does nothing to a missing key
-  redis.call('PEXPIRE', k, key_ttl)
+if #set == 0 then return out end
+multi('HSET', lk, {}, set, 1, #set)
+if call('PTTL', lk) < tonumber(key_ttl) then call('PEXPIRE', lk, key_ttl) end
+local size, limit = call('HLEN', lk), tonumber(lr[1]) or 256
+if size > limit then
+  local all = call('HGETALL', lk)
+  local dead = {}
+  for j = 1, #all, 2 do
+    if all[j] ~= '~' and not leased(all[j + 1]) then dead[#dead + 1] = all[j] end
+  end
+  multi('HDEL', lk, {}, dead, 1, #dead)
+  call('HSET', lk, '~', math.max(256, 2 * (size - #dead)))
 end
-save()
 return out
 `)
 
-// confirmScript marks the ids seen until ARGV[2] (unix seconds), replacing any lease, and sets
-// the purge marker of a bucket that has none. Returns the number of ids.
+// confirmScript marks the ids seen until ARGV[2] (unix seconds), drops their leases, purges a
+// bucket whose marker has passed and sets the purge marker of a bucket that has none. It
+// writes id by id and grows the table after each new entry, so no bucket ever holds more than
+// its share (a bucket past 128 fields would leave the listpack encoding for good). Returns the
+// number of ids.
 var confirmScript = redis.NewScript(seenLib + `
 local exp = ARGV[2]
+local mark = tonumber(exp) + slack
 local touched = {}
+local ids = {}
 for i = FIRST, #ARGV do
-  local k = bucket(ARGV[i])
-  n = n + redis.call('HSET', k, ARGV[i], exp)
+  local f = ARGV[i]
+  ids[#ids + 1] = f
+  local k = name(index(f))
   if not touched[k] then
     touched[k] = true
-    redis.call('HSETNX', k, '~', tonumber(exp) + slack)
-    redis.call('PEXPIRE', k, key_ttl)
+    local m = call('HGET', k, '~')
+    if m and tonumber(m) <= now_s then
+      purge(k)
+      m = call('HGET', k, '~')
+    end
+    if not m then call('HSET', k, '~', mark) end
+    call('PEXPIRE', k, key_ttl)
   end
+  n = n + call('HSET', k, f, exp)
   grow()
 end
+multi('HDEL', KEYS[2], {}, ids, 1, #ids)
+if call('HLEN', KEYS[2]) == 1 and call('HEXISTS', KEYS[2], '~') == 1 then
+  call('DEL', KEYS[2]) -- no lease left: drop the purge limit too
+end
 save()
-return #ARGV - FIRST + 1
+return #ids
 `)
 
-// releaseScript drops the leases on the ids (never a seen mark). ARGV[2] is unused.
-// Returns the number of leases dropped.
+// releaseScript drops the leases on the ids (never a seen mark): from the lease hash, and any
+// old-style lease left in a bucket. ARGV[2] is unused. Returns the number of leases dropped.
 var releaseScript = redis.NewScript(seenLib + `
-local dropped = 0
+local ids = {}
+for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
+local _, dropped = multi('HDEL', KEYS[2], {}, ids, 1, #ids)
+local old = 0
 for i = FIRST, #ARGV do
-  local k = bucket(ARGV[i])
-  local v = redis.call('HGET', k, ARGV[i])
-  if v and string.byte(v, 1) == P then
-    dropped = dropped + redis.call('HDEL', k, ARGV[i])
+  local k = name(index(ARGV[i]))
+  local v = call('HGET', k, ARGV[i])
+  if v and byte(v, 1) == P then
+    old = old + call('HDEL', k, ARGV[i])
   end
 end
-if dropped > 0 then
-  n = n - dropped
+if old > 0 then
+  n = n - old
   save()
 end
-return dropped
+return dropped + old
 `)
 
 // unseenScript returns the 1-based positions of the ids neither seen nor under an unexpired
 // lease, in input order, changing nothing. ARGV[2] is unused.
 var unseenScript = redis.NewScript(seenLib + `
+local hit = seen()
+local ids = {}
+for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
+local lr = multi('HMGET', KEYS[2], {}, ids, 1, #ids)
 local out = {}
 for i = FIRST, #ARGV do
-  if not live(redis.call('HGET', bucket(ARGV[i]), ARGV[i])) then
-    out[#out + 1] = i - FIRST + 1
-  end
+  if not hit[i] and not leased(lr[i - FIRST + 1]) then out[#out + 1] = i - FIRST + 1 end
 end
 return out
 `)

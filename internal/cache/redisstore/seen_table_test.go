@@ -43,8 +43,8 @@ func TestSeenTableGrows(t *testing.T) {
 	}
 	l, p, n := tableState(t, st, "big")
 	buckets := uint32(1)<<l + p
-	if n != total || n > 40*buckets || n <= 40*(buckets-1) {
-		t.Errorf("state L=%d p=%d n=%d: want n=%d and just enough buckets for 40 each (%d)", l, p, n, total, buckets)
+	if n != total || n > seenLoad*buckets || n <= seenLoad*(buckets-1) {
+		t.Errorf("state L=%d p=%d n=%d: want n=%d and just enough buckets for %d each (%d)", l, p, n, total, seenLoad, buckets)
 	}
 
 	fields := 0
@@ -87,47 +87,66 @@ func TestSeenTableGrows(t *testing.T) {
 		t.Errorf("%d of %d fresh ids unseen, want all", len(un), len(fresh))
 	}
 
-	// Releases keep the count right.
+	// Leases are not table entries: claims and releases leave the count alone.
 	got, err := st.Claim(ctx, "big", fresh[:100], time.Minute)
 	noErr(t, err)
 	if len(got) != 100 {
 		t.Fatalf("claimed %d of 100 fresh ids", len(got))
 	}
 	noErr(t, st.Release(ctx, "big", fresh[:60]))
-	if _, _, n := tableState(t, st, "big"); n != total+40 {
-		t.Errorf("n = %d after claiming 100 and releasing 60, want %d", n, total+40)
+	if _, _, n := tableState(t, st, "big"); n != total {
+		t.Errorf("n = %d after claiming 100 and releasing 60, want %d", n, total)
+	}
+	if n := st.rdb.HLen(ctx, st.keys.seenLeases("big")).Val(); n != 40 {
+		t.Errorf("lease hash holds %d leases after claiming 100 and releasing 60, want 40", n)
 	}
 }
 
-// TestSeenBucketTTL checks the garbage-collection TTLs: a new bucket gets one from Claim, a
-// Confirm refreshes it to the retention plus guard, and a lease longer than the guard makes
-// Claim refresh it so the bucket cannot expire under the lease.
-func TestSeenBucketTTL(t *testing.T) {
+// TestSeenKeyTTLs checks the garbage-collection TTLs: a claim gives the lease hash one that
+// covers its lease (and never shortens it for a shorter lease), it writes no bucket, and a
+// Confirm gives the bucket and the table state the retention plus guard.
+func TestSeenKeyTTLs(t *testing.T) {
 	ret := cache.Retention{Seen: 2 * time.Hour}
 	st := newTestStore(t, time.Now, ret)
 	ctx := t.Context()
 	r := rand.New(rand.NewPCG(9, 10))
 	id := randomIDs(r, 3)
-	key := st.keys.seenBucket("c", 0) // a table under 40 entries has the one bucket 0
-	pttl := func() time.Duration { return st.rdb.PTTL(ctx, key).Val() }
+	bucket := st.keys.seenBucket("c", 0) // a table of up to seenLoad entries has the one bucket 0
+	leases := st.keys.seenLeases("c")
+	pttl := func(key string) time.Duration { return st.rdb.PTTL(ctx, key).Val() }
 	near := func(what string, got, want time.Duration) {
 		t.Helper()
 		if got > want || got < want-5*time.Second {
-			t.Errorf("%s: bucket TTL %v, want about %v", what, got, want)
+			t.Errorf("%s: TTL %v, want about %v", what, got, want)
 		}
 	}
 
-	_, err := st.Claim(ctx, "c", id[:1], time.Minute)
+	_, err := st.Claim(ctx, "c", id[:1], 3*time.Hour)
 	noErr(t, err)
-	near("new bucket after a claim", pttl(), st.bucketTTL(time.Minute))
-	noErr(t, st.Confirm(ctx, "c", id[:1]))
-	near("after confirm", pttl(), st.bucketTTL(0))
-
-	st.rdb.PExpire(ctx, key, 10*time.Second) // as if the bucket were about to be collected
-	_, err = st.Claim(ctx, "c", id[1:2], 3*time.Hour)
-	noErr(t, err)
-	near("after a claim with a lease longer than the guard", pttl(), st.bucketTTL(3*time.Hour))
-	if tl := st.rdb.PTTL(ctx, st.keys.seenTable("c")).Val(); tl < st.bucketTTL(3*time.Hour)-5*time.Second {
-		t.Errorf("table state TTL %v must outlive its buckets (%v)", tl, st.bucketTTL(3*time.Hour))
+	near("lease hash after a 3h claim", pttl(leases), st.leaseTTL(3*time.Hour))
+	if n := st.rdb.Exists(ctx, bucket).Val(); n != 0 {
+		t.Errorf("a claim wrote the bucket (exists = %d); claims write only the lease hash", n)
 	}
+	_, err = st.Claim(ctx, "c", id[1:2], time.Minute)
+	noErr(t, err)
+	near("lease hash after a shorter claim", pttl(leases), st.leaseTTL(3*time.Hour))
+
+	noErr(t, st.Confirm(ctx, "c", id[:1]))
+	near("bucket after confirm", pttl(bucket), st.bucketTTL())
+	near("table state after confirm", pttl(st.keys.seenTable("c")), st.bucketTTL())
+	if got := st.rdb.HExists(ctx, leases, seenFieldOf(t, id[0])).Val(); got {
+		t.Error("confirm left the lease in the lease hash")
+	}
+	noErr(t, st.Release(ctx, "c", id[1:2]))
+	if n := st.rdb.Exists(ctx, leases).Val(); n != 0 {
+		t.Errorf("lease hash still exists (%d) with no lease left", n)
+	}
+}
+
+// seenFieldOf is seenField for ids known to be valid.
+func seenFieldOf(t *testing.T, id string) string {
+	t.Helper()
+	f, err := seenField(id)
+	noErr(t, err)
+	return f
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -96,29 +97,32 @@ func FuzzSeenField(f *testing.F) {
 	})
 }
 
-// TestSeenPurge checks that a bucket sheds expired seen marks and abandoned leases once its
-// purge marker passes, keeps live ones, and carries a garbage-collection TTL.
+// TestSeenPurge checks that a Confirm into a bucket whose purge marker has passed sheds its
+// expired seen marks and old-style leases, keeps live ones, and leaves a garbage-collection TTL.
 func TestSeenPurge(t *testing.T) {
 	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return clock }
 	ret := cache.Retention{Seen: time.Hour}
 	st := newTestStore(t, now, ret)
 	ctx := t.Context()
-	ids := make([]string, 26) // under 40 entries the table is a single bucket, 0
+	ids := make([]string, 12) // never more than seenLoad entries: the table is the one bucket 0
 	for i := range ids {
 		ids[i] = story.NewID("https://a.example", strconv.Itoa(i))
 	}
 	key := st.keys.seenBucket("c1", 0)
-	noErr(t, st.Confirm(ctx, "c1", ids[:10])) // seen until 13:00
+	noErr(t, st.Confirm(ctx, "c1", ids[:4])) // seen until 13:00
 	clock = clock.Add(30 * time.Minute)
-	noErr(t, st.Confirm(ctx, "c1", ids[10:20]))                  // seen until 13:30
-	claimed, err := st.Claim(ctx, "c1", ids[20:25], time.Minute) // abandoned: never confirmed
+	noErr(t, st.Confirm(ctx, "c1", ids[4:8])) // seen until 13:30
+	// An abandoned lease as versions before the lease hash wrote it: in the bucket, counted.
+	noErr(t, st.rdb.HSet(ctx, key, seenFieldOf(t, ids[8]), "p"+strconv.FormatInt(clock.Add(time.Minute).UnixMilli(), 10)).Err())
+	noErr(t, st.rdb.HIncrBy(ctx, st.keys.seenTable("c1"), "n", 1).Err())
+	claimed, err := st.Claim(ctx, "c1", ids[9:11], time.Minute) // abandoned: never confirmed
 	noErr(t, err)
-	if len(claimed) != 5 {
-		t.Fatalf("claimed %d of 5", len(claimed))
+	if len(claimed) != 2 {
+		t.Fatalf("claimed %d of 2", len(claimed))
 	}
-	if n := st.rdb.HLen(ctx, key).Val(); n != 26 { // 25 ids + marker
-		t.Fatalf("bucket holds %d fields before expiry, want 26", n)
+	if n := st.rdb.HLen(ctx, key).Val(); n != 10 { // 9 ids + marker; claims do not write buckets
+		t.Fatalf("bucket holds %d fields before expiry, want 10", n)
 	}
 	marker := st.rdb.HGet(ctx, key, "~").Val()
 	if want := strconv.FormatInt(time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC).Add(st.purgeSlack()).Unix(), 10); marker != want {
@@ -126,21 +130,17 @@ func TestSeenPurge(t *testing.T) {
 	}
 
 	clock = clock.Add(30*time.Minute + st.purgeSlack()) // past 13:00 + slack; before 13:30
-	got, err := st.Claim(ctx, "c1", ids[25:], time.Minute)
-	noErr(t, err)
-	if len(got) != 1 {
-		t.Fatalf("claim of a fresh id = %v", got)
-	}
+	noErr(t, st.Confirm(ctx, "c1", ids[11:]))
 	fields := st.rdb.HKeys(ctx, key).Val()
-	if len(fields) != 12 { // ids[10:20] seen, ids[25] leased, marker
-		t.Errorf("bucket holds %d fields after purge, want 12", len(fields))
+	if len(fields) != 6 { // ids[4:8] and ids[11] seen, marker
+		t.Errorf("bucket holds %d fields after purge, want 6", len(fields))
 	}
-	if _, _, n := tableState(t, st, "c1"); n != 11 {
-		t.Errorf("table count %d after purge, want 11", n)
+	if _, _, n := tableState(t, st, "c1"); n != 5 {
+		t.Errorf("table count %d after purge, want 5", n)
 	}
 	unseen, err := st.Unseen(ctx, "c1", ids)
 	noErr(t, err)
-	want := append(append([]string{}, ids[:10]...), ids[20:25]...)
+	want := append(append([]string{}, ids[:4]...), ids[8:11]...)
 	if d := cmp.Diff(want, unseen); d != "" {
 		t.Errorf("unseen after purge (-want +got):\n%s", d)
 	}
@@ -149,11 +149,79 @@ func TestSeenPurge(t *testing.T) {
 		t.Errorf("purge marker after purge %s, want %s", m, wantMarker)
 	}
 	ttl := st.rdb.PTTL(ctx, key).Val()
-	if ttl <= 0 || ttl > st.bucketTTL(time.Minute) {
-		t.Errorf("bucket TTL %v, want in (0, %v]", ttl, st.bucketTTL(time.Minute))
+	if ttl <= 0 || ttl > st.bucketTTL() {
+		t.Errorf("bucket TTL %v, want in (0, %v]", ttl, st.bucketTTL())
 	}
 	if enc := st.rdb.ObjectEncoding(ctx, key).Val(); enc != "listpack" {
 		t.Errorf("bucket encoding %q, want listpack", enc)
+	}
+}
+
+// TestSeenLeasePurge checks that abandoned leases leave the lease hash once it has doubled
+// since its last purge, and that live ones stay.
+func TestSeenLeasePurge(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st := newTestStore(t, func() time.Time { return clock }, cache.Retention{Seen: time.Hour})
+	ctx := t.Context()
+	r := rand.New(rand.NewPCG(11, 12))
+	old, fresh := randomIDs(r, 300), randomIDs(r, 400)
+	leases := st.keys.seenLeases("c")
+	got, err := st.Claim(ctx, "c", old, time.Minute) // abandoned
+	noErr(t, err)
+	if len(got) != len(old) {
+		t.Fatalf("claimed %d of %d", len(got), len(old))
+	}
+	// 300 live leases passed the first limit (256): purged nothing, next limit 600.
+	if lim := st.rdb.HGet(ctx, leases, "~").Val(); lim != "600" {
+		t.Errorf("purge limit %q after 300 live leases, want 600", lim)
+	}
+	clock = clock.Add(2 * time.Minute)
+	got, err = st.Claim(ctx, "c", fresh, time.Minute)
+	noErr(t, err)
+	if len(got) != len(fresh) {
+		t.Fatalf("claimed %d of %d", len(got), len(fresh))
+	}
+	if n := st.rdb.HLen(ctx, leases).Val(); n != 401 { // 400 live + limit
+		t.Errorf("lease hash holds %d fields after the purge, want 401", n)
+	}
+	un, err := st.Unseen(ctx, "c", append(append([]string{}, old...), fresh...))
+	noErr(t, err)
+	if d := cmp.Diff(old, un); d != "" {
+		t.Errorf("unseen after purge: expired leases must be unseen, live ones not (-want +got):\n%s", d)
+	}
+}
+
+// TestSeenOldBucketLeases checks that leases written into buckets by earlier versions are still
+// honoured by Claim and Unseen, and dropped by Release.
+func TestSeenOldBucketLeases(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st := newTestStore(t, func() time.Time { return clock }, cache.Retention{Seen: time.Hour})
+	ctx := t.Context()
+	ids := randomIDs(rand.New(rand.NewPCG(13, 14)), 3)
+	key := st.keys.seenBucket("c", 0)
+	ms := func(d time.Duration) string { return "p" + strconv.FormatInt(clock.Add(d).UnixMilli(), 10) }
+	noErr(t, st.rdb.HSet(ctx, key, seenFieldOf(t, ids[0]), ms(time.Minute), seenFieldOf(t, ids[1]), ms(-time.Second)).Err())
+	got, err := st.Claim(ctx, "c", ids, time.Minute)
+	noErr(t, err)
+	if d := cmp.Diff(ids[1:], got); d != "" {
+		t.Errorf("claim past an old live lease and an old expired one (-want +got):\n%s", d)
+	}
+	noErr(t, st.Release(ctx, "c", ids[:1]))
+	un, err := st.Unseen(ctx, "c", ids)
+	noErr(t, err)
+	if d := cmp.Diff(ids[:1], un); d != "" {
+		t.Errorf("unseen after releasing the old lease (-want +got):\n%s", d)
+	}
+}
+
+// TestClaimDuplicateIDs checks that an id given twice in one batch is claimed once.
+func TestClaimDuplicateIDs(t *testing.T) {
+	st := newTestStore(t, time.Now, cache.Retention{})
+	ids := randomIDs(rand.New(rand.NewPCG(15, 16)), 2)
+	got, err := st.Claim(t.Context(), "c", []string{ids[0], ids[1], ids[0]}, time.Minute)
+	noErr(t, err)
+	if d := cmp.Diff(ids, got); d != "" {
+		t.Errorf("claim with a duplicate (-want +got):\n%s", d)
 	}
 }
 
