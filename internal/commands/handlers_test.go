@@ -92,6 +92,40 @@ func TestLatest(t *testing.T) {
 	}
 }
 
+// Ten stories with maximal titles, summaries and source names exceed one message's 6000
+// embed characters: /latest answers with the newest that fit, and says how many.
+func TestLatestFitsEmbedTotal(t *testing.T) {
+	s := openStore(t)
+	var stories []story.Story
+	for i := 1; i <= 10; i++ {
+		stories = append(stories, story.Story{ID: story.NewID("f", fmt.Sprint(i)), FeedURL: "https://f.example/rss",
+			Source: strings.Repeat("Outlet ", 36), Title: fmt.Sprintf("Story %02d ", i) + strings.Repeat("long headline ", 17),
+			Summary: strings.Repeat("A long summary sentence. ", 24), Link: fmt.Sprintf("https://f.example/%d", i),
+			Published: t0.Add(-time.Duration(10-i) * time.Hour), FirstSeen: t0})
+	}
+	if _, err := s.PutStories(context.Background(), stories); err != nil {
+		t.Fatal(err)
+	}
+	l := Latest{Stories: s, Now: func() time.Time { return t0 }}
+	m, err := l.Handle(context.Background(), Request{Name: "latest", Options: map[string]string{"count": "10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := message.Validate(m); err != nil {
+		t.Fatalf("reply Discord would refuse: %v", err)
+	}
+	n := len(m.Embeds)
+	if n < 5 || n >= 10 {
+		t.Errorf("%d embeds; want as many of the 10 as fit (at least 5, fewer than 10)", n)
+	}
+	if want := fmt.Sprintf("**Latest %d stories**", n); m.Content != want {
+		t.Errorf("header %q, want %q", m.Content, want)
+	}
+	if n > 0 && !strings.HasPrefix(m.Embeds[0].Title, "Story 10") {
+		t.Errorf("first embed %.20q, want the newest story first", m.Embeds[0].Title)
+	}
+}
+
 type fakeChecker struct {
 	items []story.Story
 	err   error

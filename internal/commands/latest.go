@@ -49,11 +49,19 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 		return message.Message{Content: noStoriesText(topic)}, nil
 	}
 	now := l.Now()
-	m := message.Message{Content: latestHeader(len(stories), topic, l.Topics)}
+	var embeds []message.Embed
+	total := 0
 	for _, s := range stories {
-		m.Embeds = append(m.Embeds, briefing.StoryEmbed(s, now))
+		e := briefing.StoryEmbed(s, now)
+		// Ten stories with long titles, summaries and source names can exceed the 6000
+		// characters one message's embeds may hold; the answer then shows the newest that fit
+		// rather than being refused by Discord.
+		if total += e.Len(); total > message.MaxEmbedTotal {
+			break
+		}
+		embeds = append(embeds, e)
 	}
-	return m, nil
+	return message.Message{Content: latestHeader(len(embeds), topic, l.Topics), Embeds: embeds}, nil
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {
