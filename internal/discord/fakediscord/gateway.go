@@ -319,6 +319,9 @@ func (g *gateway) resume(c *gwConn, raw json.RawMessage) bool {
 func (c *gwConn) writeRaw(b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	// Every write sets its own deadline: one left over from an earlier write would fail this
+	// one once it has passed.
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
