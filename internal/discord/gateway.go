@@ -267,14 +267,22 @@ func runHandler(ctx context.Context, h Handler, req commands.Request, resp answe
 			logger.Error("discord: command handler panicked", "command", req.Route(), "interaction_id", req.ID,
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !resp.replied() {
-				_ = resp.Reply(ctx, errorReply())
+				replyError(ctx, req, resp, logger)
 			}
 		}
 	}()
 	h.Handle(ctx, req, resp)
 	if !resp.replied() {
 		logger.Warn("command handler returned without replying", "command", req.Route(), "interaction_id", req.ID)
-		_ = resp.Reply(ctx, errorReply())
+		replyError(ctx, req, resp, logger)
+	}
+}
+
+// replyError sends the generic error answer; a failure is logged, since the user is then left
+// with "The application did not respond" and the log is the only trace of why.
+func replyError(ctx context.Context, req commands.Request, resp answerer, logger *slog.Logger) {
+	if err := resp.Reply(ctx, errorReply()); err != nil {
+		logger.Warn("discord: error reply failed", "command", req.Route(), "interaction_id", req.ID, "error", err)
 	}
 }
 
