@@ -205,7 +205,7 @@ func (f *Fetcher) transportError(rawURL string, err error) *Error {
 
 // logFetch records one fetch at debug level; failures are the poller's to report.
 func (f *Fetcher) logFetch(rawURL string, res *Result, start time.Time, err error) {
-	attrs := []any{slog.String("url", rawURL), slog.Duration("elapsed", f.opts.Now().Sub(start))}
+	attrs := []any{slog.String("url", RedactURL(rawURL)), slog.Duration("elapsed", f.opts.Now().Sub(start))}
 	var fe *Error
 	switch {
 	case res != nil:

@@ -62,7 +62,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := "feed: " + string(e.Class) + ": " + e.URL
+	msg := "feed: " + string(e.Class) + ": " + RedactURL(e.URL)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}

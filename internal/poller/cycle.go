@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
 )
 
 // job is one feed to poll with the state it had when the cycle started.
@@ -59,7 +60,7 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 func (p *Poller) protect(feedURL string, poll func() outcome) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic outside a feed poll", "feed_url", feedURL, "panic", fmt.Sprint(r),
+			p.opts.Logger.Error("poller: panic outside a feed poll", "feed_url", feed.RedactURL(feedURL), "panic", fmt.Sprint(r),
 				"stack", string(debug.Stack()))
 			out = outcome{sum: Summary{Feeds: 1, Failed: 1}}
 		}
@@ -93,7 +94,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			sum.Feeds++
 			sum.Failed++
 			lastErr = err
-			p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 			continue
 		}
 		if !ok {
@@ -178,7 +179,7 @@ func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
 	st, ok, err := r.p.readState(ctx, fd.URL)
 	switch {
 	case err != nil:
-		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 	case ok && st.Disabled:
 		return
 	case ok && st.NextPoll.After(now):
@@ -268,7 +269,7 @@ func (p *Poller) pollCurrent(ctx context.Context, fd Feed) outcome {
 	st, ok, err := p.readState(ctx, fd.URL)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
-			p.opts.Logger.Warn("poller: reading feed state", "feed_url", fd.URL, "error", err)
+			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 		}
 		return outcome{}
 	}

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -89,4 +90,41 @@ func TestRunLogsSummaryPerInterval(t *testing.T) {
 			t.Errorf("summaries count %d polls, want 6: %v", total, got)
 		}
 	})
+}
+
+// A private feed's password reaches neither the poller's log lines nor the stored last error
+// (which failure notices quote in Discord).
+func TestFailedPrivateFeedRedactsPassword(t *testing.T) {
+	const password = "s3cret-feed-password"
+	h := newHarness(t)
+	h.site.set("/private", siteFeed{status: 500})
+	url := strings.Replace(h.site.url("/private"), "://", "://reader:"+password+"@", 1)
+	var logs strings.Builder
+	var mu sync.Mutex
+	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), h.store, nil,
+		Options{Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	pollOnce(t, p)
+	st, ok, err := h.store.GetFeedState(context.Background(), url)
+	if err != nil || !ok || st.Failures != 1 {
+		t.Fatalf("feed state %+v, %v, %v; want one failure recorded", st, ok, err)
+	}
+	if strings.Contains(st.LastError, password) || !strings.Contains(st.LastError, "reader:xxxxx@") {
+		t.Errorf("stored last error %q: want the URL with its password redacted", st.LastError)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "poller: feed poll failed") || strings.Contains(logs.String(), password) {
+		t.Errorf("poller log missing the failure or leaking the password:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

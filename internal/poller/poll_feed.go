@@ -60,7 +60,7 @@ func (p *Poller) pollLimited(ctx context.Context, fd Feed, st cache.FeedState) o
 func (p *Poller) safePoll(ctx context.Context, fd Feed, st cache.FeedState) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic while polling feed", "feed_url", fd.URL,
+			p.opts.Logger.Error("poller: panic while polling feed", "feed_url", feed.RedactURL(fd.URL),
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			out = p.fail(ctx, st, p.opts.Now(), ClassPanic, fmt.Errorf("poller: panic: %v", r), 0)
 		}
@@ -161,7 +161,7 @@ func (p *Poller) fail(ctx context.Context, st cache.FeedState, now time.Time, cl
 		st.Disabled = true
 	}
 	p.saveState(ctx, st)
-	log := p.opts.Logger.With("feed_url", st.URL, "error_class", st.ErrorClass, "failures", st.Failures, "error", err)
+	log := p.opts.Logger.With("feed_url", feed.RedactURL(st.URL), "error_class", st.ErrorClass, "failures", st.Failures, "error", err)
 	if st.Disabled {
 		log.Warn("poller: feed disabled")
 		return outcome{sum: Summary{Feeds: 1, Failed: 1}, disabled: true}
@@ -191,7 +191,7 @@ func (p *Poller) saveState(ctx context.Context, st cache.FeedState) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	if err := p.store.PutFeedState(ctx, st); err != nil {
-		p.opts.Logger.Warn("poller: saving feed state", "feed_url", st.URL, "error", err)
+		p.opts.Logger.Warn("poller: saving feed state", "feed_url", feed.RedactURL(st.URL), "error", err)
 	}
 }
 
@@ -221,7 +221,7 @@ func (p *Poller) notify(ctx context.Context, fd Feed, fresh []story.Story) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic in OnNew", "feed_url", fd.URL, "panic", fmt.Sprint(r),
+			p.opts.Logger.Error("poller: panic in OnNew", "feed_url", feed.RedactURL(fd.URL), "panic", fmt.Sprint(r),
 				"stack", string(debug.Stack()))
 		}
 	}()

@@ -213,7 +213,7 @@ func (p *Poller) reenable(ctx context.Context, feedURL string) bool {
 	}
 	st.Disabled, st.Failures, st.NextPoll = false, 0, p.opts.Now()
 	if err := p.store.PutFeedState(ctx, st); err != nil {
-		p.opts.Logger.Warn("poller: re-enabling feed", "feed_url", feedURL, "error", err)
+		p.opts.Logger.Warn("poller: re-enabling feed", "feed_url", feed.RedactURL(feedURL), "error", err)
 		return false
 	}
 	return true
