@@ -71,6 +71,16 @@ local function live(v)
   return tonumber(v) * 1000 > now_ms
 end
 
+-- PAD makes the lease hash's "~" value longer than hash-max-listpack-value (64 by default),
+-- which keeps that hash in hashtable encoding: a batch HSET or HDEL into a listpack scans it
+-- once per field (quadratic in the batch), into a hashtable it does not.
+local PAD = ' ' .. string.rep('-', 64)
+
+-- limit reads the lease hash's purge limit ("~": a number, then PAD).
+local function limit(v)
+  return v and tonumber(string.match(v, '^%d+'))
+end
+
 -- leased says whether a lease hash value (expiry in unix ms) holds.
 local function leased(v)
   return v and tonumber(v) > now_ms
@@ -121,39 +131,53 @@ local function multi(cmd, key, head, items, from, to)
   return out, sum
 end
 
--- group maps every id argument to its bucket: it returns the bucket numbers in order of first
--- appearance and, per bucket, the ids and their ARGV positions, so that a read-only script
--- reads each bucket once per batch.
+-- unlease drops the leases on ids from the lease hash, and the hash itself when only its "~"
+-- is left; it returns how many leases it dropped.
+local function unlease(ids)
+  local _, dropped = multi('HDEL', KEYS[2], {}, ids, 1, #ids)
+  if dropped > 0 and call('HLEN', KEYS[2]) == 1 then call('DEL', KEYS[2]) end
+  return dropped
+end
+
+-- group maps every id argument to its bucket, so that a read-only script reads each bucket
+-- once per batch: it returns the bucket numbers in order of first appearance, head[b] (the
+-- first ARGV position in bucket b) and nxt[i] (the next position in the same bucket). Chains
+-- in flat tables, not a table per bucket: most buckets get one id, and tables cost.
 local function group()
-  local groups, order = {}, {}
+  local order, head, tail, nxt = {}, {}, {}, {}
   for i = FIRST, #ARGV do
     local b = index(ARGV[i])
-    local g = groups[b]
-    if g then
-      g.ids[#g.ids + 1] = ARGV[i]
-      g.pos[#g.pos + 1] = i
+    local t = tail[b]
+    if t then
+      nxt[t] = i
     else
-      groups[b] = {ids = {ARGV[i]}, pos = {i}}
+      head[b] = i
       order[#order + 1] = b
     end
+    tail[b] = i
   end
-  return order, groups
+  return order, head, nxt
 end
 
 -- seen returns a set of the ARGV positions whose id is live in its bucket.
 local function seen()
   local hit = {}
-  local order, groups = group()
+  local order, head, nxt = group()
   for _, b in ipairs(order) do
-    local g = groups[b]
-    local r
-    if #g.ids == 1 then
-      r = call('HMGET', name(b), g.ids[1])
+    local i, k = head[b], name(b)
+    if not nxt[i] then
+      if live(call('HGET', k, ARGV[i])) then hit[i] = true end
     else
-      r = multi('HMGET', name(b), {}, g.ids, 1, #g.ids)
-    end
-    for j = 1, #g.ids do
-      if live(r[j]) then hit[g.pos[j]] = true end
+      local pos, fs = {}, {}
+      while i do
+        pos[#pos + 1] = i
+        fs[#fs + 1] = ARGV[i]
+        i = nxt[i]
+      end
+      local r = multi('HMGET', k, {}, fs, 1, #fs)
+      for j = 1, #pos do
+        if live(r[j]) then hit[pos[j]] = true end
+      end
     end
   end
   return hit
@@ -246,7 +270,12 @@ local hit = seen()
 local ids = {}
 for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
 local lr = multi('HMGET', lk, {'~'}, ids, 1, #ids)
+local lim = limit(lr[1])
 local out, set, taken = {}, {}, {}
+if not lim then -- a new lease hash: "~" goes first, so the hash starts as a hashtable
+  lim = 256
+  set[1], set[2] = '~', lim .. PAD
+end
 for i = FIRST, #ARGV do
   local f = ARGV[i]
   if not hit[i] and not taken[f] and not leased(lr[i - FIRST + 2]) then
@@ -256,18 +285,18 @@ for i = FIRST, #ARGV do
     out[#out + 1] = i - FIRST + 1
   end
 end
-if #set == 0 then return out end
+if #out == 0 then return out end
 multi('HSET', lk, {}, set, 1, #set)
 if call('PTTL', lk) < tonumber(key_ttl) then call('PEXPIRE', lk, key_ttl) end
-local size, limit = call('HLEN', lk), tonumber(lr[1]) or 256
-if size > limit then
+local size = call('HLEN', lk) - 1 -- leases, not counting "~"
+if size > lim then
   local all = call('HGETALL', lk)
   local dead = {}
   for j = 1, #all, 2 do
     if all[j] ~= '~' and not leased(all[j + 1]) then dead[#dead + 1] = all[j] end
   end
   multi('HDEL', lk, {}, dead, 1, #dead)
-  call('HSET', lk, '~', math.max(256, 2 * (size - #dead)))
+  call('HSET', lk, '~', math.max(256, 2 * (size - #dead)) .. PAD)
 end
 return out
 `)
@@ -299,10 +328,7 @@ for i = FIRST, #ARGV do
   n = n + call('HSET', k, f, exp)
   grow()
 end
-multi('HDEL', KEYS[2], {}, ids, 1, #ids)
-if call('HLEN', KEYS[2]) == 1 and call('HEXISTS', KEYS[2], '~') == 1 then
-  call('DEL', KEYS[2]) -- no lease left: drop the purge limit too
-end
+unlease(ids)
 save()
 return #ids
 `)
@@ -312,7 +338,7 @@ return #ids
 var releaseScript = redis.NewScript(seenLib + `
 local ids = {}
 for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
-local _, dropped = multi('HDEL', KEYS[2], {}, ids, 1, #ids)
+local dropped = unlease(ids)
 local old = 0
 for i = FIRST, #ARGV do
   local k = name(index(ARGV[i]))

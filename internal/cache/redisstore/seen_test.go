@@ -172,7 +172,7 @@ func TestSeenLeasePurge(t *testing.T) {
 		t.Fatalf("claimed %d of %d", len(got), len(old))
 	}
 	// 300 live leases passed the first limit (256): purged nothing, next limit 600.
-	if lim := st.rdb.HGet(ctx, leases, "~").Val(); lim != "600" {
+	if lim, _, _ := strings.Cut(st.rdb.HGet(ctx, leases, "~").Val(), " "); lim != "600" {
 		t.Errorf("purge limit %q after 300 live leases, want 600", lim)
 	}
 	clock = clock.Add(2 * time.Minute)
@@ -183,6 +183,9 @@ func TestSeenLeasePurge(t *testing.T) {
 	}
 	if n := st.rdb.HLen(ctx, leases).Val(); n != 401 { // 400 live + limit
 		t.Errorf("lease hash holds %d fields after the purge, want 401", n)
+	}
+	if enc := st.rdb.ObjectEncoding(ctx, leases).Val(); enc != "hashtable" {
+		t.Errorf("lease hash encoding %q, want hashtable (batch writes into a listpack are quadratic)", enc)
 	}
 	un, err := st.Unseen(ctx, "c", append(append([]string{}, old...), fresh...))
 	noErr(t, err)
