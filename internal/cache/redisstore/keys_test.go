@@ -26,7 +26,7 @@ func TestKeysShareHashTags(t *testing.T) {
 		name string
 		keys []string
 	}{
-		{"one channel's seen table and buckets", []string{k.seenTable("123"), k.seenBucket("123", 0), k.seenBucket("123", 0xfff)}},
+		{"one channel's seen table, buckets and leases", []string{k.seenTable("123"), k.seenBucket("123", 0), k.seenBucket("123", 0xfff), k.seenLeases("123")}},
 		{"stories", []string{k.storyRecords(), k.storyByTime(), k.storyByFeed("https://a.example/{x}"), k.storyByTopic("gaza")}},
 		{"subscriptions", []string{k.subRecords(), k.subTargets(), k.subSeq(), k.subAll(), k.subByGuild("g"), k.subByChannel("c")}},
 	}

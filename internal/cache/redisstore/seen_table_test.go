@@ -150,3 +150,26 @@ func seenFieldOf(t *testing.T, id string) string {
 	noErr(t, err)
 	return f
 }
+
+// TestSeenGrowthBounded checks that a table far over its load (as one grown under a larger
+// LOAD would be) catches up by a bounded number of splits per Confirm rather than all at once,
+// and that every entry stays findable meanwhile.
+func TestSeenGrowthBounded(t *testing.T) {
+	st := newTestStore(t, time.Now, cache.Retention{})
+	ctx := t.Context()
+	ids := randomIDs(rand.New(rand.NewPCG(17, 18)), 501)
+	noErr(t, st.Confirm(ctx, "c", ids[:500]))
+	l0, p0, _ := tableState(t, st, "c")
+	noErr(t, st.rdb.HIncrBy(ctx, st.keys.seenTable("c"), "n", 100_000).Err()) // far over the load
+	noErr(t, st.Confirm(ctx, "c", ids[500:]))
+	l1, p1, _ := tableState(t, st, "c")
+	before, after := uint32(1)<<l0+p0, uint32(1)<<l1+p1
+	if want := before + 64 + 2; after != want {
+		t.Errorf("buckets %d -> %d after one Confirm of one id, want %d (the split budget)", before, after, want)
+	}
+	un, err := st.Unseen(ctx, "c", ids)
+	noErr(t, err)
+	if len(un) != 0 {
+		t.Errorf("%d of %d confirmed ids unseen after the bounded growth", len(un), len(ids))
+	}
+}
