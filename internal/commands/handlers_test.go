@@ -313,3 +313,32 @@ func TestSubscribeFeedOversizedInput(t *testing.T) {
 		}
 	})
 }
+
+// A private feed's password stays out of everything Herald shows in Discord: the public
+// confirmation, /subscriptions and the /unsubscribe autocomplete.
+func TestSubscribeFeedHidesPassword(t *testing.T) {
+	const password = "s3cret-feed-password"
+	s, _, _ := newSubs(t)
+	ctx := context.Background()
+	m, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://reader:" + password + "@news.example/rss"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx, Request{GuildID: "g1", ChannelID: "c1", Permissions: PermManageChannels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	choices := s.SubscriptionChoices(ctx, Request{GuildID: "g1", Focused: "subscription", Options: map[string]string{"subscription": ""}})
+	if len(choices) != 1 {
+		t.Fatalf("choices %v, want the one subscription", choices)
+	}
+	for name, text := range map[string]string{"confirmation": m.Content, "list": list.Embeds[0].Description, "choice": choices[0].Name} {
+		if strings.Contains(text, password) || !strings.Contains(text, "reader:xxxxx@news.example/rss") {
+			t.Errorf("%s %q: want the feed URL with its password hidden", name, text)
+		}
+	}
+	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	if len(subs) != 1 || !strings.Contains(subs[0].FeedURL, password) {
+		t.Errorf("stored subscription %+v must keep the real URL: the poller needs the password", subs)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -96,14 +97,15 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	}
 	items, err := s.Feeds.CheckFeed(ctx, raw)
 	if err != nil {
-		return message.Message{}, Errorf("Could not subscribe to %s: %s", raw, userText(err))
+		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(err))
 	}
 	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindFeed, FeedURL: raw,
 		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"])})
 	if err != nil {
 		return message.Message{}, err
 	}
-	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", raw, filterText(sub))
+	// The confirmation is public: a private feed's password stays hidden.
+	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", feed.RedactURL(raw), filterText(sub))
 	if len(items) > 0 {
 		content += " The newest item, as a preview:"
 	}
@@ -263,7 +265,7 @@ func describe(sub cache.Subscription, topics []TopicInfo) string {
 		}
 		return d
 	case cache.KindFeed:
-		return "live posts from " + sub.FeedURL + filterText(sub)
+		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub)
 	default:
 		return "live posts on " + topicTitle(sub.Topic, topics)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 )
 
@@ -80,11 +81,14 @@ func (l *Live) saveFeedDown(ctx context.Context, sub cache.Subscription) {
 	}
 }
 
+// feedName names a feed in a notice; the URL's password, if any, is hidden: the notice is
+// posted for every member of the channel to read.
 func feedName(st cache.FeedState) string {
+	u := message.Truncate(feed.RedactURL(st.URL), 300)
 	if t := strings.TrimSpace(st.Title); t != "" {
-		return message.Truncate(t, 100) + " (" + message.Truncate(st.URL, 300) + ")"
+		return message.Truncate(t, 100) + " (" + u + ")"
 	}
-	return message.Truncate(st.URL, 300)
+	return u
 }
 
 func downNotice(st cache.FeedState) message.Message {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/message"
 )
 
 // TestFeedNoticesOncePerOutage: two replicas sweep repeatedly; the channel following the feed
@@ -105,5 +106,18 @@ func TestFeedNoticeRetriedAfterFailure(t *testing.T) {
 				t.Errorf("notices = %q, want exactly one after the retry", got)
 			}
 		})
+	}
+}
+
+// Feed notices are read by the whole channel: a private feed's password is hidden, the rest of
+// the URL is kept so the feed is recognisable.
+func TestFeedNoticesHidePassword(t *testing.T) {
+	const password = "s3cret-feed-password"
+	st := cache.FeedState{URL: "https://reader:" + password + "@news.example/rss", Title: "Private news",
+		Failures: 3, LastError: "feed: http: https://reader:xxxxx@news.example/rss: feed: server said 500"}
+	for name, m := range map[string]message.Message{"down": downNotice(st), "up": upNotice(st)} {
+		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
+			t.Errorf("%s notice %q: want the feed named with its password hidden", name, m.Content)
+		}
 	}
 }
