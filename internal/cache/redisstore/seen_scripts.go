@@ -99,42 +99,50 @@ local function index(f)
   return b
 end
 
--- name is the key of bucket b, formatted once per script run (string.format is not cheap).
-local names = {}
+-- name is the key of bucket b. Up to 4,096 buckets (a channel of ~40k stories) it is built
+-- in one concatenation, without string.format, which costs more than the rest of a lookup's
+-- Lua.
+local HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'}
 local function name(b)
-  local k = names[b]
-  if not k then
-    k = bprefix .. format('%x', b)
-    names[b] = k
+  if b < 16 then return bprefix .. HEX[b + 1] end
+  if b < 256 then return bprefix .. HEX[floor(b / 16) + 1] .. HEX[b % 16 + 1] end
+  if b < 4096 then
+    return bprefix .. HEX[floor(b / 256) + 1] .. HEX[floor(b / 16) % 16 + 1] .. HEX[b % 16 + 1]
   end
-  return k
+  return bprefix .. format('%x', b)
 end
 
--- multi runs cmd on key with head (a list, sent with the first chunk only) followed by
--- items[from..to], in chunks that unpack() can take, and returns the concatenated reply (a
--- list) or the summed integers.
-local function multi(cmd, key, head, items, from, to)
+-- reply splits a command's reply into a list and an integer, as multi returns them.
+local function reply(r)
+  if type(r) == 'table' then return r, 0 end
+  return {}, r
+end
+
+-- multi runs cmd on key with items[from..to] (after first, when not nil, which goes with the
+-- first chunk only), in chunks that unpack() can take, and returns the concatenated reply
+-- list or the summed integers. Nothing is sent when the range is empty.
+local function multi(cmd, key, first, items, from, to)
+  if to < from then return {}, 0 end
+  if to - from < CHUNK then -- one call, straight from items (often ARGV itself)
+    if first then return reply(call(cmd, key, first, unpack(items, from, to))) end
+    return reply(call(cmd, key, unpack(items, from, to)))
+  end
   local out, sum = {}, 0
   for j = from, to, CHUNK do
     local args = {}
-    if j == from then
-      for _, h in ipairs(head) do args[#args + 1] = h end
-    end
+    if j == from and first then args[1] = first end
     for x = j, math.min(j + CHUNK - 1, to) do args[#args + 1] = items[x] end
-    local r = call(cmd, key, unpack(args))
-    if type(r) == 'table' then
-      for _, v in ipairs(r) do out[#out + 1] = v end
-    else
-      sum = sum + r
-    end
+    local r, x = reply(call(cmd, key, unpack(args)))
+    for _, v in ipairs(r) do out[#out + 1] = v end
+    sum = sum + x
   end
   return out, sum
 end
 
--- unlease drops the leases on ids from the lease hash, and the hash itself when only its "~"
--- is left; it returns how many leases it dropped.
-local function unlease(ids)
-  local _, dropped = multi('HDEL', KEYS[2], {}, ids, 1, #ids)
+-- unlease drops the leases on the ids from the lease hash, and the hash itself when only its
+-- "~" is left; it returns how many leases it dropped.
+local function unlease()
+  local _, dropped = multi('HDEL', KEYS[2], nil, ARGV, FIRST, #ARGV)
   if dropped > 0 and call('HLEN', KEYS[2]) == 1 then call('DEL', KEYS[2]) end
   return dropped
 end
@@ -159,8 +167,10 @@ local function group()
   return order, head, nxt
 end
 
--- seen returns a set of the ARGV positions whose id is live in its bucket.
-local function seen()
+-- seen returns a set of the ARGV positions whose id is live in its bucket and, when dedupe,
+-- of the repeats of an id given more than once (they share a bucket, so only buckets given
+-- several ids need checking).
+local function seen(dedupe)
   local hit = {}
   local order, head, nxt = group()
   for _, b in ipairs(order) do
@@ -168,13 +178,18 @@ local function seen()
     if not nxt[i] then
       if live(call('HGET', k, ARGV[i])) then hit[i] = true end
     else
-      local pos, fs = {}, {}
+      local pos, fs, once = {}, {}, {}
       while i do
-        pos[#pos + 1] = i
-        fs[#fs + 1] = ARGV[i]
+        if dedupe and once[ARGV[i]] then
+          hit[i] = true
+        else
+          once[ARGV[i]] = true
+          pos[#pos + 1] = i
+          fs[#fs + 1] = ARGV[i]
+        end
         i = nxt[i]
       end
-      local r = multi('HMGET', k, {}, fs, 1, #fs)
+      local r = multi('HMGET', k, nil, fs, 1, #fs)
       for j = 1, #pos do
         if live(r[j]) then hit[pos[j]] = true end
       end
@@ -199,7 +214,7 @@ local function purge(key)
       end
     end
   end
-  local _, gone = multi('HDEL', key, {}, dead, 1, #dead)
+  local _, gone = multi('HDEL', key, nil, dead, 1, #dead)
   n = n - gone
   if next_exp then
     call('HSET', key, '~', next_exp + slack)
@@ -227,8 +242,8 @@ local function split()
     end
   end
   if #fields > 0 then
-    multi('HSET', dst, {}, pairs_, 1, #pairs_)
-    multi('HDEL', src, {}, fields, 1, #fields)
+    multi('HSET', dst, nil, pairs_, 1, #pairs_)
+    multi('HDEL', src, nil, fields, 1, #fields)
     call('PEXPIRE', dst, key_ttl)
   end
   p = p + 1
@@ -266,27 +281,24 @@ end
 // O(1) amortised per claim.
 var claimScript = redis.NewScript(seenLib + `
 local lk, until_ms = KEYS[2], ARGV[2]
-local hit = seen()
-local ids = {}
-for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
-local lr = multi('HMGET', lk, {'~'}, ids, 1, #ids)
+local hit = seen(true)
+local lr = multi('HMGET', lk, '~', ARGV, FIRST, #ARGV)
 local lim = limit(lr[1])
-local out, set, taken = {}, {}, {}
+local out, set = {}, {}
 if not lim then -- a new lease hash: "~" goes first, so the hash starts as a hashtable
   lim = 256
   set[1], set[2] = '~', lim .. PAD
 end
 for i = FIRST, #ARGV do
   local f = ARGV[i]
-  if not hit[i] and not taken[f] and not leased(lr[i - FIRST + 2]) then
-    taken[f] = true
+  if not hit[i] and not leased(lr[i - FIRST + 2]) then
     set[#set + 1] = f
     set[#set + 1] = until_ms
     out[#out + 1] = i - FIRST + 1
   end
 end
 if #out == 0 then return out end
-multi('HSET', lk, {}, set, 1, #set)
+multi('HSET', lk, nil, set, 1, #set)
 if call('PTTL', lk) < tonumber(key_ttl) then call('PEXPIRE', lk, key_ttl) end
 local size = call('HLEN', lk) - 1 -- leases, not counting "~"
 if size > lim then
@@ -295,7 +307,7 @@ if size > lim then
   for j = 1, #all, 2 do
     if all[j] ~= '~' and not leased(all[j + 1]) then dead[#dead + 1] = all[j] end
   end
-  multi('HDEL', lk, {}, dead, 1, #dead)
+  multi('HDEL', lk, nil, dead, 1, #dead)
   call('HSET', lk, '~', math.max(256, 2 * (size - #dead)) .. PAD)
 end
 return out
@@ -310,10 +322,8 @@ var confirmScript = redis.NewScript(seenLib + `
 local exp = ARGV[2]
 local mark = tonumber(exp) + slack
 local touched = {}
-local ids = {}
 for i = FIRST, #ARGV do
   local f = ARGV[i]
-  ids[#ids + 1] = f
   local k = name(index(f))
   if not touched[k] then
     touched[k] = true
@@ -328,17 +338,15 @@ for i = FIRST, #ARGV do
   n = n + call('HSET', k, f, exp)
   grow()
 end
-unlease(ids)
+unlease()
 save()
-return #ids
+return #ARGV - FIRST + 1
 `)
 
 // releaseScript drops the leases on the ids (never a seen mark): from the lease hash, and any
 // old-style lease left in a bucket. ARGV[2] is unused. Returns the number of leases dropped.
 var releaseScript = redis.NewScript(seenLib + `
-local ids = {}
-for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
-local dropped = unlease(ids)
+local dropped = unlease()
 local old = 0
 for i = FIRST, #ARGV do
   local k = name(index(ARGV[i]))
@@ -357,10 +365,8 @@ return dropped + old
 // unseenScript returns the 1-based positions of the ids neither seen nor under an unexpired
 // lease, in input order, changing nothing. ARGV[2] is unused.
 var unseenScript = redis.NewScript(seenLib + `
-local hit = seen()
-local ids = {}
-for i = FIRST, #ARGV do ids[#ids + 1] = ARGV[i] end
-local lr = multi('HMGET', KEYS[2], {}, ids, 1, #ids)
+local hit = seen(false)
+local lr = multi('HMGET', KEYS[2], nil, ARGV, FIRST, #ARGV)
 local out = {}
 for i = FIRST, #ARGV do
   if not hit[i] and not leased(lr[i - FIRST + 1]) then out[#out + 1] = i - FIRST + 1 end

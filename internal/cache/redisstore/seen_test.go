@@ -279,3 +279,32 @@ func noErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSeenLargeBatch runs batches past the scripts' 1,000-argument chunks through every call,
+// including an id repeated far apart, so that chunk edges lose or repeat nothing.
+func TestSeenLargeBatch(t *testing.T) {
+	st := newTestStore(t, time.Now, cache.Retention{})
+	ctx := t.Context()
+	ids := randomIDs(rand.New(rand.NewPCG(19, 20)), 2500)
+	in := append(append([]string{}, ids...), ids[0], ids[1999])
+	got, err := st.Claim(ctx, "c", in, time.Minute)
+	noErr(t, err)
+	if d := cmp.Diff(ids, got); d != "" {
+		t.Fatalf("claim of 2,500 ids plus two repeats (-want +got):\n%s", d)
+	}
+	un, err := st.Unseen(ctx, "c", ids)
+	noErr(t, err)
+	if len(un) != 0 {
+		t.Errorf("%d of 2,500 leased ids unseen", len(un))
+	}
+	noErr(t, st.Release(ctx, "c", ids[1000:]))
+	noErr(t, st.Confirm(ctx, "c", ids[:1000]))
+	un, err = st.Unseen(ctx, "c", ids)
+	noErr(t, err)
+	if d := cmp.Diff(ids[1000:], un); d != "" {
+		t.Errorf("unseen after confirming 1,000 and releasing 1,500 (-want +got):\n%s", d)
+	}
+	if n := st.rdb.Exists(ctx, st.keys.seenLeases("c")).Val(); n != 0 {
+		t.Errorf("lease hash left behind (%d) with no lease pending", n)
+	}
+}
