@@ -60,17 +60,6 @@ func (fs *feedServer) add(n int) []string {
 	return links
 }
 
-// links are every item's link, oldest first.
-func (fs *feedServer) links() []string {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	out := make([]string, len(fs.items))
-	for i, it := range fs.items {
-		out[i] = it.link
-	}
-	return out
-}
-
 // counts returns how many full (200) and 304 answers were sent.
 func (fs *feedServer) counts() (full, notModified int) {
 	fs.mu.Lock()
