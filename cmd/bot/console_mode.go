@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/heraldbot/herald/internal/console"
 )
@@ -33,7 +34,14 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) 
 		defer cancel()
 		polling := a.startBackground(bgCtx)
 		srv := a.consoleHTTP(bgCtx)
-		defer func() { cancel(); a.digests.Stop(context.Background()); <-polling; shutdownHTTP(srv) }()
+		defer func() {
+			cancel()
+			stopCtx, stopCancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer stopCancel()
+			a.digests.Stop(stopCtx)
+			<-polling
+			shutdownHTTP(srv)
+		}()
 	}
 	return console.New(a.router, stdin, stdout, interactive).Run(ctx)
 }
