@@ -110,16 +110,27 @@ func (l *Live) perChannel(subs []cache.Subscription, fn func(cache.Subscription)
 // whose earlier delivery failed: at most CatchUpMax per subscription, at most CatchUpAge old,
 // then one "and N more" line.
 func (l *Live) CatchUp(ctx context.Context) {
+	l.sweep(ctx, l.opts.CatchUpMax, "while Herald was away")
+}
+
+// retry is Run's periodic sweep: stories whose delivery failed or was cut off (their leases
+// expired) are posted now. They arrived while Herald ran, so only the LiveMax flood guard
+// applies, not the downtime bound: a crash mid-delivery does not turn them into "and N more".
+func (l *Live) retry(ctx context.Context) {
+	l.sweep(ctx, l.opts.LiveMax, "that could not be posted earlier")
+}
+
+func (l *Live) sweep(ctx context.Context, limit int, why string) {
 	defer l.recover("catch_up")
 	subs, err := l.liveSubscriptions(ctx)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
-	l.perChannel(subs, func(sub cache.Subscription) { l.catchUpOne(ctx, sub) })
+	l.perChannel(subs, func(sub cache.Subscription) { l.catchUpOne(ctx, sub, limit, why) })
 }
 
-func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
+func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription, limit int, why string) {
 	since := l.opts.Now().Add(-l.opts.CatchUpAge)
 	q := cache.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
 	stories, err := l.d.store.RecentStories(ctx, q)
@@ -133,7 +144,7 @@ func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription) {
 		l.opts.Logger.Warn("delivery: catch-up unseen", "subscription_id", sub.ID, "error", err)
 		return
 	}
-	l.deliverNewest(ctx, sub, keep(cands, unseen), l.opts.CatchUpMax, "while Herald was away")
+	l.deliverNewest(ctx, sub, keep(cands, unseen), limit, why)
 }
 
 // deliverNewest posts the newest limit stories; the older ones are summarised in one line
@@ -176,7 +187,7 @@ func (l *Live) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			l.CatchUp(ctx)
+			l.retry(ctx)
 			l.CheckFeeds(ctx)
 		}
 	}

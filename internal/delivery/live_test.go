@@ -424,3 +424,34 @@ func TestLiveTwoReplicasPostEachStoryOncePerChannel(t *testing.T) {
 		})
 	}
 }
+
+// Stories whose delivery was cut off while Herald ran (their claims expired) are posted by the
+// periodic retry in full: the downtime bound and its "and N more" line apply only at start-up.
+func TestLiveRetryIsNotBoundedLikeCatchUp(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			stuck := e.fresh(t, 25, "stuck")
+			ctx := context.Background()
+			// A crashed replica claimed them and never confirmed.
+			if _, err := e.store.Claim(ctx, "c1", ids(stuck), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			l := e.live(t, e.store, e.sender(t), LiveOptions{Lease: time.Minute})
+			l.retry(ctx)
+			if n := len(e.fake.Messages("c1")); n != 0 {
+				t.Fatalf("posted %d messages while another replica's claims were live", n)
+			}
+			e.clock.Advance(2 * time.Minute)
+			l.retry(ctx)
+			if diff := cmp.Diff(titles(stuck), e.embedTitles("c1")); diff != "" {
+				t.Errorf("retry posted (-want +got):\n%s", diff)
+			}
+			for _, m := range e.fake.Messages("c1") {
+				if strings.Contains(m.Content, "more") {
+					t.Errorf("retry summarised stories instead of posting them: %q", m.Content)
+				}
+			}
+		})
+	}
+}
