@@ -24,7 +24,6 @@ type metrics struct {
 	digestRuns    *prometheus.CounterVec
 	fetches       *prometheus.CounterVec
 	storiesNew    prometheus.Counter
-	pollCycles    prometheus.Counter
 	posts         *prometheus.CounterVec
 	storeErrors   prometheus.Counter
 }
@@ -42,12 +41,11 @@ func newMetrics() *metrics {
 			Help: "Feed fetches by result class (ok, not_modified, or an error class)."}, []string{"result"}),
 		storiesNew: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_stories_ingested_total",
 			Help: "Stories stored for the first time."}),
-		pollCycles: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_poll_cycles_total", Help: "Poll cycles run."}),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_posts_total",
 			Help: "Messages posted to channels, by result."}, []string{"result"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "herald_store_errors_total", Help: "Failed store calls."}),
 	}
-	m.reg.MustRegister(m.commands, m.commandErrors, m.digestRuns, m.fetches, m.storiesNew, m.pollCycles,
+	m.reg.MustRegister(m.commands, m.commandErrors, m.digestRuns, m.fetches, m.storiesNew,
 		m.posts, m.storeErrors)
 	return m
 }
