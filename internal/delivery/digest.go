@@ -412,10 +412,7 @@ func (g *Digests) Compose(ctx context.Context, channelID, topic string, since ti
 	if len(claimed) != len(b.StoryIDs()) {
 		b = g.build(ctx, keep(stories, claimed), topic) // someone else took some meanwhile
 	}
-	msgs := briefing.Render(b)
-	if len(msgs) == 0 && !g.opts.QuietWhenEmpty {
-		msgs = []message.Message{{Content: "Nothing new since the last briefing."}}
-	}
+	msgs := briefing.Render(b) // an empty briefing renders briefing.NothingNew, or nothing when quiet
 	posts := make([]post, len(msgs))
 	for i, m := range msgs {
 		posts[i] = post{msg: m, key: strconv.Itoa(i)}
