@@ -45,7 +45,7 @@ func Example() {
 
 	sender := discord.NewSender(discord.RESTClientFromSession(g.Session()), discord.SenderOptions{Logger: logger})
 	defer sender.Close()
-	_, err = sender.Send(ctx, "channel-id", message.Message{Content: "Briefing"}, discord.Nonce("channel-id", "story-id"))
+	_, err = sender.Send(ctx, "channel-id", message.Message{Content: "Briefing"}, "nonce-of-this-post")
 	if errors.Is(err, discord.ErrChannelGone) {
 		fmt.Println("mark the subscription broken")
 	}

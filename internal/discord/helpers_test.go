@@ -23,3 +23,7 @@ func useAPIBase(t *testing.T, base string) {
 	}
 	t.Cleanup(func() { _ = SetAPIBase(DefaultAPIBase) })
 }
+
+// testNonce gives each test message a distinct nonce; production nonces come from
+// delivery.Nonce, which derives them from the channel and the post's stories.
+func testNonce(channelID, key string) string { return "t-" + channelID + "-" + key }

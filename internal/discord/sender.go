@@ -2,8 +2,6 @@ package discord
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,13 +165,6 @@ func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	}
 	go s.dispatch()
 	return s
-}
-
-// Nonce derives the ≤ 25-character nonce of one story in one channel, so a retry after a lost
-// response (or a restart) is deduplicated by Discord's enforce_nonce.
-func Nonce(channelID, storyID string) string {
-	sum := sha256.Sum256([]byte(channelID + "\x00" + storyID))
-	return hex.EncodeToString(sum[:])[:25]
 }
 
 // Depth is the number of messages queued or in flight.

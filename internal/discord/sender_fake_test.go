@@ -60,7 +60,7 @@ func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				m := message.Message{Content: fmt.Sprintf("story %d in %s", k, ch)}
-				if _, err := s.Send(context.Background(), ch, m, Nonce(ch, fmt.Sprint(k))); err != nil {
+				if _, err := s.Send(context.Background(), ch, m, testNonce(ch, fmt.Sprint(k))); err != nil {
 					t.Errorf("send %s/%d: %v", ch, k, err)
 				}
 			}()
@@ -170,7 +170,7 @@ func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
 	if n := len(channelRequests(f, "locked")); n != 1 {
 		t.Errorf("%d requests to the 403 channel, want 1", n)
 	}
-	if _, err := s.Send(context.Background(), "open", message.Message{Content: "@everyone the ceasefire holds"}, Nonce("open", "s")); err != nil {
+	if _, err := s.Send(context.Background(), "open", message.Message{Content: "@everyone the ceasefire holds"}, testNonce("open", "s")); err != nil {
 		t.Fatal(err)
 	}
 	msgs := f.Messages("open")
