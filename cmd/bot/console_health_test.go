@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
+
+	"github.com/heraldbot/herald/internal/ptytest"
 )
 
 // TestConsoleHealthOnlyWhenInteractive: an interactive console (stdin a terminal) is a
@@ -33,7 +32,7 @@ func TestConsoleHealthOnlyWhenInteractive(t *testing.T) {
 	})
 
 	t.Run("terminal", func(t *testing.T) {
-		ptm, pts, err := openTestPTY()
+		ptm, pts, err := ptytest.Open()
 		if err != nil {
 			t.Skipf("no pseudo-terminal: %v", err)
 		}
@@ -85,28 +84,4 @@ func waitHealthy(addr string, limit time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("/healthz on %s not 200 within %s", addr, limit)
-}
-
-// openTestPTY opens a pseudo-terminal pair with the stdlib only (Linux /dev/ptmx).
-func openTestPTY() (master, slave *os.File, err error) {
-	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		master.Close()
-		return nil, nil, e
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		master.Close()
-		return nil, nil, e
-	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		master.Close()
-		return nil, nil, err
-	}
-	return master, slave, nil
 }

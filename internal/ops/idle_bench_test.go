@@ -17,9 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/ptytest"
 )
 
 // Idle budget from issue 7: with 200 feeds polled every 10 minutes the process between polls
@@ -204,7 +204,7 @@ func BenchmarkIdleFootprint(b *testing.B) {
 // then the background poller has nothing due for 10 minutes; the window is between polls.
 func idleConsole(b *testing.B, bin string) {
 	farm := newFeedFarm(b)
-	ptm, pts, err := openPTY()
+	ptm, pts, err := ptytest.Open()
 	if err != nil {
 		skipOrFail(b, "no pseudo-terminal: "+err.Error())
 	}
@@ -293,28 +293,4 @@ func waitReady(addr string, limit time.Duration) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return fmt.Errorf("ops: %s/readyz not 200 within %s", addr, limit)
-}
-
-// openPTY opens a pseudo-terminal pair with the stdlib only (Linux /dev/ptmx).
-func openPTY() (master, slave *os.File, err error) {
-	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		master.Close()
-		return nil, nil, e
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		master.Close()
-		return nil, nil, e
-	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		master.Close()
-		return nil, nil, err
-	}
-	return master, slave, nil
 }
