@@ -139,6 +139,20 @@ func jsonBody(c *call) ([]byte, *apiError) {
 	}
 }
 
+// readMessage reads and validates a message body against schema; on failure it has already
+// answered with Discord's error and ok is false.
+func (s *Server) readMessage(c *call, schema string, allowEmpty bool) (mb *messageBody, body []byte, ok bool) {
+	body, e := jsonBody(c)
+	if e == nil {
+		mb, e = s.parseMessage(schema, body, allowEmpty)
+	}
+	if e != nil {
+		writeAPIError(c.w, e)
+		return nil, nil, false
+	}
+	return mb, body, true
+}
+
 // parseMessage validates a message-shaped body: schema, rune limits, then emptiness.
 func (s *Server) parseMessage(schema string, body []byte, allowEmpty bool) (*messageBody, *apiError) {
 	if e := s.schemas.validate(schema, body); e != nil {
@@ -255,13 +269,8 @@ func (s *Server) handleEditMessage(c *call) {
 		writeAPIError(c.w, e)
 		return
 	}
-	body, e := jsonBody(c)
-	var mb *messageBody
-	if e == nil {
-		mb, e = s.parseMessage(bodyMessageEdit, body, true)
-	}
-	if e != nil {
-		writeAPIError(c.w, e)
+	mb, body, ok := s.readMessage(c, bodyMessageEdit, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -271,7 +280,7 @@ func (s *Server) handleEditMessage(c *call) {
 			found = m
 		}
 	}
-	e = editMessage(found, mb, body, c.now)
+	e := editMessage(found, mb, body, c.now)
 	var out map[string]any
 	if e == nil {
 		out = s.messageJSONLocked(found)

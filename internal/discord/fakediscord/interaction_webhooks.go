@@ -42,13 +42,8 @@ func (s *Server) handleGetOriginal(c *call) {
 }
 
 func (s *Server) handleEditOriginal(c *call) {
-	body, e := jsonBody(c)
-	var mb *messageBody
-	if e == nil {
-		mb, e = s.parseMessage(bodyWebhookOriginal, body, true)
-	}
-	if e != nil {
-		writeAPIError(c.w, e)
+	mb, body, ok := s.readMessage(c, bodyWebhookOriginal, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -93,13 +88,8 @@ func (s *Server) handleDeleteOriginal(c *call) {
 // handleFollowup creates a followup message; Discord requires the interaction to have been
 // acknowledged first and always answers with the message (wait is implied).
 func (s *Server) handleFollowup(c *call) {
-	body, e := jsonBody(c)
-	var mb *messageBody
-	if e == nil {
-		mb, e = s.parseMessage(bodyWebhookExecute, body, c.files > 0)
-	}
-	if e != nil {
-		writeAPIError(c.w, e)
+	mb, body, ok := s.readMessage(c, bodyWebhookExecute, c.files > 0)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -119,13 +109,8 @@ func (s *Server) handleFollowup(c *call) {
 }
 
 func (s *Server) handleEditFollowup(c *call) {
-	body, e := jsonBody(c)
-	var mb *messageBody
-	if e == nil {
-		mb, e = s.parseMessage(bodyWebhookMessage, body, true)
-	}
-	if e != nil {
-		writeAPIError(c.w, e)
+	mb, body, ok := s.readMessage(c, bodyWebhookMessage, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
