@@ -5,8 +5,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/redistest"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
@@ -124,15 +121,8 @@ func backends() []benchBackend {
 	return []benchBackend{
 		{"bolt", func(b *testing.B) map[string]string { return map[string]string{"HERALD_DATA_DIR": b.TempDir()} }},
 		{"redis", func(b *testing.B) map[string]string {
-			url := os.Getenv("REDIS_URL")
-			if url == "" {
-				if os.Getenv("CI") == "true" {
-					b.Fatal("REDIS_URL is unset but CI=true: the Redis command benchmarks need a real Redis")
-				}
-				b.Skip("set REDIS_URL (e.g. redis://127.0.0.1:6379/4) to benchmark commands over Redis")
-			}
-			prefix := benchPrefix()
-			b.Cleanup(func() { deletePrefix(b, url, prefix) })
+			url := redistest.URL(b)
+			prefix := redistest.Prefix(b, url)
 			return map[string]string{"HERALD_DATA_DIR": b.TempDir(), "REDIS_URL": url, "HERALD_REDIS_PREFIX": prefix}
 		}},
 	}
@@ -175,37 +165,6 @@ func benchApp(b *testing.B, be benchBackend, every int) (*app, fixture) {
 		}
 	}
 	return a, fx
-}
-
-func benchPrefix() string {
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	return "herald-bench:" + hex.EncodeToString(r[:]) + ":"
-}
-
-// deletePrefix removes the benchmark's keys (SCAN + UNLINK, never FLUSHDB: the DB is shared).
-func deletePrefix(b *testing.B, url, prefix string) {
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		b.Errorf("cleanup: %v", err)
-		return
-	}
-	rdb := redis.NewClient(ro)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 1000)
-		rdb.Unlink(ctx, keys[:n]...)
-		keys = keys[n:]
-	}
-	if err := iter.Err(); err != nil {
-		b.Logf("cleanup of %s*: %v", prefix, err)
-	}
 }
 
 // latencies collects per-operation wall times and the process CPU they cost. On this shared

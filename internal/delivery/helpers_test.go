@@ -2,18 +2,13 @@ package delivery
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/cache/boltstore"
@@ -22,6 +17,7 @@ import (
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/redistest"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -59,16 +55,8 @@ func openBolt(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore
 // test is skipped, or fails when CI=true.
 func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("delivery: REDIS_URL is unset but CI=true: the Redis delivery tests need a real Redis")
-		}
-		t.Skip("delivery: set REDIS_URL (e.g. redis://127.0.0.1:6379/13) to run the Redis delivery tests")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "herald-delivery-test-" + hex.EncodeToString(b[:]) + ":"
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
 	connect := func() testStore {
 		s, err := redisstore.New(context.Background(), url, redisstore.Options{Prefix: prefix, Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -77,9 +65,7 @@ func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStor
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	first := connect()
-	t.Cleanup(func() { deletePrefix(t, url, prefix) })
-	return first, connect
+	return connect(), connect
 }
 
 // flakyStore wraps a real store; while down, every call fails with cache.ErrUnavailable, as a
@@ -260,25 +246,4 @@ func getSub(t testing.TB, s testStore, id string) cache.Subscription {
 	}
 	t.Fatalf("subscription %s not found", id)
 	return cache.Subscription{}
-}
-
-// deletePrefix removes the test's keys (SCAN + UNLINK under its prefix; never FLUSHDB, the DB
-// is shared with other runs).
-func deletePrefix(t testing.TB, url, prefix string) {
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		t.Errorf("cleanup: %v", err)
-		return
-	}
-	rdb := redis.NewClient(ro)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if len(keys) > 0 {
-		rdb.Unlink(ctx, keys...)
-	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldbot/herald/internal/redistest"
 )
 
 // TestConsoleRestartOnRedis runs the console bot twice on the same Redis prefix: the second run
@@ -13,8 +15,8 @@ import (
 // the stories the first run stored.
 func TestConsoleRestartOnRedis(t *testing.T) {
 	t.Parallel()
-	url := redisURL(t)
-	prefix := redisPrefix(t, url)
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
 	fs := newFeedServer(t, "Console Outlet")
 	fs.add(7)
 	env := map[string]string{"HERALD_FEEDS": fs.URL(), "HERALD_ALLOW_PRIVATE_FEEDS": "true",

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/redistest"
 )
 
 const digestChannel = "910000000000000002"
@@ -17,8 +18,8 @@ const digestChannel = "910000000000000002"
 // (HERALD_CLAIM_LEASE, 3 s) expires, exactly once.
 func TestSIGKILLDuringDigest(t *testing.T) {
 	t.Parallel()
-	url := redisURL(t)
-	prefix := redisPrefix(t, url)
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
 	fs := newFeedServer(t, "Digest Outlet")
 	fs.add(3)
 	fake := fakeDiscord(t, fakediscord.Options{})

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/redistest"
 )
 
 // The wiring tests use their own guild and channels so they never read the restart tests' posts.
@@ -61,9 +62,9 @@ func embeddedEnv(t *testing.T, fake *fakediscord.Server, feedURL string) map[str
 // useRedis moves env onto Redis under a unique prefix (skipping without REDIS_URL).
 func useRedis(t *testing.T, env map[string]string) {
 	t.Helper()
-	url := redisURL(t)
+	url := redistest.URL(t)
 	env["REDIS_URL"] = url
-	env["HERALD_REDIS_PREFIX"] = redisPrefix(t, url)
+	env["HERALD_REDIS_PREFIX"] = redistest.Prefix(t, url)
 	delete(env, "HERALD_DATA_DIR")
 }
 

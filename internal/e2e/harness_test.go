@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 )
 
@@ -243,48 +241,6 @@ func freeAddr(t *testing.T) string {
 
 // ciMode is true under CI=true, where a missing dependency fails a test instead of skipping it.
 func ciMode() bool { return os.Getenv("CI") == "true" }
-
-// redisURL is REDIS_URL; without it the test is skipped, or fails when CI=true.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if ciMode() {
-			t.Fatal("e2e: REDIS_URL is not set and CI=true: these tests need a Redis")
-		}
-		t.Skip("e2e: REDIS_URL is not set; set it (e.g. redis://127.0.0.1:6379/10) to run the process tests")
-	}
-	return u
-}
-
-// redisPrefix is a key prefix unique to this test run; its keys are deleted at cleanup.
-func redisPrefix(t *testing.T, url string) string {
-	t.Helper()
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	prefix := fmt.Sprintf("e2e:%s:%d:", name, time.Now().UnixNano())
-	t.Cleanup(func() { deleteKeys(t, url, prefix) })
-	return prefix
-}
-
-func deleteKeys(t *testing.T, url, prefix string) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Logf("e2e: REDIS_URL: %v", err)
-		return
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if len(keys) > 0 {
-		c.Del(ctx, keys...)
-	}
-}
 
 // fakeDiscord starts the fake Discord for one test.
 func fakeDiscord(t *testing.T, opts fakediscord.Options) *fakediscord.Server {

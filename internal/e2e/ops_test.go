@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/redistest"
 )
 
 const (
@@ -184,8 +185,8 @@ func assertMoved(t *testing.T, before, after map[string]float64, atLeast map[str
 // does the same with SIGKILL.
 func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 	t.Parallel()
-	url := redisURL(t)
-	prefix := redisPrefix(t, url)
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
 	fs := newFeedServer(t, "SIGTERM Outlet")
 	fs.add(3)
 	fake := fakeDiscord(t, fakediscord.Options{BotToken: wiringToken, ChannelLimit: 1, ChannelWindow: 3 * time.Second})

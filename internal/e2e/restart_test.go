@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/redistest"
 )
 
 const (
@@ -23,8 +24,8 @@ const (
 // restart every story must be in the channel exactly once.
 func TestSIGKILLMidDeliveryNoReposts(t *testing.T) {
 	t.Parallel()
-	url := redisURL(t)
-	prefix := redisPrefix(t, url)
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
 	fs := newFeedServer(t, "Restart Outlet")
 	fs.add(3)
 	fake := fakeDiscord(t, fakediscord.Options{ChannelLimit: 1, ChannelWindow: 3 * time.Second})
