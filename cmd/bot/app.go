@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/heraldbot/herald/config"
@@ -166,7 +167,8 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 		return nil, err
 	}
 	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
-	sortNewestFirst(items)
+	// Newest first: the reply previews items[0].
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
 	return items, nil
 }
 

@@ -234,6 +234,15 @@ func errorMessage(err error) message.Message {
 	return message.Message{Content: message.Truncate("⚠️ "+text, message.MaxContent), Ephemeral: true}
 }
 
+// asUserError finds a UserError in err's chain.
+func asUserError(err error) *UserError {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	return nil
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""
