@@ -94,6 +94,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			sum.Feeds++
 			sum.Failed++
 			lastErr = err
+			sum.Failures = append(sum.Failures, Failure{URL: fd.URL, Class: ClassStore, Err: err.Error()})
 			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 			continue
 		}
@@ -101,6 +102,10 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			st = cache.FeedState{URL: fd.URL}
 		}
 		if st.Disabled {
+			// Counted and explained: a console run must say why this feed brought nothing.
+			sum.Feeds++
+			sum.Failed++
+			sum.Failures = append(sum.Failures, p.recordDisabled(st))
 			continue
 		}
 		jobs = append(jobs, job{feed: fd, state: st})
@@ -116,10 +121,11 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "elapsed", elapsed)
 }
 
-// Run polls each feed whenever it is due until ctx ends. A feed never polled before (or
-// overdue after downtime) gets a deterministic offset within the interval, derived from its
-// URL, so a restart does not hit every server at the same moment. A summary line is logged
-// once per interval.
+// Run polls each feed whenever it is due until ctx ends. A feed never polled before is due at
+// once, at a deterministic offset within FirstSpread derived from its URL, so a first start
+// answers within seconds without every request leaving in the same instant; a feed overdue
+// after downtime is spread the same way over OverdueSpread. A summary line is logged once per
+// interval.
 func (p *Poller) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -172,18 +178,21 @@ type runner struct {
 	windowStart time.Time
 }
 
-// schedule places fd at its persisted next poll, or at its spread offset when it has none or
-// is overdue. Disabled feeds are left out.
+// schedule places fd at its persisted next poll; a feed never polled, or overdue, gets its
+// spread offset from now. Disabled feeds are left out.
 func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
-	at := now.Add(spreadOffset(fd.URL, r.p.opts.Interval))
+	at := now.Add(spreadOffset(fd.URL, r.p.opts.FirstSpread))
 	st, ok, err := r.p.readState(ctx, fd.URL)
 	switch {
 	case err != nil:
 		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 	case ok && st.Disabled:
+		r.p.recordDisabled(st)
 		return
 	case ok && st.NextPoll.After(now):
 		at = st.NextPoll
+	case ok && !st.LastPoll.IsZero():
+		at = now.Add(spreadOffset(fd.URL, r.p.opts.OverdueSpread))
 	}
 	r.due[fd.URL] = &entry{feed: fd, at: at}
 }
