@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/commands"
-	"github.com/heraldbot/herald/internal/console"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/poller"
@@ -92,8 +90,13 @@ func (a *app) close() {
 	}
 }
 
-// consoleSender is the console mode's sender: posts are printed.
-func consoleSender(out io.Writer) delivery.Sender { return console.NewSender(out) }
+// pollerHealth tells commands what the poller knows about the feeds' polls.
+type pollerHealth struct{ p *poller.Poller }
+
+func (h pollerHealth) FeedStatus() commands.FeedStatus {
+	x := h.p.Health()
+	return commands.FeedStatus{Feeds: x.Feeds, Finished: x.Finished, OK: x.OK}
+}
 
 func newFetcher(cfg *config.Config, logger *slog.Logger) *feed.Fetcher {
 	return feed.NewFetcher(feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes,
@@ -174,7 +177,7 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 
 // markKnown records the feed as fetched once, unless the poller already did. The items just
 // stored are the subscription's baseline; without this, the poller's first fetch of a feed it
-// has never polled (a configured feed is first polled up to one interval after start) takes
+// has never polled (a configured feed is first polled within seconds of start) takes
 // every item for backfill, silently dropping whatever was published after /subscribe.
 func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
 	st, ok, err := c.a.store.GetFeedState(ctx, url)

@@ -80,7 +80,7 @@ func TestConsoleLatest(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "polled 1/1 feeds, 8 stories") {
+	if !strings.Contains(out, "polled 1/1 feeds, 8 new (8 stored)") {
 		t.Errorf("no progress line in:\n%s", out)
 	}
 	first := strings.Index(out, "Latest 5 stories")
@@ -98,6 +98,58 @@ func TestConsoleLatest(t *testing.T) {
 	}
 	if !strings.Contains(out, "error: unknown command /nonsense") {
 		t.Errorf("unknown command not reported:\n%s", out)
+	}
+	if strings.Contains(out, "**") || strings.Contains(out, "<#") {
+		t.Errorf("Discord markup printed raw:\n%s", out)
+	}
+}
+
+// At the default log level, piped, a feed the private-address guard refuses and a feed that
+// is down each get one line saying which host, what went wrong and what to do; /latest then
+// says no feed could be fetched, and nothing advises waiting in a session about to exit.
+func TestConsoleExplainsFailedFeeds(t *testing.T) {
+	fs := newFeedServer(t, 3)
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL + "/feed.xml"
+	down.Close()
+	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml," + downURL, "HERALD_DATA_DIR": t.TempDir(),
+		"HERALD_ALLOW_PRIVATE_HOSTS": strings.TrimPrefix(down.URL, "http://")}
+	out, errs, code := runBot(t, "/latest\n/ceasefire-status\n", vars)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	host := strings.TrimPrefix(fs.URL, "http://")
+	for _, want := range []string{
+		"  ✗ " + host + ": refused, it is a private, loopback or link-local address. For a feed you configured yourself, set HERALD_ALLOW_PRIVATE_FEEDS=configured",
+		"  ✗ " + strings.TrimPrefix(down.URL, "http://") + ": connection refused, nothing is listening there.",
+		"polled 0/2 feeds, 0 new (0 stored)",
+		"No stories: none of Herald's 2 feeds could be fetched.",
+		"None of Herald's 2 feeds could be fetched: this is only what was stored before, not the news.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"few minutes", "Try again", "level=INFO"} {
+		if strings.Contains(out+errs, bad) {
+			t.Errorf("output has %q:\n%s\n%s", bad, out, errs)
+		}
+	}
+}
+
+// Typed the way people type them: a positional value and /help COMMAND.
+func TestConsolePositionalAndHelp(t *testing.T) {
+	fs := newFeedServer(t, 8)
+	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml", "HERALD_ALLOW_PRIVATE_FEEDS": "true", "HERALD_DATA_DIR": t.TempDir()}
+	out, errs, code := runBot(t, "/latest 3\n/help latest\n/help subscribe feed\n", vars)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	for _, want := range []string{"Latest 3 stories", "Help: /latest", "count (optional): How many stories (1-10, default 5)",
+		"Help: /subscribe feed", "url (required): The feed's URL", "Needs the Manage Channels permission."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -88,6 +88,8 @@ func Definitions() []Command {
 		{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Options: []Option{
 			topicOpt("Only this tracked topic", false),
 		}},
-		{Name: "help", Description: "What Herald can do"},
+		{Name: "help", Description: "What Herald can do, or how to use one command", Options: []Option{
+			{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
+		}},
 	}
 }

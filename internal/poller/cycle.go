@@ -94,7 +94,9 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			sum.Feeds++
 			sum.Failed++
 			lastErr = err
-			sum.Failures = append(sum.Failures, Failure{URL: fd.URL, Class: ClassStore, Err: err.Error()})
+			f := Failure{URL: fd.URL, Class: ClassStore, Err: err.Error()}
+			p.record(fd.URL, &f)
+			sum.Failures = append(sum.Failures, f)
 			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 			continue
 		}
