@@ -28,7 +28,7 @@ type app struct {
 	now      func() time.Time
 	metrics  *metrics
 	store    cache.Store
-	fetcher  *feed.Fetcher
+	fetcher  feedFetcher
 	topics   *topic.Matcher
 	poller   *poller.Poller
 	tracking *trackingSource
@@ -98,9 +98,26 @@ func (h pollerHealth) FeedStatus() commands.FeedStatus {
 	return commands.FeedStatus{Feeds: x.Feeds, Finished: x.Finished, OK: x.OK}
 }
 
-func newFetcher(cfg *config.Config, logger *slog.Logger) *feed.Fetcher {
-	return feed.NewFetcher(feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes,
-		UserAgent: feed.UserAgent(version), AllowPrivate: cfg.AllowPrivateFeeds, Logger: logger})
+// feedFetcher fetches feeds for the poller, /subscribe feed and check-feed.
+type feedFetcher interface {
+	Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Result, error)
+}
+
+// newFetcher applies the private-address switches: HERALD_ALLOW_PRIVATE_FEEDS=true opens
+// private addresses to every feed; =configured and HERALD_ALLOW_PRIVATE_HOSTS open them (or
+// the listed hosts and ranges) to the configured feeds only, never to a /subscribe URL.
+func newFetcher(cfg *config.Config, logger *slog.Logger) feedFetcher {
+	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, UserAgent: feed.UserAgent(version), Logger: logger}
+	others := opts
+	others.AllowPrivate = cfg.PrivateFeeds == config.PrivateAll
+	guarded := feed.NewFetcher(others)
+	if others.AllowPrivate || cfg.PrivateFeeds == config.PrivateNone && len(cfg.PrivateHosts) == 0 && len(cfg.PrivateNets) == 0 {
+		return guarded
+	}
+	operator := opts
+	operator.AllowPrivate = cfg.PrivateFeeds == config.PrivateConfigured
+	operator.AllowHosts, operator.AllowNets = cfg.PrivateHosts, cfg.PrivateNets
+	return feed.NewSplit(feed.NewFetcher(operator), guarded, cfg.FeedURLs())
 }
 
 func pollerFeeds(cfg *config.Config) []poller.Feed {

@@ -110,10 +110,11 @@ func TestConsoleLatest(t *testing.T) {
 func TestConsoleExplainsFailedFeeds(t *testing.T) {
 	fs := newFeedServer(t, 3)
 	down := httptest.NewServer(http.NotFoundHandler())
-	downURL := down.URL + "/feed.xml"
+	downHost := strings.Replace(strings.TrimPrefix(down.URL, "http://"), "127.0.0.1", "localhost", 1)
 	down.Close()
-	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml," + downURL, "HERALD_DATA_DIR": t.TempDir(),
-		"HERALD_ALLOW_PRIVATE_HOSTS": strings.TrimPrefix(down.URL, "http://")}
+	// localhost is listed by name, so the guard lets it through and the closed port refuses.
+	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml,http://" + downHost + "/feed.xml", "HERALD_DATA_DIR": t.TempDir(),
+		"HERALD_ALLOW_PRIVATE_HOSTS": "localhost"}
 	out, errs, code := runBot(t, "/latest\n/ceasefire-status\n", vars)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
@@ -121,7 +122,7 @@ func TestConsoleExplainsFailedFeeds(t *testing.T) {
 	host := strings.TrimPrefix(fs.URL, "http://")
 	for _, want := range []string{
 		"  ✗ " + host + ": refused, it is a private, loopback or link-local address. For a feed you configured yourself, set HERALD_ALLOW_PRIVATE_FEEDS=configured",
-		"  ✗ " + strings.TrimPrefix(down.URL, "http://") + ": connection refused, nothing is listening there.",
+		"  ✗ " + downHost + ": connection refused, nothing is listening there.",
 		"polled 0/2 feeds, 0 new (0 stored)",
 		"No stories: none of Herald's 2 feeds could be fetched.",
 		"None of Herald's 2 feeds could be fetched: this is only what was stored before, not the news.",
@@ -183,4 +184,35 @@ func headlines(s string) []string {
 		}
 	}
 	return out
+}
+
+// HERALD_ALLOW_PRIVATE_FEEDS=configured opens private addresses to the operator's feeds only:
+// the configured loopback feed is polled, while /subscribe feed to the same server under
+// another URL is refused before any request reaches it.
+func TestPrivateFeedsConfiguredOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+	}{
+		{name: "configured", vars: map[string]string{"HERALD_ALLOW_PRIVATE_FEEDS": "configured"}},
+		{name: "listed range", vars: map[string]string{"HERALD_ALLOW_PRIVATE_HOSTS": "127.0.0.0/8"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := newFeedServer(t, 4)
+			tc.vars["HERALD_FEEDS"], tc.vars["HERALD_DATA_DIR"] = fs.URL+"/feed.xml", t.TempDir()
+			out, errs, code := runBot(t, "/subscribe feed "+fs.URL+"/other.xml\n", tc.vars)
+			if code != 0 {
+				t.Fatalf("exit %d: %s %s", code, out, errs)
+			}
+			if !strings.Contains(out, "polled 1/1 feeds, 4 new (4 stored)") {
+				t.Errorf("configured loopback feed not polled:\n%s", out)
+			}
+			if strings.Contains(out, "New stories from") || !strings.Contains(strings.ToLower(out), "private") {
+				t.Errorf("/subscribe feed to a loopback URL must be refused, saying why:\n%s", out)
+			}
+			if full, _ := fs.counts(); full != 1 {
+				t.Errorf("feed server saw %d full requests, want 1 (the configured feed's)", full)
+			}
+		})
+	}
 }
