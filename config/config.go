@@ -78,17 +78,17 @@ type Config struct {
 	} `yaml:"tracking"`
 
 	// From the environment only.
-	DiscordToken      string     `yaml:"-"`
-	DiscordPublicKey  string     `yaml:"-"`
-	DiscordAppID      string     `yaml:"-"`
-	DiscordGuildID    string     `yaml:"-"`
-	DiscordAPIURL     string     `yaml:"-"`
-	ShardID           int        `yaml:"-"`
-	ShardCount        int        `yaml:"-"`
-	RedisURL          string     `yaml:"-"`
-	RedisPrefix       string     `yaml:"-"`
-	DataDir           string     `yaml:"-"`
-	HTTPAddr          string     `yaml:"-"`
+	DiscordToken     string `yaml:"-"`
+	DiscordPublicKey string `yaml:"-"`
+	DiscordAppID     string `yaml:"-"`
+	DiscordGuildID   string `yaml:"-"`
+	DiscordAPIURL    string `yaml:"-"`
+	ShardID          int    `yaml:"-"`
+	ShardCount       int    `yaml:"-"`
+	RedisURL         string `yaml:"-"`
+	RedisPrefix      string `yaml:"-"`
+	DataDir          string `yaml:"-"`
+	HTTPAddr         string `yaml:"-"`
 	// PrivateFeeds says which feeds may live on private, loopback or link-local addresses:
 	// PrivateNone, PrivateConfigured (the operator's own feeds) or PrivateAll (/subscribe too).
 	PrivateFeeds PrivateFeeds `yaml:"-"`
@@ -96,7 +96,7 @@ type Config struct {
 	// although private (HERALD_ALLOW_PRIVATE_HOSTS); /subscribe feed URLs never get them.
 	PrivateHosts []string       `yaml:"-"`
 	PrivateNets  []netip.Prefix `yaml:"-"`
-	LogLevel          slog.Level   `yaml:"-"`
+	LogLevel     slog.Level     `yaml:"-"`
 	// LogLevelSet is true when LOG_LEVEL was given (console mode is quieter by default).
 	LogLevelSet bool   `yaml:"-"`
 	LogFormat   string `yaml:"-"`
