@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/heraldbot/herald/config"
@@ -51,6 +52,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	return 0
 }
 
+// subcommands are the arguments dispatch accepts; README's commands are checked against them.
+var subcommands = []string{"check-feed", "-healthcheck", "-selfcheck", "-version"}
+
 func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer, screen *console.Screen) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -64,7 +68,7 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 		case "-selfcheck", "--selfcheck":
 			return selfCheck(stdout)
 		default:
-			return fmt.Errorf("unknown argument %q (want: check-feed URL, -healthcheck, -selfcheck, -version)", args[0])
+			return fmt.Errorf("unknown argument %q (want one of: %s; check-feed takes a URL)", args[0], strings.Join(subcommands, ", "))
 		}
 	}
 	if cfg.Console() {

@@ -95,7 +95,7 @@ func (c *Console) answer(ctx context.Context, line string) (quit bool) {
 		return false
 	}
 	req.ChannelID, req.GuildID, req.UserID = "console", "console", "console"
-	req.Permissions = -1 // the operator at the console may do everything
+	req.Permissions, req.AppPermissions = -1, -1 // the operator at the console may do everything
 	c.handler.Handle(ctx, req, &responder{screen: c.screen})
 	return false
 }

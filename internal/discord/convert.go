@@ -80,9 +80,10 @@ func ToRequest(i *discordgo.Interaction) commands.Request {
 	req := commands.Request{
 		ID:        i.ID,
 		GuildID:   i.GuildID,
-		ChannelID: i.ChannelID,
-		Locale:    string(i.Locale),
-		Options:   map[string]string{},
+		ChannelID:      i.ChannelID,
+		Locale:         string(i.Locale),
+		Options:        map[string]string{},
+		AppPermissions: i.AppPermissions,
 	}
 	switch {
 	case i.Member != nil:

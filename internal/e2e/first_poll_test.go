@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/poller"
 )
 
@@ -63,4 +67,37 @@ func TestFirstPollWithinSeconds(t *testing.T) {
 		t.Errorf("/latest after the first poll: content %q, %d embeds", a.msg.Content, len(a.msg.Embeds))
 	}
 	t.Logf("/latest showed the stories %v after process start", time.Since(started).Round(time.Millisecond))
+}
+
+// TestSubscribeChecksInvitePermissions: Discord says (app_permissions) the bot lacks Embed
+// Links in the channel, so /subscribe is refused naming it, instead of every later post
+// failing; with the invite URL's permissions it is accepted.
+func TestSubscribeChecksInvitePermissions(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Permissions Outlet")
+	fs.add(1)
+	fake := wiringFake(t)
+	bot := startBot(t, embeddedEnv(t, fake, fs.URL()))
+	waitRegistered(t, bot)
+	topic := []fakediscord.Option{{Name: "topic", Type: 1, Options: []fakediscord.Option{{Name: "topic", Type: 3, Value: "ceasefire"}}}}
+	for _, tc := range []struct {
+		name, appPermissions, want string
+	}{
+		{name: "without Embed Links", appPermissions: strconv.FormatInt(commands.PermViewChannel|commands.PermSendMessages, 10),
+			want: "Herald cannot post in this channel: it lacks Embed Links here."},
+		{name: "with the invite's permissions", appPermissions: strconv.FormatInt(commands.BotPermissions, 10), want: "✅ New stories on"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), interactionWait)
+		p, err := fake.InjectInteraction(ctx, fakediscord.Interaction{GuildID: wiringGuild, ChannelID: firstPollChannel,
+			Permissions: permManageChannels, AppPermissions: tc.appPermissions, CommandName: "subscribe", Options: topic})
+		if err != nil {
+			cancel()
+			t.Fatalf("%s: inject: %v", tc.name, err)
+		}
+		a := awaitAnswer(ctx, t, "/subscribe topic", p)
+		cancel()
+		if !strings.Contains(a.msg.Content, tc.want) {
+			t.Errorf("%s: answer %q, want it to contain %q", tc.name, a.msg.Content, tc.want)
+		}
+	}
 }
