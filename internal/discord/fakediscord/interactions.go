@@ -34,12 +34,12 @@ type Interaction struct {
 	// AppPermissions is the bot's own permission bitset in the channel (app_permissions);
 	// empty means every permission but Administrator.
 	AppPermissions string
-	CommandID   string // defaults to the registered command's id when CommandName is known
-	CommandName string
-	Options     []Option
-	CustomID    string // message components: the clicked component's custom_id
-	MessageID   string // message components: the message carrying the component
-	Locale      string
+	CommandID      string // defaults to the registered command's id when CommandName is known
+	CommandName    string
+	Options        []Option
+	CustomID       string // message components: the clicked component's custom_id
+	MessageID      string // message components: the message carrying the component
+	Locale         string
 }
 
 // Option is one command option value; Focused marks the option being autocompleted.
