@@ -17,16 +17,13 @@ import (
 func runConsole(ctx context.Context, a *app, stdin io.Reader, screen *console.Screen) error {
 	interactive := screen.Interactive()
 	fmt.Fprintf(screen, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
+	screen.Progress(fmt.Sprintf("polling %d feeds", len(a.poller.Feeds())))
 	sum, err := a.poller.PollOnce(ctx, func(done, total int) {
-		if interactive {
-			fmt.Fprintf(screen, "\rpolling %d/%d feeds", done, total)
-		}
+		screen.Progress(fmt.Sprintf("polling %d/%d feeds", done, total))
 	})
+	screen.Progress("")
 	if err != nil {
 		return fmt.Errorf("console: first poll: %w", err)
-	}
-	if interactive {
-		fmt.Fprint(screen, "\r\x1b[K")
 	}
 	stored, err := a.store.CountStories(ctx)
 	if err != nil {

@@ -98,6 +98,14 @@ func latestHeader(n int, topic string, topics []TopicInfo) string {
 	return fmt.Sprintf("**Latest %d stories on %s**", n, topicTitle(topic, topics))
 }
 
+// noneFetched says that no feed could be fetched, in the right number.
+func noneFetched(feeds int) string {
+	if feeds == 1 {
+		return "Herald's one feed could not be fetched"
+	}
+	return fmt.Sprintf("none of Herald's %d feeds could be fetched", feeds)
+}
+
 // noStoriesText explains an empty /latest: polling under way, no feed reachable, or nothing.
 func noStoriesText(topic string, st FeedStatus) string {
 	switch {
@@ -105,7 +113,7 @@ func noStoriesText(topic string, st FeedStatus) string {
 		return fmt.Sprintf("No stories yet: Herald is polling its feeds for the first time (%d of %d done). Ask again in a few seconds.",
 			st.Finished, st.Feeds)
 	case st.Unreachable():
-		return fmt.Sprintf("No stories: none of Herald's %d feeds could be fetched. The operator can see why in Herald's output.", st.Feeds)
+		return "No stories: " + noneFetched(st.Feeds) + ". The operator can see why in Herald's output."
 	case topic != "":
 		return "No recent stories on this topic."
 	case st.Feeds == 0:

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/heraldbot/herald/internal/message"
 )
@@ -49,7 +50,8 @@ func staleNote(st FeedStatus) string {
 	case st.Polling():
 		return fmt.Sprintf("Herald is still polling its feeds for the first time (%d of %d done); this may be incomplete.", st.Finished, st.Feeds)
 	case st.Unreachable():
-		return fmt.Sprintf("None of Herald's %d feeds could be fetched: this is only what was stored before, not the news.", st.Feeds)
+		n := noneFetched(st.Feeds)
+		return strings.ToUpper(n[:1]) + n[1:] + ": this is only what was stored before, not the news."
 	}
 	return ""
 }

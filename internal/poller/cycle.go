@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,11 +48,21 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 	}
 	wg.Wait()
 	sum.Feeds = total // feeds skipped because ctx ended still count
+	sortByFeed(sum.Failures, p.Feeds())
 	p.logSummary("poller: poll cycle", sum, p.opts.Now().Sub(start))
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("poller: poll cycle interrupted: %w", err)
 	}
 	return sum, nil
+}
+
+// sortByFeed puts failures in the order of the feed list, so a report reads the same each run.
+func sortByFeed(failures []Failure, feeds []Feed) {
+	order := make(map[string]int, len(feeds))
+	for i, fd := range feeds {
+		order[fd.URL] = i
+	}
+	slices.SortStableFunc(failures, func(a, b Failure) int { return order[a.URL] - order[b.URL] })
 }
 
 // protect runs one feed's poll in a goroutine the poller started; a panic that escaped the

@@ -133,7 +133,7 @@ type Summary struct {
 	NewStories int
 	// Stories counts the items of the feeds fetched with a body.
 	Stories int
-	// Failures says which feeds failed and why, in the order they finished.
+	// Failures says which feeds failed and why: in feed-list order from PollOnce.
 	Failures []Failure
 }
 

@@ -354,3 +354,30 @@ func TestPanickingStoreDoesNotStopOthers(t *testing.T) {
 		}
 	})
 }
+
+// PollOnce lists failures in feed-list order, whatever order the fetches finish in.
+func TestPollOnceFailuresInFeedOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		urls := []string{"https://a.example/f", "https://b.example/f", "https://c.example/f"}
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			for i, u := range urls {
+				if u == url {
+					time.Sleep(time.Duration(len(urls)-i) * time.Second) // the last feed fails first
+				}
+			}
+			return nil, &feed.Error{Class: feed.ClassTimeout, URL: url}
+		})
+		p := New([]Feed{{URL: urls[0]}, {URL: urls[1]}, {URL: urls[2]}}, f, newMemStore(), nil, Options{Logger: discard})
+		sum, err := p.PollOnce(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, fl := range sum.Failures {
+			got = append(got, fl.URL)
+		}
+		if diff := cmp.Diff(urls, got); diff != "" {
+			t.Errorf("failure order (-want +got):\n%s", diff)
+		}
+	})
+}
