@@ -17,7 +17,7 @@ import (
 func runConsole(ctx context.Context, a *app, stdin io.Reader, screen *console.Screen) error {
 	interactive := screen.Interactive()
 	fmt.Fprintf(screen, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
-	screen.Progress(fmt.Sprintf("polling %d feeds", len(a.poller.Feeds())))
+	screen.Progress(fmt.Sprintf("polling 0/%d feeds", len(a.poller.Feeds())))
 	sum, err := a.poller.PollOnce(ctx, func(done, total int) {
 		screen.Progress(fmt.Sprintf("polling %d/%d feeds", done, total))
 	})

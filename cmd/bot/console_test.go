@@ -216,3 +216,12 @@ func TestPrivateFeedsConfiguredOnly(t *testing.T) {
 		})
 	}
 }
+
+// Without a network the Discord mode says Discord is unreachable rather than blaming the token.
+func TestDiscordUnreachableSaysSo(t *testing.T) {
+	_, errs, code := runBot(t, "", map[string]string{"DISCORD_TOKEN": "not-a-real-token", "DISCORD_API_URL": "http://discord.invalid",
+		"HERALD_DATA_DIR": t.TempDir(), "HERALD_HTTP_ADDR": "127.0.0.1:0"})
+	if code == 0 || !strings.Contains(errs, "Discord is unreachable: check the network") || strings.Contains(errs, "not-a-real-token") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+}
