@@ -142,11 +142,11 @@ func TestConsoleExplainsFailedFeeds(t *testing.T) {
 func TestConsolePositionalAndHelp(t *testing.T) {
 	fs := newFeedServer(t, 8)
 	vars := map[string]string{"HERALD_FEEDS": fs.URL + "/feed.xml", "HERALD_ALLOW_PRIVATE_FEEDS": "true", "HERALD_DATA_DIR": t.TempDir()}
-	out, errs, code := runBot(t, "/latest 3\n/help latest\n/help subscribe feed\n", vars)
+	out, errs, code := runBot(t, "/latest 3\n/latest 1\n/help latest\n/help subscribe feed\n", vars)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}
-	for _, want := range []string{"Latest 3 stories", "Help: /latest", "count (optional): How many stories (1-10, default 5)",
+	for _, want := range []string{"Latest 3 stories", "Latest story\n\nHeadline number 8", "Help: /latest", "count (optional): How many stories (1-10, default 5)",
 		"Help: /subscribe feed", "url (required): The feed's URL", "Needs the Manage Channels permission."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -92,10 +92,14 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {
-	if topic == "" {
-		return fmt.Sprintf("**Latest %d stories**", n)
+	what := fmt.Sprintf("Latest %d stories", n)
+	if n == 1 {
+		what = "Latest story"
 	}
-	return fmt.Sprintf("**Latest %d stories on %s**", n, topicTitle(topic, topics))
+	if topic == "" {
+		return "**" + what + "**"
+	}
+	return "**" + what + " on " + topicTitle(topic, topics) + "**"
 }
 
 // noneFetched says that no feed could be fetched, in the right number.
