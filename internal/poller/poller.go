@@ -303,6 +303,10 @@ func (p *Poller) Health() Health {
 	return h
 }
 
+// Fetched records that feedURL was just fetched successfully outside the poller (the
+// /subscribe feed check), so Health does not count its first poll as still under way.
+func (p *Poller) Fetched(feedURL string) { p.record(strings.TrimSpace(feedURL), nil) }
+
 // record keeps a feed's latest outcome for Health; f is nil for a success.
 func (p *Poller) record(url string, f *Failure) {
 	p.mu.Lock()

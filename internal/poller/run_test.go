@@ -381,3 +381,18 @@ func TestPollOnceFailuresInFeedOrder(t *testing.T) {
 		}
 	})
 }
+
+// A feed fetched by the /subscribe check counts as polled for Health.
+func TestHealthCountsFetchedFeeds(t *testing.T) {
+	const u = "https://a.example/f"
+	p := New(nil, fetcherFunc(func(context.Context, string, feed.Validators) (*feed.Result, error) { return nil, nil }),
+		newMemStore(), nil, Options{Logger: discard})
+	p.AddFeed(t.Context(), Feed{URL: u})
+	if !p.Health().Polling() {
+		t.Fatal("a feed just added, never fetched, must count as pending")
+	}
+	p.Fetched(u)
+	if h := p.Health(); h.Polling() || h.OK != 1 {
+		t.Errorf("after Fetched: %+v", h)
+	}
+}
