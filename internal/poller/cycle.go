@@ -247,7 +247,9 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 
 // finish reschedules a polled feed, dropping it when it was disabled.
 func (r *runner) finish(res result, now time.Time) {
-	r.window.add(res.out.sum)
+	counts := res.out.sum
+	counts.Failures = nil // the window logs counts; Health keeps each feed's latest failure
+	r.window.add(counts)
 	e := r.due[res.url]
 	if e == nil {
 		return
