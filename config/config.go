@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -77,22 +78,47 @@ type Config struct {
 	} `yaml:"tracking"`
 
 	// From the environment only.
-	DiscordToken      string     `yaml:"-"`
-	DiscordPublicKey  string     `yaml:"-"`
-	DiscordAppID      string     `yaml:"-"`
-	DiscordGuildID    string     `yaml:"-"`
-	DiscordAPIURL     string     `yaml:"-"`
-	ShardID           int        `yaml:"-"`
-	ShardCount        int        `yaml:"-"`
-	RedisURL          string     `yaml:"-"`
-	RedisPrefix       string     `yaml:"-"`
-	DataDir           string     `yaml:"-"`
-	HTTPAddr          string     `yaml:"-"`
-	AllowPrivateFeeds bool       `yaml:"-"`
-	LogLevel          slog.Level `yaml:"-"`
+	DiscordToken     string `yaml:"-"`
+	DiscordPublicKey string `yaml:"-"`
+	DiscordAppID     string `yaml:"-"`
+	DiscordGuildID   string `yaml:"-"`
+	DiscordAPIURL    string `yaml:"-"`
+	ShardID          int    `yaml:"-"`
+	ShardCount       int    `yaml:"-"`
+	RedisURL         string `yaml:"-"`
+	RedisPrefix      string `yaml:"-"`
+	DataDir          string `yaml:"-"`
+	HTTPAddr         string `yaml:"-"`
+	// PrivateFeeds says which feeds may live on private, loopback or link-local addresses:
+	// PrivateNone, PrivateConfigured (the operator's own feeds) or PrivateAll (/subscribe too).
+	PrivateFeeds PrivateFeeds `yaml:"-"`
+	// PrivateHosts and PrivateNets are the hosts and ranges the operator's own feeds may reach
+	// although private (HERALD_ALLOW_PRIVATE_HOSTS); /subscribe feed URLs never get them.
+	PrivateHosts []string       `yaml:"-"`
+	PrivateNets  []netip.Prefix `yaml:"-"`
+	LogLevel     slog.Level     `yaml:"-"`
 	// LogLevelSet is true when LOG_LEVEL was given (console mode is quieter by default).
 	LogLevelSet bool   `yaml:"-"`
 	LogFormat   string `yaml:"-"`
+}
+
+// PrivateFeeds is the HERALD_ALLOW_PRIVATE_FEEDS setting.
+type PrivateFeeds string
+
+// The HERALD_ALLOW_PRIVATE_FEEDS values.
+const (
+	PrivateNone       PrivateFeeds = "false"
+	PrivateConfigured PrivateFeeds = "configured"
+	PrivateAll        PrivateFeeds = "true"
+)
+
+// FeedURLs lists the configured feeds' URLs: the feeds the operator vouches for.
+func (c *Config) FeedURLs() []string {
+	out := make([]string, len(c.Feeds))
+	for i, f := range c.Feeds {
+		out[i] = f.URL
+	}
+	return out
 }
 
 // Load builds the configuration from the embedded defaults, the HERALD_CONFIG file and the

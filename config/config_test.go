@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestLoadEnv(t *testing.T) {
 	if cfg.DiscordToken != "s3cret-token" || cfg.Console() {
 		t.Errorf("token from file: got %q", cfg.DiscordToken)
 	}
-	if cfg.Poll.Interval != time.Second || !cfg.AllowPrivateFeeds || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "json" {
+	if cfg.Poll.Interval != time.Second || cfg.PrivateFeeds != PrivateAll || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "json" {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
 	if cfg.ShardID != 1 || cfg.ShardCount != 2 {
@@ -77,7 +78,9 @@ func TestLoadRejects(t *testing.T) {
 		{"interval too short", "HERALD_POLL_INTERVAL", "500ms", "HERALD_POLL_INTERVAL"},
 		{"interval garbage", "HERALD_POLL_INTERVAL", "often", "HERALD_POLL_INTERVAL"},
 		{"feeds not urls", "HERALD_FEEDS", "ftp://x/feed", "HERALD_FEEDS"},
-		{"bool", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},
+		{"private feeds", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},
+		{"private range", "HERALD_ALLOW_PRIVATE_HOSTS", "10.0.0.0/33", "HERALD_ALLOW_PRIVATE_HOSTS"},
+		{"private host with a path", "HERALD_ALLOW_PRIVATE_HOSTS", "http://intranet/feed", "HERALD_ALLOW_PRIVATE_HOSTS"},
 		{"level", "LOG_LEVEL", "loud", "LOG_LEVEL"},
 		{"format", "LOG_FORMAT", "xml", "LOG_FORMAT"},
 		{"redis scheme", "REDIS_URL", "http://pw@x", "REDIS_URL"},
@@ -161,5 +164,36 @@ func TestConfigLogRedactsSecrets(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The private-address switches: who may reach private addresses, and which ones.
+func TestPrivateFeedSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		name, feeds, hosts string
+		want               PrivateFeeds
+		wantHosts          []string
+		wantNets           []netip.Prefix
+	}{
+		{name: "default", want: PrivateNone},
+		{name: "configured", feeds: "configured", want: PrivateConfigured},
+		{name: "all, old spelling", feeds: "1", want: PrivateAll},
+		{name: "off", feeds: "false", want: PrivateNone},
+		{name: "hosts and ranges", hosts: " News.Intranet , 10.1.0.0/16, 192.168.1.7, intranet:8080, [fd00::1]:443 ", want: PrivateNone,
+			wantHosts: []string{"news.intranet", "intranet"},
+			wantNets: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("192.168.1.7/32"),
+				netip.MustParsePrefix("fd00::1/128")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load(env(map[string]string{"HERALD_ALLOW_PRIVATE_FEEDS": tc.feeds, "HERALD_ALLOW_PRIVATE_HOSTS": tc.hosts}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{cfg.PrivateFeeds, cfg.PrivateHosts, cfg.PrivateNets}
+			want := []any{tc.want, tc.wantHosts, tc.wantNets}
+			if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

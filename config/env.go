@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -17,7 +19,8 @@ func Variables() []string {
 		"DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "DISCORD_PUBLIC_KEY", "DISCORD_APP_ID", "DISCORD_GUILD_ID",
 		"DISCORD_API_URL", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
 		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
-		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
+		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
+		"HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
 	}
 }
 
@@ -49,9 +52,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		func() error {
 			return parseDuration(&cfg.Digest.Grace, getenv("HERALD_DIGEST_GRACE"), "HERALD_DIGEST_GRACE", 0)
 		},
-		func() error {
-			return parseBool(&cfg.AllowPrivateFeeds, getenv("HERALD_ALLOW_PRIVATE_FEEDS"), "HERALD_ALLOW_PRIVATE_FEEDS")
-		},
+		func() error { return parsePrivateFeeds(cfg, getenv("HERALD_ALLOW_PRIVATE_FEEDS")) },
+		func() error { return parsePrivateHosts(cfg, getenv("HERALD_ALLOW_PRIVATE_HOSTS")) },
 		func() error { return parseLevel(cfg, getenv("LOG_LEVEL")) },
 		func() error { return parseFormat(cfg.LogFormat) },
 		func() error { return parseShards(cfg, getenv("DISCORD_SHARD_ID"), getenv("DISCORD_SHARD_COUNT")) },
@@ -154,16 +156,62 @@ func parseDuration(dst *time.Duration, raw, name string, min time.Duration) erro
 	return nil
 }
 
-func parseBool(dst *bool, raw, name string) error {
-	if strings.TrimSpace(raw) == "" {
+// parsePrivateFeeds reads HERALD_ALLOW_PRIVATE_FEEDS: false, configured, or true (any
+// boolean spelling strconv accepts, as before "configured" existed).
+func parsePrivateFeeds(cfg *Config, raw string) error {
+	raw = strings.ToLower(strings.TrimSpace(raw))
+	cfg.PrivateFeeds = PrivateNone
+	if raw == "" {
 		return nil
 	}
-	v, err := strconv.ParseBool(strings.TrimSpace(raw))
-	if err != nil {
-		return fmt.Errorf("config: %s=%q: want true or false", name, raw)
+	if raw == string(PrivateConfigured) {
+		cfg.PrivateFeeds = PrivateConfigured
+		return nil
 	}
-	*dst = v
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		return fmt.Errorf("config: HERALD_ALLOW_PRIVATE_FEEDS=%q: want false, configured (the configured feeds only) or true (every feed, /subscribe included)", raw)
+	}
+	if v {
+		cfg.PrivateFeeds = PrivateAll
+	}
 	return nil
+}
+
+// parsePrivateHosts reads HERALD_ALLOW_PRIVATE_HOSTS: comma-separated host names, IP
+// addresses or CIDR ranges.
+func parsePrivateHosts(cfg *Config, raw string) error {
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.ToLower(strings.TrimSpace(part))
+		switch {
+		case part == "":
+		case strings.Contains(part, "/"):
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return fmt.Errorf("config: HERALD_ALLOW_PRIVATE_HOSTS: %q is not a CIDR range such as 10.0.0.0/8", part)
+			}
+			cfg.PrivateNets = append(cfg.PrivateNets, p.Masked())
+		default:
+			host := hostOnly(part)
+			if a, err := netip.ParseAddr(host); err == nil {
+				cfg.PrivateNets = append(cfg.PrivateNets, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+			if host == "" || strings.ContainsAny(host, " :@?#") {
+				return fmt.Errorf("config: HERALD_ALLOW_PRIVATE_HOSTS: %q is not a host name, IP address or CIDR range", part)
+			}
+			cfg.PrivateHosts = append(cfg.PrivateHosts, host)
+		}
+	}
+	return nil
+}
+
+// hostOnly drops a port ("intranet:8080", "[::1]:80") so hosts can be listed as they appear in URLs.
+func hostOnly(s string) string {
+	if h, _, err := net.SplitHostPort(s); err == nil {
+		return h
+	}
+	return strings.Trim(s, "[]")
 }
 
 func parseLevel(cfg *Config, raw string) error {

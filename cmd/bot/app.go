@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/commands"
-	"github.com/heraldbot/herald/internal/console"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/poller"
@@ -30,7 +28,7 @@ type app struct {
 	now      func() time.Time
 	metrics  *metrics
 	store    cache.Store
-	fetcher  *feed.Fetcher
+	fetcher  feedFetcher
 	topics   *topic.Matcher
 	poller   *poller.Poller
 	tracking *trackingSource
@@ -92,12 +90,34 @@ func (a *app) close() {
 	}
 }
 
-// consoleSender is the console mode's sender: posts are printed.
-func consoleSender(out io.Writer) delivery.Sender { return console.NewSender(out) }
+// pollerHealth tells commands what the poller knows about the feeds' polls.
+type pollerHealth struct{ p *poller.Poller }
 
-func newFetcher(cfg *config.Config, logger *slog.Logger) *feed.Fetcher {
-	return feed.NewFetcher(feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes,
-		UserAgent: feed.UserAgent(version), AllowPrivate: cfg.AllowPrivateFeeds, Logger: logger})
+func (h pollerHealth) FeedStatus() commands.FeedStatus {
+	x := h.p.Health()
+	return commands.FeedStatus{Feeds: x.Feeds, Finished: x.Finished, OK: x.OK}
+}
+
+// feedFetcher fetches feeds for the poller, /subscribe feed and check-feed.
+type feedFetcher interface {
+	Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Result, error)
+}
+
+// newFetcher applies the private-address switches: HERALD_ALLOW_PRIVATE_FEEDS=true opens
+// private addresses to every feed; =configured and HERALD_ALLOW_PRIVATE_HOSTS open them (or
+// the listed hosts and ranges) to the configured feeds only, never to a /subscribe URL.
+func newFetcher(cfg *config.Config, logger *slog.Logger) feedFetcher {
+	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, UserAgent: feed.UserAgent(version), Logger: logger}
+	others := opts
+	others.AllowPrivate = cfg.PrivateFeeds == config.PrivateAll
+	guarded := feed.NewFetcher(others)
+	if others.AllowPrivate || cfg.PrivateFeeds == config.PrivateNone && len(cfg.PrivateHosts) == 0 && len(cfg.PrivateNets) == 0 {
+		return guarded
+	}
+	operator := opts
+	operator.AllowPrivate = cfg.PrivateFeeds == config.PrivateConfigured
+	operator.AllowHosts, operator.AllowNets = cfg.PrivateHosts, cfg.PrivateNets
+	return feed.NewSplit(feed.NewFetcher(operator), guarded, cfg.FeedURLs())
 }
 
 func pollerFeeds(cfg *config.Config) []poller.Feed {
@@ -167,6 +187,7 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 		return nil, err
 	}
 	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
+	c.a.poller.Fetched(url)
 	// Newest first: the reply previews items[0].
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
 	return items, nil
@@ -174,7 +195,7 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 
 // markKnown records the feed as fetched once, unless the poller already did. The items just
 // stored are the subscription's baseline; without this, the poller's first fetch of a feed it
-// has never polled (a configured feed is first polled up to one interval after start) takes
+// has never polled (a configured feed is first polled within seconds of start) takes
 // every item for backfill, silently dropping whatever was published after /subscribe.
 func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
 	st, ok, err := c.a.store.GetFeedState(ctx, url)

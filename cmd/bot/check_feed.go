@@ -6,18 +6,26 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/cache/redisstore"
+	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
 
 // checkFeed is `bot check-feed URL`: it fetches and parses a feed exactly as the poller would
-// and says, item by item, whether Herald would post it and why not. It reads the store when it
-// can (the embedded store is locked while the bot runs; Redis is always readable).
+// (same fetcher, same private-address rules) and says, item by item, whether Herald would post
+// it and in which channels, by delivery's own rules (delivery.Wants, delivery.DefaultCatchUpAge).
+// It only reads the store: the embedded store of a running Herald is read from a consistent
+// copy, never opened for writing.
 func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, out io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: bot check-feed URL")
@@ -27,11 +35,10 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	if err != nil {
 		return fmt.Errorf("config: topics: %w", err)
 	}
-	store, storeErr := openStoreQuick(ctx, cfg, logger)
+	store, how, storeErr := openStoreReadOnly(ctx, cfg, logger)
 	if store != nil {
 		defer store.Close()
 	}
-	now := time.Now()
 	res, err := newFetcher(cfg, logger).Fetch(ctx, url, feed.Validators{})
 	if err != nil {
 		var fe *feed.Error
@@ -42,76 +49,162 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	}
 	fmt.Fprintf(out, "url: %s\nfinal url: %s\nstatus: %d\netag: %q\nlast-modified: %q\nserver freshness hint: %s\nbytes: %d\n",
 		url, res.URL, res.Status, res.Validators.ETag, res.Validators.LastModified, res.NextPollAfter, res.Bytes)
-	st, known := feedState(ctx, store, url, out, storeErr)
-	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, now)
+	c := checker{store: store, now: time.Now(), url: url}
+	if store == nil {
+		fmt.Fprintf(out, "store: not readable (%v); verdicts ignore what Herald has stored and posted\n", storeErr)
+	} else {
+		fmt.Fprintf(out, "store: %s\n", how)
+		c.load(ctx, out)
+	}
+	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.now)
 	fmt.Fprintf(out, "feed title: %q, %d items\n\n", res.Feed.Title, len(items))
-	subs := feedSubscriptions(ctx, store, url)
 	for _, it := range items {
 		it.Topics = matcher.Tags(it)
 		fmt.Fprintf(out, "%s  %s  %s\n    topics=%v  verdict: %s\n", it.ID, it.Published.Format(time.RFC3339), it.Title,
-			it.Topics, verdict(ctx, store, it, st, known, subs, now))
+			it.Topics, c.verdict(ctx, it))
 	}
 	return nil
 }
 
-func openStoreQuick(ctx context.Context, cfg *config.Config, logger *slog.Logger) (cache.Store, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return openStore(ctx, cfg, logger, time.Now)
-}
-
-func feedState(ctx context.Context, store cache.Store, url string, out io.Writer, storeErr error) (cache.FeedState, bool) {
-	if store == nil {
-		fmt.Fprintf(out, "store: not readable (%v); verdicts ignore what Herald has seen\n", storeErr)
-		return cache.FeedState{}, false
-	}
-	st, ok, err := store.GetFeedState(ctx, url)
-	if err != nil || !ok {
-		fmt.Fprintln(out, "feed state: none stored (Herald has not polled this feed)")
-		return st, false
-	}
-	fmt.Fprintf(out, "feed state: last poll %s, last success %s, next poll %s, failures %d, disabled %t, last error %q\n",
-		fmtTime(st.LastPoll), fmtTime(st.LastSuccess), fmtTime(st.NextPoll), st.Failures, st.Disabled, st.LastError)
-	return st, true
-}
-
-func feedSubscriptions(ctx context.Context, store cache.Store, url string) []cache.Subscription {
-	if store == nil {
-		return nil
-	}
-	subs, err := store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindFeed})
-	if err != nil {
-		return nil
-	}
-	var out []cache.Subscription
-	for _, s := range subs {
-		if s.FeedURL == url {
-			out = append(out, s)
+// openStoreReadOnly opens the configured store for reading and says how it was reached.
+func openStoreReadOnly(ctx context.Context, cfg *config.Config, logger *slog.Logger) (cache.Store, string, error) {
+	ret := cache.Retention{Seen: cfg.Retention.Seen, Stories: cfg.Retention.Stories, MaxStories: cfg.Retention.MaxStories}
+	if cfg.RedisURL != "" {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		s, err := redisstore.New(ctx, cfg.RedisURL, redisstore.Options{Prefix: cfg.RedisPrefix, Retention: ret, Logger: logger})
+		if err != nil {
+			return nil, "", err
 		}
+		return s, "Redis " + config.RedactURL(cfg.RedisURL) + " (read only)", nil
 	}
-	return out
+	path := filepath.Join(cfg.DataDir, boltstore.FileName)
+	s, how, err := boltstore.OpenReadOnly(path, boltstore.Options{Retention: ret, Logger: logger})
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, "", fmt.Errorf("no embedded store at %s yet: Herald has not run with HERALD_DATA_DIR=%s", path, cfg.DataDir)
+	case err != nil:
+		return nil, "", err
+	case how == boltstore.Snapshot:
+		return s, "embedded " + path + " is in use by a running Herald: reading a consistent copy taken now", nil
+	}
+	return s, "embedded " + path + " (read only)", nil
 }
 
-// verdict says what Herald would do with an item, and why.
-func verdict(ctx context.Context, store cache.Store, it story.Story, st cache.FeedState, known bool, subs []cache.Subscription, now time.Time) string {
-	if store != nil {
-		if got, err := store.GetStories(ctx, []string{it.ID}); err == nil && len(got) == 1 {
-			if got[0].Backfill {
-				return "already stored as backfill (first fetch of the feed): never posted"
+// checker judges items against what the store says about the feed and its subscriptions.
+type checker struct {
+	store cache.Store
+	now   time.Time
+	url   string
+	state cache.FeedState
+	known bool
+	// live are the healthy feed and topic subscriptions, which post stories as they arrive.
+	live []cache.Subscription
+}
+
+// load reads the feed's state and the live subscriptions, and lists those that can post it.
+func (c *checker) load(ctx context.Context, out io.Writer) {
+	st, ok, err := c.store.GetFeedState(ctx, c.url)
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "feed state: unreadable (%v)\n", err)
+	case !ok:
+		fmt.Fprintln(out, "feed state: none stored (Herald has not fetched this feed)")
+	default:
+		c.state, c.known = st, st.Known
+		fmt.Fprintf(out, "feed state: last poll %s, last success %s, next poll %s, failures %d, disabled %t, last error %q\n",
+			fmtTime(st.LastPoll), fmtTime(st.LastSuccess), fmtTime(st.NextPoll), st.Failures, st.Disabled, st.LastError)
+	}
+	for _, k := range []cache.Kind{cache.KindFeed, cache.KindTopic} {
+		subs, err := c.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+		if err != nil {
+			fmt.Fprintf(out, "subscriptions: unreadable (%v)\n", err)
+			return
+		}
+		for _, s := range subs {
+			if s.Broken == "" && (s.Kind == cache.KindTopic || s.FeedURL == c.url) {
+				c.live = append(c.live, s)
 			}
-			return "already stored: posted to subscribed channels when it arrived (or seen there)"
 		}
 	}
-	if !known || !st.Known {
-		return "would be recorded as backfill: the first fetch of a feed posts nothing"
+	fmt.Fprintf(out, "live subscriptions that may post its stories: %d\n", len(c.live))
+	for _, s := range c.live {
+		fmt.Fprintf(out, "    %s\n", describeSub(s))
 	}
-	if now.Sub(it.Published) > 24*time.Hour {
-		return "new but older than 24 h: stored, shown by /latest, not live-posted after downtime"
+}
+
+// verdict says what Herald does with an item, and why, by delivery's rules.
+func (c *checker) verdict(ctx context.Context, it story.Story) string {
+	if c.store == nil {
+		return "unknown: the store could not be read"
 	}
-	if len(subs) == 0 {
-		return "new: stored; no /subscribe feed subscription for this URL (topic subscriptions may still post it)"
+	if c.state.Disabled {
+		return "not fetched: the feed is disabled after repeated failures (a /subscribe feed to it enables it again)"
 	}
-	return fmt.Sprintf("new: would be posted to %d subscribed channel(s), subject to their include/exclude words", len(subs))
+	if got, err := c.store.GetStories(ctx, []string{it.ID}); err == nil && len(got) == 1 {
+		return c.storedVerdict(ctx, got[0])
+	}
+	if !c.known {
+		return "new to Herald, but the first fetch of a feed is backfill: it will be stored and posted nowhere"
+	}
+	it.FirstSeen = c.now // as the next poll will store it
+	var chans []string
+	for _, s := range c.live {
+		if delivery.Wants(s, it) {
+			chans = append(chans, channelOf(s))
+		}
+	}
+	if len(chans) == 0 {
+		return "new: the next poll stores it (shown by /latest and digests); no live subscription posts it"
+	}
+	return "new: the next poll posts it to " + strings.Join(chans, ", ")
+}
+
+// storedVerdict reports, per subscription that wants a stored story, whether it was posted.
+func (c *checker) storedVerdict(ctx context.Context, s story.Story) string {
+	if s.Backfill {
+		return "stored as backfill (from Herald's first fetch of the feed): never live-posted"
+	}
+	var parts []string
+	for _, sub := range c.live {
+		if !delivery.Wants(sub, s) {
+			continue
+		}
+		unseen, err := c.store.Unseen(ctx, sub.ChannelID, []string{s.ID})
+		switch {
+		case err != nil:
+			parts = append(parts, channelOf(sub)+": unknown ("+err.Error()+")")
+		case len(unseen) == 0:
+			parts = append(parts, "posted to "+channelOf(sub))
+		case c.now.Sub(s.Published) <= delivery.DefaultCatchUpAge:
+			parts = append(parts, "not yet posted to "+channelOf(sub)+": the next sweep posts it")
+		default:
+			parts = append(parts, fmt.Sprintf("never posted to %s: undelivered and older than %s, which sweeps skip",
+				channelOf(sub), delivery.DefaultCatchUpAge))
+		}
+	}
+	if len(parts) == 0 {
+		return "stored (shown by /latest and digests); no live subscription posts it"
+	}
+	return "stored; " + strings.Join(parts, "; ")
+}
+
+func channelOf(s cache.Subscription) string {
+	return fmt.Sprintf("channel %s (server %s)", s.ChannelID, s.GuildID)
+}
+
+func describeSub(s cache.Subscription) string {
+	what := "topic " + s.Topic
+	if s.Kind == cache.KindFeed {
+		what = "this feed"
+		if len(s.Include) > 0 {
+			what += ", include " + strings.Join(s.Include, ",")
+		}
+		if len(s.Exclude) > 0 {
+			what += ", exclude " + strings.Join(s.Exclude, ",")
+		}
+	}
+	return fmt.Sprintf("%s: %s in %s", s.ID, what, channelOf(s))
 }
 
 func fmtTime(t time.Time) string {

@@ -10,26 +10,31 @@ import (
 	"github.com/heraldbot/herald/internal/console"
 )
 
-// runConsole polls every feed once with a progress line, then answers typed commands. When
-// stdin is a terminal the poller keeps running in the background and HERALD_HTTP_ADDR serves
-// /healthz, /readyz and /metrics; otherwise each line is answered and the bot exits at EOF.
-func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) error {
-	interactive := isTerminal(stdin)
-	fmt.Fprintf(stdout, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
+// runConsole polls every feed once with a progress line, says which feeds failed and why,
+// then answers typed commands. When stdin is a terminal the poller keeps running in the
+// background and HERALD_HTTP_ADDR serves /healthz, /readyz and /metrics; otherwise each line
+// is answered and the bot exits at EOF.
+func runConsole(ctx context.Context, a *app, stdin io.Reader, screen *console.Screen) error {
+	interactive := screen.Interactive()
+	fmt.Fprintf(screen, "Herald %s — console mode (DISCORD_TOKEN is not set). Store: %s.\n", version, storeLabel(a))
+	screen.Progress(fmt.Sprintf("polling 0/%d feeds", len(a.poller.Feeds())))
 	sum, err := a.poller.PollOnce(ctx, func(done, total int) {
-		if interactive {
-			fmt.Fprintf(stdout, "\rpolling %d/%d feeds", done, total)
-		}
+		screen.Progress(fmt.Sprintf("polling %d/%d feeds", done, total))
 	})
+	screen.Progress("")
 	if err != nil {
 		return fmt.Errorf("console: first poll: %w", err)
 	}
-	if interactive {
-		fmt.Fprint(stdout, "\r")
+	stored, err := a.store.CountStories(ctx)
+	if err != nil {
+		a.logger.Warn("console: counting stored stories", "error", err)
 	}
-	fmt.Fprintf(stdout, "polled %d/%d feeds, %d stories\n", sum.Polled, sum.Feeds, sum.Stories)
+	console.PollReport(screen, sum, stored)
 	if interactive {
-		fmt.Fprintln(stdout, "Type /help for the commands, Ctrl-D to quit.")
+		if sum.Failed > 0 {
+			fmt.Fprintln(screen, "Failed feeds are retried in the background.")
+		}
+		fmt.Fprintln(screen, "Type /help for the commands, /help COMMAND for one, Ctrl-D to quit.")
 		bgCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		polling := a.startBackground(bgCtx)
@@ -43,7 +48,7 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) 
 			shutdownHTTP(srv)
 		}()
 	}
-	return console.New(a.router, stdin, stdout, interactive).Run(ctx)
+	return console.New(a.router, stdin, screen).Run(ctx)
 }
 
 func storeLabel(a *app) string {

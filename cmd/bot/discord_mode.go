@@ -78,10 +78,21 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 		return nil, err
 	}
 	if err := gw.Open(ctx); err != nil {
-		return nil, fmt.Errorf("discord: connecting to the gateway (check DISCORD_TOKEN): %w", err)
+		return nil, fmt.Errorf("discord: connecting to the gateway (%s): %w", connectHint(err), err)
 	}
 	ready.Store(true)
 	return gw, nil
+}
+
+// connectHint points at the likely cause of a failed connection: the network when Discord
+// could not be reached at all, otherwise the token.
+func connectHint(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	if errors.As(err, &dnsErr) || errors.As(err, &opErr) {
+		return "Discord is unreachable: check the network"
+	}
+	return "check DISCORD_TOKEN"
 }
 
 // registerHTTP syncs the commands over REST; HTTP interactions need no gateway.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/console"
 	"github.com/heraldbot/herald/internal/redistest"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
@@ -145,7 +146,7 @@ func benchApp(b *testing.B, be benchBackend, every int) (*app, fixture) {
 		b.Fatalf("config: %v", err)
 	}
 	ctx := context.Background()
-	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), consoleSender(io.Discard))
+	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), console.NewSender(console.NewScreen(io.Discard, false)))
 	if err != nil {
 		b.Fatalf("build: %v", err)
 	}

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/console"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -32,8 +34,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintln(stderr, "herald:", err)
 		return 2
 	}
-	logger := newLogger(cfg, stderr)
-	err = dispatch(ctx, args, cfg, logger, stdin, stdout)
+	// A console run shares the terminal between answers, posts, logs and the prompt: the
+	// screen keeps log lines off the prompt line.
+	var screen *console.Screen
+	logOut := stderr
+	if cfg.Console() && len(args) == 0 {
+		screen = console.NewScreen(stdout, isTerminal(stdin))
+		logOut = screen.Logs(stderr)
+	}
+	logger := newLogger(cfg, logOut)
+	err = dispatch(ctx, args, cfg, logger, stdin, stdout, screen)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("herald stopped", "error", err)
 		fmt.Fprintln(stderr, "herald:", err)
@@ -42,7 +52,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	return 0
 }
 
-func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+// subcommands are the arguments dispatch accepts; README's commands are checked against them.
+var subcommands = []string{"check-feed", "-healthcheck", "-selfcheck", "-version"}
+
+func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer, screen *console.Screen) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-version", "--version", "version":
@@ -55,16 +68,16 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 		case "-selfcheck", "--selfcheck":
 			return selfCheck(stdout)
 		default:
-			return fmt.Errorf("unknown argument %q (want: check-feed URL, -healthcheck, -selfcheck, -version)", args[0])
+			return fmt.Errorf("unknown argument %q (want one of: %s; check-feed takes a URL)", args[0], strings.Join(subcommands, ", "))
 		}
 	}
 	if cfg.Console() {
-		app, err := build(ctx, cfg, logger, consoleSender(stdout))
+		app, err := build(ctx, cfg, logger, console.NewSender(screen))
 		if err != nil {
 			return err
 		}
 		defer app.close()
-		return runConsole(ctx, app, stdin, stdout)
+		return runConsole(ctx, app, stdin, screen)
 	}
 	sender, err := discordSender(cfg, logger)
 	if err != nil {

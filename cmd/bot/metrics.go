@@ -67,7 +67,7 @@ func (m *metrics) observeDigest(_ cache.Subscription, err error) {
 
 // instrumentedFetcher counts fetch results by class for the poller.
 type instrumentedFetcher struct {
-	inner *feed.Fetcher
+	inner feedFetcher
 	m     *metrics
 }
 

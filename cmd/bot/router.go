@@ -10,11 +10,12 @@ func newRouter(a *app) *commands.Router {
 	defs := commands.Definitions()
 	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand})
 	topics := topicInfos(a)
-	status := commands.Status{Source: a.tracking, Topics: topics}
+	health := pollerHealth{a.poller}
+	status := commands.Status{Source: a.tracking, Topics: topics, Feeds: health}
 	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
 		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
 		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
-	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now}.Handle)
+	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now, Feeds: health}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
 		if t.Alias != "" {

@@ -32,6 +32,8 @@ type Store interface {
 	GetStories(ctx context.Context, ids []string) ([]story.Story, error)
 	// RecentStories returns stories matching q, newest Published first.
 	RecentStories(ctx context.Context, q StoryQuery) ([]story.Story, error)
+	// CountStories returns how many stories are stored (the console's "(209 stored)").
+	CountStories(ctx context.Context) (int, error)
 	// TrimStories deletes stories published before now minus the retention and, beyond the
 	// retention's MaxStories, the oldest ones; it returns how many it deleted.
 	TrimStories(ctx context.Context) (int, error)

@@ -19,6 +19,18 @@ const (
 // PermManageChannels is Discord's Manage Channels permission bit: subscription changes need it.
 const PermManageChannels int64 = 1 << 4
 
+// Discord's permission bits for posting in a channel.
+const (
+	PermViewChannel  int64 = 1 << 10
+	PermSendMessages int64 = 1 << 11
+	PermEmbedLinks   int64 = 1 << 14
+)
+
+// BotPermissions are the permissions Herald needs, and checks, in a channel it posts to:
+// View Channel + Send Messages + Embed Links = 19456. The invite URL in README asks for
+// exactly these (a test keeps them equal); interaction replies need none.
+const BotPermissions = PermViewChannel | PermSendMessages | PermEmbedLinks
+
 // Command is one slash command, as data.
 type Command struct {
 	Name        string
@@ -27,6 +39,10 @@ type Command struct {
 	// DefaultMemberPermissions hides the command from members lacking these bits; the router
 	// still checks them on every interaction, since server admins can override the default.
 	DefaultMemberPermissions *int64
+	// PostsHere marks commands that make Herald post in the channel later (subscriptions):
+	// the router refuses them unless Discord says the bot holds BotPermissions there, so a
+	// subscription never fails silently at its first post.
+	PostsHere bool
 }
 
 // Option is one option or subcommand of a command.
@@ -66,7 +82,7 @@ func Definitions() []Command {
 		{Name: "status", Description: "Where a tracked story stands, with evidence", Options: []Option{
 			topicOpt("The tracked topic", true),
 		}},
-		{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: manage, Options: []Option{
+		{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: manage, PostsHere: true, Options: []Option{
 			{Type: OptionSubCommand, Name: "digest", Description: "A daily briefing in this channel", Options: []Option{
 				{Type: OptionString, Name: "time", Description: "Local time HH:MM (default 08:00)"},
 				{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
@@ -88,6 +104,8 @@ func Definitions() []Command {
 		{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Options: []Option{
 			topicOpt("Only this tracked topic", false),
 		}},
-		{Name: "help", Description: "What Herald can do"},
+		{Name: "help", Description: "What Herald can do, or how to use one command", Options: []Option{
+			{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
+		}},
 	}
 }

@@ -164,7 +164,8 @@ func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
 }
 
 func req(sub string, opts map[string]string) Request {
-	return Request{Name: "subscribe", Sub: sub, Options: opts, GuildID: "g1", ChannelID: "c1", UserID: "u1", Permissions: PermManageChannels}
+	return Request{Name: "subscribe", Sub: sub, Options: opts, GuildID: "g1", ChannelID: "c1", UserID: "u1", Permissions: PermManageChannels,
+		AppPermissions: BotPermissions}
 }
 
 func TestSubscribeFlow(t *testing.T) {

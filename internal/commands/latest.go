@@ -29,6 +29,33 @@ type Latest struct {
 	Stories StoryReader
 	Topics  []TopicInfo
 	Now     func() time.Time
+	// Feeds says whether the first polls are still running or all failed, so an empty answer
+	// gives the reason; nil means unknown.
+	Feeds FeedHealth
+}
+
+// FeedHealth reports what this process knows about its feeds' polls.
+type FeedHealth interface {
+	FeedStatus() FeedStatus
+}
+
+// FeedStatus counts the feeds being polled, those whose first poll has finished and those
+// whose latest poll succeeded.
+type FeedStatus struct {
+	Feeds, Finished, OK int
+}
+
+// Polling reports whether some feed's first poll has not finished yet.
+func (s FeedStatus) Polling() bool { return s.Finished < s.Feeds }
+
+// Unreachable reports whether every feed has been tried and none could be fetched.
+func (s FeedStatus) Unreachable() bool { return s.Feeds > 0 && !s.Polling() && s.OK == 0 }
+
+func feedStatus(h FeedHealth) FeedStatus {
+	if h == nil {
+		return FeedStatus{}
+	}
+	return h.FeedStatus()
 }
 
 // Handle implements /latest.
@@ -46,7 +73,7 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 		return message.Message{}, fmt.Errorf("commands: latest: %w", err)
 	}
 	if len(stories) == 0 {
-		return message.Message{Content: noStoriesText(topic)}, nil
+		return message.Message{Content: noStoriesText(topic, feedStatus(l.Feeds))}, nil
 	}
 	now := l.Now()
 	var embeds []message.Embed
@@ -65,17 +92,38 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {
-	if topic == "" {
-		return fmt.Sprintf("**Latest %d stories**", n)
+	what := fmt.Sprintf("Latest %d stories", n)
+	if n == 1 {
+		what = "Latest story"
 	}
-	return fmt.Sprintf("**Latest %d stories on %s**", n, topicTitle(topic, topics))
+	if topic == "" {
+		return "**" + what + "**"
+	}
+	return "**" + what + " on " + topicTitle(topic, topics) + "**"
 }
 
-func noStoriesText(topic string) string {
-	if topic == "" {
-		return "No stories yet: the feeds have not been polled, or they had nothing. Try again in a few minutes."
+// noneFetched says that no feed could be fetched, in the right number.
+func noneFetched(feeds int) string {
+	if feeds == 1 {
+		return "Herald's one feed could not be fetched"
 	}
-	return "No recent stories on this topic."
+	return fmt.Sprintf("none of Herald's %d feeds could be fetched", feeds)
+}
+
+// noStoriesText explains an empty /latest: polling under way, no feed reachable, or nothing.
+func noStoriesText(topic string, st FeedStatus) string {
+	switch {
+	case st.Polling():
+		return fmt.Sprintf("No stories yet: Herald is polling its feeds for the first time (%d of %d done). Ask again in a few seconds.",
+			st.Finished, st.Feeds)
+	case st.Unreachable():
+		return "No stories: " + noneFetched(st.Feeds) + ". The operator can see why in Herald's output."
+	case topic != "":
+		return "No recent stories on this topic."
+	case st.Feeds == 0:
+		return "No stories stored yet."
+	}
+	return "No stories: the feeds were fetched but had no items."
 }
 
 func intOption(req Request, name string, def, min, max int) (int, error) {

@@ -33,7 +33,10 @@ type Request struct {
 	// Permissions are the member's resolved permission bits in the channel, as Discord sends
 	// them in member.permissions; the console grants everything.
 	Permissions int64
-	Locale      string
+	// AppPermissions are Herald's own permission bits in the channel (Discord's
+	// app_permissions); the console grants everything.
+	AppPermissions int64
+	Locale         string
 }
 
 // Responder carries a command's answer back over its transport.
@@ -166,11 +169,29 @@ func (r *Router) run(ctx context.Context, req Request) (msg message.Message, err
 	if cmd.DefaultMemberPermissions != nil && req.Permissions&*cmd.DefaultMemberPermissions != *cmd.DefaultMemberPermissions {
 		return message.Message{}, Errorf("You need the Manage Channels permission to use /%s.", req.Name)
 	}
+	if missing := BotPermissions &^ req.AppPermissions; cmd.PostsHere && missing != 0 {
+		return message.Message{}, Errorf("Herald cannot post in this channel: it lacks %s here. Grant it View Channel, "+
+			"Send Messages and Embed Links in this channel (or invite it again with those permissions), then try again.", permNames(missing))
+	}
 	h, ok := r.handlers[req.Route()]
 	if !ok {
 		return message.Message{}, Errorf("/%s is not available yet in this version of Herald.", req.Route())
 	}
 	return h(ctx, req)
+}
+
+// permNames names the posting permissions in bits.
+func permNames(bits int64) string {
+	var names []string
+	for _, p := range []struct {
+		bit  int64
+		name string
+	}{{PermViewChannel, "View Channel"}, {PermSendMessages, "Send Messages"}, {PermEmbedLinks, "Embed Links"}} {
+		if bits&p.bit != 0 {
+			names = append(names, p.name)
+		}
+	}
+	return strings.Join(names, " and ")
 }
 
 func (r *Router) find(name string) (Command, bool) {

@@ -77,8 +77,14 @@ func TestRouterMiddleware(t *testing.T) {
 		{name: "not available yet", req: Request{Name: "briefing"}, handler: ok, wantEvents: "reply", wantContent: "not available yet", ephemeral: true},
 		{name: "manage channels refused", req: Request{Name: "subscribe", Sub: "topic", Permissions: 1 << 11}, handler: ok,
 			wantEvents: "reply", wantContent: "Manage Channels", ephemeral: true},
-		{name: "manage channels allowed", req: Request{Name: "subscribe", Sub: "topic", Permissions: PermManageChannels | 1<<11}, handler: ok,
-			wantEvents: "reply", wantContent: "fine"},
+		{name: "manage channels allowed", req: Request{Name: "subscribe", Sub: "topic", Permissions: PermManageChannels | 1<<11,
+			AppPermissions: BotPermissions}, handler: ok, wantEvents: "reply", wantContent: "fine"},
+		{name: "bot cannot post here", req: Request{Name: "subscribe", Sub: "topic", Permissions: PermManageChannels,
+			AppPermissions: PermViewChannel | PermSendMessages | 1<<4}, handler: ok, wantEvents: "reply",
+			wantContent: "Herald cannot post in this channel: it lacks Embed Links here.", ephemeral: true},
+		{name: "bot lacks everything", req: Request{Name: "subscribe", Sub: "digest", Permissions: PermManageChannels}, handler: ok,
+			wantEvents: "reply", wantContent: "it lacks View Channel and Send Messages and Embed Links here", ephemeral: true},
+		{name: "replies need no channel permission", req: Request{Name: "latest"}, handler: ok, wantEvents: "reply", wantContent: "fine"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{start: time.Now()}

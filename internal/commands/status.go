@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/heraldbot/herald/internal/message"
 )
@@ -16,6 +17,9 @@ type StatusSource interface {
 type Status struct {
 	Source StatusSource
 	Topics []TopicInfo
+	// Feeds, when set, lets the answer say that it rests on no fresh data ("No recent news"
+	// reads like a fact when in truth no feed could be fetched).
+	Feeds FeedHealth
 }
 
 // Handle implements /status topic.
@@ -37,7 +41,19 @@ func (s Status) answer(ctx context.Context, topic string) (message.Message, erro
 	if err != nil {
 		return message.Message{}, fmt.Errorf("commands: status %s: %w", topic, err)
 	}
-	return message.Message{Embeds: []message.Embed{e}}, nil
+	return message.Message{Content: staleNote(feedStatus(s.Feeds)), Embeds: []message.Embed{e}}, nil
+}
+
+// staleNote warns that a status rests on no (or not yet all) fresh reports.
+func staleNote(st FeedStatus) string {
+	switch {
+	case st.Polling():
+		return fmt.Sprintf("Herald is still polling its feeds for the first time (%d of %d done); this may be incomplete.", st.Finished, st.Feeds)
+	case st.Unreachable():
+		n := noneFetched(st.Feeds)
+		return strings.ToUpper(n[:1]) + n[1:] + ": this is only what was stored before, not the news."
+	}
+	return ""
 }
 
 // Briefing implements /briefing [topic].

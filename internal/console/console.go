@@ -17,17 +17,16 @@ type Handler interface {
 	Definitions() []commands.Command
 }
 
-// Console reads commands from in and writes answers to out.
+// Console reads commands from in and writes answers to the screen.
 type Console struct {
 	handler Handler
 	in      io.Reader
-	out     io.Writer
-	prompt  bool
+	screen  *Screen
 }
 
-// New builds a console; prompt is true when in is a terminal.
-func New(h Handler, in io.Reader, out io.Writer, prompt bool) *Console {
-	return &Console{handler: h, in: in, out: out, prompt: prompt}
+// New builds a console answering on screen (with a prompt when the screen is interactive).
+func New(h Handler, in io.Reader, screen *Screen) *Console {
+	return &Console{handler: h, in: in, screen: screen}
 }
 
 // Run answers each line until EOF, /quit (or /exit) or ctx is done. A bad line gets a
@@ -39,7 +38,7 @@ func (c *Console) Run(ctx context.Context) error {
 	defer close(done)
 	go c.read(lines, errc, done)
 	for {
-		c.showPrompt()
+		c.screen.ShowPrompt()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -49,6 +48,7 @@ func (c *Console) Run(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
+			c.screen.Entered()
 			if quit := c.answer(ctx, line); quit {
 				return nil
 			}
@@ -79,12 +79,6 @@ func (c *Console) read(lines chan<- string, errc chan<- error, done <-chan struc
 	}
 }
 
-func (c *Console) showPrompt() {
-	if c.prompt {
-		fmt.Fprint(c.out, "> ")
-	}
-}
-
 // answer runs one line; it reports true for /quit or /exit, which end the session (they were
 // once ignored silently, leaving an operator typing /quit at a prompt that never closed).
 func (c *Console) answer(ctx context.Context, line string) (quit bool) {
@@ -97,21 +91,22 @@ func (c *Console) answer(ctx context.Context, line string) (quit bool) {
 	}
 	req, err := Parse(line, c.handler.Definitions())
 	if err != nil {
-		fmt.Fprintln(c.out, "error:", strings.TrimPrefix(err.Error(), "console: "))
+		fmt.Fprintln(c.screen, "error:", strings.TrimPrefix(err.Error(), "console: "))
 		return false
 	}
 	req.ChannelID, req.GuildID, req.UserID = "console", "console", "console"
-	req.Permissions = -1 // the operator at the console may do everything
-	c.handler.Handle(ctx, req, &responder{out: c.out})
+	req.Permissions, req.AppPermissions = -1, -1 // the operator at the console may do everything
+	c.handler.Handle(ctx, req, &responder{screen: c.screen})
 	return false
 }
 
-// responder prints the reply; deferring has nothing to show on a console.
-type responder struct{ out io.Writer }
+// responder prints the reply, its Markdown rendered for the terminal; deferring has nothing
+// to show on a console.
+type responder struct{ screen *Screen }
 
 func (r *responder) Defer(context.Context, bool) error { return nil }
 
 func (r *responder) Reply(_ context.Context, m message.Message) error {
-	_, err := fmt.Fprintf(r.out, "%s\n\n", strings.TrimRight(message.Text(m), "\n"))
+	_, err := fmt.Fprintf(r.screen, "%s\n\n", strings.TrimRight(Render(message.Text(m), r.screen.Interactive()), "\n"))
 	return err
 }

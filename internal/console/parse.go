@@ -10,7 +10,9 @@ import (
 )
 
 // Parse turns a typed line into a request. Options are name:value; a value runs until the next
-// known option name (so "include:gaza, hostages" works), and may be quoted.
+// known option name (so "include:gaza, hostages" works), and may be quoted. A value typed
+// first without a name belongs to the command's one required option (/status ceasefire,
+// /subscribe feed https://…) or, when it has none, to its first option (/latest 3).
 func Parse(line string, defs []commands.Command) (commands.Request, error) {
 	fields, err := splitQuoted(strings.TrimSpace(line))
 	if err != nil {
@@ -50,7 +52,11 @@ func parseOptions(req *commands.Request, rest []string, opts []commands.Option) 
 			continue
 		}
 		if current == "" {
-			return fmt.Errorf("console: unexpected %q: options are name:value, one of %s", tok, strings.Join(optionNames(opts), ", "))
+			pos, ok := positional(opts)
+			if !ok {
+				return unexpected(tok, opts)
+			}
+			current = pos
 		}
 		req.Options[current] = strings.TrimSpace(req.Options[current] + " " + tok)
 	}
@@ -60,6 +66,31 @@ func parseOptions(req *commands.Request, rest []string, opts []commands.Option) 
 		}
 	}
 	return nil
+}
+
+// positional is the option a value typed without a name fills: the only required option, or
+// the first option of a command with none required.
+func positional(opts []commands.Option) (string, bool) {
+	var required []string
+	for _, o := range opts {
+		if o.Required {
+			required = append(required, o.Name)
+		}
+	}
+	switch {
+	case len(required) == 1:
+		return required[0], true
+	case len(required) == 0 && len(opts) > 0:
+		return opts[0].Name, true
+	}
+	return "", false
+}
+
+func unexpected(tok string, opts []commands.Option) error {
+	if len(opts) == 0 {
+		return fmt.Errorf("console: unexpected %q: this command takes no options", tok)
+	}
+	return fmt.Errorf("console: unexpected %q: options are name:value, one of %s", tok, strings.Join(optionNames(opts), ", "))
 }
 
 // splitQuoted splits on spaces, keeping "quoted text" (quotes removed) as one field.

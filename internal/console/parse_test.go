@@ -30,7 +30,15 @@ func TestParse(t *testing.T) {
 		{name: "no slash", line: "latest", wantErr: "slash command"},
 		{name: "unknown", line: "/weather", wantErr: "unknown command /weather"},
 		{name: "missing sub", line: "/subscribe", wantErr: "needs a subcommand"},
-		{name: "stray word", line: "/latest please", wantErr: "unexpected"},
+		{name: "positional first option", line: "/latest 3", want: commands.Request{Name: "latest", Options: map[string]string{"count": "3"}}},
+		{name: "positional then named", line: "/latest 3 topic:ceasefire", want: commands.Request{Name: "latest", Options: map[string]string{"count": "3", "topic": "ceasefire"}}},
+		{name: "positional required option", line: "/status ceasefire", want: commands.Request{Name: "status", Options: map[string]string{"topic": "ceasefire"}}},
+		{name: "positional url with colon", line: "/subscribe feed https://x.example/rss include:gaza",
+			want: commands.Request{Name: "subscribe", Sub: "feed", Options: map[string]string{"url": "https://x.example/rss", "include": "gaza"}}},
+		{name: "help with a command", line: "/help latest", want: commands.Request{Name: "help", Options: map[string]string{"command": "latest"}}},
+		{name: "help with a subcommand", line: "/help subscribe feed", want: commands.Request{Name: "help", Options: map[string]string{"command": "subscribe feed"}}},
+		{name: "positional and named twice", line: "/latest 3 count:4", wantErr: "given twice"},
+		{name: "no options at all", line: "/ceasefire-status now", wantErr: "takes no options"},
 		{name: "required", line: "/status", wantErr: "option topic is required"},
 		{name: "twice", line: "/latest count:1 count:2", wantErr: "given twice"},
 		{name: "unclosed quote", line: `/latest topic:"x`, wantErr: "unclosed quote"},
@@ -73,7 +81,7 @@ func TestConsoleRun(t *testing.T) {
 		return message.Message{Content: "latest count=" + req.Options["count"] + " perms=" + boolString(req.Permissions&commands.PermManageChannels != 0)}, nil
 	})
 	var out bytes.Buffer
-	err := New(r, strings.NewReader("/latest count:2\n\n# comment\n/oops\n/latest count:4\n"), &out, false).Run(context.Background())
+	err := New(r, strings.NewReader("/latest count:2\n\n# comment\n/oops\n/latest count:4\n"), NewScreen(&out, false)).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +101,7 @@ func TestConsoleQuit(t *testing.T) {
 			})
 			var out bytes.Buffer
 			in := strings.NewReader("/latest count:2\n" + word + "\n/latest count:4\n")
-			if err := New(r, in, &out, false).Run(context.Background()); err != nil {
+			if err := New(r, in, NewScreen(&out, false)).Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff("latest count=2\n\n", out.String()); diff != "" {

@@ -52,7 +52,7 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 		opts.LiveMax = 100
 	}
 	if opts.CatchUpAge <= 0 {
-		opts.CatchUpAge = 24 * time.Hour
+		opts.CatchUpAge = DefaultCatchUpAge
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8

@@ -78,11 +78,12 @@ func choiceValue(t commands.OptionType, v string) any {
 // A DM has no member, so its permissions are zero: permission-gated commands are refused there.
 func ToRequest(i *discordgo.Interaction) commands.Request {
 	req := commands.Request{
-		ID:        i.ID,
-		GuildID:   i.GuildID,
-		ChannelID: i.ChannelID,
-		Locale:    string(i.Locale),
-		Options:   map[string]string{},
+		ID:             i.ID,
+		GuildID:        i.GuildID,
+		ChannelID:      i.ChannelID,
+		Locale:         string(i.Locale),
+		Options:        map[string]string{},
+		AppPermissions: i.AppPermissions,
 	}
 	switch {
 	case i.Member != nil:

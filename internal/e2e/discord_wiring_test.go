@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/redistest"
 )
 
@@ -512,10 +513,11 @@ func TestSubscribeBeforeFirstPollPostsNewItems(t *testing.T) {
 	const interval = 4 * time.Second
 	fs := newFeedServer(t, "Late Poll Outlet")
 	fs.add(3)
-	// The poller places a never-polled feed at a URL-derived offset within the interval; pick
-	// a query string that puts the first poll at least 2 s after start, leaving time to
-	// subscribe first. (This mirrors poller.spreadOffset: fnv-64a of the URL mod interval.)
-	url := urlPolledLate(fs.URL(), interval, interval/2)
+	// The poller places a never-polled feed at a URL-derived offset within its first-poll
+	// spread (3 s); pick a query string that puts the first poll at least 2 s after start,
+	// leaving time to subscribe first. (This mirrors poller.spreadOffset: fnv-64a of the URL
+	// mod the spread.)
+	url := urlPolledLate(fs.URL(), poller.DefaultFirstSpread, 2*time.Second)
 	fake := wiringFake(t)
 	env := embeddedEnv(t, fake, url)
 	env["HERALD_POLL_INTERVAL"] = interval.String()
@@ -539,7 +541,7 @@ func TestSubscribeBeforeFirstPollPostsNewItems(t *testing.T) {
 	assertEachOnce(t, fake.Messages(liveChannel), fresh)
 }
 
-// urlPolledLate returns base with a query string whose spread offset within interval is at
+// urlPolledLate returns base with a query string whose spread offset within spread is at
 // least min.
 func urlPolledLate(base string, interval, min time.Duration) string {
 	for k := 0; ; k++ {

@@ -120,7 +120,11 @@ func TestOpsProbesMetricsAndSIGTERM(t *testing.T) {
 	if !waitFor(30*time.Second, func() bool { return len(fake.Messages(opsChannel)) >= 1 }) {
 		t.Fatalf("no live post within 30 s of a new item")
 	}
-	after := scrape(t, addr)
+	// The fake stores the message before the bot's Send returns and counts it: wait for the
+	// counter rather than reading it once, which raced under load.
+	sent := `herald_posts_total{result="sent"}`
+	var after map[string]float64
+	waitFor(10*time.Second, func() bool { after = scrape(t, addr); return after[sent] >= before[sent]+1 })
 	assertMoved(t, before, after, map[string]float64{
 		`herald_command_duration_seconds_count{command="latest"}`: 1,
 		`herald_stories_ingested_total`:                           1,

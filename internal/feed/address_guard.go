@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 )
 
@@ -34,6 +35,12 @@ var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 type addressGuard struct {
 	allowPrivate bool
 	allowNets    []netip.Prefix
+	allowHosts   map[string]bool
+}
+
+// hostAllowed reports whether host is one the operator listed by name.
+func (g addressGuard) hostAllowed(host string) bool {
+	return g.allowHosts[strings.ToLower(strings.TrimSuffix(host, "."))]
 }
 
 // allowed reports whether addr may be dialled: public, or covered by an operator exception.
@@ -91,6 +98,9 @@ func (g addressGuard) control(network, address string, _ syscall.RawConn) error 
 // checkHost refuses an IP-literal host before any request is made (used for redirect
 // targets, to fail fast with a clear reason); hostnames are left to the dial-time check.
 func (g addressGuard) checkHost(host string) error {
+	if g.hostAllowed(host) {
+		return nil
+	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
 		return nil

@@ -37,12 +37,24 @@ type Fetcher struct {
 // NewFetcher builds a Fetcher; zero Options fields get their defaults.
 func NewFetcher(opts Options) *Fetcher {
 	opts = opts.withDefaults()
-	f := &Fetcher{opts: opts, guard: addressGuard{allowPrivate: opts.AllowPrivate, allowNets: opts.AllowNets}}
-	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second, Control: f.guard.control}
+	f := &Fetcher{opts: opts, guard: addressGuard{allowPrivate: opts.AllowPrivate, allowNets: opts.AllowNets,
+		allowHosts: map[string]bool{}}}
+	for _, h := range opts.AllowHosts {
+		f.guard.allowHosts[strings.ToLower(strings.TrimSuffix(h, "."))] = true
+	}
+	guarded := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second, Control: f.guard.control}
+	listed := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		// No environment proxy: the guard must see the real destination, not a proxy's.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		Proxy: nil,
+		// A host the operator listed by name is dialled without the address check (its
+		// addresses are private by design); every other host is checked after resolution.
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if host, _, err := net.SplitHostPort(addr); err == nil && f.guard.hostAllowed(host) {
+				return listed.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		},
 		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,

@@ -38,6 +38,9 @@ type Options struct {
 	// AllowNets are operator exceptions to the guard: destinations inside them are allowed
 	// even when private (tests allow only 127.0.0.1/32).
 	AllowNets []netip.Prefix
+	// AllowHosts are host names the guard lets through whatever they resolve to (an intranet
+	// feed server), matched case-insensitively against the URL's host, redirects included.
+	AllowHosts []string
 	// MaxCacheHint caps Result.NextPollAfter so a server cannot silence a feed for a year.
 	MaxCacheHint time.Duration
 	// MaxRetryAfter caps Error.RetryAfter for the same reason.

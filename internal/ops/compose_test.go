@@ -254,3 +254,47 @@ func TestSelfHostingGuide(t *testing.T) {
 		t.Error("README does not link docs/self-hosting.md")
 	}
 }
+
+// TestDocsDockerRunUsesComposeImage: every `docker run` of Herald's image in the docs names the
+// tag compose builds (herald:${HERALD_VERSION:-dev} → herald:dev), not an image nobody built.
+func TestDocsDockerRunUsesComposeImage(t *testing.T) {
+	image := loadCompose(t).Services["herald"].Image
+	m := regexp.MustCompile(`^([^:]+):\$\{HERALD_VERSION:-([^}]+)\}$`).FindStringSubmatch(image)
+	if m == nil {
+		t.Fatalf("compose image %q is not name:${HERALD_VERSION:-default}", image)
+	}
+	want := m[1] + ":" + m[2]
+	runs := 0
+	for _, name := range []string{"README.md", "docs/self-hosting.md", "docs/architecture.md", "docs/performance.md"} {
+		text := strings.Join(strings.Fields(readRepoFile(t, name)), " ") // commands wrap across lines
+		for _, cmd := range regexp.MustCompile("docker run [^`]*").FindAllString(text, -1) {
+			tok := runImage(strings.Fields(cmd)[2:])
+			if tok == m[1] || strings.HasPrefix(tok, m[1]+":") {
+				runs++
+				if tok != want {
+					t.Errorf("%s: %q runs image %q; compose builds %q", name, cmd, tok, want)
+				}
+			}
+		}
+	}
+	if runs == 0 {
+		t.Error("no `docker run` of Herald's image found in the docs; the console-in-the-image instructions are gone")
+	}
+}
+
+// runImage is the image of `docker run ARGS`: the first argument that is neither an option nor
+// the value of one.
+func runImage(args []string) string {
+	withValue := map[string]bool{"-v": true, "-e": true, "-p": true, "-w": true, "-u": true, "--name": true,
+		"--volume": true, "--env": true, "--publish": true, "--user": true, "--network": true, "--env-file": true}
+	for i := 0; i < len(args); i++ {
+		switch {
+		case withValue[args[i]]:
+			i++
+		case strings.HasPrefix(args[i], "-"):
+		default:
+			return args[i]
+		}
+	}
+	return ""
+}

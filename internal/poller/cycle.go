@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,11 +48,21 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 	}
 	wg.Wait()
 	sum.Feeds = total // feeds skipped because ctx ended still count
+	sortByFeed(sum.Failures, p.Feeds())
 	p.logSummary("poller: poll cycle", sum, p.opts.Now().Sub(start))
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("poller: poll cycle interrupted: %w", err)
 	}
 	return sum, nil
+}
+
+// sortByFeed puts failures in the order of the feed list, so a report reads the same each run.
+func sortByFeed(failures []Failure, feeds []Feed) {
+	order := make(map[string]int, len(feeds))
+	for i, fd := range feeds {
+		order[fd.URL] = i
+	}
+	slices.SortStableFunc(failures, func(a, b Failure) int { return order[a.URL] - order[b.URL] })
 }
 
 // protect runs one feed's poll in a goroutine the poller started; a panic that escaped the
@@ -94,6 +105,9 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			sum.Feeds++
 			sum.Failed++
 			lastErr = err
+			f := Failure{URL: fd.URL, Class: ClassStore, Err: err.Error()}
+			p.record(fd.URL, &f)
+			sum.Failures = append(sum.Failures, f)
 			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 			continue
 		}
@@ -101,6 +115,10 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			st = cache.FeedState{URL: fd.URL}
 		}
 		if st.Disabled {
+			// Counted and explained: a console run must say why this feed brought nothing.
+			sum.Feeds++
+			sum.Failed++
+			sum.Failures = append(sum.Failures, p.recordDisabled(st))
 			continue
 		}
 		jobs = append(jobs, job{feed: fd, state: st})
@@ -116,10 +134,11 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "elapsed", elapsed)
 }
 
-// Run polls each feed whenever it is due until ctx ends. A feed never polled before (or
-// overdue after downtime) gets a deterministic offset within the interval, derived from its
-// URL, so a restart does not hit every server at the same moment. A summary line is logged
-// once per interval.
+// Run polls each feed whenever it is due until ctx ends. A feed never polled before is due at
+// once, at a deterministic offset within FirstSpread derived from its URL, so a first start
+// answers within seconds without every request leaving in the same instant; a feed overdue
+// after downtime is spread the same way over OverdueSpread. A summary line is logged once per
+// interval.
 func (p *Poller) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -172,18 +191,21 @@ type runner struct {
 	windowStart time.Time
 }
 
-// schedule places fd at its persisted next poll, or at its spread offset when it has none or
-// is overdue. Disabled feeds are left out.
+// schedule places fd at its persisted next poll; a feed never polled, or overdue, gets its
+// spread offset from now. Disabled feeds are left out.
 func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
-	at := now.Add(spreadOffset(fd.URL, r.p.opts.Interval))
+	at := now.Add(spreadOffset(fd.URL, r.p.opts.FirstSpread))
 	st, ok, err := r.p.readState(ctx, fd.URL)
 	switch {
 	case err != nil:
 		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 	case ok && st.Disabled:
+		r.p.recordDisabled(st)
 		return
 	case ok && st.NextPoll.After(now):
 		at = st.NextPoll
+	case ok && !st.LastPoll.IsZero():
+		at = now.Add(spreadOffset(fd.URL, r.p.opts.OverdueSpread))
 	}
 	r.due[fd.URL] = &entry{feed: fd, at: at}
 }
@@ -225,7 +247,9 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 
 // finish reschedules a polled feed, dropping it when it was disabled.
 func (r *runner) finish(res result, now time.Time) {
-	r.window.add(res.out.sum)
+	counts := res.out.sum
+	counts.Failures = nil // the window logs counts; Health keeps each feed's latest failure
+	r.window.add(counts)
 	e := r.due[res.url]
 	if e == nil {
 		return

@@ -18,6 +18,8 @@ const (
 	ClassPanic    feed.ErrorClass = "panic"
 	ClassStore    feed.ErrorClass = "store"
 	ClassInternal feed.ErrorClass = "internal"
+	// ClassDisabled marks a feed skipped because earlier failures disabled it.
+	ClassDisabled feed.ErrorClass = "disabled"
 )
 
 const (
@@ -51,6 +53,9 @@ func (p *Poller) pollLimited(ctx context.Context, fd Feed, st cache.FeedState) o
 		defer release()
 		return p.safePoll(ctx, fd, st)
 	}()
+	if out.sum.Feeds > 0 {
+		p.record(fd.URL, failureOf(out.sum))
+	}
 	p.notify(ctx, fd, out.fresh)
 	return out
 }
@@ -162,12 +167,13 @@ func (p *Poller) fail(ctx context.Context, st cache.FeedState, now time.Time, cl
 	}
 	p.saveState(ctx, st)
 	log := p.opts.Logger.With("feed_url", feed.RedactURL(st.URL), "error_class", st.ErrorClass, "failures", st.Failures, "error", err)
+	sum := Summary{Feeds: 1, Failed: 1, Failures: []Failure{{URL: st.URL, Class: class, Err: st.LastError}}}
 	if st.Disabled {
 		log.Warn("poller: feed disabled")
-		return outcome{sum: Summary{Feeds: 1, Failed: 1}, disabled: true}
+		return outcome{sum: sum, disabled: true}
 	}
 	log.Info("poller: feed poll failed", "next_poll", st.NextPoll)
-	return outcome{sum: Summary{Feeds: 1, Failed: 1}, next: st.NextPoll}
+	return outcome{sum: sum, next: st.NextPoll}
 }
 
 // backoff is BackoffBase doubled per consecutive failure after the first, capped at BackoffMax.
@@ -226,4 +232,13 @@ func (p *Poller) notify(ctx context.Context, fd Feed, fresh []story.Story) {
 		}
 	}()
 	p.opts.OnNew(ctx, fresh)
+}
+
+// failureOf is a one-feed summary's failure, nil when the poll succeeded.
+func failureOf(sum Summary) *Failure {
+	if len(sum.Failures) == 0 {
+		return nil
+	}
+	f := sum.Failures[0]
+	return &f
 }

@@ -183,7 +183,8 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 	p := h.poller([]Feed{{URL: h.site.url("/gone")}, {URL: h.site.url("/ok")}}, Options{})
 
 	sum := pollOnce(t, p)
-	if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 2, Stories: 2}, sum); diff != "" {
+	gone := Failure{URL: h.site.url("/gone"), Class: feed.ClassGone, Err: "feed: gone: " + h.site.url("/gone") + ": feed: server said 410 Gone"}
+	if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 2, Stories: 2, Failures: []Failure{gone}}, sum); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	st := h.store.state(t, h.site.url("/gone"))
@@ -192,8 +193,9 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 	}
 	h.clock.Advance(time.Hour)
 	sum = pollOnce(t, p)
-	if sum.Feeds != 1 || h.site.count("/gone") != 1 {
-		t.Errorf("disabled feed polled again: summary %+v, %d requests", sum, h.site.count("/gone"))
+	disabled := Failure{URL: gone.URL, Class: ClassDisabled, Err: gone.Err}
+	if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, Stories: 2, Failures: []Failure{disabled}}, sum); diff != "" || h.site.count("/gone") != 1 {
+		t.Errorf("disabled feed polled again (%d requests) or not reported as disabled (-want +got):\n%s", h.site.count("/gone"), diff)
 	}
 
 	// Subscribing again re-enables it.
@@ -238,7 +240,9 @@ func TestPanickingFetcherRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 2, Stories: 2}, sum); diff != "" {
+	want := Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 2, Stories: 2,
+		Failures: []Failure{{URL: boom, Class: ClassPanic, Err: "poller: panic: parser exploded"}}}
+	if diff := cmp.Diff(want, sum); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	st := h.store.state(t, boom)

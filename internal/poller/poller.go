@@ -48,6 +48,12 @@ const (
 	DefaultBackoffBase  = time.Minute
 	DefaultBackoffMax   = 6 * time.Hour
 	DefaultDisableAfter = 10
+	// DefaultFirstSpread spreads the first polls of feeds never polled before: a fresh start
+	// answers /latest within seconds, while a long feed list still does not hit every server
+	// in the same instant.
+	DefaultFirstSpread = 3 * time.Second
+	// DefaultOverdueSpread spreads feeds whose next poll passed while Herald was down.
+	DefaultOverdueSpread = 30 * time.Second
 )
 
 // Options configure a Poller; zero fields get the defaults above.
@@ -63,6 +69,10 @@ type Options struct {
 	BackoffMax  time.Duration
 	// DisableAfter consecutive failures disable a feed (a 410 Gone disables it at once).
 	DisableAfter int
+	// FirstSpread and OverdueSpread bound Run's start-up offsets (each capped at Interval):
+	// feeds never polled are due within FirstSpread, overdue feeds within OverdueSpread.
+	FirstSpread   time.Duration
+	OverdueSpread time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Logger receives poll events (slog.Default when nil).
@@ -94,6 +104,13 @@ func (o Options) withDefaults() Options {
 	if o.DisableAfter <= 0 {
 		o.DisableAfter = DefaultDisableAfter
 	}
+	if o.FirstSpread <= 0 {
+		o.FirstSpread = DefaultFirstSpread
+	}
+	if o.OverdueSpread <= 0 {
+		o.OverdueSpread = DefaultOverdueSpread
+	}
+	o.FirstSpread, o.OverdueSpread = min(o.FirstSpread, o.Interval), min(o.OverdueSpread, o.Interval)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -105,7 +122,7 @@ func (o Options) withDefaults() Options {
 
 // Summary counts what one poll cycle did.
 type Summary struct {
-	// Feeds is the number of enabled feeds the cycle covered.
+	// Feeds is the number of feeds the cycle covered; a disabled feed counts as failed.
 	Feeds int
 	// Polled counts feeds fetched successfully (200 or 304); NotModified is the 304 share.
 	Polled      int
@@ -116,6 +133,16 @@ type Summary struct {
 	NewStories int
 	// Stories counts the items of the feeds fetched with a body.
 	Stories int
+	// Failures says which feeds failed and why: in feed-list order from PollOnce.
+	Failures []Failure
+}
+
+// Failure is one feed's failed poll, kept so people can be told which feed failed and why
+// without reading the logs.
+type Failure struct {
+	URL   string
+	Class feed.ErrorClass
+	Err   string
 }
 
 func (s *Summary) add(o Summary) {
@@ -125,6 +152,7 @@ func (s *Summary) add(o Summary) {
 	s.Failed += o.Failed
 	s.NewStories += o.NewStories
 	s.Stories += o.Stories
+	s.Failures = append(s.Failures, o.Failures...)
 }
 
 // Poller polls a set of feeds. PollOnce and Run may be used together (console mode polls
@@ -142,6 +170,9 @@ type Poller struct {
 	// pending holds feeds added (or re-enabled) since Run last looked; wake tells Run to look.
 	pending []Feed
 	wake    chan struct{}
+	// last is each feed's latest finished poll in this process (nil Failure: success), for
+	// Health; a feed found disabled counts as finished and failed.
+	last map[string]*Failure
 }
 
 // New builds a Poller over feeds (duplicate URLs are dropped).
@@ -152,6 +183,7 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 		limit: newLimiter(opts.Concurrency, opts.PerHost),
 		known: make(map[string]bool, len(feeds)),
 		wake:  make(chan struct{}, 1),
+		last:  map[string]*Failure{},
 	}
 	for _, fd := range feeds {
 		p.addFeed(fd)
@@ -237,4 +269,54 @@ func (p *Poller) readState(ctx context.Context, feedURL string) (st cache.FeedSt
 		}
 	}()
 	return p.store.GetFeedState(ctx, feedURL)
+}
+
+// Health is what this process has learnt about its feeds since it started.
+type Health struct {
+	// Feeds is the number of feeds polled; Finished how many have had a poll finish (or were
+	// found disabled); OK how many of those last succeeded.
+	Feeds, Finished, OK int
+	// Failures are the latest failures, in feed order.
+	Failures []Failure
+}
+
+// Polling reports whether some feed has not finished its first poll yet.
+func (h Health) Polling() bool { return h.Finished < h.Feeds }
+
+// Health returns a snapshot of the feeds' latest polls.
+func (p *Poller) Health() Health {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := Health{Feeds: len(p.feeds)}
+	for _, fd := range p.feeds {
+		f, done := p.last[fd.URL]
+		switch {
+		case !done:
+		case f == nil:
+			h.Finished++
+			h.OK++
+		default:
+			h.Finished++
+			h.Failures = append(h.Failures, *f)
+		}
+	}
+	return h
+}
+
+// Fetched records that feedURL was just fetched successfully outside the poller (the
+// /subscribe feed check), so Health does not count its first poll as still under way.
+func (p *Poller) Fetched(feedURL string) { p.record(strings.TrimSpace(feedURL), nil) }
+
+// record keeps a feed's latest outcome for Health; f is nil for a success.
+func (p *Poller) record(url string, f *Failure) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[url] = f
+}
+
+// recordDisabled marks a feed found disabled as finished and failed, and returns why.
+func (p *Poller) recordDisabled(st cache.FeedState) Failure {
+	f := Failure{URL: st.URL, Class: ClassDisabled, Err: st.LastError}
+	p.record(st.URL, &f)
+	return f
 }

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -58,7 +59,9 @@ func runFor(t *testing.T, p *Poller, d time.Duration) {
 	<-done
 }
 
-func TestRunSpreadsFirstPolls(t *testing.T) {
+// A first start polls every feed within FirstSpread (seconds, not the interval), at distinct
+// offsets, and then once per interval.
+func TestRunFirstPollsWithinSeconds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := newFetchLog()
 		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
@@ -70,28 +73,114 @@ func TestRunSpreadsFirstPolls(t *testing.T) {
 			feeds = append(feeds, Feed{URL: fmt.Sprintf("https://host%d.example.org/feed", i)})
 		}
 		p := New(feeds, f, newMemStore(), nil, Options{Logger: discard})
-		runFor(t, p, 2*DefaultInterval-time.Second)
+		runFor(t, p, DefaultInterval+DefaultFirstSpread)
 
-		perMinute := map[time.Duration]int{}
+		perTenth := map[time.Duration]int{}
 		for _, fd := range feeds {
-			off := spreadOffset(fd.URL, DefaultInterval)
-			want := []time.Duration{off, off + DefaultInterval}
-			if off+DefaultInterval >= 2*DefaultInterval-time.Second {
-				want = want[:1]
+			got := log.times(fd.URL)
+			if len(got) != 2 {
+				t.Fatalf("%s fetched at %v, want twice", fd.URL, got)
 			}
-			if diff := cmp.Diff(want, log.times(fd.URL)); diff != "" {
-				t.Errorf("%s fetch times (-want +got):\n%s", fd.URL, diff)
+			if got[0] >= DefaultFirstSpread {
+				t.Errorf("%s first fetched after %v, want within %v", fd.URL, got[0], DefaultFirstSpread)
 			}
-			perMinute[off.Truncate(time.Minute)]++
-		}
-		if len(perMinute) < 8 {
-			t.Errorf("first polls fall in %d distinct minutes of 10: %v", len(perMinute), perMinute)
-		}
-		for m, n := range perMinute {
-			if n > 10 {
-				t.Errorf("%d of 40 first polls in minute %v", n, m)
+			if got[1] != got[0]+DefaultInterval {
+				t.Errorf("%s second fetch at %v, want one interval after %v", fd.URL, got[1], got[0])
 			}
+			perTenth[got[0].Truncate(100*time.Millisecond)]++
 		}
+		if len(perTenth) < 15 {
+			t.Errorf("40 first polls fall in only %d distinct tenths of a second: %v", len(perTenth), perTenth)
+		}
+	})
+}
+
+// Feeds overdue after downtime are spread over OverdueSpread, not polled at one instant;
+// feeds not yet due keep their persisted time.
+func TestRunSpreadsOverdueFeeds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log := newFetchLog()
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			log.add(url)
+			return okResult(url, "same"), nil
+		})
+		store := newMemStore()
+		start := time.Now()
+		var feeds []Feed
+		for i := range 40 {
+			u := fmt.Sprintf("https://host%d.example.org/feed", i)
+			feeds = append(feeds, Feed{URL: u})
+			store.states[u] = cache.FeedState{URL: u, Known: true, LastPoll: start.Add(-3 * time.Hour), NextPoll: start.Add(-2 * time.Hour)}
+		}
+		const later = "https://later.example/feed"
+		feeds = append(feeds, Feed{URL: later})
+		store.states[later] = cache.FeedState{URL: later, Known: true, LastPoll: start.Add(-time.Minute), NextPoll: start.Add(2 * time.Minute)}
+		p := New(feeds, f, store, nil, Options{Logger: discard})
+		runFor(t, p, 3*time.Minute)
+
+		perSecond := map[time.Duration]int{}
+		for _, fd := range feeds[:40] {
+			got := log.times(fd.URL)
+			if len(got) != 1 || got[0] >= DefaultOverdueSpread {
+				t.Errorf("%s fetched at %v, want once within %v", fd.URL, got, DefaultOverdueSpread)
+				continue
+			}
+			perSecond[got[0].Truncate(time.Second)]++
+		}
+		if len(perSecond) < 15 {
+			t.Errorf("40 overdue polls fall in only %d distinct seconds: %v", len(perSecond), perSecond)
+		}
+		if diff := cmp.Diff([]time.Duration{2 * time.Minute}, log.times(later)); diff != "" {
+			t.Errorf("feed not yet due (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// Health tells /latest and the console whether the first polls are still running and which
+// feeds failed, in words-ready form.
+func TestHealth(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const ok, bad, slow, off = "https://a.example/ok", "https://b.example/bad", "https://c.example/slow", "https://d.example/off"
+		release := make(chan struct{})
+		f := fetcherFunc(func(ctx context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			switch url {
+			case bad:
+				return nil, &feed.Error{Class: feed.ClassBlocked, URL: url, Err: errors.New("feed: destination address is not public: 127.0.0.1")}
+			case slow:
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			return okResult(url, url), nil
+		})
+		store := newMemStore()
+		store.states[off] = cache.FeedState{URL: off, Disabled: true, LastError: "gone", ErrorClass: string(feed.ClassGone)}
+		p := New([]Feed{{URL: ok}, {URL: bad}, {URL: slow}, {URL: off}}, f, store, nil, Options{Logger: discard})
+		if h := p.Health(); !h.Polling() || h.Finished != 0 {
+			t.Fatalf("before Run: %+v", h)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); p.Run(ctx) }()
+		time.Sleep(DefaultFirstSpread)
+		synctest.Wait()
+		want := Health{Feeds: 4, Finished: 3, OK: 1, Failures: []Failure{
+			{URL: bad, Class: feed.ClassBlocked, Err: "feed: blocked: https://b.example/bad: feed: destination address is not public: 127.0.0.1"},
+			{URL: off, Class: ClassDisabled, Err: "gone"},
+		}}
+		h := p.Health()
+		if diff := cmp.Diff(want, h); diff != "" || !h.Polling() {
+			t.Errorf("while one feed is still being fetched (-want +got):\n%s", diff)
+		}
+		close(release)
+		synctest.Wait()
+		if h := p.Health(); h.Polling() || h.OK != 2 {
+			t.Errorf("after every first poll: %+v", h)
+		}
+		cancel()
+		<-done
 	})
 }
 
@@ -249,6 +338,10 @@ func TestPanickingStoreDoesNotStopOthers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(sum.Failures) != 1 || sum.Failures[0].URL != bad || sum.Failures[0].Class != ClassStore {
+			t.Errorf("PollOnce failures %+v, want the bad feed's store failure", sum.Failures)
+		}
+		sum.Failures = nil
 		if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 1, Stories: 1}, sum); diff != "" {
 			t.Errorf("PollOnce summary (-want +got):\n%s", diff)
 		}
@@ -260,4 +353,46 @@ func TestPanickingStoreDoesNotStopOthers(t *testing.T) {
 			t.Errorf("feed with unreadable state fetched %d times", n)
 		}
 	})
+}
+
+// PollOnce lists failures in feed-list order, whatever order the fetches finish in.
+func TestPollOnceFailuresInFeedOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		urls := []string{"https://a.example/f", "https://b.example/f", "https://c.example/f"}
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			for i, u := range urls {
+				if u == url {
+					time.Sleep(time.Duration(len(urls)-i) * time.Second) // the last feed fails first
+				}
+			}
+			return nil, &feed.Error{Class: feed.ClassTimeout, URL: url}
+		})
+		p := New([]Feed{{URL: urls[0]}, {URL: urls[1]}, {URL: urls[2]}}, f, newMemStore(), nil, Options{Logger: discard})
+		sum, err := p.PollOnce(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, fl := range sum.Failures {
+			got = append(got, fl.URL)
+		}
+		if diff := cmp.Diff(urls, got); diff != "" {
+			t.Errorf("failure order (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// A feed fetched by the /subscribe check counts as polled for Health.
+func TestHealthCountsFetchedFeeds(t *testing.T) {
+	const u = "https://a.example/f"
+	p := New(nil, fetcherFunc(func(context.Context, string, feed.Validators) (*feed.Result, error) { return nil, nil }),
+		newMemStore(), nil, Options{Logger: discard})
+	p.AddFeed(t.Context(), Feed{URL: u})
+	if !p.Health().Polling() {
+		t.Fatal("a feed just added, never fetched, must count as pending")
+	}
+	p.Fetched(u)
+	if h := p.Health(); h.Polling() || h.OK != 1 {
+		t.Errorf("after Fetched: %+v", h)
+	}
 }

@@ -69,6 +69,8 @@ type Store struct {
 	ret cache.Retention
 	now func() time.Time
 	log *slog.Logger
+	// snapshotDir holds the copy a read-only Store reads (OpenReadOnly); Close removes it.
+	snapshotDir string
 }
 
 var _ cache.Store = (*Store)(nil)
@@ -97,14 +99,18 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: create buckets in %s: %w", path, err)
 	}
-	s := &Store{db: db, ret: withDefaults(opts.Retention), now: opts.Now, log: opts.Logger}
+	return newStore(db, opts, ""), nil
+}
+
+func newStore(db *bolt.DB, opts Options, snapshotDir string) *Store {
+	s := &Store{db: db, ret: withDefaults(opts.Retention), now: opts.Now, log: opts.Logger, snapshotDir: snapshotDir}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	return s, nil
+	return s
 }
 
 // withDefaults fills the retention fields the configuration left at zero.
@@ -129,7 +135,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database file, releasing its lock.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.snapshotDir != "" {
+		_ = os.RemoveAll(s.snapshotDir)
+	}
+	if err != nil {
 		return fmt.Errorf("boltstore: close: %w", err)
 	}
 	return nil

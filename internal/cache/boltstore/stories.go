@@ -173,3 +173,13 @@ func startBefore(c *bolt.Cursor, q cache.StoryQuery) []byte {
 func matches(st story.Story, q cache.StoryQuery) bool {
 	return (q.Topic == "" || st.HasTopic(q.Topic)) && (q.FeedURL == "" || st.FeedURL == q.FeedURL)
 }
+
+// CountStories counts the story records.
+func (s *Store) CountStories(ctx context.Context) (int, error) {
+	n := 0
+	err := s.view(ctx, "count stories", func(tx *bolt.Tx) error {
+		n = bucket(tx, bucketStories).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

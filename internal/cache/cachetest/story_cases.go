@@ -18,6 +18,7 @@ func storyCases() []testCase {
 		{name: "stories/put_repeated_id_in_one_batch", run: putRepeatedInBatch},
 		{name: "stories/get_in_input_order_skipping_unknown", run: getInInputOrder},
 		{name: "stories/recent_queries", run: recentQueries},
+		{name: "stories/count", run: countStories},
 		{name: "stories/recent_default_limit_100", run: recentDefaultLimit},
 		{name: "stories/trim_by_age", ret: cache.Retention{Seen: time.Hour, Stories: 24 * time.Hour, MaxStories: 1000}, run: trimByAge},
 		{name: "stories/trim_by_max_stories", ret: cache.Retention{Seen: time.Hour, Stories: 30 * 24 * time.Hour, MaxStories: 5}, run: trimByCount},
@@ -256,3 +257,18 @@ func trimByAgeAndCount(t *testing.T, e *env) {
 
 // cacheQueryAll asks for every stored story up to the default limit.
 func cacheQueryAll() cache.StoryQuery { return cache.StoryQuery{} }
+
+// countStories: every stored story counts once, repeats and trimmed ones do not.
+func countStories(t *testing.T, e *env) {
+	n, err := e.store.CountStories(e.ctx)
+	noErr(t, "CountStories", err)
+	mustDiff(t, "count of an empty store", 0, n)
+	now := e.clock.Now()
+	a, b := newStory("https://a.example/feed", "1", now), newStory("https://a.example/feed", "2", now)
+	putAll(t, e, a, b)
+	_, err = e.store.PutStories(e.ctx, []story.Story{a, newStory("https://b.example/feed", "3", now)})
+	noErr(t, "PutStories", err)
+	n, err = e.store.CountStories(e.ctx)
+	noErr(t, "CountStories", err)
+	mustDiff(t, "count after storing three distinct stories", 3, n)
+}

@@ -321,3 +321,14 @@ func (s *Store) deleteStories(ctx context.Context, ids []string) (int, error) {
 	}
 	return int(hdel.Val()), nil
 }
+
+// CountStories is the size of the time index, which holds every stored story once.
+func (s *Store) CountStories(ctx context.Context) (int, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	n, err := s.rdb.ZCard(ctx, s.keys.storyByTime()).Result()
+	if err != nil {
+		return 0, s.wrap("count stories", err)
+	}
+	return int(n), nil
+}

@@ -31,12 +31,15 @@ type Interaction struct {
 	UserID      string
 	Username    string
 	Permissions string // member.permissions bitset as a decimal string, e.g. "8" (administrator)
-	CommandID   string // defaults to the registered command's id when CommandName is known
-	CommandName string
-	Options     []Option
-	CustomID    string // message components: the clicked component's custom_id
-	MessageID   string // message components: the message carrying the component
-	Locale      string
+	// AppPermissions is the bot's own permission bitset in the channel (app_permissions);
+	// empty means every permission but Administrator.
+	AppPermissions string
+	CommandID      string // defaults to the registered command's id when CommandName is known
+	CommandName    string
+	Options        []Option
+	CustomID       string // message components: the clicked component's custom_id
+	MessageID      string // message components: the message carrying the component
+	Locale         string
 }
 
 // Option is one command option value; Focused marks the option being autocompleted.
@@ -188,7 +191,7 @@ func (s *Server) interactionPayload(in Interaction) map[string]any {
 	p := map[string]any{
 		"id": in.ID, "application_id": s.opts.AppID, "type": in.Type, "token": in.Token, "version": 1,
 		"channel_id": in.ChannelID, "channel": map[string]any{"id": in.ChannelID, "type": 0},
-		"locale": orDefault(in.Locale, "en-US"), "app_permissions": "2248473465835073",
+		"locale": orDefault(in.Locale, "en-US"), "app_permissions": orDefault(in.AppPermissions, "2248473465835073"),
 		"entitlements": []any{}, "authorizing_integration_owners": map[string]any{"0": in.GuildID},
 	}
 	if in.GuildID != "" {
