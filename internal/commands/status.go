@@ -43,7 +43,8 @@ func (s Status) answer(ctx context.Context, topic string) (message.Message, erro
 // Briefing implements /briefing [topic].
 type Briefing struct {
 	Topics []TopicInfo
-	// Build composes the channel's briefing; its stories become seen in the channel.
+	// Build composes the channel's briefing without marking anything seen: a member's
+	// /briefing must not empty the channel's scheduled digest.
 	Build func(ctx context.Context, channelID, topic string) (message.Message, error)
 }
 

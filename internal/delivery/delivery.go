@@ -95,6 +95,9 @@ func (d *deliverer) send(ctx context.Context, channelID string, posts []post, no
 			d.release(ctx, channelID, posts[i:])
 			return i, fmt.Errorf("delivery: channel %s: %w", channelID, err)
 		}
+		if len(p.ids) == 0 {
+			continue // a post that claims nothing (a /briefing continuation) confirms nothing
+		}
 		if err := d.store.Confirm(ctx, channelID, p.ids); err != nil {
 			// The message is out; its lease expires and a retry re-sends with the same nonce,
 			// which Discord answers with this same message: still no duplicate.
