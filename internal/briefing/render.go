@@ -47,7 +47,7 @@ func header(b Briefing) message.Embed {
 	}
 	var lines []string
 	for i, l := range b.StatusLines {
-		l = "• " + escape(message.Truncate(l, maxStatusLine))
+		l = "• " + message.Truncate(l, maxStatusLine) // Herald's own Markdown: see Options.StatusLines
 		if runes(strings.Join(append(lines, l), "\n")) > message.MaxEmbedDescription-40 {
 			lines = append(lines, fmt.Sprintf("…and %d more", len(b.StatusLines)-i))
 			break

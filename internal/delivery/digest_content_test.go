@@ -10,6 +10,7 @@ import (
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/tracking"
 )
 
 func TestDigestClustersOneEventFromThreeOutlets(t *testing.T) {
@@ -255,4 +256,30 @@ func plainText(m message.Message) string {
 		s += "\n" + e.Title + "\n" + e.Description
 	}
 	return s
+}
+
+// TestDigestStatusLineBold is issue 11 item 2: the header showed "\*\*Talks ongoing\*\*"
+// because the status line, already Markdown, was escaped a second time.
+func TestDigestStatusLineBold(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDigestEnv(t, b)
+			e.clock.Advance(slot0.Sub(e.clock.Now()))
+			st := tracking.Status{Label: tracking.LabelTalks, Sentence: "Envoys meet in Cairo; a *deal* is not yet [agreed]."}
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{
+				StatusLines: func(context.Context, string) []string { return []string{tracking.StatusLine(st)} }})
+			if err := g.RunSlot(context.Background(), e.sub.ID, "c1", slot0); err != nil {
+				t.Fatal(err)
+			}
+			msgs := e.fake.Messages("c1")
+			if len(msgs) != 1 || len(msgs[0].Embeds) == 0 {
+				t.Fatalf("got %d messages, want one digest", len(msgs))
+			}
+			got := msgs[0].Embeds[0].Description
+			want := `• **Talks ongoing**: Envoys meet in Cairo; a \*deal\* is not yet (agreed).`
+			if got != want {
+				t.Errorf("header description = %q, want %q", got, want)
+			}
+		})
+	}
 }
