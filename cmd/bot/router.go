@@ -13,7 +13,7 @@ func newRouter(a *app) *commands.Router {
 	status := commands.Status{Source: a.tracking, Topics: topics}
 	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
 		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock}
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
@@ -34,11 +34,6 @@ func newRouter(a *app) *commands.Router {
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
 	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
 	return r
-}
-
-func validDigestTime(hhmm, zone string) error {
-	_, err := delivery.DigestSchedule(hhmm, zone)
-	return err
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

@@ -68,7 +68,7 @@ func Definitions() []Command {
 		}},
 		{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: manage, Options: []Option{
 			{Type: OptionSubCommand, Name: "digest", Description: "A daily briefing in this channel", Options: []Option{
-				{Type: OptionString, Name: "time", Description: "Local time HH:MM (default 08:00)"},
+				{Type: OptionString, Name: "time", Description: "Local time such as 08:00, 20:30 or 8:30 pm (default 08:00)"},
 				{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
 				topicOpt("Only this tracked topic", false),
 			}},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -151,15 +152,7 @@ func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
 	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
 		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
 		NextRun: func(cache.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
-		ValidTime: func(hhmm, zone string) error {
-			if _, err := time.Parse("15:04", hhmm); err != nil {
-				return Errorf("bad time %q", hhmm)
-			}
-			if _, err := time.LoadLocation(zone); err != nil {
-				return Errorf("unknown time zone %q", zone)
-			}
-			return nil
-		}}
+		Clock:   delivery.CanonicalClock}
 	return s, fc, fs
 }
 
@@ -177,8 +170,11 @@ func TestSubscribeFlow(t *testing.T) {
 	if len(fs.added) != 1 {
 		t.Errorf("the scheduler must learn about the new digest at once; added=%v", fs.added)
 	}
-	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "08:30", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "already has") {
+	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "8:30 am", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "already has") {
 		t.Errorf("duplicate: got %v", err)
+	}
+	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "8 o'clock", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "8:30 pm") {
+		t.Errorf("bad time: got %v, want an error showing the accepted forms", err)
 	}
 	m, err = s.Feed(ctx, req("feed", map[string]string{"url": "https://news.example/rss", "include": "Gaza, hostages ,gaza", "exclude": "sport"}))
 	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item" {
@@ -237,7 +233,7 @@ func TestSubscribeValidation(t *testing.T) {
 		run  func() error
 		want string
 	}{
-		{"bad time", func() error { _, err := s.Digest(ctx, req("digest", map[string]string{"time": "25:99"})); return err }, "bad time"},
+		{"bad time", func() error { _, err := s.Digest(ctx, req("digest", map[string]string{"time": "25:99"})); return err }, "want a time of day"},
 		{"bad zone", func() error {
 			_, err := s.Digest(ctx, req("digest", map[string]string{"timezone": "Mars/Olympus"}))
 			return err

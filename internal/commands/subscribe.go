@@ -48,22 +48,23 @@ type Subscriptions struct {
 	// NextRun says when a digest runs next (for /subscriptions).
 	NextRun func(sub cache.Subscription, now time.Time) (time.Time, error)
 	Now     func() time.Time
-	// ValidTime checks a digest's time and zone.
-	ValidTime func(hhmm, zone string) error
+	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
+	// from any accepted form ("8am", "8:30 pm", "20:30").
+	Clock func(clock, zone string) (string, error)
 }
 
 // Digest implements /subscribe digest [time] [timezone] [topic].
 func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message, error) {
-	hhmm := orDefault(req.Options["time"], s.DefaultTime)
 	zone := orDefault(req.Options["timezone"], s.DefaultZone)
-	if err := s.ValidTime(hhmm, zone); err != nil {
+	hhmm, err := s.Clock(orDefault(req.Options["time"], s.DefaultTime), zone)
+	if err != nil {
 		return message.Message{}, Errorf("%s", userText(err))
 	}
 	topic, err := topicOption(req, s.Topics, false)
 	if err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: normaliseClock(hhmm), TimeZone: zone, Topic: topic})
+	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
 	if err != nil {
 		return message.Message{}, err
 	}
@@ -304,14 +305,6 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-func normaliseClock(hhmm string) string {
-	t, err := time.Parse("15:04", strings.TrimSpace(hhmm))
-	if err != nil {
-		return hhmm
-	}
-	return t.Format("15:04")
 }
 
 // userText strips package prefixes from an error for a user-facing reply.
