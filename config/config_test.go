@@ -24,6 +24,9 @@ func TestLoadDefaults(t *testing.T) {
 	if cfg.Poll.Interval != 10*time.Minute || cfg.DataDir != "./data" || cfg.HTTPAddr != ":8080" || cfg.RedisPrefix != "herald:" {
 		t.Errorf("defaults: interval=%s data=%s http=%s prefix=%s", cfg.Poll.Interval, cfg.DataDir, cfg.HTTPAddr, cfg.RedisPrefix)
 	}
+	if cfg.Delivery.LiveMaxAge != 24*time.Hour {
+		t.Errorf("default live max age %s, want 24h", cfg.Delivery.LiveMaxAge)
+	}
 	if !cfg.Console() {
 		t.Error("no DISCORD_TOKEN must mean console mode")
 	}
@@ -46,7 +49,7 @@ func TestLoadEnv(t *testing.T) {
 		"DISCORD_TOKEN_FILE": tokenFile, "REDIS_URL": "redis://user:pw@127.0.0.1:6379/3",
 		"HERALD_FEEDS": "https://a.example/feed, http://b.example/rss", "HERALD_POLL_INTERVAL": "1s",
 		"HERALD_ALLOW_PRIVATE_FEEDS": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
-		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2",
+		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2", "HERALD_LIVE_MAX_AGE": "36h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +63,9 @@ func TestLoadEnv(t *testing.T) {
 	}
 	if cfg.Poll.Interval != time.Second || !cfg.AllowPrivateFeeds || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "json" {
 		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	if cfg.Delivery.LiveMaxAge != 36*time.Hour {
+		t.Errorf("HERALD_LIVE_MAX_AGE: live max age %s, want 36h", cfg.Delivery.LiveMaxAge)
 	}
 	if cfg.ShardID != 1 || cfg.ShardCount != 2 {
 		t.Errorf("shards %d/%d", cfg.ShardID, cfg.ShardCount)
@@ -76,6 +82,7 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"interval too short", "HERALD_POLL_INTERVAL", "500ms", "HERALD_POLL_INTERVAL"},
 		{"interval garbage", "HERALD_POLL_INTERVAL", "often", "HERALD_POLL_INTERVAL"},
+		{"live max age too short", "HERALD_LIVE_MAX_AGE", "30s", "HERALD_LIVE_MAX_AGE"},
 		{"feeds not urls", "HERALD_FEEDS", "ftp://x/feed", "HERALD_FEEDS"},
 		{"bool", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},
 		{"level", "LOG_LEVEL", "loud", "LOG_LEVEL"},

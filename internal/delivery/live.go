@@ -14,13 +14,58 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 )
 
+// DefaultLiveMaxAge is LiveRule's MaxAge unless configured (HERALD_LIVE_MAX_AGE).
+const DefaultLiveMaxAge = 24 * time.Hour
+
+// LiveRule is the one rule of what a live post is for: news. A story published more than
+// MaxAge ago is never live-posted, whether it first appears in a poll, after downtime or on a
+// retry; it is still stored, shown by /latest and eligible for digests. check-feed tells users
+// the same rule through Explain.
+type LiveRule struct {
+	// MaxAge is the oldest a live-posted story may be (DefaultLiveMaxAge when ≤ 0).
+	MaxAge time.Duration
+}
+
+// Fresh reports whether a story published at published may be live-posted at now.
+func (r LiveRule) Fresh(published, now time.Time) bool {
+	return now.Sub(published) <= r.maxAge()
+}
+
+// Explain says, for a user, what happens to a story the rule keeps out of live posts.
+func (r LiveRule) Explain() string {
+	return fmt.Sprintf("older than %s: stored and shown by /latest, never live-posted", fmtAge(r.maxAge()))
+}
+
+func (r LiveRule) maxAge() time.Duration {
+	if r.MaxAge <= 0 {
+		return DefaultLiveMaxAge
+	}
+	return r.MaxAge
+}
+
+// fmtAge writes a duration the way users say it: "24 h", "90 min", "36 h".
+func fmtAge(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d h", d/time.Hour)
+	}
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return d.String()
+}
+
 // LiveOptions tunes live posts.
 type LiveOptions struct {
 	// Lease is how long claimed stories stay reserved while being sent (default 2 min).
 	Lease time.Duration
-	// CatchUpMax and CatchUpAge bound what is posted after downtime (defaults 20 and 24 h).
+	// Rule keeps old stories out of every live post.
+	Rule LiveRule
+	// Started is when this process started: stories published before it that a poll finds
+	// for the first time appeared while Herald was away, and only CatchUpMax of them are
+	// posted per subscription, with one "and N more" line. Zero: no such bound.
+	Started time.Time
+	// CatchUpMax bounds what is posted per subscription after downtime (default 20).
 	CatchUpMax int
-	CatchUpAge time.Duration
 	// LiveMax bounds the stories one poll posts to one subscription (default 100, ten
 	// messages): a feed that suddenly lists thousands of new items, hostile or re-keyed, gets
 	// an "and N more" line instead of flooding the channel for hours.
@@ -51,9 +96,6 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 	if opts.LiveMax <= 0 {
 		opts.LiveMax = 100
 	}
-	if opts.CatchUpAge <= 0 {
-		opts.CatchUpAge = 24 * time.Hour
-	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
@@ -67,7 +109,9 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 }
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
-// poller's OnNew hook; it never panics.
+// poller's OnNew hook; it never panics. Stories older than the Rule's MaxAge are left out;
+// those published before Started (they appeared while Herald was away) are bounded like
+// CatchUp's, the rest by LiveMax.
 func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 	defer l.recover("on_new")
 	subs, err := l.liveSubscriptions(ctx)
@@ -75,9 +119,27 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
+	now := l.opts.Now()
 	l.perChannel(subs, func(sub cache.Subscription) {
-		l.deliverNewest(ctx, sub, matching(sub, stories), l.opts.LiveMax, "in this update")
+		away, live := l.split(matching(sub, stories), now)
+		l.deliverNewest(ctx, sub, away, l.opts.CatchUpMax, "while Herald was away")
+		l.deliverNewest(ctx, sub, live, l.opts.LiveMax, "in this update")
 	})
+}
+
+// split drops the stories the Rule keeps out and divides the rest into those published before
+// Started (while Herald was away) and after.
+func (l *Live) split(stories []story.Story, now time.Time) (away, live []story.Story) {
+	for _, s := range stories {
+		switch {
+		case !l.opts.Rule.Fresh(s.Published, now):
+		case s.Published.Before(l.opts.Started):
+			away = append(away, s)
+		default:
+			live = append(live, s)
+		}
+	}
+	return away, live
 }
 
 // perChannel runs fn for every subscription: channels concurrently (at most Concurrency at a
@@ -107,8 +169,8 @@ func (l *Live) perChannel(subs []cache.Subscription, fn func(cache.Subscription)
 }
 
 // CatchUp posts, for each live subscription, the stories that arrived while Herald was down or
-// whose earlier delivery failed: at most CatchUpMax per subscription, at most CatchUpAge old,
-// then one "and N more" line.
+// whose earlier delivery failed: at most CatchUpMax per subscription, none the Rule calls too
+// old, then one "and N more" line.
 func (l *Live) CatchUp(ctx context.Context) {
 	l.sweep(ctx, l.opts.CatchUpMax, "while Herald was away")
 }
@@ -131,7 +193,7 @@ func (l *Live) sweep(ctx context.Context, limit int, why string) {
 }
 
 func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription, limit int, why string) {
-	since := l.opts.Now().Add(-l.opts.CatchUpAge)
+	since := l.opts.Now().Add(-l.opts.Rule.maxAge())
 	q := cache.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
 	stories, err := l.d.store.RecentStories(ctx, q)
 	if err != nil {
