@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -248,6 +250,16 @@ func TestSubscribeValidation(t *testing.T) {
 			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://x"}))
 			return err
 		}, "failed to detect feed type"},
+		{"unknown host in the user's words", func() error {
+			fc.err = &feed.Error{Class: feed.ClassDNS, URL: "https://nowhere.example/rss",
+				Err: &net.DNSError{Err: "no such host", Name: "nowhere.example", Server: "127.0.0.53:53", IsNotFound: true}}
+			defer func() { fc.err = nil }()
+			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://nowhere.example/rss"}))
+			if err != nil && strings.Contains(err.Error(), ":53") {
+				return fmt.Errorf("the reply shows the resolver address: %w", err)
+			}
+			return err
+		}, "Could not subscribe to https://nowhere.example/rss: the server name nowhere.example could not be found"},
 		{"dm", func() error {
 			r := req("topic", map[string]string{"topic": "ceasefire"})
 			r.GuildID = ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 )
 
@@ -119,5 +120,20 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
 			t.Errorf("%s notice %q: want the feed named with its password hidden", name, m.Content)
 		}
+	}
+}
+
+// TestFeedDownNoticeNamesTheFeedOnce is issue 11 item 8: the notice named the feed, then quoted
+// an error that named its URL again. The stored error is now the user's wording (see the
+// poller), so the URL appears once.
+func TestFeedDownNoticeNamesTheFeedOnce(t *testing.T) {
+	st := cache.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
+		LastError: (&feed.Error{Class: feed.ClassDNS, URL: "https://news.example/rss"}).UserMessage()}
+	got := downNotice(st).Content
+	if n := strings.Count(got, "news.example"); n != 2 { // the URL, and the host in the reason
+		t.Errorf("notice mentions news.example %d times, want the URL once and the host once:\n%s", n, got)
+	}
+	if n := strings.Count(got, "https://news.example/rss"); n != 1 {
+		t.Errorf("notice shows the URL %d times, want once:\n%s", n, got)
 	}
 }
