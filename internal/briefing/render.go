@@ -64,7 +64,8 @@ func header(b Briefing) message.Embed {
 			}
 		}
 	}
-	e.Footer = fmt.Sprintf("%d %s from %d %s", n, plural(n, "story", "stories"), len(outlets), plural(len(outlets), "outlet", "outlets"))
+	// "2 stories from 3 outlets" read as a miscount: one story is often reported by several.
+	e.Footer = fmt.Sprintf("%d %s, reported by %d %s", n, plural(n, "story", "stories"), len(outlets), plural(len(outlets), "outlet", "outlets"))
 	return e
 }
 

@@ -23,7 +23,7 @@ func TestRenderSmallBriefing(t *testing.T) {
 		StatusLines: []string{"Gaza ceasefire: talks ended without a deal"}, Title: "Morning briefing"})
 	want := []message.Message{{Embeds: []message.Embed{
 		{Title: "Morning briefing", Description: "• Gaza ceasefire: talks ended without a deal",
-			Footer: "2 stories from 3 outlets", Timestamp: now0},
+			Footer: "2 stories, reported by 3 outlets", Timestamp: now0},
 		{Title: "Middle East", Description: "[**Cairo talks on Gaza ceasefire end without agreement**](https://r1.test/a)\n" +
 			"Lower-level talks will continue.\n[Reuters](https://r1.test/a) · [AP](https://a1.test/a) · 1h ago"},
 		{Title: "Top stories", Description: "[**Telegram CEO \\*Pavel Durov\\* arrested in \\[France\\]**](https://v1.test/a)\n" +

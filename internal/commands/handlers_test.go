@@ -62,14 +62,17 @@ func TestLatest(t *testing.T) {
 	seedStories(t, s, 12)
 	l := Latest{Stories: s, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}}, Now: func() time.Time { return t0 }}
 	for _, tc := range []struct {
-		name    string
-		opts    map[string]string
-		want    []string
-		wantErr string
+		name     string
+		opts     map[string]string
+		want     []string
+		wantHead string
+		wantErr  string
 	}{
-		{name: "default five newest first", want: []string{"Story 12", "Story 11", "Story 10", "Story 9", "Story 8"}},
-		{name: "count", opts: map[string]string{"count": "2"}, want: []string{"Story 12", "Story 11"}},
-		{name: "topic", opts: map[string]string{"topic": "ceasefire", "count": "3"}, want: []string{"Story 12", "Story 10", "Story 8"}},
+		{name: "default five newest first", want: []string{"Story 12", "Story 11", "Story 10", "Story 9", "Story 8"}, wantHead: "**Latest 5 stories**"},
+		{name: "count", opts: map[string]string{"count": "2"}, want: []string{"Story 12", "Story 11"}, wantHead: "**Latest 2 stories**"},
+		{name: "one story is not 'Latest 1 stories'", opts: map[string]string{"count": "1"}, want: []string{"Story 12"}, wantHead: "**The latest story**"},
+		{name: "topic", opts: map[string]string{"topic": "ceasefire", "count": "3"}, want: []string{"Story 12", "Story 10", "Story 8"},
+			wantHead: "**Latest 3 stories on Gaza ceasefire**"},
 		{name: "count too big", opts: map[string]string{"count": "11"}, wantErr: "from 1 to 10"},
 		{name: "count not a number", opts: map[string]string{"count": "many"}, wantErr: "whole number"},
 		{name: "unknown topic", opts: map[string]string{"topic": "weather"}, wantErr: "Unknown topic"},
@@ -87,6 +90,9 @@ func TestLatest(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, titles(m)); diff != "" {
 				t.Errorf("titles (-want +got):\n%s", diff)
+			}
+			if m.Content != tc.wantHead {
+				t.Errorf("header %q, want %q", m.Content, tc.wantHead)
 			}
 			if err := message.Validate(m); err != nil {
 				t.Errorf("invalid message: %v", err)

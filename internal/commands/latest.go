@@ -65,10 +65,14 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {
-	if topic == "" {
-		return fmt.Sprintf("**Latest %d stories**", n)
+	head := fmt.Sprintf("**Latest %d stories", n)
+	if n == 1 {
+		head = "**The latest story" // not "Latest 1 stories"
 	}
-	return fmt.Sprintf("**Latest %d stories on %s**", n, topicTitle(topic, topics))
+	if topic == "" {
+		return head + "**"
+	}
+	return head + " on " + topicTitle(topic, topics) + "**"
 }
 
 func noStoriesText(topic string) string {

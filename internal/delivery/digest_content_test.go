@@ -48,7 +48,7 @@ func TestDigestClustersOneEventFromThreeOutlets(t *testing.T) {
 					t.Errorf("briefing does not name source %s:\n%s", src, all)
 				}
 			}
-			if !strings.Contains(all, "4 stories from 6 outlets") {
+			if !strings.Contains(all, "4 stories, reported by 6 outlets") {
 				t.Errorf("header footer wrong (want 4 entries from 6 outlets):\n%s", all)
 			}
 			if unseen, err := e.store.Unseen(context.Background(), "c1", storyIDs(t, e.store)); err != nil || len(unseen) != 0 {
