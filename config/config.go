@@ -153,6 +153,9 @@ func (c *Config) validate() error {
 	if c.Delivery.LiveMaxAge < time.Minute {
 		return fmt.Errorf("config: delivery.live_max_age %s: want at least 1m", c.Delivery.LiveMaxAge)
 	}
+	if r := c.Discord.GlobalRate; r <= 0 || r > 50 {
+		return fmt.Errorf("config: discord.global_rate %v: want requests per second above 0 and at most Discord's 50", r)
+	}
 	if c.Poll.Concurrency < 1 || c.Poll.PerHost < 1 {
 		return fmt.Errorf("config: poll.concurrency and poll.per_host must be at least 1")
 	}

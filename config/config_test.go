@@ -170,3 +170,26 @@ func TestConfigLogRedactsSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestGlobalRateKeepsFractions(t *testing.T) {
+	for _, tc := range []struct {
+		yaml    string
+		want    float64
+		wantErr bool
+	}{{"2.5", 2.5, false}, {"0.5", 0.5, false}, {"0", 0, true}, {"60", 0, true}} {
+		path := filepath.Join(t.TempDir(), "herald.yaml")
+		if err := os.WriteFile(path, []byte("discord:\n  global_rate: "+tc.yaml+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(env(map[string]string{"HERALD_CONFIG": path}))
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "global_rate") {
+				t.Errorf("global_rate %s: got %v, want an error naming global_rate", tc.yaml, err)
+			}
+			continue
+		}
+		if err != nil || cfg.Discord.GlobalRate != tc.want {
+			t.Errorf("global_rate %s: got %v, %v", tc.yaml, cfg.Discord.GlobalRate, err)
+		}
+	}
+}

@@ -40,8 +40,9 @@ func (e *ChannelError) Unwrap() error { return ErrChannelGone }
 
 // SenderOptions tunes the Sender; zero values take the defaults.
 type SenderOptions struct {
-	// GlobalPerSecond paces every request (default 45, under Discord's 50/s).
-	GlobalPerSecond int
+	// GlobalPerSecond paces every request (default 45, under Discord's 50/s). A fraction is
+	// kept: discord.global_rate 0.5 is one request every 2 s, not the default.
+	GlobalPerSecond float64
 	// ChannelBurst messages per ChannelWindow per channel (default 5 per 5 s, as observed).
 	ChannelBurst  int
 	ChannelWindow time.Duration
@@ -157,7 +158,7 @@ func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	opts = opts.withDefaults()
 	s := &Sender{
 		rest: rest, opts: opts,
-		interval: time.Second / time.Duration(opts.GlobalPerSecond),
+		interval: time.Duration(float64(time.Second) / opts.GlobalPerSecond),
 		channels: map[string]*channelState{},
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
