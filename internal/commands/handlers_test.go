@@ -155,7 +155,7 @@ func (f *fakeScheduler) Add(sub cache.Subscription) error {
 func (f *fakeScheduler) Remove(id string) { f.removed = append(f.removed, id) }
 
 func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
-	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item", Source: "Feed", Published: t0}}}
+	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item: Gaza hostages freed", Source: "Feed", Published: t0}}}
 	fs := &fakeScheduler{}
 	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
 		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
@@ -185,7 +185,7 @@ func TestSubscribeFlow(t *testing.T) {
 		t.Errorf("bad time: got %v, want an error showing the accepted forms", err)
 	}
 	m, err = s.Feed(ctx, req("feed", map[string]string{"url": "https://news.example/rss", "include": "Gaza, hostages ,gaza", "exclude": "sport"}))
-	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item" {
+	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item: Gaza hostages freed" {
 		t.Fatalf("feed: %v %+v", err, m)
 	}
 	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
@@ -354,5 +354,41 @@ func TestSubscribeFeedHidesPassword(t *testing.T) {
 	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 1 || !strings.Contains(subs[0].FeedURL, password) {
 		t.Errorf("stored subscription %+v must keep the real URL: the poller needs the password", subs)
+	}
+}
+
+// TestSubscribeFeedPreviewAppliesFilters is issue 11 item 8: the preview showed the feed's
+// newest item even when the subscription's words would never let it through.
+func TestSubscribeFeedPreviewAppliesFilters(t *testing.T) {
+	items := []story.Story{
+		{ID: "0000000000000003", Title: "Football: late winner in the derby", Source: "Feed", Published: t0},
+		{ID: "0000000000000002", Title: "Gaza hostages: talks resume in Cairo", Source: "Feed", Published: t0.Add(-time.Hour)},
+		{ID: "0000000000000001", Title: "Markets fall", Source: "Feed", Published: t0.Add(-2 * time.Hour)},
+	}
+	for _, tc := range []struct {
+		name, include, exclude string
+		wantTitles             []string
+		wantContent            string
+	}{
+		{"no words: the newest", "", "", []string{"Football: late winner in the derby"}, "as a preview"},
+		{"include", "gaza", "", []string{"Gaza hostages: talks resume in Cairo"}, "as a preview"},
+		{"exclude", "", "football", []string{"Gaza hostages: talks resume in Cairo"}, "as a preview"},
+		{"nothing matches", "weather", "", nil, "None of the feed's 3 current items match these words."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, fc, _ := newSubs(t)
+			fc.items = items
+			m, err := s.Feed(context.Background(), req("feed", map[string]string{"url": "https://news.example/rss",
+				"include": tc.include, "exclude": tc.exclude}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantTitles, titles(m)); diff != "" {
+				t.Errorf("preview (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(m.Content, tc.wantContent) {
+				t.Errorf("content %q, want %q", m.Content, tc.wantContent)
+			}
+		})
 	}
 }

@@ -107,16 +107,31 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	}
 	// The confirmation is public: a private feed's password stays hidden.
 	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", feed.RedactURL(raw), filterText(sub))
-	if len(items) > 0 {
-		content += " The newest item, as a preview:"
+	preview, ok := newestMatching(items, sub)
+	switch {
+	case ok:
+		content += " The newest item these words let through, as a preview:"
+	case len(items) > 0:
+		content += fmt.Sprintf(" None of the feed's %d current items match these words.", len(items))
 	}
 	// Long keyword lists could push the confirmation past Discord's limit, and a reply Discord
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
-	if len(items) > 0 {
-		m.Embeds = []message.Embed{briefing.StoryEmbed(items[0], s.Now())}
+	if ok {
+		m.Embeds = []message.Embed{briefing.StoryEmbed(preview, s.Now())}
 	}
 	return m, nil
+}
+
+// newestMatching is the preview: the newest item the subscription's include/exclude words let
+// through, by the same rule live posts use, so the preview shows what will be posted.
+func newestMatching(items []story.Story, sub cache.Subscription) (story.Story, bool) {
+	for _, it := range items { // newest first
+		if story.MatchesKeywords(it, sub.Include, sub.Exclude) {
+			return it, true
+		}
+	}
+	return story.Story{}, false
 }
 
 // Topic implements /subscribe topic topic.

@@ -353,7 +353,7 @@ func matching(sub cache.Subscription, stories []story.Story) []story.Story {
 		}
 		switch sub.Kind {
 		case cache.KindFeed:
-			if s.FeedURL == sub.FeedURL && matchesKeywords(s, sub.Include, sub.Exclude) {
+			if s.FeedURL == sub.FeedURL && story.MatchesKeywords(s, sub.Include, sub.Exclude) {
 				out = append(out, s)
 			}
 		case cache.KindTopic:
