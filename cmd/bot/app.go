@@ -168,6 +168,7 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 		return nil, err
 	}
 	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
+	c.a.poller.Resume(ctx, url) // it was just fetched: a feed disabled earlier works again
 	// Newest first: the reply previews items[0].
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
 	return items, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 )
@@ -13,7 +14,7 @@ func newRouter(a *app) *commands.Router {
 	status := commands.Status{Source: a.tracking, Topics: topics}
 	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
 		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg)}
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
@@ -27,6 +28,7 @@ func newRouter(a *app) *commands.Router {
 	r.On("subscribe topic", subs.Topic)
 	r.On("unsubscribe", subs.Unsubscribe)
 	r.On("subscriptions", subs.List)
+	r.On("retry-feed", subs.RetryFeed)
 	r.On("help", commands.Help(defs))
 	for _, route := range []string{"latest topic", "status topic", "briefing topic", "subscribe digest topic", "subscribe topic topic"} {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
@@ -40,6 +42,15 @@ func topicInfos(a *app) []commands.TopicInfo {
 	var out []commands.TopicInfo
 	for _, t := range a.topics.Topics() {
 		out = append(out, commands.TopicInfo{ID: t.ID, Title: t.Title})
+	}
+	return out
+}
+
+// feedURLs are the configured feeds' URLs, which /retry-feed may retry.
+func feedURLs(cfg *config.Config) []string {
+	out := make([]string, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		out[i] = f.URL
 	}
 	return out
 }

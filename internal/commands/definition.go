@@ -123,7 +123,11 @@ func Definitions() []Command {
 			Contexts: server, Private: true, Options: []Option{
 				{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
 			}},
-		{Name: "subscriptions", Description: "This channel's subscriptions and their next runs", Contexts: server, Private: true},
+		{Name: "subscriptions", Description: "This channel's subscriptions, their next runs and their feeds' health", Contexts: server, Private: true},
+		{Name: "retry-feed", Description: "Try a paused feed again; if it works, Herald polls it again", DefaultMemberPermissions: manage,
+			Contexts: server, Private: true, Options: []Option{
+				{Type: OptionString, Name: "url", Description: "The feed's URL, as /subscriptions shows it", Required: true},
+			}},
 		{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Contexts: anywhere, Options: []Option{
 			topicOpt("Only this tracked topic", false),
 		}},

@@ -48,6 +48,11 @@ type Subscriptions struct {
 	// NextRun says when a digest runs next (for /subscriptions).
 	NextRun func(sub cache.Subscription, now time.Time) (time.Time, error)
 	Now     func() time.Time
+	// Health, when set, shows each feed's state in /subscriptions and lets /retry-feed
+	// resume a paused one.
+	Health FeedHealth
+	// Sources are the configured feeds' URLs (what topic and digest subscriptions read).
+	Sources []string
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
@@ -160,6 +165,9 @@ func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subs
 		return Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
 	}
 	for _, e := range existing {
+		if e.SameTarget(sub) && sub.Kind == cache.KindFeed {
+			return Errorf("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
+		}
 		if e.SameTarget(sub) {
 			return Errorf("This channel already has that subscription.")
 		}
@@ -227,15 +235,27 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 		return message.Message{Content: "No subscriptions yet. Add one with /subscribe.", Ephemeral: true}, nil
 	}
 	var b strings.Builder
+	readsSources := false
 	for _, sub := range subs {
 		line := fmt.Sprintf("`%s` <#%s> %s", sub.ID, sub.ChannelID, describe(sub, s.Topics))
-		if sub.Kind == cache.KindDigest {
+		switch sub.Kind {
+		case cache.KindDigest:
 			line += " — " + s.nextRunText(sub)
+			readsSources = true
+		case cache.KindFeed:
+			if h := s.healthText(ctx, sub.FeedURL); h != "" {
+				line += " — " + h
+			}
+		default:
+			readsSources = true
 		}
 		if sub.Broken != "" {
 			line += " — ⚠️ stopped: " + sub.Broken
 		}
 		b.WriteString(line + "\n")
+	}
+	if readsSources {
+		b.WriteString(s.sourcesText(ctx))
 	}
 	title := "Subscriptions in this channel"
 	if manager {

@@ -96,7 +96,8 @@ func downNotice(st cache.FeedState) message.Message {
 	if why == "" {
 		why = "no reason recorded"
 	}
-	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. Re-subscribe to the feed to try it again.",
+	// "Re-subscribe" was the advice, which answered "already has that subscription".
+	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. It stays paused until someone with Manage Channels runs /retry-feed with its URL once it works again.",
 		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500))
 	return message.Message{Content: message.Truncate(text, message.MaxContent)}
 }

@@ -196,10 +196,17 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 		t.Errorf("disabled feed polled again: summary %+v, %d requests", sum, h.site.count("/gone"))
 	}
 
-	// Subscribing again re-enables it.
+	// Adding it again (a restart re-adds subscribed feeds) leaves it disabled (issue 11 item 5);
+	// Resume, after someone checked it works, enables it.
 	p.AddFeed(context.Background(), Feed{URL: h.site.url("/gone")})
+	if st := h.store.state(t, h.site.url("/gone")); !st.Disabled {
+		t.Errorf("state after AddFeed = %+v, want still disabled", st)
+	}
+	if !p.Resume(context.Background(), h.site.url("/gone")) {
+		t.Error("Resume of a disabled feed reported nothing to resume")
+	}
 	if st := h.store.state(t, h.site.url("/gone")); st.Disabled || st.Failures != 0 {
-		t.Errorf("state after AddFeed = %+v", st)
+		t.Errorf("state after Resume = %+v", st)
 	}
 }
 

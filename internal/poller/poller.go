@@ -179,14 +179,42 @@ func (p *Poller) Feeds() []Feed {
 	return append([]Feed(nil), p.feeds...)
 }
 
-// AddFeed starts polling fd (a /subscribe of a new feed). A feed disabled earlier is enabled
-// again with its failure count reset, since the caller has just checked that it works.
+// AddFeed starts polling fd (a /subscribe of a new feed, or a subscribed feed at start-up).
+// A feed disabled earlier stays disabled: only Resume, after someone checked that the feed
+// works, enables it again; a restart must not quietly retry a dead feed.
 func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 	fd.URL = strings.TrimSpace(fd.URL)
-	reenabled := p.reenable(ctx, fd.URL)
-	if !p.addFeed(fd) && !reenabled {
-		return
+	if p.addFeed(fd) {
+		p.schedule(fd)
 	}
+}
+
+// Resume enables feedURL again with its failure count reset and polls it at once: the caller
+// (/subscribe, /retry-feed) has just fetched it successfully. It reports whether the feed
+// was disabled.
+func (p *Poller) Resume(ctx context.Context, feedURL string) bool {
+	feedURL = strings.TrimSpace(feedURL)
+	if !p.reenable(ctx, feedURL) {
+		return false
+	}
+	p.mu.Lock()
+	var fd Feed
+	for _, f := range p.feeds {
+		if f.URL == feedURL {
+			fd = f
+		}
+	}
+	p.mu.Unlock()
+	if fd.URL == "" {
+		fd = Feed{URL: feedURL}
+		p.addFeed(fd)
+	}
+	p.schedule(fd)
+	return true
+}
+
+// schedule hands fd to the running loop, to be polled now.
+func (p *Poller) schedule(fd Feed) {
 	p.mu.Lock()
 	p.pending = append(p.pending, fd)
 	p.mu.Unlock()
