@@ -142,6 +142,11 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("RenderLive message %d: %v", i, err)
 			}
 		}
+		if len(in) > 0 {
+			if err := message.Validate(message.Message{Embeds: []message.Embed{DevelopmentEmbed(in, now0)}}); err != nil {
+				t.Fatalf("DevelopmentEmbed: %v", err)
+			}
+		}
 	})
 }
 

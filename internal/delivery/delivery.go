@@ -38,6 +38,7 @@ type Store interface {
 	Release(ctx context.Context, channelID string, ids []string) error
 	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
 	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+	GetStories(ctx context.Context, ids []string) ([]story.Story, error)
 	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
 	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)

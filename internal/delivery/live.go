@@ -270,12 +270,79 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 		return
 	}
 	oldestFirst(stories)
+	if sub.Kind == cache.KindTopic {
+		l.deliverDevelopments(ctx, sub, stories, more, why)
+		return
+	}
+	stories, aliasesOf := l.withoutRepeats(ctx, sub.ChannelID, stories)
+	if len(stories) == 0 {
+		return
+	}
 	posts := livePosts(stories, l.opts.Now(), more, why)
+	for i := range posts {
+		for _, id := range posts[i].ids {
+			posts[i].ids = append(posts[i].ids, aliasesOf[id]...)
+		}
+	}
 	if _, err := l.d.send(ctx, sub.ChannelID, posts, "live"); err != nil {
 		l.failed(ctx, sub, err)
 		return
 	}
 	l.advance(ctx, sub, stories[len(stories)-1].Published)
+}
+
+// withoutRepeats drops claimed stories the channel was already shown under another ID (a
+// changed GUID, the same article in a second subscribed feed: see story.Aliases), recording
+// them as seen. The aliases of the stories kept are claimed with them, and confirmed or
+// released with them.
+func (l *Live) withoutRepeats(ctx context.Context, channelID string, stories []story.Story) ([]story.Story, map[string][]string) {
+	var want []string
+	seen := map[string]bool{}
+	for _, s := range stories {
+		for _, a := range s.Aliases() {
+			if !seen[a] {
+				seen[a] = true
+				want = append(want, a)
+			}
+		}
+	}
+	claimed, err := l.d.store.Claim(ctx, channelID, want, l.opts.Lease)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: claiming story aliases; posting without the repeat check", "channel_id", channelID, "error", err)
+		return stories, nil
+	}
+	mine := map[string]bool{}
+	for _, a := range claimed {
+		mine[a] = true
+	}
+	var out, repeats []story.Story
+	aliasesOf := map[string][]string{}
+	for _, s := range stories {
+		ok := true
+		for _, a := range s.Aliases() {
+			if !mine[a] {
+				ok = false
+			}
+			delete(mine, a) // a second story with the same alias in this batch is a repeat too
+		}
+		if ok {
+			out = append(out, s)
+			aliasesOf[s.ID] = s.Aliases()
+		} else {
+			repeats = append(repeats, s)
+		}
+	}
+	if len(repeats) > 0 {
+		// Nothing new to show: seen, so no later sweep retries them.
+		var ids []string
+		for _, s := range repeats {
+			ids = append(ids, s.ID)
+		}
+		if err := l.d.store.Confirm(ctx, channelID, ids); err != nil {
+			l.opts.Logger.Warn("delivery: recording repeated stories", "channel_id", channelID, "error", err)
+		}
+	}
+	return out, aliasesOf
 }
 
 // livePosts batches stories ≤ 10 embeds per message; "and N more" rides on the last message.

@@ -68,10 +68,17 @@ func (e *liveEnv) fresh(t *testing.T, n int, prefix string) []story.Story {
 			topics = []string{"mideast"}
 		}
 		out = append(out, mkStory(feedA, "Outlet A", fmt.Sprintf("%s-%d", prefix, i),
-			fmt.Sprintf("%s headline %02d", prefix, i), now.Add(time.Duration(i-n)*time.Minute), now, topics...))
+			fmt.Sprintf("%s headline %02d %s", prefix, i, distinctWords(prefix, i)), now.Add(time.Duration(i-n)*time.Minute), now, topics...))
 	}
 	put(t, e.store, out...)
 	return out
+}
+
+// distinctWords gives story i words no other test story has, so that topic live posts, which
+// cluster one development's reports, see every test story as a development of its own.
+func distinctWords(prefix string, i int) string {
+	l := prefix + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26))
+	return "tor" + l + " vex" + l + " pim" + l + " dun" + l
 }
 
 // embedTitles lists the embed titles posted to a channel, in order.
@@ -267,7 +274,8 @@ func TestLiveForbiddenChannelMarksBroken(t *testing.T) {
 			var broken []string
 			l := e.live(t, e.store, e.sender(t), LiveOptions{OnBroken: func(s cache.Subscription, _ error) { broken = append(broken, s.ID) }})
 			ctx := context.Background()
-			l.OnNew(ctx, e.fresh(t, 3, "x"))
+			xs := e.fresh(t, 3, "x")
+			l.OnNew(ctx, xs)
 			if got := getSub(t, e.store, e.feedSub.ID).Broken; !strings.Contains(got, "403") {
 				t.Errorf("Broken = %q, want the 403 recorded", got)
 			}
@@ -275,12 +283,13 @@ func TestLiveForbiddenChannelMarksBroken(t *testing.T) {
 				t.Errorf("OnBroken calls (-want +got):\n%s", diff)
 			}
 			before := len(channelPosts(e.fake, "c1"))
-			l.OnNew(ctx, e.fresh(t, 3, "y"))
+			ys := e.fresh(t, 3, "y")
+			l.OnNew(ctx, ys)
 			l.CatchUp(ctx)
 			if after := len(channelPosts(e.fake, "c1")); after != before {
 				t.Errorf("%d more requests to a broken channel", after-before)
 			}
-			if diff := cmp.Diff([]string{"x headline 00", "y headline 00"}, e.embedTitles("c2")); diff != "" {
+			if diff := cmp.Diff([]string{xs[0].Title, ys[0].Title}, e.embedTitles("c2")); diff != "" {
 				t.Errorf("healthy channel c2 (-want +got):\n%s", diff)
 			}
 		})

@@ -23,8 +23,14 @@ var ErrChannelGone = errors.New("discord: channel gone")
 // ErrSenderClosed is returned by Send after Close.
 var ErrSenderClosed = errors.New("discord: sender closed")
 
-// ErrMessageGone means a message to edit no longer exists (a moderator deleted it).
-var ErrMessageGone = errors.New("discord: message gone")
+// ErrMessageGone means a message to edit no longer exists (a moderator deleted it). Its
+// MessageGone method lets delivery recognise it without importing this package.
+var ErrMessageGone error = messageGoneError{}
+
+type messageGoneError struct{}
+
+func (messageGoneError) Error() string     { return "discord: message gone" }
+func (messageGoneError) MessageGone() bool { return true }
 
 // codeUnknownMessage is Discord's JSON error code 10008, Unknown Message.
 const codeUnknownMessage = 10008

@@ -65,3 +65,17 @@ func unicodeLower(r rune) rune {
 	}
 	return ' '
 }
+
+// Aliases are the other keys under which a channel remembers a story it was shown: its
+// canonical link, and its outlet and title. The same article under a changed GUID, or from a
+// second subscribed feed, has a new ID but the same aliases, so it is not posted again.
+func (s Story) Aliases() []string {
+	var out []string
+	if l := strings.TrimSpace(s.Link); l != "" {
+		out = append(out, "link:"+NewID("link", l))
+	}
+	if t := strings.Join(strings.Fields(normaliseWords(s.Title)), " "); t != "" {
+		out = append(out, "title:"+NewID(strings.ToLower(strings.TrimSpace(s.Source)), t))
+	}
+	return out
+}
