@@ -293,52 +293,44 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 
 // withoutRepeats drops claimed stories the channel was already shown under another ID (a
 // changed GUID, the same article in a second subscribed feed: see story.Aliases), recording
-// them as seen. The aliases of the stories kept are claimed with them, and confirmed or
-// released with them.
+// them as seen, and returns the aliases of the stories kept, to be confirmed with them.
+// Aliases are never leased, only confirmed: a lease left by a crashed delivery would
+// otherwise make its stories look like repeats and lose them.
 func (l *Live) withoutRepeats(ctx context.Context, channelID string, stories []story.Story) ([]story.Story, map[string][]string) {
-	var want []string
-	seen := map[string]bool{}
+	var all []string
 	for _, s := range stories {
-		for _, a := range s.Aliases() {
-			if !seen[a] {
-				seen[a] = true
-				want = append(want, a)
-			}
-		}
+		all = append(all, s.Aliases()...)
 	}
-	claimed, err := l.d.store.Claim(ctx, channelID, want, l.opts.Lease)
+	unseen, err := l.d.store.Unseen(ctx, channelID, all)
 	if err != nil {
-		l.opts.Logger.Warn("delivery: claiming story aliases; posting without the repeat check", "channel_id", channelID, "error", err)
+		l.opts.Logger.Warn("delivery: reading story aliases; posting without the repeat check", "channel_id", channelID, "error", err)
 		return stories, nil
 	}
-	mine := map[string]bool{}
-	for _, a := range claimed {
-		mine[a] = true
+	fresh := map[string]bool{}
+	for _, a := range unseen {
+		fresh[a] = true
 	}
-	var out, repeats []story.Story
+	var out []story.Story
+	var repeats []string
 	aliasesOf := map[string][]string{}
 	for _, s := range stories {
 		ok := true
 		for _, a := range s.Aliases() {
-			if !mine[a] {
-				ok = false
-			}
-			delete(mine, a) // a second story with the same alias in this batch is a repeat too
+			ok = ok && fresh[a]
 		}
-		if ok {
-			out = append(out, s)
-			aliasesOf[s.ID] = s.Aliases()
-		} else {
-			repeats = append(repeats, s)
+		if !ok {
+			repeats = append(repeats, s.ID)
+			continue
 		}
+		for _, a := range s.Aliases() {
+			delete(fresh, a) // a second story with the same alias in this batch is a repeat
+		}
+		out = append(out, s)
+		aliasesOf[s.ID] = s.Aliases()
 	}
 	if len(repeats) > 0 {
 		// Nothing new to show: seen, so no later sweep retries them.
-		var ids []string
-		for _, s := range repeats {
-			ids = append(ids, s.ID)
-		}
-		if err := l.d.store.Confirm(ctx, channelID, ids); err != nil {
+		if err := l.d.store.Confirm(ctx, channelID, repeats); err != nil {
 			l.opts.Logger.Warn("delivery: recording repeated stories", "channel_id", channelID, "error", err)
 		}
 	}
