@@ -26,7 +26,10 @@ func TestLiveAfterDowntimeIsBoundedAndFresh(t *testing.T) {
 			e.clock.Advance(5 * time.Minute) // the first poll after the restart
 			now := e.clock.Now()
 			mk := func(key string, pub time.Time) story.Story {
-				return mkStory(feedA, "Outlet A", key, "headline "+key, pub, now)
+				s := mkStory(feedA, "Outlet A", key, "headline "+key, pub, now)
+				// The first poll after the restart of a feed polled before it (see the poller).
+				s.AfterDowntime = true
+				return s
 			}
 			var away, stale, live []story.Story
 			for i := range 30 {
@@ -36,11 +39,13 @@ func TestLiveAfterDowntimeIsBoundedAndFresh(t *testing.T) {
 				stale = append(stale, mk(fmt.Sprintf("stale-%d", i), restart.Add(-72*time.Hour)))
 			}
 			for i := range 2 {
-				live = append(live, mk(fmt.Sprintf("live-%d", i), restart.Add(time.Duration(i+1)*time.Minute)))
+				s := mk(fmt.Sprintf("live-%d", i), restart.Add(time.Duration(i+1)*time.Minute))
+				s.AfterDowntime = false // a later poll of a feed already polled since the restart
+				live = append(live, s)
 			}
 			all := append(append(append([]story.Story{}, stale...), away...), live...)
 			put(t, e.store, all...)
-			l := e.live(t, e.store, e.sender(t), LiveOptions{Started: restart})
+			l := e.live(t, e.store, e.sender(t), LiveOptions{})
 			ctx := context.Background()
 			l.OnNew(ctx, all)
 

@@ -60,10 +60,6 @@ type LiveOptions struct {
 	Lease time.Duration
 	// Rule keeps old stories out of every live post.
 	Rule LiveRule
-	// Started is when this process started: stories published before it that a poll finds
-	// for the first time appeared while Herald was away, and only CatchUpMax of them are
-	// posted per subscription, with one "and N more" line. Zero: no such bound.
-	Started time.Time
 	// CatchUpMax bounds what is posted per subscription after downtime (default 20).
 	CatchUpMax int
 	// LiveMax bounds the stories one poll posts to one subscription (default 100, ten
@@ -110,8 +106,9 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
 // poller's OnNew hook; it never panics. Stories older than the Rule's MaxAge are left out;
-// those published before Started (they appeared while Herald was away) are bounded like
-// CatchUp's, the rest by LiveMax.
+// those the poller marked AfterDowntime (they may have appeared while Herald was away) are
+// bounded like CatchUp's, CatchUpMax per subscription with one "and N more" line; the rest by
+// LiveMax.
 func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 	defer l.recover("on_new")
 	subs, err := l.liveSubscriptions(ctx)
@@ -127,13 +124,13 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 	})
 }
 
-// split drops the stories the Rule keeps out and divides the rest into those published before
-// Started (while Herald was away) and after.
+// split drops the stories the Rule keeps out and divides the rest into those that appeared
+// while Herald was away and the others.
 func (l *Live) split(stories []story.Story, now time.Time) (away, live []story.Story) {
 	for _, s := range stories {
 		switch {
 		case !l.opts.Rule.Fresh(s.Published, now):
-		case s.Published.Before(l.opts.Started):
+		case s.AfterDowntime:
 			away = append(away, s)
 		default:
 			live = append(live, s)

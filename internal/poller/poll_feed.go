@@ -96,11 +96,12 @@ func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outc
 // (state not Known) is backfill: recorded, never handed to OnNew.
 func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now time.Time, res *feed.Result) outcome {
 	backfill := !st.Known && !p.knownNow(ctx, fd.URL)
+	afterDowntime := st.Known && st.LastSuccess.Before(p.started)
 	// FirstSeen is when the items came back, not when the fetch started: a subscription made
 	// while the fetch was in flight must count them as new.
 	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, p.opts.Now())
 	for i := range stories {
-		stories[i].Backfill = backfill
+		stories[i].Backfill, stories[i].AfterDowntime = backfill, afterDowntime
 		if p.tag != nil {
 			stories[i].Topics = p.tag(stories[i])
 		}

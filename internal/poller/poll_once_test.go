@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -401,5 +402,34 @@ func TestPollOnceCancelledIsNotAFeedFailure(t *testing.T) {
 	}
 	if h.store.putStates != 0 {
 		t.Errorf("%d feed states written by a cancelled cycle, want 0", h.store.putStates)
+	}
+}
+
+// TestNewStoriesAfterDowntimeAreMarked is issue 11 item 4: the first poll after a restart of a
+// feed polled before it brings what appeared while Herald was down, which delivery bounds and
+// summarises; later polls bring ordinary news.
+func TestNewStoriesAfterDowntimeAreMarked(t *testing.T) {
+	h := newHarness(t)
+	url := h.site.url("/a")
+	h.store.states[url] = cache.FeedState{URL: url, Known: true, LastSuccess: h.clock.Now().Add(-10 * time.Hour)}
+	var mu sync.Mutex
+	var got []bool
+	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), h.store, nil, Options{Now: h.clock.Now, Logger: discard,
+		OnNew: func(_ context.Context, stories []story.Story) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range stories {
+				got = append(got, s.AfterDowntime)
+			}
+		}})
+	h.site.set("/a", siteFeed{items: itemsN(2, h.clock.Now())})
+	pollOnce(t, p)
+	h.clock.Advance(time.Hour)
+	h.site.set("/a", siteFeed{items: itemsN(3, h.clock.Now())})
+	pollOnce(t, p)
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]bool{true, true, false}, got); diff != "" {
+		t.Errorf("AfterDowntime of the stories handed to OnNew (-want +got):\n%s", diff)
 	}
 }

@@ -135,6 +135,9 @@ type Poller struct {
 	tag     Tagger
 	opts    Options
 	limit   *limiter
+	// started is when this Poller was built: a feed whose last success is older was last
+	// fetched before Herald (re)started.
+	started time.Time
 
 	mu    sync.Mutex
 	feeds []Feed
@@ -149,7 +152,7 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 	opts = opts.withDefaults()
 	p := &Poller{
 		fetcher: f, store: s, tag: tag, opts: opts,
-		limit: newLimiter(opts.Concurrency, opts.PerHost),
+		limit: newLimiter(opts.Concurrency, opts.PerHost), started: opts.Now(),
 		known: make(map[string]bool, len(feeds)),
 		wake:  make(chan struct{}, 1),
 	}
