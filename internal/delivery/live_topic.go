@@ -39,6 +39,15 @@ type developments struct {
 // a story reporting a development already posted (another outlet, or the same article under
 // a new GUID) edits that post, within Discord's limits, instead of posting again.
 func (l *Live) deliverDevelopments(ctx context.Context, sub cache.Subscription, stories []story.Story, more int, why string) {
+	// The copy in hand may predate a delivery made since (OnNew delivers a catch-up and then
+	// the live stories): plan from the stored live posts, or the earlier ones would be lost.
+	if cur, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind}); err == nil {
+		for _, c := range cur {
+			if c.ID == sub.ID {
+				sub.LivePosts = c.LivePosts
+			}
+		}
+	}
 	plan, err := l.plan(ctx, sub, stories)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: planning live developments; posting them one by one", "subscription_id", sub.ID, "error", err)
@@ -151,6 +160,7 @@ func (l *Live) edit(ctx context.Context, editor Editor, sub cache.Subscription, 
 	}
 	after := p.render(*lp, l.opts.Now())
 	if message.Validate(after) != nil {
+		removeIDs(lp, added) // the grown post would break Discord's limits: a new post instead
 		return false
 	}
 	if !sameEmbeds(before, after) {

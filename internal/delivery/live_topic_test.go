@@ -132,3 +132,32 @@ func TestLiveStoryIdentitySurvivesNewGUIDAndSecondFeed(t *testing.T) {
 		})
 	}
 }
+
+// A poll after downtime delivers the catch-up and the live stories of a topic separately; the
+// post made by the first must still be edited when another outlet reports its development.
+func TestTopicCatchUpPostIsRememberedWithLivePosts(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			ctx := context.Background()
+			now := e.clock.Now()
+			away := mkStory("https://reuters.example/world", "Reuters", "cf", "Israel and Hamas agree Gaza ceasefire after Cairo talks", now.Add(-2*time.Hour), now, "mideast")
+			away.AfterDowntime = true
+			other := mkStory("https://bbc.example/news", "BBC News", "quake", "Strong earthquake shakes northern Lebanon coast", now, now, "mideast")
+			put(t, e.store, away, other)
+			live := e.live(t, e.store, e.sender(t), LiveOptions{})
+			live.OnNew(ctx, []story.Story{away, other})
+			if n := len(e.fake.Messages("c2")); n != 2 {
+				t.Fatalf("%d messages, want the catch-up post and the live post", n)
+			}
+			e.clock.Advance(10 * time.Minute)
+			later := mkStory("https://aljazeera.example/rss", "Al Jazeera", "cf", "Hamas and Israel reach Gaza ceasefire deal in Cairo", now.Add(-time.Hour), e.clock.Now(), "mideast")
+			put(t, e.store, later)
+			live.OnNew(ctx, []story.Story{later})
+			msgs := e.fake.Messages("c2")
+			if len(msgs) != 2 || msgs[0].Edits != 1 || !strings.Contains(msgs[0].Embeds[0].Description, "[Al Jazeera](") {
+				t.Errorf("after a later outlet: %d messages, catch-up post edited %d times:\n%s", len(msgs), msgs[0].Edits, strings.Join(e.fake.texts("c2"), "\n---\n"))
+			}
+		})
+	}
+}
