@@ -57,7 +57,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
-		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Now: a.now, Logger: logger})
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.

@@ -71,6 +71,9 @@ type LiveOptions struct {
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Sources are the configured feeds' URLs: topic and digest channels read them, and are
+	// told once when one is disabled.
+	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub cache.Subscription, err error)
 }
