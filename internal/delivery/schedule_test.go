@@ -223,3 +223,27 @@ func TestDigestCronFiresInZone(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPreviousSlot is the work a digest sweep does per subscription: on an ordinary day
+// the slot is computed directly, near a clock change by scanning minutes around it.
+func BenchmarkPreviousSlot(b *testing.B) {
+	sched, err := DigestSchedule("01:30", "Europe/London")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		now  time.Time
+	}{
+		{"ordinary day", time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)},
+		{"fall-back day", time.Date(2026, 10, 25, 12, 0, 0, 0, time.UTC)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if PreviousSlot(sched, bc.now).IsZero() {
+					b.Fatal("no slot")
+				}
+			}
+		})
+	}
+}
