@@ -28,9 +28,12 @@ func (s Subscriptions) RetryFeed(ctx context.Context, req Request) (message.Mess
 	if !known {
 		return message.Message{}, Errorf("Herald does not poll %s for this server; /subscriptions lists the feeds it does.", feed.RedactURL(raw))
 	}
-	st, ok, err := s.Health.GetFeedState(ctx, raw)
-	if err != nil {
-		return message.Message{}, fmt.Errorf("commands: reading feed state: %w", err)
+	var st cache.FeedState
+	ok := false
+	if s.Health != nil {
+		if st, ok, err = s.Health.GetFeedState(ctx, raw); err != nil {
+			return message.Message{}, fmt.Errorf("commands: reading feed state: %w", err)
+		}
 	}
 	if ok && !st.Disabled && st.Failures == 0 && !st.LastSuccess.IsZero() {
 		return message.Message{Content: fmt.Sprintf("✅ %s is working (last fetched %s); nothing to retry.",
