@@ -66,6 +66,8 @@ type Config struct {
 	Digest    Digest         `yaml:"digest"`
 	Delivery  struct {
 		ClaimLease time.Duration `yaml:"claim_lease"`
+		// LiveMaxAge is delivery.LiveRule's MaxAge: older stories are never live-posted.
+		LiveMaxAge time.Duration `yaml:"live_max_age"`
 	} `yaml:"delivery"`
 	Subscriptions struct {
 		PerGuildLimit int `yaml:"per_guild_limit"`
@@ -173,6 +175,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := time.Parse("15:04", c.Digest.Time); err != nil {
 		return fmt.Errorf("config: digest.time %q: want HH:MM", c.Digest.Time)
+	}
+	if c.Delivery.LiveMaxAge < time.Minute {
+		return fmt.Errorf("config: delivery.live_max_age %s: want at least 1m", c.Delivery.LiveMaxAge)
+	}
+	if r := c.Discord.GlobalRate; r <= 0 || r > 50 {
+		return fmt.Errorf("config: discord.global_rate %v: want requests per second above 0 and at most Discord's 50", r)
 	}
 	if c.Poll.Concurrency < 1 || c.Poll.PerHost < 1 {
 		return fmt.Errorf("config: poll.concurrency and poll.per_host must be at least 1")

@@ -25,6 +25,9 @@ func TestLoadDefaults(t *testing.T) {
 	if cfg.Poll.Interval != 10*time.Minute || cfg.DataDir != "./data" || cfg.HTTPAddr != ":8080" || cfg.RedisPrefix != "herald:" {
 		t.Errorf("defaults: interval=%s data=%s http=%s prefix=%s", cfg.Poll.Interval, cfg.DataDir, cfg.HTTPAddr, cfg.RedisPrefix)
 	}
+	if cfg.Delivery.LiveMaxAge != 24*time.Hour {
+		t.Errorf("default live max age %s, want 24h", cfg.Delivery.LiveMaxAge)
+	}
 	if !cfg.Console() {
 		t.Error("no DISCORD_TOKEN must mean console mode")
 	}
@@ -47,7 +50,7 @@ func TestLoadEnv(t *testing.T) {
 		"DISCORD_TOKEN_FILE": tokenFile, "REDIS_URL": "redis://user:pw@127.0.0.1:6379/3",
 		"HERALD_FEEDS": "https://a.example/feed, http://b.example/rss", "HERALD_POLL_INTERVAL": "1s",
 		"HERALD_ALLOW_PRIVATE_FEEDS": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
-		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2",
+		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2", "HERALD_LIVE_MAX_AGE": "36h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +64,9 @@ func TestLoadEnv(t *testing.T) {
 	}
 	if cfg.Poll.Interval != time.Second || cfg.PrivateFeeds != PrivateAll || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "json" {
 		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	if cfg.Delivery.LiveMaxAge != 36*time.Hour {
+		t.Errorf("HERALD_LIVE_MAX_AGE: live max age %s, want 36h", cfg.Delivery.LiveMaxAge)
 	}
 	if cfg.ShardID != 1 || cfg.ShardCount != 2 {
 		t.Errorf("shards %d/%d", cfg.ShardID, cfg.ShardCount)
@@ -77,6 +83,7 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"interval too short", "HERALD_POLL_INTERVAL", "500ms", "HERALD_POLL_INTERVAL"},
 		{"interval garbage", "HERALD_POLL_INTERVAL", "often", "HERALD_POLL_INTERVAL"},
+		{"live max age too short", "HERALD_LIVE_MAX_AGE", "30s", "HERALD_LIVE_MAX_AGE"},
 		{"feeds not urls", "HERALD_FEEDS", "ftp://x/feed", "HERALD_FEEDS"},
 		{"private feeds", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},
 		{"private range", "HERALD_ALLOW_PRIVATE_HOSTS", "10.0.0.0/33", "HERALD_ALLOW_PRIVATE_HOSTS"},
@@ -195,5 +202,28 @@ func TestPrivateFeedSwitches(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestGlobalRateKeepsFractions(t *testing.T) {
+	for _, tc := range []struct {
+		yaml    string
+		want    float64
+		wantErr bool
+	}{{"2.5", 2.5, false}, {"0.5", 0.5, false}, {"0", 0, true}, {"60", 0, true}} {
+		path := filepath.Join(t.TempDir(), "herald.yaml")
+		if err := os.WriteFile(path, []byte("discord:\n  global_rate: "+tc.yaml+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(env(map[string]string{"HERALD_CONFIG": path}))
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "global_rate") {
+				t.Errorf("global_rate %s: got %v, want an error naming global_rate", tc.yaml, err)
+			}
+			continue
+		}
+		if err != nil || cfg.Discord.GlobalRate != tc.want {
+			t.Errorf("global_rate %s: got %v, %v", tc.yaml, cfg.Discord.GlobalRate, err)
+		}
 	}
 }

@@ -19,7 +19,7 @@ func Variables() []string {
 		"DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "DISCORD_PUBLIC_KEY", "DISCORD_APP_ID", "DISCORD_GUILD_ID",
 		"DISCORD_API_URL", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
 		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
-		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
+		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_LIVE_MAX_AGE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
 		"HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
 	}
 }
@@ -48,6 +48,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		func() error { return parseInterval(cfg, getenv("HERALD_POLL_INTERVAL")) },
 		func() error {
 			return parseDuration(&cfg.Delivery.ClaimLease, getenv("HERALD_CLAIM_LEASE"), "HERALD_CLAIM_LEASE", time.Second)
+		},
+		func() error {
+			return parseDuration(&cfg.Delivery.LiveMaxAge, getenv("HERALD_LIVE_MAX_AGE"), "HERALD_LIVE_MAX_AGE", time.Minute)
 		},
 		func() error {
 			return parseDuration(&cfg.Digest.Grace, getenv("HERALD_DIGEST_GRACE"), "HERALD_DIGEST_GRACE", 0)

@@ -54,7 +54,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		return nil, fmt.Errorf("config: topics: %w", err)
 	}
 	a.fetcher = newFetcher(cfg, logger)
-	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease, Now: a.now, Logger: logger})
+	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
@@ -188,6 +189,7 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 	}
 	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
 	c.a.poller.Fetched(url)
+	c.a.poller.Resume(ctx, url) // it was just fetched: a feed disabled earlier works again
 	// Newest first: the reply previews items[0].
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
 	return items, nil

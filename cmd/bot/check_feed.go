@@ -23,7 +23,7 @@ import (
 
 // checkFeed is `bot check-feed URL`: it fetches and parses a feed exactly as the poller would
 // (same fetcher, same private-address rules) and says, item by item, whether Herald would post
-// it and in which channels, by delivery's own rules (delivery.Wants, delivery.DefaultCatchUpAge).
+// it and in which channels, by delivery's own rules (delivery.Wants, delivery.LiveRule).
 // It only reads the store: the embedded store of a running Herald is read from a consistent
 // copy, never opened for writing.
 func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, args []string, out io.Writer) error {
@@ -49,7 +49,7 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	}
 	fmt.Fprintf(out, "url: %s\nfinal url: %s\nstatus: %d\netag: %q\nlast-modified: %q\nserver freshness hint: %s\nbytes: %d\n",
 		url, res.URL, res.Status, res.Validators.ETag, res.Validators.LastModified, res.NextPollAfter, res.Bytes)
-	c := checker{store: store, now: time.Now(), url: url}
+	c := checker{store: store, now: time.Now(), url: url, rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}}
 	if store == nil {
 		fmt.Fprintf(out, "store: not readable (%v); verdicts ignore what Herald has stored and posted\n", storeErr)
 	} else {
@@ -96,6 +96,7 @@ type checker struct {
 	store cache.Store
 	now   time.Time
 	url   string
+	rule  delivery.LiveRule
 	state cache.FeedState
 	known bool
 	// live are the healthy feed and topic subscriptions, which post stories as they arrive.
@@ -139,7 +140,7 @@ func (c *checker) verdict(ctx context.Context, it story.Story) string {
 		return "unknown: the store could not be read"
 	}
 	if c.state.Disabled {
-		return "not fetched: the feed is disabled after repeated failures (a /subscribe feed to it enables it again)"
+		return "not fetched: the feed is paused after repeated failures (/retry-feed tries it again)"
 	}
 	if got, err := c.store.GetStories(ctx, []string{it.ID}); err == nil && len(got) == 1 {
 		return c.storedVerdict(ctx, got[0])
@@ -148,6 +149,9 @@ func (c *checker) verdict(ctx context.Context, it story.Story) string {
 		return "new to Herald, but the first fetch of a feed is backfill: it will be stored and posted nowhere"
 	}
 	it.FirstSeen = c.now // as the next poll will store it
+	if !c.rule.Fresh(it.Published, c.now) {
+		return "new: the next poll stores it (shown by /latest and digests); " + c.rule.Explain()
+	}
 	var chans []string
 	for _, s := range c.live {
 		if delivery.Wants(s, it) {
@@ -176,11 +180,10 @@ func (c *checker) storedVerdict(ctx context.Context, s story.Story) string {
 			parts = append(parts, channelOf(sub)+": unknown ("+err.Error()+")")
 		case len(unseen) == 0:
 			parts = append(parts, "posted to "+channelOf(sub))
-		case c.now.Sub(s.Published) <= delivery.DefaultCatchUpAge:
+		case c.rule.Fresh(s.Published, c.now):
 			parts = append(parts, "not yet posted to "+channelOf(sub)+": the next sweep posts it")
 		default:
-			parts = append(parts, fmt.Sprintf("never posted to %s: undelivered and older than %s, which sweeps skip",
-				channelOf(sub), delivery.DefaultCatchUpAge))
+			parts = append(parts, fmt.Sprintf("never posted to %s: undelivered and %s", channelOf(sub), c.rule.Explain()))
 		}
 	}
 	if len(parts) == 0 {

@@ -74,8 +74,8 @@ func TestCheckFeedWhileRunning(t *testing.T) {
 		"Gaza talks resume":                  "stored; posted to " + chA + "; not yet posted to " + chB + ": the next sweep posts it",
 		"Gaza aid convoy arrives": "stored; not yet posted to " + chA + ": the next sweep posts it; not yet posted to " + chB +
 			": the next sweep posts it",
-		"Gaza border reopens": "stored; never posted to " + chA + ": undelivered and older than 24h0m0s, which sweeps skip; never posted to " +
-			chB + ": undelivered and older than 24h0m0s, which sweeps skip",
+		"Gaza border reopens": "stored; never posted to " + chA + ": undelivered and older than 24 h: stored and shown by /latest, never live-posted; never posted to " +
+			chB + ": undelivered and older than 24 h: stored and shown by /latest, never live-posted",
 		"Gaza hostages released": "new: the next poll posts it to " + chA + ", " + chB,
 	} {
 		if got := verdictOf(out, title); got != want {

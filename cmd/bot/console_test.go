@@ -146,7 +146,7 @@ func TestConsolePositionalAndHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}
-	for _, want := range []string{"Latest 3 stories", "Latest story\n\nHeadline number 8", "Help: /latest", "count (optional): How many stories (1-10, default 5)",
+	for _, want := range []string{"Latest 3 stories", "The latest story\n\nHeadline number 8", "Help: /latest", "count (optional): How many stories (1-10, default 5)",
 		"Help: /subscribe feed", "url (required): The feed's URL", "Needs the Manage Channels permission."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -221,7 +221,7 @@ func TestPrivateFeedsConfiguredOnly(t *testing.T) {
 func TestDiscordUnreachableSaysSo(t *testing.T) {
 	_, errs, code := runBot(t, "", map[string]string{"DISCORD_TOKEN": "not-a-real-token", "DISCORD_API_URL": "http://discord.invalid",
 		"HERALD_DATA_DIR": t.TempDir(), "HERALD_HTTP_ADDR": "127.0.0.1:0"})
-	if code == 0 || !strings.Contains(errs, "Discord is unreachable: check the network") || strings.Contains(errs, "not-a-real-token") {
+	if code == 0 || !strings.Contains(errs, "could not be reached (check the network") || strings.Contains(errs, "not-a-real-token") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
 }

@@ -28,7 +28,7 @@ func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, er
 		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
 	}
 	rest := discord.NewRESTClient(cfg.DiscordToken, nil)
-	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: int(cfg.Discord.GlobalRate), Logger: logger}), nil
+	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
 }
 
 // runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally, then
@@ -78,7 +78,7 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 		return nil, err
 	}
 	if err := gw.Open(ctx); err != nil {
-		return nil, fmt.Errorf("discord: connecting to the gateway (%s): %w", connectHint(err), err)
+		return nil, explainDiscordError("connecting to the gateway", a.cfg.DiscordAPIURL, err)
 	}
 	ready.Store(true)
 	return gw, nil
@@ -105,7 +105,7 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 		return fmt.Errorf("discord: %w", err)
 	}
 	if _, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions()); err != nil {
-		return fmt.Errorf("discord: registering commands (check DISCORD_TOKEN and DISCORD_APP_ID): %w", err)
+		return explainDiscordError("registering commands", a.cfg.DiscordAPIURL, err)
 	}
 	ready.Store(true)
 	return nil
@@ -179,4 +179,19 @@ func shutdownHTTPCtx(ctx context.Context, srv *http.Server) {
 	if srv != nil {
 		_ = srv.Shutdown(ctx)
 	}
+}
+
+// explainDiscordError says what to check when Discord cannot be used at start-up: the token
+// only when Discord rejected it; otherwise the network, DNS or DISCORD_API_URL. A DNS failure
+// blamed on DISCORD_TOKEN sent operators to regenerate a token that was fine.
+func explainDiscordError(what, apiURL string, err error) error {
+	var rest *discordgo.RESTError
+	switch {
+	case errors.Is(err, discord.ErrUnauthorized),
+		errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized:
+		return fmt.Errorf("discord: %s: Discord rejected the token (check DISCORD_TOKEN): %w", what, err)
+	case errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("discord: %s: Discord refused the application (check DISCORD_APP_ID and DISCORD_TOKEN): %w", what, err)
+	}
+	return fmt.Errorf("discord: %s: %s could not be reached (check the network, DNS and DISCORD_API_URL): %w", what, apiURL, err)
 }

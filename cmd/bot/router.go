@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 )
@@ -14,7 +15,7 @@ func newRouter(a *app) *commands.Router {
 	status := commands.Status{Source: a.tracking, Topics: topics, Feeds: health}
 	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
 		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg)}
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now, Feeds: health}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
@@ -28,6 +29,7 @@ func newRouter(a *app) *commands.Router {
 	r.On("subscribe topic", subs.Topic)
 	r.On("unsubscribe", subs.Unsubscribe)
 	r.On("subscriptions", subs.List)
+	r.On("retry-feed", subs.RetryFeed)
 	r.On("help", commands.Help(defs))
 	for _, route := range []string{"latest topic", "status topic", "briefing topic", "subscribe digest topic", "subscribe topic topic"} {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
@@ -37,15 +39,19 @@ func newRouter(a *app) *commands.Router {
 	return r
 }
 
-func validDigestTime(hhmm, zone string) error {
-	_, err := delivery.DigestSchedule(hhmm, zone)
-	return err
-}
-
 func topicInfos(a *app) []commands.TopicInfo {
 	var out []commands.TopicInfo
 	for _, t := range a.topics.Topics() {
 		out = append(out, commands.TopicInfo{ID: t.ID, Title: t.Title})
+	}
+	return out
+}
+
+// feedURLs are the configured feeds' URLs, which /retry-feed may retry.
+func feedURLs(cfg *config.Config) []string {
+	out := make([]string, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		out[i] = f.URL
 	}
 	return out
 }

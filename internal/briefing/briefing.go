@@ -41,7 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// TopicTitles maps topic ids to display titles; a topic not in it shows its id.
 	TopicTitles map[string]string
-	// StatusLines are the tracked topics' status lines, shown at the top.
+	// StatusLines are the tracked topics' status lines, shown at the top. They are Markdown that
+	// Herald wrote (tracking.StatusLine bolds the label and escapes the rest) and are rendered as
+	// they are: escaping them again showed users literal "\*\*Talks ongoing\*\*".
 	StatusLines []string
 	// Title heads the briefing ("Your briefing" when empty).
 	Title string

@@ -47,7 +47,7 @@ func header(b Briefing) message.Embed {
 	}
 	var lines []string
 	for i, l := range b.StatusLines {
-		l = "• " + escape(message.Truncate(l, maxStatusLine))
+		l = "• " + message.Truncate(l, maxStatusLine) // Herald's own Markdown: see Options.StatusLines
 		if runes(strings.Join(append(lines, l), "\n")) > message.MaxEmbedDescription-40 {
 			lines = append(lines, fmt.Sprintf("…and %d more", len(b.StatusLines)-i))
 			break
@@ -64,7 +64,8 @@ func header(b Briefing) message.Embed {
 			}
 		}
 	}
-	e.Footer = fmt.Sprintf("%d %s from %d %s", n, plural(n, "story", "stories"), len(outlets), plural(len(outlets), "outlet", "outlets"))
+	// "2 stories from 3 outlets" read as a miscount: one story is often reported by several.
+	e.Footer = fmt.Sprintf("%d %s, reported by %d %s", n, plural(n, "story", "stories"), len(outlets), plural(len(outlets), "outlet", "outlets"))
 	return e
 }
 

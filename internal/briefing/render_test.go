@@ -23,7 +23,7 @@ func TestRenderSmallBriefing(t *testing.T) {
 		StatusLines: []string{"Gaza ceasefire: talks ended without a deal"}, Title: "Morning briefing"})
 	want := []message.Message{{Embeds: []message.Embed{
 		{Title: "Morning briefing", Description: "• Gaza ceasefire: talks ended without a deal",
-			Footer: "2 stories from 3 outlets", Timestamp: now0},
+			Footer: "2 stories, reported by 3 outlets", Timestamp: now0},
 		{Title: "Middle East", Description: "[**Cairo talks on Gaza ceasefire end without agreement**](https://r1.test/a)\n" +
 			"Lower-level talks will continue.\n[Reuters](https://r1.test/a) · [AP](https://a1.test/a) · 1h ago"},
 		{Title: "Top stories", Description: "[**Telegram CEO \\*Pavel Durov\\* arrested in \\[France\\]**](https://v1.test/a)\n" +
@@ -140,6 +140,11 @@ func FuzzRender(f *testing.F) {
 		for i, m := range RenderLive(in, now0) {
 			if err := message.Validate(m); err != nil {
 				t.Fatalf("RenderLive message %d: %v", i, err)
+			}
+		}
+		if len(in) > 0 {
+			if err := message.Validate(message.Message{Embeds: []message.Embed{DevelopmentEmbed(in, now0)}}); err != nil {
+				t.Fatalf("DevelopmentEmbed: %v", err)
 			}
 		}
 	})

@@ -81,6 +81,18 @@ type Subscription struct {
 	// FeedDown is set (to the outage's key) once a feed subscription's channel was told its
 	// feed was disabled, and cleared when it was told the feed recovered: each notice once.
 	FeedDown string `json:"feed_down,omitempty"`
+	// LivePosts are a topic subscription's recent live posts, so that a later outlet's report
+	// of a development edits the post already made instead of posting it again. Delivery keeps
+	// them for the live max age.
+	LivePosts []LivePost `json:"live_posts,omitempty"`
+}
+
+// LivePost is one live message and the developments it shows, one embed each.
+type LivePost struct {
+	MessageID string `json:"message_id"`
+	// Developments lists, per embed in order, the IDs of the stories it reports.
+	Developments [][]string `json:"developments"`
+	At           time.Time  `json:"at"`
 }
 
 // SubscriptionFilter selects subscriptions; empty fields match everything.

@@ -2,67 +2,108 @@ package commands
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/feed"
 )
 
-type fixedHealth FeedStatus
+const (
+	paused    = "https://paused.example/rss"
+	failing   = "https://failing.example/rss"
+	healthy   = "https://healthy.example/rss"
+	sourceBad = "https://configured.example/rss"
+)
 
-func (h fixedHealth) FeedStatus() FeedStatus { return FeedStatus(h) }
-
-type fixedStatus struct{}
-
-func (fixedStatus) StatusEmbed(context.Context, string) (message.Embed, error) {
-	return message.Embed{Title: "Gaza ceasefire: No recent news"}, nil
+// healthSubs is newSubs with feed states: a paused and a failing subscribed feed, a healthy
+// one, and a paused configured feed behind the topic subscription.
+func healthSubs(t *testing.T) (Subscriptions, *fakeChecker) {
+	t.Helper()
+	s, fc, _ := newSubs(t)
+	s.Limit = 10
+	store := s.Store.(*boltstore.Store)
+	s.Health, s.Sources = store, []string{sourceBad, healthy}
+	ctx := context.Background()
+	states := []cache.FeedState{
+		{URL: paused, Known: true, Disabled: true, Failures: 10, LastSuccess: t0.Add(-26 * time.Hour),
+			LastError: "the server name paused.example could not be found", ErrorClass: "dns"},
+		{URL: failing, Known: true, Failures: 2, LastSuccess: t0.Add(-time.Hour), LastError: "the feed's server did not answer in time"},
+		{URL: healthy, Known: true, LastSuccess: t0.Add(-5 * time.Minute)},
+		{URL: sourceBad, Known: true, Disabled: true, Failures: 1, LastError: "the feed's server says the feed is gone for good (HTTP 410)"},
+	}
+	for _, st := range states {
+		if err := store.PutFeedState(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []string{paused, failing, healthy} {
+		if _, err := s.Feed(ctx, req("feed", map[string]string{"url": u})); err != nil {
+			t.Fatalf("subscribing %s: %v", u, err)
+		}
+	}
+	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
+		t.Fatal(err)
+	}
+	return s, fc
 }
 
-// An empty /latest and a /status say why: the first polls are under way, or no feed could be
-// fetched; only with healthy feeds is "nothing" the answer.
-func TestEmptyAnswersGiveTheReason(t *testing.T) {
-	s := openStore(t) // no stories
-	topics := []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}}
-	for _, tc := range []struct {
-		name       string
-		health     FeedHealth
-		topic      string
-		wantLatest string
-		wantStatus string
-	}{
-		{name: "first polls under way", health: fixedHealth{Feeds: 5, Finished: 2, OK: 2},
-			wantLatest: "No stories yet: Herald is polling its feeds for the first time (2 of 5 done). Ask again in a few seconds.",
-			wantStatus: "Herald is still polling its feeds for the first time (2 of 5 done); this may be incomplete."},
-		{name: "no feed reachable", health: fixedHealth{Feeds: 5, Finished: 5},
-			wantLatest: "No stories: none of Herald's 5 feeds could be fetched. The operator can see why in Herald's output.",
-			wantStatus: "None of Herald's 5 feeds could be fetched: this is only what was stored before, not the news."},
-		{name: "the one feed unreachable", health: fixedHealth{Feeds: 1, Finished: 1},
-			wantLatest: "No stories: Herald's one feed could not be fetched. The operator can see why in Herald's output.",
-			wantStatus: "Herald's one feed could not be fetched: this is only what was stored before, not the news."},
-		{name: "feeds fine but empty", health: fixedHealth{Feeds: 5, Finished: 5, OK: 4},
-			wantLatest: "No stories: the feeds were fetched but had no items."},
-		{name: "topic with feeds fine", health: fixedHealth{Feeds: 5, Finished: 5, OK: 5}, topic: "ceasefire",
-			wantLatest: "No recent stories on this topic."},
-		{name: "health unknown", wantLatest: "No stories stored yet."},
+// TestSubscriptionsShowFeedHealth is issue 11 item 5: /subscriptions did not mark a dead or
+// failing feed, and topic channels never learnt that a configured feed behind them died.
+func TestSubscriptionsShowFeedHealth(t *testing.T) {
+	s, _ := healthSubs(t)
+	m, err := s.List(context.Background(), req("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := m.Embeds[0].Description
+	for _, want := range []string{
+		"live posts from " + paused + " — ⛔ paused after 10 failed attempts (the server name paused.example could not be found; last worked 26h ago). `/retry-feed url:" + paused + "` tries it again.",
+		"live posts from " + failing + " — ⚠️ failing, 2 attempts so far (the feed's server did not answer in time; last worked 1h ago)",
+		"live posts from " + healthy + " — ✅ working, last worked 5m ago",
+		"Feeds behind topics and digests: 1 of 2 not working",
+		sourceBad + ": ⛔ paused after 1 failed attempt (the feed's server says the feed is gone for good (HTTP 410); never worked)",
 	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/subscriptions lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestRetryFeed(t *testing.T) {
+	tests := []struct {
+		name      string
+		url       string
+		checkErr  error
+		want      string
+		wantCheck bool
+	}{
+		{"paused feed that works again", paused, nil, "works again", true},
+		{"paused configured feed", sourceBad, nil, "works again", true},
+		{"still broken", paused, &feed.Error{Class: feed.ClassDNS, URL: paused}, "Herald still cannot fetch " + paused + ": the server name paused.example could not be found. It stays paused", true},
+		{"healthy feed", healthy, nil, "is working (last fetched 5m ago); nothing to retry", false},
+		{"a URL Herald does not poll here", "https://elsewhere.example/rss", nil, "does not poll", false},
+	}
+	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := Latest{Stories: s, Topics: topics, Now: func() time.Time { return t0 }, Feeds: tc.health}
-			m, err := l.Handle(context.Background(), Request{Name: "latest", Options: map[string]string{"topic": tc.topic}})
+			s, fc := healthSubs(t)
+			fc.calls, fc.err = 0, tc.checkErr
+			m, err := s.RetryFeed(context.Background(), req("", map[string]string{"url": tc.url}))
+			got := m.Content
 			if err != nil {
-				t.Fatal(err)
+				got = err.Error()
 			}
-			if diff := cmp.Diff(tc.wantLatest, m.Content); diff != "" {
-				t.Errorf("/latest (-want +got):\n%s", diff)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("reply %q, want %q", got, tc.want)
 			}
-			st := Status{Source: fixedStatus{}, Topics: topics, Feeds: tc.health}
-			m, err = st.Alias("ceasefire")(context.Background(), Request{})
-			if err != nil {
-				t.Fatal(err)
+			if (fc.calls > 0) != tc.wantCheck {
+				t.Errorf("feed fetched %d times, want fetched: %t", fc.calls, tc.wantCheck)
 			}
-			if diff := cmp.Diff(tc.wantStatus, m.Content); diff != "" {
-				t.Errorf("/ceasefire-status note (-want +got):\n%s", diff)
+			if tc.checkErr != nil && !errors.As(err, new(*UserError)) {
+				t.Errorf("error %v is not a user error", err)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/story"
 )
@@ -59,14 +62,17 @@ func TestLatest(t *testing.T) {
 	seedStories(t, s, 12)
 	l := Latest{Stories: s, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}}, Now: func() time.Time { return t0 }}
 	for _, tc := range []struct {
-		name    string
-		opts    map[string]string
-		want    []string
-		wantErr string
+		name     string
+		opts     map[string]string
+		want     []string
+		wantHead string
+		wantErr  string
 	}{
-		{name: "default five newest first", want: []string{"Story 12", "Story 11", "Story 10", "Story 9", "Story 8"}},
-		{name: "count", opts: map[string]string{"count": "2"}, want: []string{"Story 12", "Story 11"}},
-		{name: "topic", opts: map[string]string{"topic": "ceasefire", "count": "3"}, want: []string{"Story 12", "Story 10", "Story 8"}},
+		{name: "default five newest first", want: []string{"Story 12", "Story 11", "Story 10", "Story 9", "Story 8"}, wantHead: "**Latest 5 stories**"},
+		{name: "count", opts: map[string]string{"count": "2"}, want: []string{"Story 12", "Story 11"}, wantHead: "**Latest 2 stories**"},
+		{name: "one story is not 'Latest 1 stories'", opts: map[string]string{"count": "1"}, want: []string{"Story 12"}, wantHead: "**The latest story**"},
+		{name: "topic", opts: map[string]string{"topic": "ceasefire", "count": "3"}, want: []string{"Story 12", "Story 10", "Story 8"},
+			wantHead: "**Latest 3 stories on Gaza ceasefire**"},
 		{name: "count too big", opts: map[string]string{"count": "11"}, wantErr: "from 1 to 10"},
 		{name: "count not a number", opts: map[string]string{"count": "many"}, wantErr: "whole number"},
 		{name: "unknown topic", opts: map[string]string{"topic": "weather"}, wantErr: "Unknown topic"},
@@ -84,6 +90,9 @@ func TestLatest(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, titles(m)); diff != "" {
 				t.Errorf("titles (-want +got):\n%s", diff)
+			}
+			if m.Content != tc.wantHead {
+				t.Errorf("header %q, want %q", m.Content, tc.wantHead)
 			}
 			if err := message.Validate(m); err != nil {
 				t.Errorf("invalid message: %v", err)
@@ -146,20 +155,12 @@ func (f *fakeScheduler) Add(sub cache.Subscription) error {
 func (f *fakeScheduler) Remove(id string) { f.removed = append(f.removed, id) }
 
 func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
-	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item", Source: "Feed", Published: t0}}}
+	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item: Gaza hostages freed", Source: "Feed", Published: t0}}}
 	fs := &fakeScheduler{}
 	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
 		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
 		NextRun: func(cache.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
-		ValidTime: func(hhmm, zone string) error {
-			if _, err := time.Parse("15:04", hhmm); err != nil {
-				return Errorf("bad time %q", hhmm)
-			}
-			if _, err := time.LoadLocation(zone); err != nil {
-				return Errorf("unknown time zone %q", zone)
-			}
-			return nil
-		}}
+		Clock:   delivery.CanonicalClock}
 	return s, fc, fs
 }
 
@@ -178,11 +179,14 @@ func TestSubscribeFlow(t *testing.T) {
 	if len(fs.added) != 1 {
 		t.Errorf("the scheduler must learn about the new digest at once; added=%v", fs.added)
 	}
-	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "08:30", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "already has") {
+	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "8:30 am", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "already has") {
 		t.Errorf("duplicate: got %v", err)
 	}
+	if _, err := s.Digest(ctx, req("digest", map[string]string{"time": "8 o'clock", "timezone": "Asia/Kolkata"})); err == nil || !strings.Contains(err.Error(), "8:30 pm") {
+		t.Errorf("bad time: got %v, want an error showing the accepted forms", err)
+	}
 	m, err = s.Feed(ctx, req("feed", map[string]string{"url": "https://news.example/rss", "include": "Gaza, hostages ,gaza", "exclude": "sport"}))
-	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item" {
+	if err != nil || len(m.Embeds) != 1 || m.Embeds[0].Title != "Newest item: Gaza hostages freed" {
 		t.Fatalf("feed: %v %+v", err, m)
 	}
 	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
@@ -238,7 +242,7 @@ func TestSubscribeValidation(t *testing.T) {
 		run  func() error
 		want string
 	}{
-		{"bad time", func() error { _, err := s.Digest(ctx, req("digest", map[string]string{"time": "25:99"})); return err }, "bad time"},
+		{"bad time", func() error { _, err := s.Digest(ctx, req("digest", map[string]string{"time": "25:99"})); return err }, "want a time of day"},
 		{"bad zone", func() error {
 			_, err := s.Digest(ctx, req("digest", map[string]string{"timezone": "Mars/Olympus"}))
 			return err
@@ -253,6 +257,16 @@ func TestSubscribeValidation(t *testing.T) {
 			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://x"}))
 			return err
 		}, "failed to detect feed type"},
+		{"unknown host in the user's words", func() error {
+			fc.err = &feed.Error{Class: feed.ClassDNS, URL: "https://nowhere.example/rss",
+				Err: &net.DNSError{Err: "no such host", Name: "nowhere.example", Server: "127.0.0.53:53", IsNotFound: true}}
+			defer func() { fc.err = nil }()
+			_, err := s.Feed(ctx, req("feed", map[string]string{"url": "https://nowhere.example/rss"}))
+			if err != nil && strings.Contains(err.Error(), ":53") {
+				return fmt.Errorf("the reply shows the resolver address: %w", err)
+			}
+			return err
+		}, "Could not subscribe to https://nowhere.example/rss: the server name nowhere.example could not be found"},
 		{"dm", func() error {
 			r := req("topic", map[string]string{"topic": "ceasefire"})
 			r.GuildID = ""
@@ -341,5 +355,41 @@ func TestSubscribeFeedHidesPassword(t *testing.T) {
 	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 1 || !strings.Contains(subs[0].FeedURL, password) {
 		t.Errorf("stored subscription %+v must keep the real URL: the poller needs the password", subs)
+	}
+}
+
+// TestSubscribeFeedPreviewAppliesFilters is issue 11 item 8: the preview showed the feed's
+// newest item even when the subscription's words would never let it through.
+func TestSubscribeFeedPreviewAppliesFilters(t *testing.T) {
+	items := []story.Story{
+		{ID: "0000000000000003", Title: "Football: late winner in the derby", Source: "Feed", Published: t0},
+		{ID: "0000000000000002", Title: "Gaza hostages: talks resume in Cairo", Source: "Feed", Published: t0.Add(-time.Hour)},
+		{ID: "0000000000000001", Title: "Markets fall", Source: "Feed", Published: t0.Add(-2 * time.Hour)},
+	}
+	for _, tc := range []struct {
+		name, include, exclude string
+		wantTitles             []string
+		wantContent            string
+	}{
+		{"no words: the newest", "", "", []string{"Football: late winner in the derby"}, "as a preview"},
+		{"include", "gaza", "", []string{"Gaza hostages: talks resume in Cairo"}, "as a preview"},
+		{"exclude", "", "football", []string{"Gaza hostages: talks resume in Cairo"}, "as a preview"},
+		{"nothing matches", "weather", "", nil, "None of the feed's 3 current items match these words."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, fc, _ := newSubs(t)
+			fc.items = items
+			m, err := s.Feed(context.Background(), req("feed", map[string]string{"url": "https://news.example/rss",
+				"include": tc.include, "exclude": tc.exclude}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantTitles, titles(m)); diff != "" {
+				t.Errorf("preview (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(m.Content, tc.wantContent) {
+				t.Errorf("content %q, want %q", m.Content, tc.wantContent)
+			}
+		})
 	}
 }

@@ -31,11 +31,11 @@ type Latest struct {
 	Now     func() time.Time
 	// Feeds says whether the first polls are still running or all failed, so an empty answer
 	// gives the reason; nil means unknown.
-	Feeds FeedHealth
+	Feeds PollProgress
 }
 
-// FeedHealth reports what this process knows about its feeds' polls.
-type FeedHealth interface {
+// PollProgress reports what this process knows about its feeds' polls.
+type PollProgress interface {
 	FeedStatus() FeedStatus
 }
 
@@ -51,7 +51,7 @@ func (s FeedStatus) Polling() bool { return s.Finished < s.Feeds }
 // Unreachable reports whether every feed has been tried and none could be fetched.
 func (s FeedStatus) Unreachable() bool { return s.Feeds > 0 && !s.Polling() && s.OK == 0 }
 
-func feedStatus(h FeedHealth) FeedStatus {
+func feedStatus(h PollProgress) FeedStatus {
 	if h == nil {
 		return FeedStatus{}
 	}
@@ -92,14 +92,14 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {
-	what := fmt.Sprintf("Latest %d stories", n)
+	head := fmt.Sprintf("**Latest %d stories", n)
 	if n == 1 {
-		what = "Latest story"
+		head = "**The latest story" // not "Latest 1 stories"
 	}
 	if topic == "" {
-		return "**" + what + "**"
+		return head + "**"
 	}
-	return "**" + what + " on " + topicTitle(topic, topics) + "**"
+	return head + " on " + topicTitle(topic, topics) + "**"
 }
 
 // noneFetched says that no feed could be fetched, in the right number.

@@ -116,12 +116,14 @@ func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
 	start := time.Now()
 	sr := &serialResponder{inner: resp}
 	done := make(chan struct{})
-	go r.autoDefer(ctx, sr, done)
+	cmd, _ := r.find(req.Name)
+	go r.autoDefer(ctx, sr, done, cmd.Private)
 	msg, err := r.run(ctx, req)
 	close(done)
 	if err != nil {
 		msg = errorMessage(err)
 	}
+	msg.Ephemeral = msg.Ephemeral || cmd.Private
 	if rerr := sr.Reply(ctx, msg); rerr != nil {
 		r.logger.Warn("commands: reply failed", "command", req.Route(), "interaction_id", req.ID, "error", rerr)
 	}
@@ -136,7 +138,7 @@ func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
 // autoDefer defers on the handler's behalf once it has run for deferAfter; a panic in the
 // Responder is logged, never silently dropped: it would otherwise hide why a slow command
 // lost its interaction.
-func (r *Router) autoDefer(ctx context.Context, sr *serialResponder, done <-chan struct{}) {
+func (r *Router) autoDefer(ctx context.Context, sr *serialResponder, done <-chan struct{}, private bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.logger.Error("commands: auto-defer panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -148,7 +150,7 @@ func (r *Router) autoDefer(ctx context.Context, sr *serialResponder, done <-chan
 	case <-done:
 	case <-ctx.Done():
 	case <-t.C:
-		if err := sr.Defer(ctx, false); err != nil {
+		if err := sr.Defer(ctx, private); err != nil {
 			r.logger.Warn("commands: defer failed", "error", err)
 		}
 	}
@@ -165,6 +167,9 @@ func (r *Router) run(ctx context.Context, req Request) (msg message.Message, err
 	cmd, ok := r.find(req.Name)
 	if !ok {
 		return message.Message{}, Errorf("Unknown command /%s. Try /help.", req.Name)
+	}
+	if cmd.GuildOnly() && req.GuildID == "" {
+		return message.Message{}, Errorf("/%s works only in a server channel, not in direct messages.", req.Name)
 	}
 	if cmd.DefaultMemberPermissions != nil && req.Permissions&*cmd.DefaultMemberPermissions != *cmd.DefaultMemberPermissions {
 		return message.Message{}, Errorf("You need the Manage Channels permission to use /%s.", req.Name)

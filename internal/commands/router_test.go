@@ -25,7 +25,7 @@ type recorder struct {
 func (r *recorder) Defer(_ context.Context, ephemeral bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.events = append(r.events, "defer")
+	r.events = append(r.events, map[bool]string{false: "defer", true: "defer-ephemeral"}[ephemeral])
 	r.at = append(r.at, time.Since(r.start))
 	return nil
 }
@@ -75,16 +75,18 @@ func TestRouterMiddleware(t *testing.T) {
 			wantEvents: "reply", wantContent: "Something went wrong. Please try again.", ephemeral: true},
 		{name: "unknown command", req: Request{Name: "nope"}, handler: ok, wantEvents: "reply", wantContent: "Unknown command /nope", ephemeral: true},
 		{name: "not available yet", req: Request{Name: "briefing"}, handler: ok, wantEvents: "reply", wantContent: "not available yet", ephemeral: true},
-		{name: "manage channels refused", req: Request{Name: "subscribe", Sub: "topic", Permissions: 1 << 11}, handler: ok,
+		{name: "manage channels refused", req: Request{Name: "subscribe", Sub: "topic", GuildID: "g1", Permissions: 1 << 11}, handler: ok,
 			wantEvents: "reply", wantContent: "Manage Channels", ephemeral: true},
-		{name: "manage channels allowed", req: Request{Name: "subscribe", Sub: "topic", Permissions: PermManageChannels | 1<<11,
-			AppPermissions: BotPermissions}, handler: ok, wantEvents: "reply", wantContent: "fine"},
-		{name: "bot cannot post here", req: Request{Name: "subscribe", Sub: "topic", Permissions: PermManageChannels,
+		{name: "manage channels allowed, answered privately", req: Request{Name: "subscribe", Sub: "topic", GuildID: "g1", Permissions: PermManageChannels | 1<<11,
+			AppPermissions: BotPermissions}, handler: ok, wantEvents: "reply", wantContent: "fine", ephemeral: true},
+		{name: "bot cannot post here", req: Request{Name: "subscribe", Sub: "topic", GuildID: "g1", Permissions: PermManageChannels,
 			AppPermissions: PermViewChannel | PermSendMessages | 1<<4}, handler: ok, wantEvents: "reply",
 			wantContent: "Herald cannot post in this channel: it lacks Embed Links here.", ephemeral: true},
-		{name: "bot lacks everything", req: Request{Name: "subscribe", Sub: "digest", Permissions: PermManageChannels}, handler: ok,
+		{name: "bot lacks everything", req: Request{Name: "subscribe", Sub: "digest", GuildID: "g1", Permissions: PermManageChannels}, handler: ok,
 			wantEvents: "reply", wantContent: "it lacks View Channel and Send Messages and Embed Links here", ephemeral: true},
 		{name: "replies need no channel permission", req: Request{Name: "latest"}, handler: ok, wantEvents: "reply", wantContent: "fine"},
+		{name: "subscribe in a DM is for servers, not a permission error", req: Request{Name: "subscribe", Sub: "topic"}, handler: ok,
+			wantEvents: "reply", wantContent: "/subscribe works only in a server channel", ephemeral: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{start: time.Now()}
@@ -115,6 +117,36 @@ func TestRouterAutoDefer(t *testing.T) {
 			t.Errorf("deferred at %s and replied at %s, want 2s and 5s", rec.at[0], rec.at[1])
 		}
 	})
+}
+
+// TestRouterPrivateCommandDefersEphemerally is issue 11 item 7: a slow /subscribe feed that
+// failed showed its error to the whole channel, because the auto-defer was public and Discord
+// cannot make an edit of a public "thinking…" ephemeral.
+func TestRouterPrivateCommandDefersEphemerally(t *testing.T) {
+	for _, tc := range []struct {
+		name, command, sub string
+		wantEvents         string
+	}{
+		{"private command", "subscribe", "topic", "defer-ephemeral,reply"},
+		{"public command", "latest", "", "defer,reply"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				slowFail := func(ctx context.Context, _ Request) (message.Message, error) {
+					time.Sleep(5 * time.Second)
+					return message.Message{}, Errorf("Could not subscribe: the feed timed out.")
+				}
+				rec := &recorder{start: time.Now()}
+				testRouter(slowFail).Handle(context.Background(), Request{Name: tc.command, Sub: tc.sub, GuildID: "g1", Permissions: -1, AppPermissions: -1}, rec)
+				if got := strings.Join(rec.events, ","); got != tc.wantEvents {
+					t.Errorf("events %q, want %q", got, tc.wantEvents)
+				}
+				if !rec.reply.Ephemeral {
+					t.Errorf("error reply %+v is not ephemeral", rec.reply)
+				}
+			})
+		})
+	}
 }
 
 func TestRouterFastHandlerNotDeferred(t *testing.T) {

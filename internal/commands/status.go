@@ -19,7 +19,7 @@ type Status struct {
 	Topics []TopicInfo
 	// Feeds, when set, lets the answer say that it rests on no fresh data ("No recent news"
 	// reads like a fact when in truth no feed could be fetched).
-	Feeds FeedHealth
+	Feeds PollProgress
 }
 
 // Handle implements /status topic.
@@ -59,7 +59,8 @@ func staleNote(st FeedStatus) string {
 // Briefing implements /briefing [topic].
 type Briefing struct {
 	Topics []TopicInfo
-	// Build composes the channel's briefing; its stories become seen in the channel.
+	// Build composes the channel's briefing without marking anything seen: a member's
+	// /briefing must not empty the channel's scheduled digest.
 	Build func(ctx context.Context, channelID, topic string) (message.Message, error)
 }
 

@@ -48,22 +48,28 @@ type Subscriptions struct {
 	// NextRun says when a digest runs next (for /subscriptions).
 	NextRun func(sub cache.Subscription, now time.Time) (time.Time, error)
 	Now     func() time.Time
-	// ValidTime checks a digest's time and zone.
-	ValidTime func(hhmm, zone string) error
+	// Health, when set, shows each feed's state in /subscriptions and lets /retry-feed
+	// resume a paused one.
+	Health FeedHealth
+	// Sources are the configured feeds' URLs (what topic and digest subscriptions read).
+	Sources []string
+	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
+	// from any accepted form ("8am", "8:30 pm", "20:30").
+	Clock func(clock, zone string) (string, error)
 }
 
 // Digest implements /subscribe digest [time] [timezone] [topic].
 func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message, error) {
-	hhmm := orDefault(req.Options["time"], s.DefaultTime)
 	zone := orDefault(req.Options["timezone"], s.DefaultZone)
-	if err := s.ValidTime(hhmm, zone); err != nil {
+	hhmm, err := s.Clock(orDefault(req.Options["time"], s.DefaultTime), zone)
+	if err != nil {
 		return message.Message{}, Errorf("%s", userText(err))
 	}
 	topic, err := topicOption(req, s.Topics, false)
 	if err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: normaliseClock(hhmm), TimeZone: zone, Topic: topic})
+	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
 	if err != nil {
 		return message.Message{}, err
 	}
@@ -106,16 +112,31 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	}
 	// The confirmation is public: a private feed's password stays hidden.
 	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", feed.RedactURL(raw), filterText(sub))
-	if len(items) > 0 {
-		content += " The newest item, as a preview:"
+	preview, ok := newestMatching(items, sub)
+	switch {
+	case ok:
+		content += " The newest item these words let through, as a preview:"
+	case len(items) > 0:
+		content += fmt.Sprintf(" None of the feed's %d current items match these words.", len(items))
 	}
 	// Long keyword lists could push the confirmation past Discord's limit, and a reply Discord
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
-	if len(items) > 0 {
-		m.Embeds = []message.Embed{briefing.StoryEmbed(items[0], s.Now())}
+	if ok {
+		m.Embeds = []message.Embed{briefing.StoryEmbed(preview, s.Now())}
 	}
 	return m, nil
+}
+
+// newestMatching is the preview: the newest item the subscription's include/exclude words let
+// through, by the same rule live posts use, so the preview shows what will be posted.
+func newestMatching(items []story.Story, sub cache.Subscription) (story.Story, bool) {
+	for _, it := range items { // newest first
+		if story.MatchesKeywords(it, sub.Include, sub.Exclude) {
+			return it, true
+		}
+	}
+	return story.Story{}, false
 }
 
 // Topic implements /subscribe topic topic.
@@ -144,6 +165,9 @@ func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subs
 		return Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
 	}
 	for _, e := range existing {
+		if e.SameTarget(sub) && sub.Kind == cache.KindFeed {
+			return Errorf("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
+		}
 		if e.SameTarget(sub) {
 			return Errorf("This channel already has that subscription.")
 		}
@@ -211,15 +235,27 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 		return message.Message{Content: "No subscriptions yet. Add one with /subscribe.", Ephemeral: true}, nil
 	}
 	var b strings.Builder
+	readsSources := false
 	for _, sub := range subs {
 		line := fmt.Sprintf("`%s` <#%s> %s", sub.ID, sub.ChannelID, describe(sub, s.Topics))
-		if sub.Kind == cache.KindDigest {
+		switch sub.Kind {
+		case cache.KindDigest:
 			line += " — " + s.nextRunText(sub)
+			readsSources = true
+		case cache.KindFeed:
+			if h := s.healthText(ctx, sub.FeedURL); h != "" {
+				line += " — " + h
+			}
+		default:
+			readsSources = true
 		}
 		if sub.Broken != "" {
 			line += " — ⚠️ stopped: " + sub.Broken
 		}
 		b.WriteString(line + "\n")
+	}
+	if readsSources {
+		b.WriteString(s.sourcesText(ctx))
 	}
 	title := "Subscriptions in this channel"
 	if manager {
@@ -304,14 +340,6 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-func normaliseClock(hhmm string) string {
-	t, err := time.Parse("15:04", strings.TrimSpace(hhmm))
-	if err != nil {
-		return hhmm
-	}
-	return t.Format("15:04")
 }
 
 // userText strips package prefixes from an error for a user-facing reply.

@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/heraldbot/herald/internal/cache"
@@ -39,6 +38,7 @@ type Store interface {
 	Release(ctx context.Context, channelID string, ids []string) error
 	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
 	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+	GetStories(ctx context.Context, ids []string) ([]story.Story, error)
 	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
 	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
@@ -94,6 +94,9 @@ func (d *deliverer) send(ctx context.Context, channelID string, posts []post, no
 		if _, err := d.sender.Send(ctx, channelID, p.msg, nonce); err != nil {
 			d.release(ctx, channelID, posts[i:])
 			return i, fmt.Errorf("delivery: channel %s: %w", channelID, err)
+		}
+		if len(p.ids) == 0 {
+			continue // a post that claims nothing (a /briefing continuation) confirms nothing
 		}
 		if err := d.store.Confirm(ctx, channelID, p.ids); err != nil {
 			// The message is out; its lease expires and a retry re-sends with the same nonce,
@@ -173,57 +176,4 @@ func keep(stories []story.Story, want []string) []story.Story {
 		}
 	}
 	return out
-}
-
-// matchesKeywords applies a feed subscription's include/exclude words (case-insensitive, whole
-// words) to a story's title, summary and categories.
-func matchesKeywords(s story.Story, include, exclude []string) bool {
-	fields := strings.Fields(normaliseWords(s.Title + "\n" + s.Summary + "\n" + strings.Join(s.Categories, "\n")))
-	words := make(map[string]bool, len(fields))
-	for _, w := range fields {
-		words[w] = true
-	}
-	// Phrases match on the words joined by single spaces, so "Gaza (Strip)" or a double space
-	// still contains "gaza strip". Title, summary and categories are separated by a newline
-	// before normalising, which only means a phrase may span them: harmless for a filter.
-	text := " " + strings.Join(fields, " ") + " "
-	has := func(kw string) bool {
-		kwWords := strings.Fields(normaliseWords(kw))
-		if len(kwWords) == 0 {
-			return false
-		}
-		if len(kwWords) == 1 {
-			return words[kwWords[0]]
-		}
-		return strings.Contains(text, " "+strings.Join(kwWords, " ")+" ")
-	}
-	for _, kw := range exclude {
-		if has(kw) {
-			return false
-		}
-	}
-	if len(include) == 0 {
-		return true
-	}
-	for _, kw := range include {
-		if has(kw) {
-			return true
-		}
-	}
-	return false
-}
-
-// normaliseWords lower-cases and turns every non-letter, non-digit into a space.
-func normaliseWords(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			return r + 32
-		case r == '\'' || r == '’':
-			return -1
-		case r < 128 && !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
-			return ' '
-		}
-		return unicodeLower(r)
-	}, s)
 }

@@ -398,7 +398,7 @@ func (g *Digests) deliverBriefing(ctx context.Context, sub cache.Subscription, s
 
 // Compose builds the briefing of what channelID has not seen since since, for topic (or all),
 // and claims its stories for the channel: the caller must send the posts (send confirms them)
-// or release them. It is shared by digests and /briefing.
+// or release them. Scheduled digests use it; /briefing uses preview, which claims nothing.
 func (g *Digests) Compose(ctx context.Context, channelID, topic string, since time.Time) ([]post, error) {
 	stories, err := g.candidates(ctx, channelID, topic, since)
 	if err != nil {
@@ -412,11 +412,7 @@ func (g *Digests) Compose(ctx context.Context, channelID, topic string, since ti
 	if len(claimed) != len(b.StoryIDs()) {
 		b = g.build(ctx, keep(stories, claimed), topic) // someone else took some meanwhile
 	}
-	msgs := briefing.Render(b) // an empty briefing renders briefing.NothingNew, or nothing when quiet
-	posts := make([]post, len(msgs))
-	for i, m := range msgs {
-		posts[i] = post{msg: m, key: strconv.Itoa(i)}
-	}
+	posts := briefingPosts(b)
 	if len(posts) > 0 {
 		posts[len(posts)-1].ids = claimed
 	} else if len(claimed) > 0 {
@@ -425,6 +421,26 @@ func (g *Digests) Compose(ctx context.Context, channelID, topic string, since ti
 		g.d.release(ctx, channelID, []post{{ids: claimed}})
 	}
 	return posts, nil
+}
+
+// preview builds the same briefing as Compose without claiming anything: what a member asks
+// for with /briefing must not take stories away from the channel's scheduled digest.
+func (g *Digests) preview(ctx context.Context, channelID, topic string, since time.Time) ([]post, error) {
+	stories, err := g.candidates(ctx, channelID, topic, since)
+	if err != nil {
+		return nil, err
+	}
+	return briefingPosts(g.build(ctx, stories, topic)), nil
+}
+
+// briefingPosts renders b; an empty briefing renders briefing.NothingNew, or nothing when quiet.
+func briefingPosts(b briefing.Briefing) []post {
+	msgs := briefing.Render(b)
+	posts := make([]post, len(msgs))
+	for i, m := range msgs {
+		posts[i] = post{msg: m, key: strconv.Itoa(i)}
+	}
+	return posts
 }
 
 func (g *Digests) candidates(ctx context.Context, channelID, topic string, since time.Time) ([]story.Story, error) {
@@ -468,23 +484,21 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 
 // OnDemand builds the briefing /briefing answers with: what channelID has not seen in the last
 // Window, for topic (or all). The first message is returned as the command's answer and any
-// further ones are posted to the channel; the stories are then seen in the channel.
+// further ones are posted to the channel. It changes no state: the stories stay unseen, so the
+// channel's next digest still carries them.
 func (g *Digests) OnDemand(ctx context.Context, channelID, topic string) (message.Message, error) {
-	posts, err := g.Compose(ctx, channelID, topic, g.opts.Now().Add(-g.opts.Window))
+	posts, err := g.preview(ctx, channelID, topic, g.opts.Now().Add(-g.opts.Window))
 	if err != nil {
 		return message.Message{}, err
 	}
 	if len(posts) == 0 {
 		return message.Message{Content: "Nothing new for this channel right now."}, nil
 	}
-	first := posts[0]
 	if len(posts) > 1 {
 		key := "briefing:" + strconv.FormatInt(g.opts.Now().Unix(), 10)
 		if _, err := g.d.send(ctx, channelID, posts[1:], key); err != nil {
 			return message.Message{}, err
 		}
-	} else if err := g.d.store.Confirm(ctx, channelID, first.ids); err != nil {
-		g.opts.Logger.Warn("delivery: confirming briefing stories", "channel_id", channelID, "error", err)
 	}
-	return first.msg, nil
+	return posts[0].msg, nil
 }

@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/cache"
-
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/tracking"
 )
 
 func TestDigestClustersOneEventFromThreeOutlets(t *testing.T) {
@@ -47,7 +48,7 @@ func TestDigestClustersOneEventFromThreeOutlets(t *testing.T) {
 					t.Errorf("briefing does not name source %s:\n%s", src, all)
 				}
 			}
-			if !strings.Contains(all, "4 stories from 6 outlets") {
+			if !strings.Contains(all, "4 stories, reported by 6 outlets") {
 				t.Errorf("header footer wrong (want 4 entries from 6 outlets):\n%s", all)
 			}
 			if unseen, err := e.store.Unseen(context.Background(), "c1", storyIDs(t, e.store)); err != nil || len(unseen) != 0 {
@@ -211,32 +212,73 @@ func TestDigestTopicAndLimits(t *testing.T) {
 	}
 }
 
-func TestOnDemandBriefing(t *testing.T) {
+// TestBriefingLeavesTheDigestIntact is issue 11 item 1: a member's /briefing answered with
+// the channel's news, and the 08:00 digest then said "Nothing new since the last briefing".
+func TestBriefingLeavesTheDigestIntact(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDigestEnv(t, b)
+			e.clock.Advance(slot0.Add(-time.Hour).Sub(e.clock.Now()))
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{})
+			ctx := context.Background()
+			for i := range 2 {
+				m, err := g.OnDemand(ctx, "c1", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := plainText(m)
+				for _, h := range digestHeadlines {
+					if !strings.Contains(text, h) {
+						t.Errorf("/briefing #%d lacks %q:\n%s", i+1, h, text)
+					}
+				}
+			}
+			if unseen, err := e.store.Unseen(ctx, "c1", storyIDs(t, e.store)); err != nil || len(unseen) != 3 {
+				t.Errorf("after /briefing Unseen = %v, %v; want all three stories still unseen", unseen, err)
+			}
+			e.clock.Advance(time.Hour)
+			if err := g.RunSlot(ctx, e.sub.ID, "c1", slot0); err != nil {
+				t.Fatal(err)
+			}
+			texts := e.fake.texts("c1")
+			assertEachOnce(t, texts, digestHeadlines)
+			if strings.Contains(strings.Join(texts, "\n"), "Nothing new") {
+				t.Errorf("the digest after a /briefing says nothing new:\n%s", strings.Join(texts, "\n"))
+			}
+		})
+	}
+}
+
+// plainText is a message's content and embed titles and descriptions.
+func plainText(m message.Message) string {
+	s := m.Content
+	for _, e := range m.Embeds {
+		s += "\n" + e.Title + "\n" + e.Description
+	}
+	return s
+}
+
+// TestDigestStatusLineBold is issue 11 item 2: the header showed "\*\*Talks ongoing\*\*"
+// because the status line, already Markdown, was escaped a second time.
+func TestDigestStatusLineBold(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newDigestEnv(t, b)
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
-			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{})
-			ctx := context.Background()
-			first, err := g.OnDemand(ctx, "c5", "")
-			if err != nil {
+			st := tracking.Status{Label: tracking.LabelTalks, Sentence: "Envoys meet in Cairo; a *deal* is not yet [agreed]."}
+			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{
+				StatusLines: func(context.Context, string) []string { return []string{tracking.StatusLine(st)} }})
+			if err := g.RunSlot(context.Background(), e.sub.ID, "c1", slot0); err != nil {
 				t.Fatal(err)
 			}
-			text := first.Content
-			for _, em := range first.Embeds {
-				text += em.Description
+			msgs := e.fake.Messages("c1")
+			if len(msgs) != 1 || len(msgs[0].Embeds) == 0 {
+				t.Fatalf("got %d messages, want one digest", len(msgs))
 			}
-			for _, h := range digestHeadlines {
-				if !strings.Contains(text, h) {
-					t.Errorf("on-demand briefing lacks %q", h)
-				}
-			}
-			again, err := g.OnDemand(ctx, "c5", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(again.Embeds) != 0 || !strings.Contains(again.Content, "Nothing new") {
-				t.Errorf("second /briefing = %+v, want the nothing-new line (stories were seen)", again)
+			got := msgs[0].Embeds[0].Description
+			want := `• **Talks ongoing**: Envoys meet in Cairo; a \*deal\* is not yet (agreed).`
+			if got != want {
+				t.Errorf("header description = %q, want %q", got, want)
 			}
 		})
 	}

@@ -37,6 +37,73 @@ func (l *Live) CheckFeeds(ctx context.Context) {
 			l.feedNotice(ctx, sub, st)
 		}
 	}
+	l.checkSources(ctx)
+}
+
+// checkSources tells each topic and digest channel, once per outage, which configured feeds
+// were disabled: their stories are missing from its posts. One message per channel and sweep
+// lists the feeds it was not told about yet (claims in the channel's seen set, as above).
+func (l *Live) checkSources(ctx context.Context) {
+	var down []cache.FeedState
+	for _, url := range l.opts.Sources {
+		st, ok, err := l.d.store.GetFeedState(ctx, url)
+		if err != nil {
+			l.opts.Logger.Warn("delivery: source notices: reading feed state", "feed_url", feed.RedactURL(url), "error", err)
+			return
+		}
+		if ok && st.Disabled {
+			down = append(down, st)
+		}
+	}
+	if len(down) == 0 {
+		return
+	}
+	for _, sub := range l.readerChannels(ctx) {
+		l.sourceNotice(ctx, sub, down)
+	}
+}
+
+// readerChannels is one healthy topic or digest subscription per channel.
+func (l *Live) readerChannels(ctx context.Context) []cache.Subscription {
+	var out []cache.Subscription
+	seen := map[string]bool{}
+	for _, k := range []cache.Kind{cache.KindTopic, cache.KindDigest} {
+		subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+		if err != nil {
+			l.opts.Logger.Warn("delivery: source notices: listing subscriptions", "error", err)
+			return nil
+		}
+		for _, s := range subs {
+			if s.Broken == "" && !seen[s.ChannelID] {
+				seen[s.ChannelID] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (l *Live) sourceNotice(ctx context.Context, sub cache.Subscription, down []cache.FeedState) {
+	ids := make([]string, len(down))
+	byID := map[string]cache.FeedState{}
+	for i, st := range down {
+		ids[i] = "source-down:" + st.URL + "@" + strconv.FormatInt(st.LastSuccess.Unix(), 10)
+		byID[ids[i]] = st
+	}
+	claimed, err := l.d.store.Claim(ctx, sub.ChannelID, ids, l.opts.Lease)
+	if err != nil || len(claimed) == 0 {
+		return
+	}
+	lines := []string{"⚠️ Herald stopped polling a feed this channel's topic or digest posts read from:"}
+	for _, id := range claimed {
+		st := byID[id]
+		lines = append(lines, fmt.Sprintf("• %s: %s", feedName(st), message.Truncate(strings.TrimSpace(st.LastError), 300)))
+	}
+	lines = append(lines, "Its stories are missing until someone with Manage Channels runs /retry-feed with its URL once it works again; /subscriptions shows every feed's health.")
+	m := message.Message{Content: message.Truncate(strings.Join(lines, "\n"), message.MaxContent)}
+	if _, err := l.d.send(ctx, sub.ChannelID, []post{{msg: m, ids: claimed, key: strings.Join(claimed, ",")}}, "notice"); err != nil {
+		l.failed(ctx, sub, err)
+	}
 }
 
 // feedNotice posts the notice sub's channel is owed for st, if any.
@@ -96,7 +163,8 @@ func downNotice(st cache.FeedState) message.Message {
 	if why == "" {
 		why = "no reason recorded"
 	}
-	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. Re-subscribe to the feed to try it again.",
+	// "Re-subscribe" was the advice, which answered "already has that subscription".
+	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. It stays paused until someone with Manage Channels runs /retry-feed with its URL once it works again.",
 		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500))
 	return message.Message{Content: message.Truncate(text, message.MaxContent)}
 }

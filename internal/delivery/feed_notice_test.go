@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 )
 
@@ -119,5 +120,53 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
 			t.Errorf("%s notice %q: want the feed named with its password hidden", name, m.Content)
 		}
+	}
+}
+
+// TestFeedDownNoticeNamesTheFeedOnce is issue 11 item 8: the notice named the feed, then quoted
+// an error that named its URL again. The stored error is now the user's wording (see the
+// poller), so the URL appears once.
+func TestFeedDownNoticeNamesTheFeedOnce(t *testing.T) {
+	st := cache.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
+		LastError: (&feed.Error{Class: feed.ClassDNS, URL: "https://news.example/rss"}).UserMessage()}
+	got := downNotice(st).Content
+	if n := strings.Count(got, "news.example"); n != 2 { // the URL, and the host in the reason
+		t.Errorf("notice mentions news.example %d times, want the URL once and the host once:\n%s", n, got)
+	}
+	if n := strings.Count(got, "https://news.example/rss"); n != 1 {
+		t.Errorf("notice shows the URL %d times, want once:\n%s", n, got)
+	}
+}
+
+// TestSourceDownToldToTopicAndDigestChannels is issue 11 item 5: a configured feed that died
+// only logged a warning; the topic and digest channels whose posts read it were never told.
+// Each is told once per outage (one message listing the feeds), feed-only channels not at all.
+func TestSourceDownToldToTopicAndDigestChannels(t *testing.T) {
+	const source = "https://configured.example/rss"
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			subscribe(t, e.store, cache.Subscription{ChannelID: "c3", Kind: cache.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: t0})
+			subscribe(t, e.store, cache.Subscription{ChannelID: "c3", Kind: cache.KindTopic, Topic: "other", CreatedAt: t0})
+			ctx := context.Background()
+			st := cache.FeedState{URL: source, Title: "Configured News", Known: true, Disabled: true, Failures: 10,
+				LastSuccess: t0.Add(-3 * time.Hour), LastError: "the feed's server did not answer in time"}
+			if err := e.store.PutFeedState(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			l := e.live(t, e.store, e.sender(t), LiveOptions{Sources: []string{source, "https://healthy.example/rss"}})
+			l.CheckFeeds(ctx)
+			l.CheckFeeds(ctx)
+			for ch, want := range map[string]int{"c1": 0, "c2": 1, "c3": 1} {
+				texts := e.fake.texts(ch)
+				if len(texts) != want {
+					t.Errorf("%s got %d notices, want %d: %q", ch, len(texts), want, texts)
+					continue
+				}
+				if want == 1 && (!strings.Contains(texts[0], "Configured News ("+source+")") || !strings.Contains(texts[0], "did not answer in time") || !strings.Contains(texts[0], "/retry-feed")) {
+					t.Errorf("%s notice %q: want the feed, the reason and how to retry", ch, texts[0])
+				}
+			}
+		})
 	}
 }

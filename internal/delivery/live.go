@@ -14,13 +14,54 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 )
 
+// DefaultLiveMaxAge is LiveRule's MaxAge unless configured (HERALD_LIVE_MAX_AGE).
+const DefaultLiveMaxAge = 24 * time.Hour
+
+// LiveRule is the one rule of what a live post is for: news. A story published more than
+// MaxAge ago is never live-posted, whether it first appears in a poll, after downtime or on a
+// retry; it is still stored, shown by /latest and eligible for digests. check-feed tells users
+// the same rule through Explain.
+type LiveRule struct {
+	// MaxAge is the oldest a live-posted story may be (DefaultLiveMaxAge when ≤ 0).
+	MaxAge time.Duration
+}
+
+// Fresh reports whether a story published at published may be live-posted at now.
+func (r LiveRule) Fresh(published, now time.Time) bool {
+	return now.Sub(published) <= r.maxAge()
+}
+
+// Explain says, for a user, what happens to a story the rule keeps out of live posts.
+func (r LiveRule) Explain() string {
+	return fmt.Sprintf("older than %s: stored and shown by /latest, never live-posted", fmtAge(r.maxAge()))
+}
+
+func (r LiveRule) maxAge() time.Duration {
+	if r.MaxAge <= 0 {
+		return DefaultLiveMaxAge
+	}
+	return r.MaxAge
+}
+
+// fmtAge writes a duration the way users say it: "24 h", "90 min", "36 h".
+func fmtAge(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d h", d/time.Hour)
+	}
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return d.String()
+}
+
 // LiveOptions tunes live posts.
 type LiveOptions struct {
 	// Lease is how long claimed stories stay reserved while being sent (default 2 min).
 	Lease time.Duration
-	// CatchUpMax and CatchUpAge bound what is posted after downtime (defaults 20 and 24 h).
+	// Rule keeps old stories out of every live post.
+	Rule LiveRule
+	// CatchUpMax bounds what is posted per subscription after downtime (default 20).
 	CatchUpMax int
-	CatchUpAge time.Duration
 	// LiveMax bounds the stories one poll posts to one subscription (default 100, ten
 	// messages): a feed that suddenly lists thousands of new items, hostile or re-keyed, gets
 	// an "and N more" line instead of flooding the channel for hours.
@@ -30,6 +71,9 @@ type LiveOptions struct {
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Sources are the configured feeds' URLs: topic and digest channels read them, and are
+	// told once when one is disabled.
+	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub cache.Subscription, err error)
 }
@@ -51,9 +95,6 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 	if opts.LiveMax <= 0 {
 		opts.LiveMax = 100
 	}
-	if opts.CatchUpAge <= 0 {
-		opts.CatchUpAge = DefaultCatchUpAge
-	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
@@ -67,7 +108,10 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 }
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
-// poller's OnNew hook; it never panics.
+// poller's OnNew hook; it never panics. Stories older than the Rule's MaxAge are left out;
+// those the poller marked AfterDowntime (they may have appeared while Herald was away) are
+// bounded like CatchUp's, CatchUpMax per subscription with one "and N more" line; the rest by
+// LiveMax.
 func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 	defer l.recover("on_new")
 	subs, err := l.liveSubscriptions(ctx)
@@ -75,9 +119,27 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
+	now := l.opts.Now()
 	l.perChannel(subs, func(sub cache.Subscription) {
-		l.deliverNewest(ctx, sub, matching(sub, stories), l.opts.LiveMax, "in this update")
+		away, live := l.split(matching(sub, stories), now)
+		l.deliverNewest(ctx, sub, away, l.opts.CatchUpMax, "while Herald was away")
+		l.deliverNewest(ctx, sub, live, l.opts.LiveMax, "in this update")
 	})
+}
+
+// split drops the stories the Rule keeps out and divides the rest into those that appeared
+// while Herald was away and the others.
+func (l *Live) split(stories []story.Story, now time.Time) (away, live []story.Story) {
+	for _, s := range stories {
+		switch {
+		case !l.opts.Rule.Fresh(s.Published, now):
+		case s.AfterDowntime:
+			away = append(away, s)
+		default:
+			live = append(live, s)
+		}
+	}
+	return away, live
 }
 
 // perChannel runs fn for every subscription: channels concurrently (at most Concurrency at a
@@ -107,8 +169,8 @@ func (l *Live) perChannel(subs []cache.Subscription, fn func(cache.Subscription)
 }
 
 // CatchUp posts, for each live subscription, the stories that arrived while Herald was down or
-// whose earlier delivery failed: at most CatchUpMax per subscription, at most CatchUpAge old,
-// then one "and N more" line.
+// whose earlier delivery failed: at most CatchUpMax per subscription, none the Rule calls too
+// old, then one "and N more" line.
 func (l *Live) CatchUp(ctx context.Context) {
 	l.sweep(ctx, l.opts.CatchUpMax, "while Herald was away")
 }
@@ -131,7 +193,7 @@ func (l *Live) sweep(ctx context.Context, limit int, why string) {
 }
 
 func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription, limit int, why string) {
-	since := l.opts.Now().Add(-l.opts.CatchUpAge)
+	since := l.opts.Now().Add(-l.opts.Rule.maxAge())
 	q := cache.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
 	stories, err := l.d.store.RecentStories(ctx, q)
 	if err != nil {
@@ -208,12 +270,71 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 		return
 	}
 	oldestFirst(stories)
+	if sub.Kind == cache.KindTopic {
+		l.deliverDevelopments(ctx, sub, stories, more, why)
+		return
+	}
+	stories, aliasesOf := l.withoutRepeats(ctx, sub.ChannelID, stories)
+	if len(stories) == 0 {
+		return
+	}
 	posts := livePosts(stories, l.opts.Now(), more, why)
+	for i := range posts {
+		for _, id := range posts[i].ids {
+			posts[i].ids = append(posts[i].ids, aliasesOf[id]...)
+		}
+	}
 	if _, err := l.d.send(ctx, sub.ChannelID, posts, "live"); err != nil {
 		l.failed(ctx, sub, err)
 		return
 	}
 	l.advance(ctx, sub, stories[len(stories)-1].Published)
+}
+
+// withoutRepeats drops claimed stories the channel was already shown under another ID (a
+// changed GUID, the same article in a second subscribed feed: see story.Aliases), recording
+// them as seen, and returns the aliases of the stories kept, to be confirmed with them.
+// Aliases are never leased, only confirmed: a lease left by a crashed delivery would
+// otherwise make its stories look like repeats and lose them.
+func (l *Live) withoutRepeats(ctx context.Context, channelID string, stories []story.Story) ([]story.Story, map[string][]string) {
+	var all []string
+	for _, s := range stories {
+		all = append(all, s.Aliases()...)
+	}
+	unseen, err := l.d.store.Unseen(ctx, channelID, all)
+	if err != nil {
+		l.opts.Logger.Warn("delivery: reading story aliases; posting without the repeat check", "channel_id", channelID, "error", err)
+		return stories, nil
+	}
+	fresh := map[string]bool{}
+	for _, a := range unseen {
+		fresh[a] = true
+	}
+	var out []story.Story
+	var repeats []string
+	aliasesOf := map[string][]string{}
+	for _, s := range stories {
+		ok := true
+		for _, a := range s.Aliases() {
+			ok = ok && fresh[a]
+		}
+		if !ok {
+			repeats = append(repeats, s.ID)
+			continue
+		}
+		for _, a := range s.Aliases() {
+			delete(fresh, a) // a second story with the same alias in this batch is a repeat
+		}
+		out = append(out, s)
+		aliasesOf[s.ID] = s.Aliases()
+	}
+	if len(repeats) > 0 {
+		// Nothing new to show: seen, so no later sweep retries them.
+		if err := l.d.store.Confirm(ctx, channelID, repeats); err != nil {
+			l.opts.Logger.Warn("delivery: recording repeated stories", "channel_id", channelID, "error", err)
+		}
+	}
+	return out, aliasesOf
 }
 
 // livePosts batches stories ≤ 10 embeds per message; "and N more" rides on the last message.
@@ -291,7 +412,7 @@ func matching(sub cache.Subscription, stories []story.Story) []story.Story {
 		}
 		switch sub.Kind {
 		case cache.KindFeed:
-			if s.FeedURL == sub.FeedURL && matchesKeywords(s, sub.Include, sub.Exclude) {
+			if s.FeedURL == sub.FeedURL && story.MatchesKeywords(s, sub.Include, sub.Exclude) {
 				out = append(out, s)
 			}
 		case cache.KindTopic:

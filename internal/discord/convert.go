@@ -29,6 +29,15 @@ func toApplicationCommand(d commands.Command) *discordgo.ApplicationCommand {
 		p := *d.DefaultMemberPermissions
 		ac.DefaultMemberPermissions = &p
 	}
+	if len(d.Contexts) > 0 {
+		ctxs := make([]discordgo.InteractionContextType, len(d.Contexts))
+		for i, c := range d.Contexts {
+			ctxs[i] = discordgo.InteractionContextType(c)
+		}
+		ac.Contexts = &ctxs
+	}
+	// Herald is installed to servers; a user install would offer it where it cannot post.
+	ac.IntegrationTypes = &[]discordgo.ApplicationIntegrationType{discordgo.ApplicationIntegrationGuildInstall}
 	return ac
 }
 

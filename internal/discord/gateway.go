@@ -223,7 +223,7 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 		defer cancel()
 		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
 		stop := make(chan struct{})
-		go g.deferWatchdog(ctx, resp, stop)
+		go g.deferWatchdog(ctx, resp, stop, privateCommand(g.cfg.Handler, i))
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
 		close(stop)
 	case discordgo.InteractionApplicationCommandAutocomplete:
@@ -240,7 +240,7 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 
 // deferWatchdog acknowledges an interaction whose handler is still silent at DeferAfter, so
 // a slow handler that forgot to defer does not lose its interaction token.
-func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, stop <-chan struct{}) {
+func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, stop <-chan struct{}, private bool) {
 	defer g.recoverHandler("defer_watchdog")
 	t := time.NewTimer(g.cfg.DeferAfter)
 	defer t.Stop()
@@ -248,10 +248,21 @@ func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, sto
 	case <-stop:
 	case <-ctx.Done():
 	case <-t.C:
-		if err := resp.Defer(ctx, false); err != nil {
+		if err := resp.Defer(ctx, private); err != nil {
 			g.logger.Warn("deferring a slow interaction failed", "interaction_id", resp.id, "error", err)
 		}
 	}
+}
+
+// privateCommand reports whether the interaction's command answers privately (see
+// commands.Command.Private): a transport's own fallback defer must be as private as the
+// router's, or a failing private command would show its error to the channel.
+func privateCommand(h Handler, i *discordgo.Interaction) bool {
+	d, ok := h.(interface{ Definitions() []commands.Command })
+	if !ok || i.Type != discordgo.InteractionApplicationCommand {
+		return false
+	}
+	return commands.IsPrivate(d.Definitions(), i.ApplicationCommandData().Name)
 }
 
 // answerer is a Responder that can tell whether anything was sent yet.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
@@ -404,5 +405,68 @@ func TestGatewayShards(t *testing.T) {
 	}
 	if n := f.PutCount(); n > 1 {
 		t.Errorf("%d command PUTs from two shards, want at most 1 (shard 0 only)", n)
+	}
+}
+
+// TestGatewayPrivateCommands is issue 11 item 7 through the fake Discord: commands register
+// where they work (contexts, integration types), so Discord offers no /subscribe in a DM,
+// and a slow /subscribe that fails is deferred ephemerally, its error seen only by its
+// invoker, while a slow public command still defers publicly.
+func TestGatewayPrivateCommands(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	r := commands.NewRouter(commands.Definitions(), commands.RouterOptions{DeferAfter: 100 * time.Millisecond})
+	slowFail := func(ctx context.Context, _ commands.Request) (message.Message, error) {
+		time.Sleep(300 * time.Millisecond)
+		return message.Message{}, commands.Errorf("Could not subscribe to https://x.test/rss: the feed timed out.")
+	}
+	r.On("subscribe feed", slowFail)
+	r.On("latest", slowFail)
+	openGateway(t, f, r)
+
+	contexts := map[string][]int{}
+	for _, c := range f.Commands(testGuild) {
+		contexts[c.Name] = c.Contexts
+		if diff := cmp.Diff([]int{0}, c.IntegrationTypes); diff != "" {
+			t.Errorf("/%s integration_types (-want +got):\n%s", c.Name, diff)
+		}
+	}
+	wantContexts := map[string][]int{"latest": {0, 1}, "ceasefire-status": {0, 1}, "status": {0, 1}, "subscribe": {0},
+		"unsubscribe": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
+	if diff := cmp.Diff(wantContexts, contexts); diff != "" {
+		t.Errorf("registered contexts (-want +got):\n%s", diff)
+	}
+	sub := []fakediscord.Option{{Name: "feed", Type: 1, Options: []fakediscord.Option{{Name: "url", Type: 3, Value: "https://x.test/rss"}}}}
+	if _, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{ChannelID: "900", CommandName: "subscribe", Options: sub}); !errors.Is(err, fakediscord.ErrNotOffered) {
+		t.Errorf("/subscribe in a DM: %v, want Discord not to offer it", err)
+	}
+
+	for _, tc := range []struct {
+		name      string
+		in        fakediscord.Interaction
+		ephemeral bool
+	}{
+		{"subscribe", fakediscord.Interaction{GuildID: testGuild, ChannelID: "800", CommandName: "subscribe", Permissions: "16", Options: sub}, true},
+		{"latest", fakediscord.Interaction{GuildID: testGuild, ChannelID: "800", CommandName: "latest"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := f.InjectInteraction(waitCtx(t), tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := p.WaitEdits(waitCtx(t), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Type != 5 {
+				t.Fatalf("first response type %d, want deferred (5)", resp.Type)
+			}
+			deferredEphemeral := strings.Contains(string(resp.Data), `"flags":64`)
+			if deferredEphemeral != tc.ephemeral {
+				t.Errorf("deferral data %s: ephemeral %t, want %t", resp.Data, deferredEphemeral, tc.ephemeral)
+			}
+			if !strings.Contains(resp.Original.Content, "timed out") || (resp.Original.Flags&64 != 0) != tc.ephemeral {
+				t.Errorf("error edit %q flags %d, want ephemeral %t", resp.Original.Content, resp.Original.Flags, tc.ephemeral)
+			}
+		})
 	}
 }

@@ -177,7 +177,7 @@ func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Inter
 	case body := <-resp.first:
 		writeJSON(w, body)
 	case <-t.C:
-		resp.acknowledge(deferredResponse(false))
+		resp.acknowledge(deferredResponse(privateCommand(ih.h, i)))
 		writeJSON(w, <-resp.first)
 	}
 }

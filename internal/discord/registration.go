@@ -42,10 +42,13 @@ func SyncCommands(ctx context.Context, s *discordgo.Session, appID, guildID stri
 }
 
 // normCommand is the part of a command Herald controls, in a comparable form: Discord echoes
-// back server-set fields (id, version, contexts, …) and omits false/empty ones.
+// back server-set fields (id, version, …) and omits false/empty ones. Contexts and
+// integration types are Herald's: a change of either must be registered.
 type normCommand struct {
 	Name, Description string
 	Permissions       string
+	Contexts          string
+	IntegrationTypes  string
 	Options           []normOption
 }
 
@@ -67,6 +70,12 @@ func normalizeCommands(cs []*discordgo.ApplicationCommand) map[string]normComman
 		n := normCommand{Name: c.Name, Description: c.Description, Options: normalizeOptions(c.Options)}
 		if c.DefaultMemberPermissions != nil {
 			n.Permissions = strconv.FormatInt(*c.DefaultMemberPermissions, 10)
+		}
+		if c.Contexts != nil {
+			n.Contexts = fmt.Sprint(*c.Contexts)
+		}
+		if c.IntegrationTypes != nil {
+			n.IntegrationTypes = fmt.Sprint(*c.IntegrationTypes)
 		}
 		out[c.Name] = n
 	}

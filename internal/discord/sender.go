@@ -23,6 +23,18 @@ var ErrChannelGone = errors.New("discord: channel gone")
 // ErrSenderClosed is returned by Send after Close.
 var ErrSenderClosed = errors.New("discord: sender closed")
 
+// ErrMessageGone means a message to edit no longer exists (a moderator deleted it). Its
+// MessageGone method lets delivery recognise it without importing this package.
+var ErrMessageGone error = messageGoneError{}
+
+type messageGoneError struct{}
+
+func (messageGoneError) Error() string     { return "discord: message gone" }
+func (messageGoneError) MessageGone() bool { return true }
+
+// codeUnknownMessage is Discord's JSON error code 10008, Unknown Message.
+const codeUnknownMessage = 10008
+
 // ChannelError is the typed form of ErrChannelGone, with Discord's answer.
 type ChannelError struct {
 	ChannelID string
@@ -40,8 +52,9 @@ func (e *ChannelError) Unwrap() error { return ErrChannelGone }
 
 // SenderOptions tunes the Sender; zero values take the defaults.
 type SenderOptions struct {
-	// GlobalPerSecond paces every request (default 45, under Discord's 50/s).
-	GlobalPerSecond int
+	// GlobalPerSecond paces every request (default 45, under Discord's 50/s). A fraction is
+	// kept: discord.global_rate 0.5 is one request every 2 s, not the default.
+	GlobalPerSecond float64
 	// ChannelBurst messages per ChannelWindow per channel (default 5 per 5 s, as observed).
 	ChannelBurst  int
 	ChannelWindow time.Duration
@@ -140,6 +153,8 @@ type channelState struct {
 
 type sendJob struct {
 	channelID string
+	// messageID, when set, makes the job an edit (PATCH) of that message instead of a post.
+	messageID string
 	payload   messagePayload
 	attempts  int
 	limited   int
@@ -157,7 +172,7 @@ func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	opts = opts.withDefaults()
 	s := &Sender{
 		rest: rest, opts: opts,
-		interval: time.Second / time.Duration(opts.GlobalPerSecond),
+		interval: time.Duration(float64(time.Second) / opts.GlobalPerSecond),
 		channels: map[string]*channelState{},
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
@@ -220,6 +235,28 @@ func (s *Sender) Send(ctx context.Context, channelID string, m message.Message, 
 	case <-ctx.Done():
 		s.cancel(j)
 		return "", fmt.Errorf("discord: send to %s: %w", channelID, ctx.Err())
+	}
+}
+
+// Edit replaces the content and embeds of the bot's message messageID in the channel (a live
+// post that gained outlets) and blocks like Send. Edits share the channel's queue and rate
+// limits with posts. A message deleted meanwhile gives ErrMessageGone, not a gone channel.
+func (s *Sender) Edit(ctx context.Context, channelID, messageID string, m message.Message) error {
+	if err := ValidateMessage(m); err != nil {
+		return err
+	}
+	p := toPayload(m)
+	p.Flags = 0
+	j := &sendJob{channelID: channelID, messageID: messageID, payload: p, result: make(chan sendResult, 1)}
+	if err := s.enqueue(j); err != nil {
+		return err
+	}
+	select {
+	case r := <-j.result:
+		return r.err
+	case <-ctx.Done():
+		s.cancel(j)
+		return fmt.Errorf("discord: edit in %s: %w", channelID, ctx.Err())
 	}
 }
 
@@ -426,8 +463,11 @@ func (s *Sender) deliver(j *sendJob) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
 	defer cancel()
-	url := discordgo.EndpointChannelMessages(j.channelID)
-	r, err := s.rest.do(ctx, http.MethodPost, url, j.payload)
+	method, url := http.MethodPost, discordgo.EndpointChannelMessages(j.channelID)
+	if j.messageID != "" {
+		method, url = http.MethodPatch, discordgo.EndpointChannelMessage(j.channelID, j.messageID)
+	}
+	r, err := s.rest.do(ctx, method, url, j.payload)
 	s.settle(j, func(ch *channelState) (sendResult, bool) { return s.outcome(j, ch, url, r, err) })
 }
 
@@ -491,6 +531,8 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 		return sendResult{id: m.ID}, true
 	case r.Status == http.StatusTooManyRequests:
 		return s.rateLimited(j, ch, now, r)
+	case j.messageID != "" && r.Status == http.StatusNotFound && parseAPIError(r.Body).Code == codeUnknownMessage:
+		return sendResult{err: fmt.Errorf("discord: edit %s in %s: %w", j.messageID, j.channelID, ErrMessageGone)}, true
 	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:
 		ae := parseAPIError(r.Body)
 		ch.gone = &ChannelError{ChannelID: j.channelID, Status: r.Status, Code: ae.Code, Message: ae.Message}

@@ -222,3 +222,35 @@ func BenchmarkSenderThroughput(b *testing.B) {
 	b.ReportMetric(float64(f.Count429()), "429s")
 	b.ReportMetric(float64(f.MaxRequestsPerSecond()), "max_req/s")
 }
+
+// TestSenderEditsThroughTheFake: an edit replaces a posted message's embeds within Discord's
+// limits, an over-limit edit is refused by the sender before Discord sees it, and an edit of a
+// deleted message is ErrMessageGone without marking the channel gone.
+func TestSenderEditsThroughTheFake(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{})
+	t.Cleanup(s.Close)
+	ctx := context.Background()
+	id, err := s.Send(ctx, "c1", message.Message{Embeds: []message.Embed{{Title: "Ceasefire agreed", Description: "Reuters"}}}, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := message.Message{Embeds: []message.Embed{{Title: "Ceasefire agreed", Description: "Reuters · BBC News · Al Jazeera"}}}
+	if err := s.Edit(ctx, "c1", id, edited); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.Messages("c1")
+	if len(msgs) != 1 || msgs[0].Edits != 1 || msgs[0].Embeds[0].Description != "Reuters · BBC News · Al Jazeera" {
+		t.Fatalf("after the edit: %+v", msgs)
+	}
+	tooLong := message.Message{Embeds: []message.Embed{{Title: "x", Description: strings.Repeat("a", message.MaxEmbedDescription+1)}}}
+	if err := s.Edit(ctx, "c1", id, tooLong); err == nil {
+		t.Error("an edit past Discord's embed limit was sent")
+	}
+	if err := s.Edit(ctx, "c1", "999999999999999999", edited); !errors.Is(err, ErrMessageGone) {
+		t.Errorf("edit of an unknown message: %v, want ErrMessageGone", err)
+	}
+	if _, err := s.Send(ctx, "c1", message.Message{Content: "still here"}, ""); err != nil {
+		t.Errorf("after a failed edit the channel is refused: %v", err)
+	}
+}

@@ -345,3 +345,17 @@ func TestSenderCloseFailsQueuedAndLaterSends(t *testing.T) {
 		t.Errorf("Send after Close: %v", err)
 	}
 }
+
+// TestSenderKeepsFractionalRate is issue 11 item 8: discord.global_rate was converted to an
+// integer, so 2.5 paced at 2 per second and 0.5 fell back to the default 45.
+func TestSenderKeepsFractionalRate(t *testing.T) {
+	for _, tc := range []struct {
+		rate float64
+		want time.Duration
+	}{{45, time.Second / 45}, {2.5, 400 * time.Millisecond}, {0.5, 2 * time.Second}} {
+		s := testSender(t, SenderOptions{GlobalPerSecond: tc.rate})
+		if s.interval != tc.want {
+			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, s.interval, tc.want)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func TestSIGKILLMidDeliveryNoReposts(t *testing.T) {
 	restarted := startBot(t, env)
 	restarted.waitLog("herald running", 60*time.Second)
 	if !waitFor(90*time.Second, func() bool { return len(postedLinks(fake.Messages(channelID))) >= len(fresh) }) {
-		t.Fatalf("after the restart only %d of %d stories were posted", len(postedLinks(fake.Messages(channelID))), len(fresh))
+		t.Fatalf("after the restart only %d of %d stories were posted; messages:\n%s", len(postedLinks(fake.Messages(channelID))), len(fresh), describeMessages(fake.Messages(channelID)))
 	}
 	// Give the restarted bot two more retry sweeps (lease 3 s) to post a duplicate if it would.
 	quiet(fake, channelID, 7*time.Second)

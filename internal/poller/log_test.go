@@ -93,7 +93,7 @@ func TestRunLogsSummaryPerInterval(t *testing.T) {
 }
 
 // A private feed's password reaches neither the poller's log lines nor the stored last error
-// (which failure notices quote in Discord).
+// (which failure notices quote in Discord); the stored error is the user's wording.
 func TestFailedPrivateFeedRedactsPassword(t *testing.T) {
 	const password = "s3cret-feed-password"
 	h := newHarness(t)
@@ -108,8 +108,8 @@ func TestFailedPrivateFeedRedactsPassword(t *testing.T) {
 	if err != nil || !ok || st.Failures != 1 {
 		t.Fatalf("feed state %+v, %v, %v; want one failure recorded", st, ok, err)
 	}
-	if strings.Contains(st.LastError, password) || !strings.Contains(st.LastError, "reader:xxxxx@") {
-		t.Errorf("stored last error %q: want the URL with its password redacted", st.LastError)
+	if want := "the feed's server answered with an error (HTTP 500)"; st.LastError != want {
+		t.Errorf("stored last error %q, want %q: words a user understands, no URL or password", st.LastError, want)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -127,4 +127,18 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+// TestFailedFeedStoresUserWords is issue 11 item 8: a feed whose host does not resolve stored
+// "feed: dns: http://…: dial tcp: lookup … on 127.0.0.53:53: no such host", which the feed-down
+// notice then showed the channel: the URL a second time and the resolver's address.
+func TestFailedFeedStoresUserWords(t *testing.T) {
+	h := newHarness(t)
+	const url = "http://herald-test.invalid/feed"
+	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), h.store, nil, Options{Now: h.clock.Now})
+	pollOnce(t, p)
+	st := h.store.state(t, url)
+	if want := "the server name herald-test.invalid could not be found"; st.LastError != want || st.ErrorClass != "dns" {
+		t.Errorf("stored error %q (class %q), want %q", st.LastError, st.ErrorClass, want)
+	}
 }

@@ -101,11 +101,12 @@ func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outc
 // (state not Known) is backfill: recorded, never handed to OnNew.
 func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now time.Time, res *feed.Result) outcome {
 	backfill := !st.Known && !p.knownNow(ctx, fd.URL)
+	afterDowntime := st.Known && st.LastSuccess.Before(p.started)
 	// FirstSeen is when the items came back, not when the fetch started: a subscription made
 	// while the fetch was in flight must count them as new.
 	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, p.opts.Now())
 	for i := range stories {
-		stories[i].Backfill = backfill
+		stories[i].Backfill, stories[i].AfterDowntime = backfill, afterDowntime
 		if p.tag != nil {
 			stories[i].Topics = p.tag(stories[i])
 		}
@@ -159,7 +160,7 @@ func (p *Poller) failFetch(ctx context.Context, st cache.FeedState, now time.Tim
 // (or the server's Retry-After when longer); a 410 or too many failures disable the feed.
 func (p *Poller) fail(ctx context.Context, st cache.FeedState, now time.Time, class feed.ErrorClass, err error, retryAfter time.Duration) outcome {
 	st.Failures++
-	st.LastError = truncateError(err.Error())
+	st.LastError = truncateError(userWords(err))
 	st.ErrorClass = string(class)
 	st.NextPoll = now.Add(max(p.backoff(st.Failures), retryAfter))
 	if class == feed.ClassGone || st.Failures >= p.opts.DisableAfter {
@@ -188,6 +189,17 @@ func (p *Poller) backoff(failures int) time.Duration {
 // truncateError bounds an error text to maxErrorLen runes, ending a cut with "…". Truncate
 // reads no further than the limit, so a huge error costs no more than a short one; slicing the
 // bytes first would split a UTF-8 rune and, fitting already, never get the ellipsis.
+// userWords is a failure as stored in the feed state, which channel notices and
+// /subscriptions show: a fetch error's own user text, without the resolver address, socket
+// details and URL its Error() carries (the log line keeps those).
+func userWords(err error) string {
+	var u interface{ UserMessage() string }
+	if errors.As(err, &u) {
+		return u.UserMessage()
+	}
+	return err.Error()
+}
+
 func truncateError(s string) string {
 	return story.Truncate(s, maxErrorLen)
 }

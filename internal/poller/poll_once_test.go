@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,10 +199,17 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 		t.Errorf("disabled feed polled again (%d requests) or not reported as disabled (-want +got):\n%s", h.site.count("/gone"), diff)
 	}
 
-	// Subscribing again re-enables it.
+	// Adding it again (a restart re-adds subscribed feeds) leaves it disabled (issue 11 item 5);
+	// Resume, after someone checked it works, enables it.
 	p.AddFeed(context.Background(), Feed{URL: h.site.url("/gone")})
+	if st := h.store.state(t, h.site.url("/gone")); !st.Disabled {
+		t.Errorf("state after AddFeed = %+v, want still disabled", st)
+	}
+	if !p.Resume(context.Background(), h.site.url("/gone")) {
+		t.Error("Resume of a disabled feed reported nothing to resume")
+	}
 	if st := h.store.state(t, h.site.url("/gone")); st.Disabled || st.Failures != 0 {
-		t.Errorf("state after AddFeed = %+v", st)
+		t.Errorf("state after Resume = %+v", st)
 	}
 }
 
@@ -398,5 +406,34 @@ func TestPollOnceCancelledIsNotAFeedFailure(t *testing.T) {
 	}
 	if h.store.putStates != 0 {
 		t.Errorf("%d feed states written by a cancelled cycle, want 0", h.store.putStates)
+	}
+}
+
+// TestNewStoriesAfterDowntimeAreMarked is issue 11 item 4: the first poll after a restart of a
+// feed polled before it brings what appeared while Herald was down, which delivery bounds and
+// summarises; later polls bring ordinary news.
+func TestNewStoriesAfterDowntimeAreMarked(t *testing.T) {
+	h := newHarness(t)
+	url := h.site.url("/a")
+	h.store.states[url] = cache.FeedState{URL: url, Known: true, LastSuccess: h.clock.Now().Add(-10 * time.Hour)}
+	var mu sync.Mutex
+	var got []bool
+	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), h.store, nil, Options{Now: h.clock.Now, Logger: discard,
+		OnNew: func(_ context.Context, stories []story.Story) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range stories {
+				got = append(got, s.AfterDowntime)
+			}
+		}})
+	h.site.set("/a", siteFeed{items: itemsN(2, h.clock.Now())})
+	pollOnce(t, p)
+	h.clock.Advance(time.Hour)
+	h.site.set("/a", siteFeed{items: itemsN(3, h.clock.Now())})
+	pollOnce(t, p)
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]bool{true, true, false}, got); diff != "" {
+		t.Errorf("AfterDowntime of the stories handed to OnNew (-want +got):\n%s", diff)
 	}
 }

@@ -163,6 +163,9 @@ type Poller struct {
 	tag     Tagger
 	opts    Options
 	limit   *limiter
+	// started is when this Poller was built: a feed whose last success is older was last
+	// fetched before Herald (re)started.
+	started time.Time
 
 	mu    sync.Mutex
 	feeds []Feed
@@ -180,7 +183,7 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 	opts = opts.withDefaults()
 	p := &Poller{
 		fetcher: f, store: s, tag: tag, opts: opts,
-		limit: newLimiter(opts.Concurrency, opts.PerHost),
+		limit: newLimiter(opts.Concurrency, opts.PerHost), started: opts.Now(),
 		known: make(map[string]bool, len(feeds)),
 		wake:  make(chan struct{}, 1),
 		last:  map[string]*Failure{},
@@ -211,14 +214,42 @@ func (p *Poller) Feeds() []Feed {
 	return append([]Feed(nil), p.feeds...)
 }
 
-// AddFeed starts polling fd (a /subscribe of a new feed). A feed disabled earlier is enabled
-// again with its failure count reset, since the caller has just checked that it works.
+// AddFeed starts polling fd (a /subscribe of a new feed, or a subscribed feed at start-up).
+// A feed disabled earlier stays disabled: only Resume, after someone checked that the feed
+// works, enables it again; a restart must not quietly retry a dead feed.
 func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 	fd.URL = strings.TrimSpace(fd.URL)
-	reenabled := p.reenable(ctx, fd.URL)
-	if !p.addFeed(fd) && !reenabled {
-		return
+	if p.addFeed(fd) {
+		p.schedule(fd)
 	}
+}
+
+// Resume enables feedURL again with its failure count reset and polls it at once: the caller
+// (/subscribe, /retry-feed) has just fetched it successfully. It reports whether the feed
+// was disabled.
+func (p *Poller) Resume(ctx context.Context, feedURL string) bool {
+	feedURL = strings.TrimSpace(feedURL)
+	if !p.reenable(ctx, feedURL) {
+		return false
+	}
+	p.mu.Lock()
+	var fd Feed
+	for _, f := range p.feeds {
+		if f.URL == feedURL {
+			fd = f
+		}
+	}
+	p.mu.Unlock()
+	if fd.URL == "" {
+		fd = Feed{URL: feedURL}
+		p.addFeed(fd)
+	}
+	p.schedule(fd)
+	return true
+}
+
+// schedule hands fd to the running loop, to be polled now.
+func (p *Poller) schedule(fd Feed) {
 	p.mu.Lock()
 	p.pending = append(p.pending, fd)
 	p.mu.Unlock()

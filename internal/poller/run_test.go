@@ -238,7 +238,8 @@ func TestRunSchedulesBackoffGoneAndNew(t *testing.T) {
 		time.Sleep(5 * time.Minute)
 		p.AddFeed(ctx, Feed{URL: added})
 		p.AddFeed(ctx, Feed{URL: healthy}) // already scheduled: no extra poll
-		p.AddFeed(ctx, Feed{URL: gone})    // disabled: re-subscribing enables it again
+		p.AddFeed(ctx, Feed{URL: gone})    // disabled: adding it again leaves it disabled
+		p.Resume(ctx, gone)                // a user's retry that fetched it enables it
 		time.Sleep(25*time.Minute - time.Second)
 		synctest.Wait()
 		cancel()

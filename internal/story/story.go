@@ -33,6 +33,10 @@ type Story struct {
 	// Backfill marks stories recorded by the first successful fetch of their feed: they are
 	// known (shown by /latest) but never live-posted, so adding a feed never floods a channel.
 	Backfill bool `json:"backfill,omitempty"`
+	// AfterDowntime marks new stories found by a feed's first successful poll since Herald
+	// started, when the feed had been polled before: they may have appeared while Herald was
+	// down, so live posts bound them like a catch-up. Set for OnNew only, never stored.
+	AfterDowntime bool `json:"-"`
 }
 
 // NewID derives a story's stable identity from its feed and its item key (GUID, else canonical

@@ -117,9 +117,9 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// StatusLine is the label and sentence as one line, for briefings.
+// StatusLine is the label and sentence as one line, for briefings. It is Markdown: the label in bold, the sentence (configured text, or an error's words) escaped.
 func StatusLine(st Status) string {
-	return message.Truncate(fmt.Sprintf("**%s**: %s", st.Label, st.Sentence), 600)
+	return message.Truncate(fmt.Sprintf("**%s**: %s", st.Label, escape(st.Sentence)), 600)
 }
 
 // escape neutralises the Markdown that would break a headline out of its link or formatting.

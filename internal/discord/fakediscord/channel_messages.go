@@ -26,6 +26,7 @@ type Message struct {
 	WebhookID       string // set for interaction responses and followups (the application id)
 	Timestamp       time.Time
 	EditedAt        time.Time // zero unless edited
+	Edits           int       // accepted PATCHes of the message
 	Body            []byte    // the JSON body that created (or last edited) it
 }
 
@@ -324,6 +325,7 @@ func editMessage(m *Message, mb *messageBody, body []byte, now time.Time) *apiEr
 		return newAPIError(http.StatusBadRequest, CodeEmptyMessage, "Cannot send an empty message")
 	}
 	edited.EditedAt = now
+	edited.Edits++
 	*m = edited
 	return nil
 }

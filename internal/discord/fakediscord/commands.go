@@ -13,15 +13,20 @@ import (
 
 // Command is a registered application command as the fake stores it.
 type Command struct {
-	ID                       string          `json:"id"`
-	ApplicationID            string          `json:"application_id"`
-	GuildID                  string          `json:"guild_id,omitempty"`
-	Version                  string          `json:"version"`
-	Type                     int             `json:"type"`
-	Name                     string          `json:"name"`
-	Description              string          `json:"description"`
-	DefaultMemberPermissions *string         `json:"default_member_permissions"`
-	Options                  []CommandOption `json:"options,omitempty"`
+	ID                       string  `json:"id"`
+	ApplicationID            string  `json:"application_id"`
+	GuildID                  string  `json:"guild_id,omitempty"`
+	Version                  string  `json:"version"`
+	Type                     int     `json:"type"`
+	Name                     string  `json:"name"`
+	Description              string  `json:"description"`
+	DefaultMemberPermissions *string `json:"default_member_permissions"`
+	// Contexts are where Discord offers the command (0 server, 1 bot DM, 2 private channel);
+	// nil means everywhere the integration types allow.
+	Contexts []int `json:"contexts"`
+	// IntegrationTypes are the installs it is offered for (0 server, 1 user); Discord fills [0].
+	IntegrationTypes []int           `json:"integration_types"`
+	Options          []CommandOption `json:"options,omitempty"`
 }
 
 // CommandOption is an option (or subcommand) of a command.
@@ -162,6 +167,9 @@ func normalizeCommand(in map[string]any) map[string]any {
 	}
 	if _, ok := c["description"]; !ok {
 		c["description"] = ""
+	}
+	if _, ok := c["integration_types"]; !ok {
+		c["integration_types"] = []any{json.Number("0")}
 	}
 	if p, ok := c["default_member_permissions"]; ok {
 		c["default_member_permissions"] = fmt.Sprint(p)

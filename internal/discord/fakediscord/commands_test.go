@@ -54,11 +54,11 @@ func TestBulkOverwriteRoundTripsThroughDiscordgo(t *testing.T) {
 			}
 			stored := srv.Commands(guild)
 			want := []Command{
-				{Type: 1, Name: "brief", Description: "Post a briefing now", Options: []CommandOption{
+				{Type: 1, Name: "brief", Description: "Post a briefing now", IntegrationTypes: []int{0}, Options: []CommandOption{
 					{Type: 3, Name: "topic", Description: "Topic to brief", Autocomplete: true},
 					{Type: 4, Name: "hours", Description: "Look-back window", Choices: []CommandChoice{{"6 hours", float64(6)}, {"24 hours", float64(24)}}},
 				}},
-				{Type: 1, Name: "subscribe", Description: "Subscribe this channel", DefaultMemberPermissions: ptr("16"), Options: []CommandOption{
+				{Type: 1, Name: "subscribe", Description: "Subscribe this channel", DefaultMemberPermissions: ptr("16"), IntegrationTypes: []int{0}, Options: []CommandOption{
 					{Type: 1, Name: "topic", Description: "A topic", Options: []CommandOption{{Type: 3, Name: "name", Description: "Topic name", Required: true}}},
 				}},
 			}

@@ -525,6 +525,9 @@ func (s *Server) InjectInteraction(ctx context.Context, in Interaction) (*Pendin
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("fakediscord: inject interaction: %w", err)
 	}
+	if err := s.checkOffered(in); err != nil {
+		return nil, err
+	}
 	sess, err := s.gw.sessionFor(in.GuildID)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,9 @@ type HTTPResult struct {
 // SendHTTPInteraction POSTs an interaction to an Interactions Endpoint URL as Discord does:
 // JSON body, X-Signature-Ed25519 over timestamp+body and X-Signature-Timestamp, per sig.
 func (s *Server) SendHTTPInteraction(ctx context.Context, endpointURL string, in Interaction, sig SigMode) (*HTTPResult, error) {
+	if err := s.checkOffered(in); err != nil {
+		return nil, err
+	}
 	p, payload := s.register(in)
 	body, err := json.Marshal(payload)
 	if err != nil {

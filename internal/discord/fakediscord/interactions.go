@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -172,6 +173,56 @@ func (s *Server) register(in Interaction) (*Pending, map[string]any) {
 	it := &interaction{in: in, sent: s.now(), changed: make(chan struct{})}
 	s.interactions[in.Token] = it
 	return &Pending{s: s, it: it}, s.interactionPayload(in)
+}
+
+// ErrNotOffered is returned for an interaction Discord could not produce: the command's
+// registered contexts do not include where it was typed.
+var ErrNotOffered = errors.New("fakediscord: the command is not offered in this context")
+
+// checkOffered fails with ErrNotOffered for a command interaction Discord would not offer.
+func (s *Server) checkOffered(in Interaction) error {
+	if in.Type != 0 && in.Type != InteractionApplicationCmd && in.Type != InteractionAutocomplete {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.offeredLocked(in) {
+		return fmt.Errorf("%w: /%s in guild %q", ErrNotOffered, in.CommandName, in.GuildID)
+	}
+	return nil
+}
+
+// offeredLocked reports whether Discord would offer the registered command named in.CommandName
+// where in happens: guild commands exist only in their guild, and a command whose contexts
+// exclude DMs (or servers) is not shown there, so no interaction for it can arrive. A command
+// registered nowhere passes (tests may inject interactions without registering).
+func (s *Server) offeredLocked(in Interaction) bool {
+	ctx := "1"
+	if in.GuildID != "" {
+		ctx = "0"
+	}
+	registered := false
+	for scope, cmds := range s.state.commands {
+		for _, c := range cmds {
+			if c["name"] != in.CommandName {
+				continue
+			}
+			registered = true
+			if scope != "" && scope != in.GuildID {
+				continue
+			}
+			ctxs, ok := c["contexts"].([]any)
+			if !ok {
+				return true
+			}
+			for _, v := range ctxs {
+				if fmt.Sprint(v) == ctx {
+					return true
+				}
+			}
+		}
+	}
+	return !registered
 }
 
 func (s *Server) commandIDLocked(guildID, name string) string {

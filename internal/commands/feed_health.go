@@ -1,0 +1,115 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+// FeedHealth reads what the poller recorded about a feed: last success, last error (in the
+// user's words), disabled.
+type FeedHealth interface {
+	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
+}
+
+// RetryFeed implements /retry-feed url: a paused (disabled) or failing feed that this server
+// subscribes to, or one of the configured feeds behind topics and digests, is fetched now; if
+// it works, polling resumes. A disabled feed otherwise stays disabled, restarts included.
+func (s Subscriptions) RetryFeed(ctx context.Context, req Request) (message.Message, error) {
+	raw := strings.TrimSpace(req.Options["url"])
+	known, err := s.knownFeed(ctx, req.GuildID, raw)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if !known {
+		return message.Message{}, Errorf("Herald does not poll %s for this server; /subscriptions lists the feeds it does.", feed.RedactURL(raw))
+	}
+	var st cache.FeedState
+	ok := false
+	if s.Health != nil {
+		if st, ok, err = s.Health.GetFeedState(ctx, raw); err != nil {
+			return message.Message{}, fmt.Errorf("commands: reading feed state: %w", err)
+		}
+	}
+	if ok && !st.Disabled && st.Failures == 0 && !st.LastSuccess.IsZero() {
+		return message.Message{Content: fmt.Sprintf("✅ %s is working (last fetched %s); nothing to retry.",
+			feed.RedactURL(raw), message.RelativeAge(s.Now(), st.LastSuccess))}, nil
+	}
+	if _, err := s.Feeds.CheckFeed(ctx, raw); err != nil {
+		return message.Message{}, Errorf("Herald still cannot fetch %s: %s. It stays paused; try again later.", feed.RedactURL(raw), userText(err))
+	}
+	return message.Message{Content: fmt.Sprintf("✅ %s works again: Herald polls it again, and new stories are posted where it is subscribed.", feed.RedactURL(raw))}, nil
+}
+
+// knownFeed reports whether url is a feed of one of the guild's feed subscriptions or one of
+// the configured feeds: /retry-feed must not become a way to make Herald fetch any URL.
+func (s Subscriptions) knownFeed(ctx context.Context, guildID, url string) (bool, error) {
+	for _, src := range s.Sources {
+		if src == url {
+			return true, nil
+		}
+	}
+	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: guildID, Kind: cache.KindFeed})
+	if err != nil {
+		return false, fmt.Errorf("commands: listing subscriptions: %w", err)
+	}
+	for _, sub := range subs {
+		if sub.FeedURL == url {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// healthText is a feed's state for /subscriptions: working, failing or paused, with when it
+// last worked and why it fails; "" when nothing is known yet.
+func (s Subscriptions) healthText(ctx context.Context, url string) string {
+	if s.Health == nil {
+		return ""
+	}
+	st, ok, err := s.Health.GetFeedState(ctx, url)
+	if err != nil || !ok {
+		return ""
+	}
+	last := "never worked"
+	if age := message.RelativeAge(s.Now(), st.LastSuccess); age != "" {
+		last = "last worked " + age
+	}
+	why := message.Truncate(strings.TrimSpace(st.LastError), 200)
+	switch {
+	case st.Disabled:
+		return fmt.Sprintf("⛔ paused after %d failed %s (%s; %s). `/retry-feed url:%s` tries it again.",
+			st.Failures, plural(st.Failures, "attempt", "attempts"), why, last, feed.RedactURL(url))
+	case st.Failures > 0:
+		return fmt.Sprintf("⚠️ failing, %d %s so far (%s; %s)", st.Failures, plural(st.Failures, "attempt", "attempts"), why, last)
+	case !st.LastSuccess.IsZero():
+		return "✅ working, " + last
+	}
+	return ""
+}
+
+// sourcesText summarises the configured feeds behind topic and digest subscriptions: the
+// ones failing or paused, so those channels learn why stories are missing.
+func (s Subscriptions) sourcesText(ctx context.Context) string {
+	var bad []string
+	for _, src := range s.Sources {
+		if h := s.healthText(ctx, src); strings.HasPrefix(h, "⛔") || strings.HasPrefix(h, "⚠️") {
+			bad = append(bad, feed.RedactURL(src)+": "+h)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n**Feeds behind topics and digests: %d of %d not working**\n%s\n", len(bad), len(s.Sources), strings.Join(bad, "\n"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
