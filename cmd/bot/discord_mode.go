@@ -84,17 +84,6 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 	return gw, nil
 }
 
-// connectHint points at the likely cause of a failed connection: the network when Discord
-// could not be reached at all, otherwise the token.
-func connectHint(err error) string {
-	var dnsErr *net.DNSError
-	var opErr *net.OpError
-	if errors.As(err, &dnsErr) || errors.As(err, &opErr) {
-		return "Discord is unreachable: check the network"
-	}
-	return "check DISCORD_TOKEN"
-}
-
 // registerHTTP syncs the commands over REST; HTTP interactions need no gateway.
 func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	if a.cfg.DiscordToken == "" || a.cfg.DiscordAppID == "" {

@@ -184,7 +184,7 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 	p := h.poller([]Feed{{URL: h.site.url("/gone")}, {URL: h.site.url("/ok")}}, Options{})
 
 	sum := pollOnce(t, p)
-	gone := Failure{URL: h.site.url("/gone"), Class: feed.ClassGone, Err: "feed: gone: " + h.site.url("/gone") + ": feed: server said 410 Gone"}
+	gone := Failure{URL: h.site.url("/gone"), Class: feed.ClassGone, Err: "the feed's server says the feed is gone for good (HTTP 410)"}
 	if diff := cmp.Diff(Summary{Feeds: 2, Polled: 1, Failed: 1, NewStories: 2, Stories: 2, Failures: []Failure{gone}}, sum); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}

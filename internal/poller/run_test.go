@@ -167,7 +167,7 @@ func TestHealth(t *testing.T) {
 		time.Sleep(DefaultFirstSpread)
 		synctest.Wait()
 		want := Health{Feeds: 4, Finished: 3, OK: 1, Failures: []Failure{
-			{URL: bad, Class: feed.ClassBlocked, Err: "feed: blocked: https://b.example/bad: feed: destination address is not public: 127.0.0.1"},
+			{URL: bad, Class: feed.ClassBlocked, Err: "the feed is on a private network address, which Herald does not fetch"},
 			{URL: off, Class: ClassDisabled, Err: "gone"},
 		}}
 		h := p.Health()
