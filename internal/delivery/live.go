@@ -273,7 +273,7 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, err
 			return nil, err
 		}
 		for _, s := range subs {
-			if s.Broken == "" {
+			if s.Broken == "" && !s.Paused {
 				out = append(out, s)
 			}
 		}
