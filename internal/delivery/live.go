@@ -286,18 +286,8 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, err
 func matching(sub cache.Subscription, stories []story.Story) []story.Story {
 	var out []story.Story
 	for _, s := range stories {
-		if s.Backfill || s.FirstSeen.Before(sub.CreatedAt) {
-			continue
-		}
-		switch sub.Kind {
-		case cache.KindFeed:
-			if s.FeedURL == sub.FeedURL && matchesKeywords(s, sub.Include, sub.Exclude) {
-				out = append(out, s)
-			}
-		case cache.KindTopic:
-			if s.HasTopic(sub.Topic) {
-				out = append(out, s)
-			}
+		if Eligibility(sub, s) == Eligible {
+			out = append(out, s)
 		}
 	}
 	return out
