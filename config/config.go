@@ -93,6 +93,8 @@ type Config struct {
 	// LogLevelSet is true when LOG_LEVEL was given (console mode is quieter by default).
 	LogLevelSet bool   `yaml:"-"`
 	LogFormat   string `yaml:"-"`
+	// Dashboard is the web dashboard's configuration (off by default).
+	Dashboard Dashboard `yaml:"-"`
 }
 
 // Load builds the configuration from the embedded defaults, the HERALD_CONFIG file and the
