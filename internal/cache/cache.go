@@ -118,9 +118,11 @@ type Session struct {
 	// CSRF is the token every form of this session must carry.
 	CSRF string `json:"csrf,omitempty"`
 	// State and Verifier belong to a sign-in under way (OAuth2 state and PKCE code verifier).
-	State    string    `json:"state,omitempty"`
-	Verifier string    `json:"verifier,omitempty"`
-	Expires  time.Time `json:"expires"`
+	State    string `json:"state,omitempty"`
+	Verifier string `json:"verifier,omitempty"`
+	// Flash is a one-time notice shown on the next page (the result of a write).
+	Flash   string    `json:"flash,omitempty"`
+	Expires time.Time `json:"expires"`
 }
 
 // Retention bounds what a backend keeps.

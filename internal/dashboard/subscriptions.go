@@ -1,0 +1,152 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+type subRow struct {
+	ID, Channel, What, State string
+	Paused                   bool
+}
+
+type subscriptionsBody struct {
+	Rows                     []subRow
+	Channels                 []channel
+	Topics                   []commands.TopicInfo
+	DefaultTime, DefaultZone string
+}
+
+func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	names, postable, err := d.channelNames(ctx, g.ID)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
+		return
+	}
+	body := subscriptionsBody{Channels: postable, Topics: d.opts.Topics}
+	for _, s := range subs {
+		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
+			State: subState(s), Paused: s.Paused})
+	}
+	data := d.base(ctx, sess, "Subscriptions")
+	data.Guild, data.Tab, data.Body = &g, "subscriptions", body
+	d.render(w, http.StatusOK, "subscriptions", data)
+}
+
+func subState(s cache.Subscription) string {
+	switch {
+	case s.Broken != "":
+		return "stopped: " + s.Broken
+	case s.Paused:
+		return "paused"
+	default:
+		return "active"
+	}
+}
+
+// create makes a subscription through the slash commands' own handlers, as if the user had
+// typed /subscribe in the chosen channel, which must be one of this server's.
+func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	_, postable, err := d.channelNames(ctx, g.ID)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Nothing was changed; please try again.", err)
+		return
+	}
+	channelID := r.PostForm.Get("channel")
+	if !slices.ContainsFunc(postable, func(c channel) bool { return c.ID == channelID }) {
+		d.fail(w, r, http.StatusBadRequest, "Choose one of this server's text channels. Nothing was changed.", nil)
+		return
+	}
+	kind := r.PostForm.Get("kind")
+	opts := map[string]string{}
+	for _, k := range []string{"url", "include", "exclude", "topic", "time", "timezone"} {
+		if v := strings.TrimSpace(r.PostForm.Get(k)); v != "" {
+			opts[k] = v
+		}
+	}
+	req := d.request(sess, g, "subscribe", kind, channelID, opts)
+	var m message.Message
+	switch kind {
+	case "feed":
+		m, err = d.opts.Subscriptions.Feed(ctx, req)
+	case "topic":
+		m, err = d.opts.Subscriptions.Topic(ctx, req)
+	case "digest":
+		m, err = d.opts.Subscriptions.Digest(ctx, req)
+	default:
+		d.fail(w, r, http.StatusBadRequest, "Unknown kind of subscription. Nothing was changed.", nil)
+		return
+	}
+	d.finish(w, r, sess, g, "/dashboard/g/"+g.ID+"/", m, err)
+}
+
+// change pauses, resumes or deletes one of this server's subscriptions; the service finds it
+// among the server's own, so another server's id is refused.
+func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	req := d.request(sess, g, "unsubscribe", "", "", map[string]string{"subscription": r.PathValue("id")})
+	var m message.Message
+	var err error
+	switch r.PathValue("action") {
+	case "pause":
+		m, err = d.opts.Subscriptions.SetPaused(ctx, req, true)
+	case "resume":
+		m, err = d.opts.Subscriptions.SetPaused(ctx, req, false)
+	case "delete":
+		m, err = d.opts.Subscriptions.Unsubscribe(ctx, req)
+	default:
+		d.fail(w, r, http.StatusNotFound, "Unknown action. Nothing was changed.", nil)
+		return
+	}
+	d.finish(w, r, sess, g, "/dashboard/g/"+g.ID+"/", m, err)
+}
+
+// request is the command request the slash command would carry: the user's id, the server,
+// and Manage Channels, which guildWrite has just confirmed with Discord.
+func (d *Dashboard) request(sess cache.Session, g guild, name, sub, channelID string, opts map[string]string) commands.Request {
+	return commands.Request{ID: "dashboard", Name: name, Sub: sub, Options: opts, GuildID: g.ID, ChannelID: channelID,
+		UserID: sess.UserID, Permissions: commands.PermManageChannels}
+}
+
+// finish shows the service's answer: a success as a notice on the next page, a refusal (the
+// same words as in Discord) as an error page.
+func (d *Dashboard) finish(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild, next string, m message.Message, err error) {
+	var ue *commands.UserError
+	switch {
+	case errors.As(err, &ue):
+		d.fail(w, r, http.StatusUnprocessableEntity, ue.Msg, nil)
+		return
+	case errors.Is(err, cache.ErrUnavailable):
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Nothing was changed; please try again in a minute.", err)
+		return
+	case err != nil:
+		d.fail(w, r, http.StatusInternalServerError, "Something went wrong; it was logged. Please try again.", err)
+		return
+	}
+	d.opts.Logger.Info("dashboard: write", "user_id", sess.UserID, "guild_id", g.ID, "path", r.URL.Path)
+	d.flash(r.Context(), sess, noticeText(m))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// noticeText turns a command's reply into plain text: its content and the first embed's title
+// (the feed preview).
+func noticeText(m message.Message) string {
+	text := m.Content
+	if len(m.Embeds) > 0 && m.Embeds[0].Title != "" {
+		text += "\n" + m.Embeds[0].Title
+	}
+	return text
+}
