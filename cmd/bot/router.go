@@ -11,9 +11,7 @@ func newRouter(a *app) *commands.Router {
 	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand})
 	topics := topicInfos(a)
 	status := commands.Status{Source: a.tracking, Topics: topics}
-	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
-		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
+	subs := a.subscriptions()
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
@@ -34,6 +32,13 @@ func newRouter(a *app) *commands.Router {
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
 	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
 	return r
+}
+
+// subscriptions is the one subscription service: the slash commands and the dashboard use it.
+func (a *app) subscriptions() commands.Subscriptions {
+	return commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topicInfos(a),
+		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
+		NextRun: delivery.NextRun, Now: a.now, ValidTime: validDigestTime}
 }
 
 func validDigestTime(hhmm, zone string) error {

@@ -23,6 +23,8 @@ const (
 	loginCookie   = "herald_login"
 	loginTTL      = 10 * time.Minute
 	maxFormBytes  = 64 << 10
+	// maxCachedSessions is when the server-list cache starts dropping stale entries.
+	maxCachedSessions = 1024
 )
 
 type handler func(w http.ResponseWriter, r *http.Request, sess cache.Session)
@@ -279,6 +281,13 @@ func (d *Dashboard) manageable(ctx context.Context, sess cache.Session, fresh bo
 	}
 	d.mu.Lock()
 	d.guilds[sess.ID] = cachedGuilds{list: list, at: now}
+	if len(d.guilds) > maxCachedSessions {
+		for id, c := range d.guilds {
+			if now.Sub(c.at) >= d.opts.GuildCacheTTL {
+				delete(d.guilds, id) // sessions that went quiet: keep the map bounded
+			}
+		}
+	}
 	d.mu.Unlock()
 	return list, nil
 }

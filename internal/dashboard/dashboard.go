@@ -80,8 +80,8 @@ type Options struct {
 	Feeds         FeedRetrier
 	// SessionTTL is how long a sign-in lasts (default 24 h, never beyond the Discord token).
 	SessionTTL time.Duration
-	// GuildCacheTTL is how long a page may reuse a user's server list (default 30 s); writes
-	// always ask Discord afresh.
+	// GuildCacheTTL is how long a page may reuse a user's server list and a server's channels
+	// (default 30 s), which Discord rate-limits; writes always ask Discord afresh.
 	GuildCacheTTL time.Duration
 	HTTPClient    *http.Client
 	Now           func() time.Time
@@ -96,8 +96,14 @@ type Dashboard struct {
 	origin  string
 	pages   *pages
 
-	mu     sync.Mutex
-	guilds map[string]cachedGuilds // by session id
+	mu       sync.Mutex
+	guilds   map[string]cachedGuilds   // by session id
+	channels map[string]cachedChannels // by guild id
+}
+
+type cachedChannels struct {
+	list []channel
+	at   time.Time
 }
 
 type cachedGuilds struct {
@@ -120,7 +126,7 @@ func New(opts Options) (*Dashboard, error) {
 		return nil, err
 	}
 	return &Dashboard{opts: opts, secure: u.Scheme == "https", origin: u.Scheme + "://" + u.Host, pages: p,
-		guilds: map[string]cachedGuilds{},
+		guilds: map[string]cachedGuilds{}, channels: map[string]cachedChannels{},
 		discord: &discordClient{base: strings.TrimRight(opts.DiscordURL, "/"), appID: opts.AppID,
 			clientSecret: opts.ClientSecret, botToken: opts.BotToken, http: opts.HTTPClient}}, nil
 }

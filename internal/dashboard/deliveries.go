@@ -48,28 +48,26 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 	body := deliveriesBody{Window: "7 days"}
 	data := d.base(ctx, sess, "Deliveries")
 	data.Guild, data.Tab, data.Body = &g, "deliveries", &body
+	pick := 0
+	if id := r.URL.Query().Get("subscription"); id != "" {
+		if pick = slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == id }); pick < 0 {
+			d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
+			return
+		}
+	}
 	if len(subs) == 0 {
 		d.render(w, http.StatusOK, "deliveries", data)
 		return
 	}
-	pick := subs[0]
-	if id := r.URL.Query().Get("subscription"); id != "" {
-		i := slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == id })
-		if i < 0 {
-			d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
-			return
-		}
-		pick = subs[i]
-	}
-	names, _, err := d.channelNames(ctx, g.ID)
+	names, _, err := d.channelNames(ctx, g.ID, false)
 	if err != nil {
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
 	}
 	for _, s := range subs {
-		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == pick.ID})
+		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == subs[pick].ID})
 	}
-	if body.Sub, err = d.explainSub(r, pick, nameOr(names, pick.ChannelID)); err != nil {
+	if body.Sub, err = d.explainSub(r, subs[pick], nameOr(names, subs[pick].ChannelID)); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
 	}

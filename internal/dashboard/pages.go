@@ -113,9 +113,10 @@ func when(t, now time.Time) string {
 	return t.UTC().Format("2 Jan 15:04 UTC") + " (" + rel + ")"
 }
 
-// channelNames maps the server's channel ids to names, and lists where Herald can post.
-func (d *Dashboard) channelNames(ctx context.Context, guildID string) (map[string]string, []channel, error) {
-	chs, err := d.discord.channels(ctx, guildID)
+// channelNames maps the server's channel ids to names, and lists where Herald can post; fresh
+// asks Discord rather than reusing a list up to GuildCacheTTL old.
+func (d *Dashboard) channelNames(ctx context.Context, guildID string, fresh bool) (map[string]string, []channel, error) {
+	chs, err := d.guildChannels(ctx, guildID, fresh)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,6 +130,24 @@ func (d *Dashboard) channelNames(ctx context.Context, guildID string) (map[strin
 	}
 	sort.Slice(postable, func(i, j int) bool { return postable[i].Name < postable[j].Name })
 	return names, postable, nil
+}
+
+func (d *Dashboard) guildChannels(ctx context.Context, guildID string, fresh bool) ([]channel, error) {
+	now := d.opts.Now()
+	d.mu.Lock()
+	c, ok := d.channels[guildID]
+	d.mu.Unlock()
+	if !fresh && ok && now.Sub(c.at) < d.opts.GuildCacheTTL {
+		return c.list, nil
+	}
+	chs, err := d.discord.channels(ctx, guildID)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.channels[guildID] = cachedChannels{list: chs, at: now}
+	d.mu.Unlock()
+	return chs, nil
 }
 
 func nameOr(names map[string]string, id string) string {

@@ -30,7 +30,7 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
 	}
-	names, postable, err := d.channelNames(ctx, g.ID)
+	names, postable, err := d.channelNames(ctx, g.ID, false)
 	if err != nil {
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
@@ -60,7 +60,7 @@ func subState(s cache.Subscription) string {
 // typed /subscribe in the chosen channel, which must be one of this server's.
 func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
 	ctx := r.Context()
-	_, postable, err := d.channelNames(ctx, g.ID)
+	_, postable, err := d.channelNames(ctx, g.ID, true)
 	if err != nil {
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Nothing was changed; please try again.", err)
 		return
