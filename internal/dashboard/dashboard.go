@@ -188,7 +188,9 @@ func (d *Dashboard) secureHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on form
+		// posts, which sameOrigin must refuse; the callback URL never leaves as a Referer either way.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		if d.secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")

@@ -276,7 +276,7 @@ func TestHeadersAndCookies(t *testing.T) {
 			if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe") {
 				t.Errorf("CSP = %q", csp)
 			}
-			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
 				t.Errorf("headers = %v", h)
 			}
 			cookies := resp.Cookies()

@@ -17,10 +17,9 @@ type subRow struct {
 }
 
 type subscriptionsBody struct {
-	Rows                     []subRow
-	Channels                 []channel
-	Topics                   []commands.TopicInfo
-	DefaultTime, DefaultZone string
+	Rows     []subRow
+	Channels []channel
+	Topics   []commands.TopicInfo
 }
 
 func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
