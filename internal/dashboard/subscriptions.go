@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/heraldbot/herald/internal/cache"
@@ -17,9 +18,39 @@ type subRow struct {
 }
 
 type subscriptionsBody struct {
+	Total    int
 	Rows     []subRow
+	Pages    []pageLink
 	Channels []channel
 	Topics   []commands.TopicInfo
+}
+
+// pageLink is one link of a paged table.
+type pageLink struct {
+	N       int
+	Current bool
+}
+
+// perPage bounds a table's rows: a phone-sized page, and a render cost independent of how
+// many subscriptions a server has.
+const perPage = 100
+
+// pageOf returns the 0-based page the request asks for (?page=N, 1-based) within n rows, and
+// the links to every page.
+func pageOf(r *http.Request, n int) (int, []pageLink) {
+	pages := max(1, (n+perPage-1)/perPage)
+	p, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || p < 1 {
+		p = 1
+	}
+	p = min(p, pages)
+	var links []pageLink
+	if pages > 1 {
+		for i := 1; i <= pages; i++ {
+			links = append(links, pageLink{N: i, Current: i == p})
+		}
+	}
+	return p - 1, links
 }
 
 func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
@@ -34,8 +65,9 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
 	}
-	body := subscriptionsBody{Channels: postable, Topics: d.opts.Topics}
-	for _, s := range subs {
+	page, links := pageOf(r, len(subs))
+	body := subscriptionsBody{Total: len(subs), Pages: links, Channels: postable, Topics: d.opts.Topics}
+	for _, s := range subs[min(len(subs), page*perPage):min(len(subs), (page+1)*perPage)] {
 		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
 			State: subState(s), Paused: s.Paused})
 	}
