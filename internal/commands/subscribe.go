@@ -208,6 +208,24 @@ func (s Subscriptions) SetPaused(ctx context.Context, req Request, paused bool) 
 	return message.Message{Content: "✅ " + verb + ": " + describe(sub, s.Topics) + "."}, nil
 }
 
+// SetFilters replaces the keyword filters of the feed subscription named by the "subscription"
+// option with the "include" and "exclude" options (comma-separated, as /subscribe feed takes
+// them; empty clears a filter).
+func (s Subscriptions) SetFilters(ctx context.Context, req Request) (message.Message, error) {
+	sub, err := s.find(ctx, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if sub.Kind != cache.KindFeed {
+		return message.Message{}, Errorf("Only feed subscriptions have keyword filters.")
+	}
+	sub.Include, sub.Exclude = keywords(req.Options["include"]), keywords(req.Options["exclude"])
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
+	}
+	return message.Message{Content: message.Truncate("✅ Updated: "+describe(sub, s.Topics)+".", message.MaxContent)}, nil
+}
+
 // find returns the subscription named by the "subscription" option among the request's
 // guild's: an id of another guild is not found.
 func (s Subscriptions) find(ctx context.Context, req Request) (cache.Subscription, error) {

@@ -48,6 +48,7 @@ type Subscriptions interface {
 	Topic(ctx context.Context, req commands.Request) (message.Message, error)
 	Unsubscribe(ctx context.Context, req commands.Request) (message.Message, error)
 	SetPaused(ctx context.Context, req commands.Request, paused bool) (message.Message, error)
+	SetFilters(ctx context.Context, req commands.Request) (message.Message, error)
 	Describe(sub cache.Subscription) string
 }
 
@@ -168,6 +169,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /dashboard/g/{guild}/{$}", d.inGuild(d.subscriptionsPage))
 	mux.HandleFunc("GET /dashboard/g/{guild}/feeds", d.inGuild(d.feedsPage))
 	mux.HandleFunc("GET /dashboard/g/{guild}/deliveries", d.inGuild(d.deliveriesPage))
+	mux.HandleFunc("GET /dashboard/g/{guild}/subscriptions/{id}", d.inGuild(d.subscriptionPage))
 	mux.HandleFunc("POST /dashboard/g/{guild}/subscriptions", d.write(d.guildWrite(d.create)))
 	mux.HandleFunc("POST /dashboard/g/{guild}/subscriptions/{id}/{action}", d.write(d.guildWrite(d.change)))
 	mux.HandleFunc("POST /dashboard/g/{guild}/feeds/retry", d.write(d.guildWrite(d.retryFeed)))

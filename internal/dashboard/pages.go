@@ -31,7 +31,7 @@ type pages struct {
 
 func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"home", "subscriptions", "feeds", "deliveries", "status", "error"} {
+	for _, name := range []string{"home", "subscriptions", "subscription", "feeds", "deliveries", "status", "error"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("dashboard: template %s: %w", name, err)

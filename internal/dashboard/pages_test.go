@@ -222,3 +222,26 @@ func TestSubscriptionsPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestEditFilters edits a feed subscription's keywords from its page, through the service.
+func TestEditFilters(t *testing.T) {
+	e := newEnv(t, openBolt(t), nil)
+	sub := e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c2", Kind: cache.KindFeed, FeedURL: "https://outlet.example/rss", Include: []string{"gaza"}})
+	b := e.browser(t)
+	b.signIn()
+	status, body := b.get("/dashboard/g/g1/subscriptions/" + sub.ID)
+	if status != http.StatusOK || !strings.Contains(body, `value="gaza"`) || !strings.Contains(body, "#general") {
+		t.Fatalf("subscription page = %d:\n%s", status, body)
+	}
+	status, loc := b.post("/dashboard/g/g1/subscriptions/"+sub.ID+"/filters", url.Values{"include": {"Ceasefire, aid"}, "exclude": {"opinion"}}, nil)
+	if status != http.StatusSeeOther || loc != "/dashboard/g/g1/subscriptions/"+sub.ID {
+		t.Fatalf("save = %d %q", status, loc)
+	}
+	got := e.listSubs(t, "g1")[0]
+	if strings.Join(got.Include, ",") != "ceasefire,aid" || strings.Join(got.Exclude, ",") != "opinion" {
+		t.Errorf("filters = %v / %v", got.Include, got.Exclude)
+	}
+	if _, body := b.get(loc); !strings.Contains(body, "Updated: live posts from https://outlet.example/rss (only with ceasefire, aid; without opinion)") {
+		t.Errorf("the page lacks the service's confirmation:\n%s", body)
+	}
+}

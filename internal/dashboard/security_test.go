@@ -42,6 +42,8 @@ func TestForeignSubscriptionByID(t *testing.T) {
 				{"other server's page", "/dashboard/g/g2/", http.StatusForbidden},
 				{"other server's deliveries", "/dashboard/g/g2/deliveries?subscription=" + foreign.ID, http.StatusForbidden},
 				{"foreign id under own server", "/dashboard/g/g1/deliveries?subscription=" + foreign.ID, http.StatusNotFound},
+				{"foreign subscription page", "/dashboard/g/g1/subscriptions/" + foreign.ID, http.StatusNotFound},
+				{"other server's subscription page", "/dashboard/g/g2/subscriptions/" + foreign.ID, http.StatusForbidden},
 			}
 			for _, tc := range reads {
 				t.Run(tc.name, func(t *testing.T) {
@@ -51,7 +53,7 @@ func TestForeignSubscriptionByID(t *testing.T) {
 					}
 				})
 			}
-			for _, action := range []string{"pause", "delete"} {
+			for _, action := range []string{"pause", "delete", "filters"} {
 				for _, g := range []string{"g1", "g2"} {
 					t.Run(action+" via "+g, func(t *testing.T) {
 						status, _ := b.post("/dashboard/g/"+g+"/subscriptions/"+foreign.ID+"/"+action, url.Values{}, nil)

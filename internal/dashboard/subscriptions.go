@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,6 +125,38 @@ func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess cache.Se
 	d.finish(w, r, sess, g, "/dashboard/g/"+g.ID+"/", m, err)
 }
 
+type subscriptionBody struct {
+	ID, Channel, What, State, Kind, Include, Exclude, Created, LastRun string
+	Paused                                                             bool
+}
+
+// subscriptionPage shows one of the server's subscriptions, with its filters to edit.
+func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	i := slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == r.PathValue("id") })
+	if i < 0 {
+		d.fail(w, r, http.StatusNotFound, "No subscription with that id in this server.", nil)
+		return
+	}
+	names, _, err := d.channelNames(ctx, g.ID, false)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
+		return
+	}
+	s, now := subs[i], d.opts.Now()
+	data := d.base(ctx, sess, "Subscription")
+	data.Guild, data.Tab = &g, "subscriptions"
+	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), State: subState(s),
+		Kind: string(s.Kind), Include: strings.Join(s.Include, ", "), Exclude: strings.Join(s.Exclude, ", "),
+		Created: when(s.CreatedAt, now), LastRun: when(s.LastRun, now), Paused: s.Paused}
+	d.render(w, http.StatusOK, "subscription", data)
+}
+
 // change pauses, resumes or deletes one of this server's subscriptions; the service finds it
 // among the server's own, so another server's id is refused.
 func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
@@ -131,6 +164,7 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Se
 	req := d.request(sess, g, "unsubscribe", "", "", map[string]string{"subscription": r.PathValue("id")})
 	var m message.Message
 	var err error
+	next := "/dashboard/g/" + g.ID + "/"
 	switch r.PathValue("action") {
 	case "pause":
 		m, err = d.opts.Subscriptions.SetPaused(ctx, req, true)
@@ -138,11 +172,15 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Se
 		m, err = d.opts.Subscriptions.SetPaused(ctx, req, false)
 	case "delete":
 		m, err = d.opts.Subscriptions.Unsubscribe(ctx, req)
+	case "filters":
+		req.Options["include"], req.Options["exclude"] = r.PostForm.Get("include"), r.PostForm.Get("exclude")
+		m, err = d.opts.Subscriptions.SetFilters(ctx, req)
+		next += "subscriptions/" + url.PathEscape(r.PathValue("id"))
 	default:
 		d.fail(w, r, http.StatusNotFound, "Unknown action. Nothing was changed.", nil)
 		return
 	}
-	d.finish(w, r, sess, g, "/dashboard/g/"+g.ID+"/", m, err)
+	d.finish(w, r, sess, g, next, m, err)
 }
 
 // request is the command request the slash command would carry: the user's id, the server,
