@@ -64,7 +64,12 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
 	}
+	// The picker offers the live subscriptions of the same channel: a server may have hundreds,
+	// and every subscription's own page links here.
 	for _, s := range subs {
+		if s.ChannelID != subs[pick].ChannelID {
+			continue
+		}
 		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == subs[pick].ID})
 	}
 	if body.Sub, err = d.explainSub(r, subs[pick], nameOr(names, subs[pick].ChannelID)); err != nil {
