@@ -36,6 +36,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, id string) error
 	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
 	ListFeedStates(ctx context.Context) ([]cache.FeedState, error)
+	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
 	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
 	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
 }

@@ -167,15 +167,11 @@ func (d *Dashboard) subNotice(r *http.Request, sub cache.Subscription) (string, 
 	case sub.Kind != cache.KindFeed:
 		return "", nil
 	}
-	states, err := d.opts.Store.ListFeedStates(r.Context())
-	if err != nil {
+	st, ok, err := d.opts.Store.GetFeedState(r.Context(), sub.FeedURL)
+	if err != nil || !ok || st.Failures == 0 {
 		return "", err
 	}
-	i := slices.IndexFunc(states, func(st cache.FeedState) bool { return st.URL == sub.FeedURL })
-	if i < 0 || states[i].Failures == 0 {
-		return "", nil
-	}
-	rows := feedRows(states[i:i+1], []string{sub.FeedURL}, d.opts.Now())
+	rows := feedRows([]cache.FeedState{st}, []string{sub.FeedURL}, d.opts.Now())
 	return "The feed " + feed.RedactURL(sub.FeedURL) + " is " + rows[0].Health + ": " + rows[0].LastError +
 		". New stories cannot arrive until it recovers (see Feed health).", nil
 }

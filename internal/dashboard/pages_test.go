@@ -67,6 +67,9 @@ func TestFeedHealthAndRetry(t *testing.T) {
 	if strings.Contains(body, theirs) {
 		t.Error("feed health shows another server's feed")
 	}
+	if _, body := b.get("/dashboard/g/g1/deliveries"); !strings.Contains(body, "The feed "+mine+" is disabled after 4 failures: the feed&#39;s host name does not resolve") {
+		t.Errorf("deliveries do not say the feed is failing:\n%s", body)
+	}
 	tests := []struct {
 		name, path, feed string
 		want             int
