@@ -102,6 +102,8 @@ type Config struct {
 	// LogLevelSet is true when LOG_LEVEL was given (console mode is quieter by default).
 	LogLevelSet bool   `yaml:"-"`
 	LogFormat   string `yaml:"-"`
+	// Dashboard is the web dashboard's configuration (off by default).
+	Dashboard Dashboard `yaml:"-"`
 }
 
 // PrivateFeeds is the HERALD_ALLOW_PRIVATE_FEEDS setting.

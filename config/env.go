@@ -21,6 +21,7 @@ func Variables() []string {
 		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
 		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_LIVE_MAX_AGE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
 		"HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
+		"HERALD_DASHBOARD_URL", "DISCORD_CLIENT_SECRET", "DISCORD_CLIENT_SECRET_FILE", "HERALD_DASHBOARD_OPERATORS",
 	}
 }
 
@@ -60,6 +61,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		func() error { return parseLevel(cfg, getenv("LOG_LEVEL")) },
 		func() error { return parseFormat(cfg.LogFormat) },
 		func() error { return parseShards(cfg, getenv("DISCORD_SHARD_ID"), getenv("DISCORD_SHARD_COUNT")) },
+		func() error { return parseDashboard(cfg, getenv) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -120,6 +120,9 @@ func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool) (*http.Server, 
 		mux.Handle("POST /interactions", discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), a.cfg.DiscordAppID,
 			a.router, rest, discord.InteractionsOptions{Logger: a.logger}))
 	}
+	if err := a.dashboardRoutes(mux); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)

@@ -13,9 +13,7 @@ func newRouter(a *app) *commands.Router {
 	topics := topicInfos(a)
 	health := pollerHealth{a.poller}
 	status := commands.Status{Source: a.tracking, Topics: topics, Feeds: health}
-	subs := commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topics,
-		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg)}
+	subs := a.subscriptions()
 	r.On("latest", commands.Latest{Stories: a.store, Topics: topics, Now: a.now, Feeds: health}.Handle)
 	r.On("status", status.Handle)
 	for _, t := range a.topics.Topics() {
@@ -37,6 +35,13 @@ func newRouter(a *app) *commands.Router {
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
 	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
 	return r
+}
+
+// subscriptions is the one subscription service: the slash commands and the dashboard use it.
+func (a *app) subscriptions() commands.Subscriptions {
+	return commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topicInfos(a),
+		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg)}
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

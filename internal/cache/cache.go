@@ -81,6 +81,8 @@ type Subscription struct {
 	// FeedDown is set (to the outage's key) once a feed subscription's channel was told its
 	// feed was disabled, and cleared when it was told the feed recovered: each notice once.
 	FeedDown string `json:"feed_down,omitempty"`
+	// Paused stops delivery until resumed (the dashboard's pause); nothing is posted meanwhile.
+	Paused bool `json:"paused,omitempty"`
 	// LivePosts are a topic subscription's recent live posts, so that a later outlet's report
 	// of a development edits the post already made instead of posting it again. Delivery keeps
 	// them for the live max age.
@@ -113,6 +115,26 @@ func (f SubscriptionFilter) Match(s Subscription) bool {
 func (s Subscription) SameTarget(o Subscription) bool {
 	return s.ChannelID == o.ChannelID && s.Kind == o.Kind && s.FeedURL == o.FeedURL &&
 		s.Topic == o.Topic && s.Time == o.Time && s.TimeZone == o.TimeZone
+}
+
+// Session is one signed-in dashboard browser (or one sign-in under way). Stores keep it until
+// Expires and must treat it as a secret: it carries the user's OAuth2 access token.
+type Session struct {
+	// ID is the store key: a hash of the cookie value, so a leaked store does not hand out
+	// working cookies.
+	ID       string `json:"id"`
+	UserID   string `json:"user_id,omitempty"`
+	Username string `json:"username,omitempty"`
+	// AccessToken is the user's Discord OAuth2 token, used for permission re-checks.
+	AccessToken string `json:"access_token,omitempty"`
+	// CSRF is the token every form of this session must carry.
+	CSRF string `json:"csrf,omitempty"`
+	// State and Verifier belong to a sign-in under way (OAuth2 state and PKCE code verifier).
+	State    string `json:"state,omitempty"`
+	Verifier string `json:"verifier,omitempty"`
+	// Flash is a one-time notice shown on the next page (the result of a write).
+	Flash   string    `json:"flash,omitempty"`
+	Expires time.Time `json:"expires"`
 }
 
 // Retention bounds what a backend keeps.

@@ -65,4 +65,11 @@ type Store interface {
 	DeleteSubscription(ctx context.Context, guildID, id string) error
 	// ListSubscriptions returns the subscriptions passing f, oldest first.
 	ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]Subscription, error)
+
+	// PutSession stores s under s.ID until s.Expires, replacing what was there.
+	PutSession(ctx context.Context, s Session) error
+	// GetSession returns the session with id; ok is false when there is none or it has expired.
+	GetSession(ctx context.Context, id string) (s Session, ok bool, err error)
+	// DeleteSession removes the session with id (no error when there is none).
+	DeleteSession(ctx context.Context, id string) error
 }

@@ -19,6 +19,7 @@ import (
 // SubscriptionStore is what the subscription commands need from the store.
 type SubscriptionStore interface {
 	CreateSubscription(ctx context.Context, sub cache.Subscription) (cache.Subscription, error)
+	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
 	DeleteSubscription(ctx context.Context, guildID, id string) error
 	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
 }
@@ -200,24 +201,73 @@ func (s Subscriptions) limit() int {
 
 // Unsubscribe implements /unsubscribe subscription.
 func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Message, error) {
+	sub, err := s.find(ctx, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if err := s.Store.DeleteSubscription(ctx, req.GuildID, sub.ID); err != nil {
+		return message.Message{}, fmt.Errorf("commands: deleting subscription: %w", err)
+	}
+	if sub.Kind == cache.KindDigest {
+		s.Scheduler.Remove(sub.ID)
+	}
+	return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
+}
+
+// SetPaused pauses or resumes the subscription named by the "subscription" option (the
+// dashboard's pause): a paused subscription posts nothing until it is resumed.
+func (s Subscriptions) SetPaused(ctx context.Context, req Request, paused bool) (message.Message, error) {
+	sub, err := s.find(ctx, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	sub.Paused = paused
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
+	}
+	verb := "Resumed"
+	if paused {
+		verb = "Paused"
+	}
+	return message.Message{Content: "✅ " + verb + ": " + describe(sub, s.Topics) + "."}, nil
+}
+
+// SetFilters replaces the keyword filters of the feed subscription named by the "subscription"
+// option with the "include" and "exclude" options (comma-separated, as /subscribe feed takes
+// them; empty clears a filter).
+func (s Subscriptions) SetFilters(ctx context.Context, req Request) (message.Message, error) {
+	sub, err := s.find(ctx, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if sub.Kind != cache.KindFeed {
+		return message.Message{}, Errorf("Only feed subscriptions have keyword filters.")
+	}
+	sub.Include, sub.Exclude = keywords(req.Options["include"]), keywords(req.Options["exclude"])
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
+	}
+	return message.Message{Content: message.Truncate("✅ Updated: "+describe(sub, s.Topics)+".", message.MaxContent)}, nil
+}
+
+// find returns the subscription named by the "subscription" option among the request's
+// guild's: an id of another guild is not found.
+func (s Subscriptions) find(ctx context.Context, req Request) (cache.Subscription, error) {
 	id := strings.TrimSpace(req.Options["subscription"])
 	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
-		return message.Message{}, fmt.Errorf("commands: listing subscriptions: %w", err)
+		return cache.Subscription{}, fmt.Errorf("commands: listing subscriptions: %w", err)
 	}
 	for _, sub := range subs {
 		if sub.ID == id {
-			if err := s.Store.DeleteSubscription(ctx, req.GuildID, id); err != nil {
-				return message.Message{}, fmt.Errorf("commands: deleting subscription: %w", err)
-			}
-			if sub.Kind == cache.KindDigest {
-				s.Scheduler.Remove(id)
-			}
-			return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
+			return sub, nil
 		}
 	}
-	return message.Message{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
+	return cache.Subscription{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
 }
+
+// Describe says what sub delivers in the words /subscriptions uses.
+func (s Subscriptions) Describe(sub cache.Subscription) string { return describe(sub, s.Topics) }
 
 // List implements /subscriptions: this channel's, and the whole server's for members who may
 // manage them.
@@ -251,6 +301,9 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 		}
 		if sub.Broken != "" {
 			line += " — ⚠️ stopped: " + sub.Broken
+		}
+		if sub.Paused {
+			line += " — ⏸ paused"
 		}
 		b.WriteString(line + "\n")
 	}

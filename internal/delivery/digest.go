@@ -194,7 +194,7 @@ func (g *Digests) Sweep(ctx context.Context) {
 	defer wg.Wait()
 	for _, sub := range subs {
 		sched, err := DigestSchedule(sub.Time, sub.TimeZone)
-		if err != nil || sub.Broken != "" {
+		if err != nil || sub.Broken != "" || sub.Paused {
 			continue
 		}
 		slot, ok := MissedSlot(sched, sub.LastRun, sub.CreatedAt, now, g.opts.Grace)
@@ -343,7 +343,7 @@ func (g *Digests) runLeased(ctx context.Context, subID, channelID string, slot t
 	if err != nil {
 		return fmt.Errorf("delivery: reading digest subscription: %w", err)
 	}
-	if !found || !slot.After(sub.LastRun) || sub.Broken != "" {
+	if !found || !slot.After(sub.LastRun) || sub.Broken != "" || sub.Paused {
 		return nil
 	}
 	since := sub.LastRun

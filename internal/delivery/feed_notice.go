@@ -25,7 +25,7 @@ func (l *Live) CheckFeeds(ctx context.Context) {
 		return
 	}
 	for _, sub := range subs {
-		if sub.Broken != "" || sub.FeedURL == "" {
+		if sub.Broken != "" || sub.Paused || sub.FeedURL == "" {
 			continue
 		}
 		st, ok, err := l.d.store.GetFeedState(ctx, sub.FeedURL)

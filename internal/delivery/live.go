@@ -394,7 +394,7 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, err
 			return nil, err
 		}
 		for _, s := range subs {
-			if s.Broken == "" {
+			if s.Broken == "" && !s.Paused {
 				out = append(out, s)
 			}
 		}
@@ -407,18 +407,8 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, err
 func matching(sub cache.Subscription, stories []story.Story) []story.Story {
 	var out []story.Story
 	for _, s := range stories {
-		if s.Backfill || s.FirstSeen.Before(sub.CreatedAt) {
-			continue
-		}
-		switch sub.Kind {
-		case cache.KindFeed:
-			if s.FeedURL == sub.FeedURL && story.MatchesKeywords(s, sub.Include, sub.Exclude) {
-				out = append(out, s)
-			}
-		case cache.KindTopic:
-			if s.HasTopic(sub.Topic) {
-				out = append(out, s)
-			}
+		if Eligibility(sub, s) == Eligible {
+			out = append(out, s)
 		}
 	}
 	return out

@@ -210,10 +210,16 @@ func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
 	r.due[fd.URL] = &entry{feed: fd, at: at}
 }
 
-// add schedules a feed added while running, due at once unless it is already scheduled.
+// add schedules a feed added (or retried) while running, due at once; a feed being polled right
+// now keeps its turn.
 func (r *runner) add(fd Feed, now time.Time) {
-	if _, ok := r.due[fd.URL]; !ok {
+	e, ok := r.due[fd.URL]
+	if !ok {
 		r.due[fd.URL] = &entry{feed: fd, at: now}
+		return
+	}
+	if !e.running && e.at.After(now) {
+		e.at = now
 	}
 }
 

@@ -6,6 +6,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -257,6 +258,34 @@ func (p *Poller) schedule(fd Feed) {
 	case p.wake <- struct{}{}:
 	default: // a wake-up is already pending
 	}
+}
+
+// ErrUnknownFeed: Retry was asked for a feed the poller does not poll.
+var ErrUnknownFeed = errors.New("poller: not a polled feed")
+
+// Retry polls feedURL at once (the dashboard's retry button), enabling it again if it was
+// disabled; a feed backing off is polled now instead of at its next attempt.
+func (p *Poller) Retry(ctx context.Context, feedURL string) error {
+	var fd Feed
+	p.mu.Lock()
+	for _, f := range p.feeds {
+		if f.URL == feedURL {
+			fd = f
+		}
+	}
+	p.mu.Unlock()
+	if fd.URL == "" {
+		return fmt.Errorf("%w: %s", ErrUnknownFeed, feed.RedactURL(feedURL))
+	}
+	p.reenable(ctx, feedURL)
+	p.mu.Lock()
+	p.pending = append(p.pending, fd)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // takePending returns and clears the feeds added since the last call.

@@ -39,12 +39,13 @@ const (
 	bucketDelivery = "delivery" // channel → {id → state byte + expiry}
 	bucketLeases   = "leases"   // name → lease JSON
 	bucketSubs     = "subscriptions"
+	bucketSessions = "sessions" // session id → Session JSON
 )
 
 // allBuckets are created on open so transactions can assume they exist.
 func allBuckets() []string {
 	return []string{bucketFeeds, bucketStories, bucketByTime, bucketByTopic, bucketByFeed,
-		bucketDelivery, bucketLeases, bucketSubs}
+		bucketDelivery, bucketLeases, bucketSubs, bucketSessions}
 }
 
 // bucket returns the top-level bucket name, which Open created.

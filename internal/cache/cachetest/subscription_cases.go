@@ -105,6 +105,7 @@ func subUpdate(t *testing.T, e *env) {
 	other := create(t, e, feedSub("g1", "c1", "https://b.example", now.Add(time.Minute)))
 	s.LastRun = now.Add(time.Hour)
 	s.Broken = "missing permission: Send Messages"
+	s.Paused = true
 	s.Include = nil
 	noErr(t, "UpdateSubscription", e.store.UpdateSubscription(e.ctx, s))
 	got, err := e.store.ListSubscriptions(e.ctx, cache.SubscriptionFilter{GuildID: "g1"})

@@ -75,6 +75,7 @@ func allCases() []testCase {
 	all = append(all, deliveryCases()...)
 	all = append(all, leaseCases()...)
 	all = append(all, subscriptionCases()...)
+	all = append(all, sessionCases()...)
 	all = append(all, persistenceCases()...)
 	return all
 }

@@ -102,3 +102,7 @@ func hash64(s string) string {
 	h.Write([]byte(s))
 	return fmt.Sprintf("%016x", h.Sum64())
 }
+
+// session is a STRING holding one dashboard Session as JSON, keyed by the session's id (a hash
+// of the cookie). TTL: the session's remaining life, so Redis drops it when it expires.
+func (k keys) session(id string) string { return k.prefix + "session:" + id }

@@ -9,6 +9,7 @@ import (
 // fake uses the real numbers rather than inventing its own.
 const (
 	CodeUnknownChannel        = 10003
+	CodeUnknownGuild          = 10004
 	CodeUnknownMessage        = 10008
 	CodeUnknownWebhook        = 10015
 	CodeUnknownInteraction    = 10062

@@ -371,6 +371,15 @@ func (s *Server) botUser() map[string]any {
 }
 
 func (s *Server) handleMe(c *call) {
+	if t, ok := s.bearer(c); ok {
+		u, ok := s.userJSON(t)
+		if !ok {
+			writeAPIError(c.w, newAPIError(http.StatusUnauthorized, CodeUnauthorized, "401: Unauthorized"))
+			return
+		}
+		writeJSON(c.w, http.StatusOK, u)
+		return
+	}
 	u := s.botUser()
 	u["verified"] = true
 	u["flags"] = 0

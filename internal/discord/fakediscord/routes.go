@@ -15,7 +15,9 @@ type route struct {
 	major   string // parameter that keys the rate-limit bucket (channel, guild, webhook…)
 	// authExempt routes authenticate by the token in the URL (webhooks, interaction callbacks);
 	// an Authorization header, if present, must still be valid.
-	authExempt   bool
+	authExempt bool
+	// bearer routes also accept a user's OAuth2 "Bearer" token.
+	bearer       bool
 	globalExempt bool // interaction endpoints (callback, interaction webhooks) are not bound to the global limit
 	handle       func(*call)
 }
@@ -39,7 +41,9 @@ func (s *Server) routeTable() []route {
 	rs := []route{
 		{method: "GET", pattern: "/gateway", handle: s.handleGateway},
 		{method: "GET", pattern: "/gateway/bot", handle: s.handleGatewayBot},
-		{method: "GET", pattern: "/users/@me", handle: s.handleMe},
+		{method: "GET", pattern: "/users/@me", bearer: true, handle: s.handleMe},
+		{method: "GET", pattern: "/users/@me/guilds", bearer: true, handle: s.handleMyGuilds},
+		{method: "GET", pattern: "/guilds/{guild_id}/channels", major: "guild_id", handle: s.handleGuildChannels},
 		{method: "GET", pattern: "/applications/{application_id}/commands", major: "application_id", handle: s.handleGetCommands},
 		{method: "PUT", pattern: "/applications/{application_id}/commands", major: "application_id", handle: s.handlePutCommands},
 		{method: "GET", pattern: "/applications/{application_id}/guilds/{guild_id}/commands", major: "guild_id", handle: s.handleGetCommands},
@@ -110,6 +114,10 @@ func (s *Server) findRoute(method, path string) (*route, map[string]string, int)
 // dispatch runs fault injection, authentication and rate limiting, then the handler. It returns
 // the matched route template for the request log.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) string {
+	if isOAuthToken(r.URL.Path) {
+		s.handleToken(w, r, body)
+		return "/oauth2/token"
+	}
 	path, ok := stripVersion(r.URL.Path)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "404: Not Found", "code": 0})
@@ -152,6 +160,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, rt *route, params
 		return false
 	}
 	auth := r.Header.Get("Authorization")
+	if _, user := s.bearerLocked(auth); user && rt.bearer {
+		auth = "Bot " + s.opts.BotToken // a user's token admits as the bot's does on this route
+	}
 	if (auth != "" || !rt.authExempt) && auth != "Bot "+s.opts.BotToken {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "401: Unauthorized", "code": 0})
 		return false

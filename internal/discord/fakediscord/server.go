@@ -39,6 +39,8 @@ type Options struct {
 	AppID       string // application id, also the bot user's id; default "1100000000000000001"
 	BotToken    string // REST needs "Authorization: Bot <BotToken>"; default "fake-bot-token"
 	BotUsername string // default "herald"
+	// ClientSecret is the application's OAuth2 client secret; default "fake-client-secret".
+	ClientSecret string
 
 	// Key pair used to sign HTTP interactions; generated when PrivateKey is nil.
 	PublicKey  ed25519.PublicKey
@@ -81,6 +83,7 @@ func (o *Options) defaults() error {
 	defStr(&o.AppID, "1100000000000000001")
 	defStr(&o.BotToken, "fake-bot-token")
 	defStr(&o.BotUsername, "herald")
+	defStr(&o.ClientSecret, "fake-client-secret")
 	defInt(&o.GlobalLimit, 50)
 	defInt(&o.ChannelLimit, 5)
 	defInt(&o.InvalidRequestLimit, 10000)
@@ -134,6 +137,7 @@ type Server struct {
 	faults       []fault
 	state        *store
 	interactions map[string]*interaction // by token
+	oauth        *oauthState
 	snowflake    uint64
 	invalid      []time.Time // 401/403/429 answers, for the Cloudflare ban
 	bannedUntil  time.Time
@@ -155,6 +159,7 @@ func New(opts Options) *Server {
 		limits:       newLimiter(),
 		state:        newStore(),
 		interactions: map[string]*interaction{},
+		oauth:        newOAuthState(),
 	}
 	s.routes = s.routeTable()
 	s.gw = newGateway(s)
@@ -242,6 +247,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	if isWebsocket(r) {
 		s.gw.serve(w, r)
+		return
+	}
+	if isOAuthPage(r.URL.Path) {
+		s.handleAuthorize(w, r)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 25<<20))

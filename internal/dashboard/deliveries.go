@@ -1,0 +1,185 @@
+package dashboard
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// What the deliveries page looks at: one subscription's newest stories of the last week.
+const (
+	deliveriesWindow = 7 * 24 * time.Hour
+	deliveriesLimit  = 30
+)
+
+type pickRow struct {
+	ID, Channel, What string
+	Current           bool
+}
+
+type storyRow struct {
+	Published, Title, Link, Source, Verdict, Class string
+}
+
+type subDeliveries struct {
+	Channel, What, Notice string
+	Rows                  []storyRow
+}
+
+type deliveriesBody struct {
+	Subs   []pickRow
+	Sub    *subDeliveries
+	Window string
+}
+
+func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	subs, err := d.liveSubscriptions(r, g.ID)
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	body := deliveriesBody{Window: "7 days"}
+	data := d.base(ctx, sess, "Deliveries")
+	data.Guild, data.Tab, data.Body = &g, "deliveries", &body
+	pick := 0
+	if id := r.URL.Query().Get("subscription"); id != "" {
+		if pick = slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == id }); pick < 0 {
+			d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
+			return
+		}
+	}
+	if len(subs) == 0 {
+		d.render(w, http.StatusOK, "deliveries", data)
+		return
+	}
+	names, _, err := d.channelNames(ctx, g.ID, false)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
+		return
+	}
+	// The picker offers the live subscriptions of the same channel: a server may have hundreds,
+	// and every subscription's own page links here.
+	for _, s := range subs {
+		if s.ChannelID != subs[pick].ChannelID {
+			continue
+		}
+		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == subs[pick].ID})
+	}
+	if body.Sub, err = d.explainSub(r, subs[pick], nameOr(names, subs[pick].ChannelID)); err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	d.render(w, http.StatusOK, "deliveries", data)
+}
+
+func (d *Dashboard) liveSubscriptions(r *http.Request, guildID string) ([]cache.Subscription, error) {
+	all, err := d.opts.Store.ListSubscriptions(r.Context(), cache.SubscriptionFilter{GuildID: guildID})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(s cache.Subscription) bool { return s.Kind != cache.KindFeed && s.Kind != cache.KindTopic }), nil
+}
+
+// explainSub says, for each of sub's recent stories, whether it was posted and if not why:
+// delivery's own eligibility test, then the channel's seen record, then the subscription's
+// and its feed's state.
+func (d *Dashboard) explainSub(r *http.Request, sub cache.Subscription, channelName string) (*subDeliveries, error) {
+	ctx, now := r.Context(), d.opts.Now()
+	q := cache.StoryQuery{FeedURL: sub.FeedURL, Topic: sub.Topic, Since: now.Add(-deliveriesWindow), Limit: deliveriesLimit}
+	stories, err := d.opts.Store.RecentStories(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var eligible []string
+	for _, s := range stories {
+		if delivery.Eligibility(sub, s) == delivery.Eligible {
+			eligible = append(eligible, s.ID)
+		}
+	}
+	unseen, err := d.opts.Store.Unseen(ctx, sub.ChannelID, eligible)
+	if err != nil {
+		return nil, err
+	}
+	out := &subDeliveries{Channel: channelName, What: d.opts.Subscriptions.Describe(sub)}
+	if out.Notice, err = d.subNotice(r, sub); err != nil {
+		return nil, err
+	}
+	for _, s := range stories {
+		verdict, class := verdictOf(sub, s, slices.Contains(unseen, s.ID), channelName)
+		out.Rows = append(out.Rows, storyRow{Published: when(s.Published, now), Title: s.Title, Link: safeLink(s.Link),
+			Source: s.Source, Verdict: verdict, Class: class})
+	}
+	return out, nil
+}
+
+// verdictOf explains one story for one subscription.
+func verdictOf(sub cache.Subscription, s story.Story, unseen bool, channelName string) (string, string) {
+	switch delivery.Eligibility(sub, s) {
+	case delivery.Backfill:
+		return "Not posted: it was already in the feed when Herald first read it; only newer stories are posted.", "muted"
+	case delivery.BeforeSubscription:
+		return "Not posted: it arrived before this subscription was made.", "muted"
+	case delivery.Filtered:
+		return "Not posted: refused by this subscription's keyword filter" + filterWords(sub) + ".", "waiting"
+	case delivery.OtherSource:
+		return "Not for this subscription.", "muted"
+	}
+	switch {
+	case !unseen:
+		return "Posted in #" + channelName + ".", "ok"
+	case sub.Broken != "":
+		return "Not posted: delivery to this channel stopped (" + sub.Broken + ").", "bad"
+	case sub.Paused:
+		return "Not posted: the subscription is paused.", "waiting"
+	default:
+		return "Not posted yet: due at the next delivery.", "waiting"
+	}
+}
+
+func filterWords(sub cache.Subscription) string {
+	var parts []string
+	if len(sub.Include) > 0 {
+		parts = append(parts, "only stories with "+strings.Join(sub.Include, ", "))
+	}
+	if len(sub.Exclude) > 0 {
+		parts = append(parts, "never stories with "+strings.Join(sub.Exclude, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// subNotice warns about what stops every story: a stopped channel, a pause, a failing feed.
+func (d *Dashboard) subNotice(r *http.Request, sub cache.Subscription) (string, error) {
+	switch {
+	case sub.Broken != "":
+		return "Delivery stopped: " + sub.Broken + ". Fix the channel, then delete and re-create the subscription.", nil
+	case sub.Paused:
+		return "This subscription is paused: nothing is posted until it is resumed.", nil
+	case sub.Kind != cache.KindFeed:
+		return "", nil
+	}
+	st, ok, err := d.opts.Store.GetFeedState(r.Context(), sub.FeedURL)
+	if err != nil || !ok || st.Failures == 0 {
+		return "", err
+	}
+	rows := feedRows([]cache.FeedState{st}, []string{sub.FeedURL}, d.opts.Now())
+	return "The feed " + feed.RedactURL(sub.FeedURL) + " is " + rows[0].Health + ": " + rows[0].LastError +
+		". New stories cannot arrive until it recovers (see Feed health).", nil
+}
+
+// safeLink keeps http(s) links only: a feed's link is untrusted text.
+func safeLink(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}

@@ -1,0 +1,221 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
+)
+
+type subRow struct {
+	ID, Channel, What, State string
+	Paused                   bool
+}
+
+type subscriptionsBody struct {
+	Total    int
+	Rows     []subRow
+	Pages    []pageLink
+	Channels []channel
+	Topics   []commands.TopicInfo
+}
+
+// pageLink is one link of a paged table.
+type pageLink struct {
+	N       int
+	Current bool
+}
+
+// perPage bounds a table's rows: a phone-sized page, and a render cost independent of how
+// many subscriptions a server has.
+const perPage = 100
+
+// pageOf returns the 0-based page the request asks for (?page=N, 1-based) within n rows, and
+// the links to every page.
+func pageOf(r *http.Request, n int) (int, []pageLink) {
+	pages := max(1, (n+perPage-1)/perPage)
+	p, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || p < 1 {
+		p = 1
+	}
+	p = min(p, pages)
+	var links []pageLink
+	if pages > 1 {
+		for i := 1; i <= pages; i++ {
+			links = append(links, pageLink{N: i, Current: i == p})
+		}
+	}
+	return p - 1, links
+}
+
+func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	names, postable, err := d.channelNames(ctx, g.ID, false)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
+		return
+	}
+	page, links := pageOf(r, len(subs))
+	body := subscriptionsBody{Total: len(subs), Pages: links, Channels: postable, Topics: d.opts.Topics}
+	for _, s := range subs[min(len(subs), page*perPage):min(len(subs), (page+1)*perPage)] {
+		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
+			State: subState(s), Paused: s.Paused})
+	}
+	data := d.base(ctx, sess, "Subscriptions")
+	data.Guild, data.Tab, data.Body = &g, "subscriptions", body
+	d.render(w, http.StatusOK, "subscriptions", data)
+}
+
+func subState(s cache.Subscription) string {
+	switch {
+	case s.Broken != "":
+		return "stopped: " + s.Broken
+	case s.Paused:
+		return "paused"
+	default:
+		return "active"
+	}
+}
+
+// create makes a subscription through the slash commands' own handlers, as if the user had
+// typed /subscribe in the chosen channel, which must be one of this server's.
+func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	_, postable, err := d.channelNames(ctx, g.ID, true)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Nothing was changed; please try again.", err)
+		return
+	}
+	channelID := r.PostForm.Get("channel")
+	if !slices.ContainsFunc(postable, func(c channel) bool { return c.ID == channelID }) {
+		d.fail(w, r, http.StatusBadRequest, "Choose one of this server's text channels. Nothing was changed.", nil)
+		return
+	}
+	kind := r.PostForm.Get("kind")
+	opts := map[string]string{}
+	for _, k := range []string{"url", "include", "exclude", "topic", "time", "timezone"} {
+		if v := strings.TrimSpace(r.PostForm.Get(k)); v != "" {
+			opts[k] = v
+		}
+	}
+	req := d.request(sess, g, "subscribe", kind, channelID, opts)
+	var m message.Message
+	switch kind {
+	case "feed":
+		m, err = d.opts.Subscriptions.Feed(ctx, req)
+	case "topic":
+		m, err = d.opts.Subscriptions.Topic(ctx, req)
+	case "digest":
+		m, err = d.opts.Subscriptions.Digest(ctx, req)
+	default:
+		d.fail(w, r, http.StatusBadRequest, "Unknown kind of subscription. Nothing was changed.", nil)
+		return
+	}
+	d.finish(w, r, sess, g, "/dashboard/g/"+g.ID+"/", m, err)
+}
+
+type subscriptionBody struct {
+	ID, Channel, What, State, Kind, Include, Exclude, Created, LastRun string
+	Paused                                                             bool
+}
+
+// subscriptionPage shows one of the server's subscriptions, with its filters to edit.
+func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	i := slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == r.PathValue("id") })
+	if i < 0 {
+		d.fail(w, r, http.StatusNotFound, "No subscription with that id in this server.", nil)
+		return
+	}
+	names, _, err := d.channelNames(ctx, g.ID, false)
+	if err != nil {
+		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
+		return
+	}
+	s, now := subs[i], d.opts.Now()
+	data := d.base(ctx, sess, "Subscription")
+	data.Guild, data.Tab = &g, "subscriptions"
+	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), State: subState(s),
+		Kind: string(s.Kind), Include: strings.Join(s.Include, ", "), Exclude: strings.Join(s.Exclude, ", "),
+		Created: when(s.CreatedAt, now), LastRun: when(s.LastRun, now), Paused: s.Paused}
+	d.render(w, http.StatusOK, "subscription", data)
+}
+
+// change pauses, resumes or deletes one of this server's subscriptions; the service finds it
+// among the server's own, so another server's id is refused.
+func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+	ctx := r.Context()
+	req := d.request(sess, g, "unsubscribe", "", "", map[string]string{"subscription": r.PathValue("id")})
+	var m message.Message
+	var err error
+	next := "/dashboard/g/" + g.ID + "/"
+	switch r.PathValue("action") {
+	case "pause":
+		m, err = d.opts.Subscriptions.SetPaused(ctx, req, true)
+	case "resume":
+		m, err = d.opts.Subscriptions.SetPaused(ctx, req, false)
+	case "delete":
+		m, err = d.opts.Subscriptions.Unsubscribe(ctx, req)
+	case "filters":
+		req.Options["include"], req.Options["exclude"] = r.PostForm.Get("include"), r.PostForm.Get("exclude")
+		m, err = d.opts.Subscriptions.SetFilters(ctx, req)
+		next += "subscriptions/" + url.PathEscape(r.PathValue("id"))
+	default:
+		d.fail(w, r, http.StatusNotFound, "Unknown action. Nothing was changed.", nil)
+		return
+	}
+	d.finish(w, r, sess, g, next, m, err)
+}
+
+// request is the command request the slash command would carry: the user's id, the server,
+// and Manage Channels, which guildWrite has just confirmed with Discord.
+func (d *Dashboard) request(sess cache.Session, g guild, name, sub, channelID string, opts map[string]string) commands.Request {
+	return commands.Request{ID: "dashboard", Name: name, Sub: sub, Options: opts, GuildID: g.ID, ChannelID: channelID,
+		UserID: sess.UserID, Permissions: commands.PermManageChannels}
+}
+
+// finish shows the service's answer: a success as a notice on the next page, a refusal (the
+// same words as in Discord) as an error page.
+func (d *Dashboard) finish(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild, next string, m message.Message, err error) {
+	var ue *commands.UserError
+	switch {
+	case errors.As(err, &ue):
+		d.fail(w, r, http.StatusUnprocessableEntity, ue.Msg, nil)
+		return
+	case errors.Is(err, cache.ErrUnavailable):
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Nothing was changed; please try again in a minute.", err)
+		return
+	case err != nil:
+		d.fail(w, r, http.StatusInternalServerError, "Something went wrong; it was logged. Please try again.", err)
+		return
+	}
+	d.opts.Logger.Info("dashboard: write", "user_id", sess.UserID, "guild_id", g.ID, "path", r.URL.Path)
+	d.flash(r.Context(), sess, noticeText(m))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// noticeText turns a command's reply into plain text: its content and the first embed's title
+// (the feed preview).
+func noticeText(m message.Message) string {
+	text := m.Content
+	if len(m.Embeds) > 0 && m.Embeds[0].Title != "" {
+		text += "\n" + m.Embeds[0].Title
+	}
+	return text
+}

@@ -1,0 +1,41 @@
+package delivery
+
+import (
+	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/story"
+)
+
+// Reason says whether a live subscription wants a story and, if not, why. It is the one test
+// delivery applies (matching) and the dashboard explains, so the two cannot disagree.
+type Reason int
+
+// Reasons, in the order Eligibility checks them.
+const (
+	// Eligible: the subscription wants the story; it is posted unless the channel has it.
+	Eligible Reason = iota
+	// OtherSource: the story is not from the subscription's feed or not on its topic.
+	OtherSource
+	// Backfill: the story was already in its feed when Herald first read the feed.
+	Backfill
+	// BeforeSubscription: the story arrived before the subscription was made.
+	BeforeSubscription
+	// Filtered: the subscription's include/exclude keywords refuse the story.
+	Filtered
+)
+
+// Eligibility tells whether the live subscription sub wants s.
+func Eligibility(sub cache.Subscription, s story.Story) Reason {
+	switch {
+	case sub.Kind == cache.KindFeed && s.FeedURL != sub.FeedURL,
+		sub.Kind == cache.KindTopic && !s.HasTopic(sub.Topic),
+		sub.Kind != cache.KindFeed && sub.Kind != cache.KindTopic:
+		return OtherSource
+	case s.Backfill:
+		return Backfill
+	case s.FirstSeen.Before(sub.CreatedAt):
+		return BeforeSubscription
+	case sub.Kind == cache.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude):
+		return Filtered
+	}
+	return Eligible
+}
