@@ -19,7 +19,7 @@ type Matcher struct {
 // rules is one topic's Match, compiled.
 type rules struct {
 	any, weak, weakNeeds, exclude, neighbours []Phrase
-	allOf                    [][]Phrase
+	allOf                                     [][]Phrase
 }
 
 // NewMatcher validates cfgs (ids unique and well-formed, aliases unique, phrases valid) and
@@ -121,7 +121,7 @@ func (r rules) matches(title, all []string) bool {
 			return false
 		}
 	}
-	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title) || AnyIn(r.weak, title)
+	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title)
 }
 
 // Topics returns the configured topics in order.
