@@ -87,7 +87,8 @@ type Status struct {
 	// Continuing phrases mark a sentence saying the process goes on ("continue at lower
 	// levels"); the status sentence quotes it when the label is No agreement.
 	Continuing []string `yaml:"continuing"`
-	// Sentences maps a label kind (Kinds, plus "none") to the opening of the status sentence.
+	// Sentences maps a label kind (Kinds, plus "none" for no reports and "quiet" for reports
+	// with no development) to the opening of the status sentence.
 	Sentences map[string]string `yaml:"sentences"`
 }
 
@@ -123,7 +124,7 @@ func (s Status) validate(id string) error {
 		}
 	}
 	for k := range s.Sentences {
-		if k != "none" && !slices.Contains(kinds, k) {
+		if k != "none" && k != "quiet" && !slices.Contains(kinds, k) {
 			return fmt.Errorf("topic %s: status.sentences: unknown kind %q", id, k)
 		}
 	}

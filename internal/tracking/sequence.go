@@ -154,18 +154,33 @@ func stepFrom(state, kind string, move bool) (string, bool) {
 	return state, false
 }
 
-// infer runs the developments through step and returns the final state, the clusters that
-// changed it (oldest first), the accepted clusters since the last change, and the latest
-// accepted foreground cluster.
-func infer(cs []*cluster) (state string, changes, since []*cluster, latest *cluster) {
+// inference is what infer concludes.
+type inference struct {
+	state string
+	// changes are the clusters that changed the state, oldest first; since the accepted
+	// clusters since the last change; latest the latest accepted foreground cluster.
+	changes, since []*cluster
+	latest         *cluster
+	// against are the foreground developments since the last change that step did not accept
+	// and that say otherwise: evidence the status sentence must own up to.
+	against []*cluster
+}
+
+// infer runs the developments through step.
+func infer(cs []*cluster) inference {
+	state, changes, since, latest, against := "", []*cluster(nil), []*cluster(nil), (*cluster)(nil), []*cluster(nil)
 	for _, c := range cs {
 		next, ok := step(state, c)
 		if !ok {
+			if !c.background && c.kind != state && c.strength >= minStrength {
+				against = append(against, c)
+			}
 			continue
 		}
 		if next != state {
 			changes = append(changes, c)
 			since = since[:0]
+			against = against[:0]
 		}
 		state = next
 		since = append(since, c)
@@ -173,5 +188,5 @@ func infer(cs []*cluster) (state string, changes, since []*cluster, latest *clus
 			latest = c
 		}
 	}
-	return state, changes, since, latest
+	return inference{state: state, changes: changes, since: since, latest: latest, against: against}
 }
