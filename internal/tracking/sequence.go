@@ -24,6 +24,7 @@ const backgroundLead = time.Minute
 const (
 	minStrength         = 0.3
 	strengthCorroborate = 1.5
+	strengthAgreement   = 0.6
 	strengthResume      = 1.0
 	strengthUnravel     = 2.0
 	strengthCollapse    = 0.8
@@ -103,6 +104,9 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false
 	}
 	k := c.kind
+	if k == topic.KindAgreement && state != k && c.strength < strengthAgreement {
+		return state, false // an agreement needs a plain report of a deal, or several
+	}
 	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
 		!c.reports(fineBegan, fineHolding) && c.strength < strengthCorroborate {
 		// A violation alleged or a release reported implies a ceasefire, but a ceasefire in
@@ -184,8 +188,8 @@ func infer(cs []*cluster) inference {
 		}
 		state = next
 		since = append(since, c)
-		if !c.background {
-			latest = c
+		if !c.background && c.kind == state {
+			latest = c // a development of the state itself: talks during a truce are not its news
 		}
 	}
 	return inference{state: state, changes: changes, since: since, latest: latest, against: against}
