@@ -42,9 +42,9 @@ type Config struct {
 type Match struct {
 	// Any: at least one must occur (the topic's anchors, e.g. Gaza, Hamas).
 	Any []string `yaml:"any"`
-	// Weak anchors count like Any when no neighbour occurs in the story and one of WeakNeeds
-	// does: "hostages freed" is this topic's news unless the hostages are in Papua or the
-	// "hostage" is a budget, and "Israel" is only with a ceasefire or a hostage release.
+	// Weak anchors count like Any when two of them occur (hostages and Israel), one of
+	// WeakNeeds does, and no neighbour: "Israeli hostages freed" is this topic's news,
+	// "hostages freed in Papua" or "Israel signs a gas deal" are not.
 	Weak []string `yaml:"weak,omitempty"`
 	// WeakNeeds: a story anchored by Weak alone must name one of these.
 	WeakNeeds []string `yaml:"weak_needs,omitempty"`

@@ -112,7 +112,7 @@ func (m *Matcher) Tags(s story.Story) []string {
 
 func (r rules) matches(title, all []string) bool {
 	anchored := AnyIn(r.any, all) ||
-		(AnyIn(r.weak, all) && AnyIn(r.weakNeeds, all) && !AnyIn(r.neighbours, all))
+		(countIn(r.weak, all) >= 2 && AnyIn(r.weakNeeds, all) && !AnyIn(r.neighbours, all))
 	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
@@ -143,4 +143,15 @@ func (m *Matcher) ByAlias(alias string) (Config, bool) {
 		return Config{}, false
 	}
 	return m.topics[i], true
+}
+
+// countIn counts the phrases of ps that occur in toks.
+func countIn(ps []Phrase, toks []string) int {
+	n := 0
+	for _, p := range ps {
+		if s, _ := p.Find(toks); s >= 0 {
+			n++
+		}
+	}
+	return n
 }

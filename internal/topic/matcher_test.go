@@ -108,7 +108,7 @@ func TestTagsCeasefire(t *testing.T) {
 		{"lebanon truce", "Israel and Hezbollah agree ceasefire in Lebanon", "The deal is separate from the stalled Gaza talks.", nil, nil},
 		{"lebanon and gaza in headline", "Lebanon truce raises hopes for Gaza deal", "", nil, []string{"ceasefire"}},
 		{"ukraine is the second topic", "Putin rejects Ukraine ceasefire proposal", "", nil, []string{"ukraine-peace"}},
-		{"ukraine without russia", "Ukraine wheat exports rise", "Grain deal talks with buyers.", nil, nil},
+		{"ukraine without peace words", "Ukraine wheat exports rise", "The harvest was strong.", nil, nil},
 		{"hostages in papua are not gaza's", "Hostages freed in Papua New Guinea", "Negotiators secured the release.", nil, nil},
 		{"israel alone needs a ceasefire word", "Israel signs missile deal with Germany", "", nil, nil},
 		{"israel with a ceasefire", "Israel and Islamic Jihad agree truce", "", nil, []string{"ceasefire"}},
