@@ -118,7 +118,7 @@ func parseRealItem(n int, line []byte) (realItem, error) {
 	if err != nil {
 		return realItem{}, err
 	}
-	pub, err := time.Parse("2006-01-02 15:04:05-07:00", raw.Published)
+	pub, err := parsePublished(raw.Published)
 	if err != nil {
 		pub = captured.Add(12 * time.Hour)
 	}
@@ -130,6 +130,26 @@ func parseRealItem(n int, line []byte) (realItem, error) {
 		Title: raw.Title, Summary: story.Truncate(raw.Description, story.MaxSummaryRunes), Link: raw.Link,
 		Published: pub.UTC(), FirstSeen: pub.UTC()}
 	return realItem{ID: n, Captured: captured, Story: s}, nil
+}
+
+// storedRealnews is the shared file as the store would hold it: every item, tagged by m.
+func storedRealnews(t testing.TB, m *topic.Matcher) []story.Story {
+	items := loadRealnews(t, m)
+	stored := make([]story.Story, len(items))
+	for i, it := range items {
+		stored[i] = it.Story
+	}
+	return stored
+}
+
+// parsePublished reads the file's two time formats ("2023-01-01 00:43:58+00:00" and RFC 3339).
+func parsePublished(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05-07:00", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("published %q: unknown format", s)
 }
 
 // labelled returns the labelled items of one part (test or development) that the reader is
@@ -397,11 +417,7 @@ func TestRealnewsCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := loadRealnews(t, m)
-	stored := make([]story.Story, len(items))
-	for i, it := range items {
-		stored[i] = it.Story
-	}
+	stored := storedRealnews(t, m)
 	assessors := make(map[string]*Assessor)
 	type tally struct{ right, all int }
 	parts := make(map[string]*tally)
