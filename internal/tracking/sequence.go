@@ -124,8 +124,10 @@ func step(state string, c *cluster) (string, bool) {
 			(k == topic.KindTalks && c.strength >= strengthResume))
 	case topic.KindAgreement:
 		switch k {
-		case topic.KindInEffect, topic.KindCollapsed:
+		case topic.KindInEffect:
 			return k, true
+		case topic.KindCollapsed:
+			return stepFrom(state, k, c.strength >= strengthCollapse)
 		case topic.KindNoDeal:
 			return stepFrom(state, k, c.strength >= strengthUnravel)
 		}
