@@ -274,11 +274,12 @@ func coarseName(fine string) string {
 	return fineNone
 }
 
-// Floors of the December test part, measured when the model was last trained (docs/
-// performance.md) less a small margin: a regression fails, the goals are logged.
+// Floors of the December test part: the figures of its one reading for the report
+// (docs/performance.md: fine 0.422, state 0.594) less a small margin, so a regression fails.
+// The goal is logged; it is not met.
 const (
-	floorFineMacroF1   = 0.0
-	floorCoarseMacroF1 = 0.0
+	floorFineMacroF1   = 0.38
+	floorCoarseMacroF1 = 0.55
 	goalMacroF1        = 0.85
 )
 
@@ -372,10 +373,11 @@ func topicScores(t *testing.T, items []realItem, test bool, topicID, label strin
 	return c
 }
 
-// Topic floors on the December test part (achieved less a margin) and the goal.
+// Topic floors on the December test part (achieved 0.874 / 0.924, less a margin) and the goal,
+// which is not met.
 const (
-	floorTopicPrecision = 0.0
-	floorTopicRecall    = 0.0
+	floorTopicPrecision = 0.84
+	floorTopicRecall    = 0.89
 	goalTopic           = 0.95
 )
 
@@ -403,9 +405,9 @@ func TestRealnewsTopic(t *testing.T) {
 	}
 }
 
-// Checkpoint floor on December (achieved less a margin) and the goal.
+// Checkpoint floor on December (achieved 2/8, less one checkpoint) and the goal, which is not met.
 const (
-	floorCheckpoints = 0.0
+	floorCheckpoints = 0.125
 	goalCheckpoints  = 0.90
 )
 
