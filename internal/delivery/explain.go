@@ -1,7 +1,7 @@
 package delivery
 
 import (
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -24,17 +24,17 @@ const (
 )
 
 // Eligibility tells whether the live subscription sub wants s.
-func Eligibility(sub cache.Subscription, s story.Story) Reason {
+func Eligibility(sub store.Subscription, s story.Story) Reason {
 	switch {
-	case sub.Kind == cache.KindFeed && s.FeedURL != sub.FeedURL,
-		sub.Kind == cache.KindTopic && !s.HasTopic(sub.Topic),
-		sub.Kind != cache.KindFeed && sub.Kind != cache.KindTopic:
+	case sub.Kind == store.KindFeed && s.FeedURL != sub.FeedURL,
+		sub.Kind == store.KindTopic && !s.HasTopic(sub.Topic),
+		sub.Kind != store.KindFeed && sub.Kind != store.KindTopic:
 		return OtherSource
 	case s.Backfill:
 		return Backfill
 	case s.FirstSeen.Before(sub.CreatedAt):
 		return BeforeSubscription
-	case sub.Kind == cache.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude):
+	case sub.Kind == store.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude):
 		return Filtered
 	}
 	return Eligible

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache/boltstore"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 )
 
 // bigFeedSizes are the item counts of the big-feed benchmarks: equal steps on a log scale, so
