@@ -29,17 +29,16 @@ func RenderLive(stories []story.Story, now time.Time) []message.Message {
 	return message.Split(message.Message{Embeds: embeds})
 }
 
-// StoryEmbed renders one story compactly (linked title, summary, source and age): the shape of
-// a live post and of each /latest entry.
-func StoryEmbed(s story.Story, now time.Time) message.Embed {
+// StoryEmbed renders one story compactly (linked title, summary, source): the shape of a live
+// post and of each /latest entry. Its timestamp is the published time, which Discord shows in
+// each reader's own time zone; a frozen "30m ago" would be wrong a minute later, so the time
+// argument is no longer used.
+func StoryEmbed(s story.Story, _ time.Time) message.Embed {
 	title := escapedTitle(s.Title)
 	if title == "" {
 		title = "(untitled)"
 	}
 	footer := message.Truncate(sourceName(s), message.MaxAuthorName)
-	if age := Age(now, s.Published); age != "" {
-		footer += " · " + age
-	}
 	return message.Embed{
 		Title:       title,
 		URL:         safeURL(s.Link),

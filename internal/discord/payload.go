@@ -46,6 +46,7 @@ type embedPayload struct {
 	Footer      *footerPayload `json:"footer,omitempty"`
 	Author      *authorPayload `json:"author,omitempty"`
 	Image       *imagePayload  `json:"image,omitempty"`
+	Thumbnail   *imagePayload  `json:"thumbnail,omitempty"`
 }
 
 type fieldPayload struct {
@@ -94,6 +95,9 @@ func toEmbed(e message.Embed) embedPayload {
 	}
 	if e.Image != "" {
 		ep.Image = &imagePayload{URL: e.Image}
+	}
+	if e.Thumbnail != "" {
+		ep.Thumbnail = &imagePayload{URL: e.Thumbnail}
 	}
 	return ep
 }

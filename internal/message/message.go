@@ -41,6 +41,8 @@ type Embed struct {
 	Footer      string
 	Author      string
 	Image       string
+	// Thumbnail is a small image beside the text (a template's choice for the story image).
+	Thumbnail string
 }
 
 // Field is one name/value pair of an embed.
