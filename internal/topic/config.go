@@ -56,6 +56,10 @@ type Match struct {
 
 // Status holds the cues tracking reads in each relevant sentence.
 type Status struct {
+	// Model names the trained headline reader (internal/tracking/models/<name>.json) that tells
+	// what each headline reports; the cues below then serve as its features. Empty: the cues
+	// alone read the headlines.
+	Model string `yaml:"model,omitempty"`
 	// Cues maps a kind (see Kinds) to the phrases that report it.
 	Cues map[string][]string `yaml:"cues"`
 	// Negators, within a few words before a cue, negate it ("no deal", "failed to agree").

@@ -23,6 +23,7 @@ const backgroundLead = time.Minute
 // needs more than one outlet; a ceasefire in effect collapses on one plain report.
 const (
 	minStrength         = 0.3
+	strengthCorroborate = 1.5
 	strengthResume      = 1.0
 	strengthUnravel     = 2.0
 	strengthCollapse    = 0.8
@@ -102,6 +103,12 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false
 	}
 	k := c.kind
+	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
+		!c.reports(fineBegan, fineHolding) && c.strength < strengthCorroborate {
+		// A violation alleged or a release reported implies a ceasefire, but a ceasefire in
+		// effect that no report says began or is holding needs more than one outlet's word.
+		return state, false
+	}
 	switch state {
 	case "":
 		return k, true
@@ -127,6 +134,17 @@ func step(state string, c *cluster) (string, bool) {
 		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
 	}
 	return state, false
+}
+
+// reports tells whether any report of c reads as one of the fine kinds (always true when the
+// topic reads by cues alone, which do not tell fine kinds apart).
+func (c *cluster) reports(fines ...string) bool {
+	for _, o := range c.obs {
+		if o.rd.Fine == "" || slices.Contains(fines, o.rd.Fine) {
+			return true
+		}
+	}
+	return false
 }
 
 func stepFrom(state, kind string, move bool) (string, bool) {
