@@ -2,7 +2,6 @@ package briefing
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,17 +15,8 @@ const maxLiveSummary = 280
 // RenderLive renders stories as live posts: one compact embed per story (linked title, source,
 // age, summary), oldest first so a channel reads in order, batched ≤10 embeds and ≤6000
 // characters per message. Content is left empty for AppendMore.
-func RenderLive(stories []story.Story, now time.Time) []message.Message {
-	if len(stories) == 0 {
-		return nil
-	}
-	sorted := append([]story.Story(nil), stories...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Published.Before(sorted[j].Published) })
-	embeds := make([]message.Embed, 0, len(sorted))
-	for _, s := range sorted {
-		embeds = append(embeds, StoryEmbed(s, now))
-	}
-	return message.Split(message.Message{Embeds: embeds})
+func RenderLive(stories []story.Story, _ time.Time) []message.Message {
+	return Template{}.Live(stories)
 }
 
 // StoryEmbed renders one story compactly (linked title, summary, source): the shape of a live

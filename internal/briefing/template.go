@@ -125,6 +125,11 @@ func (t Template) Embed(d PostData) message.Embed {
 		e.Description = t.text(d)
 		e.Footer = ""
 	}
+	return t.decorate(e)
+}
+
+// decorate applies the colour and the thumbnail choice.
+func (t Template) decorate(e message.Embed) message.Embed {
 	e.Color = t.Color & 0xFFFFFF
 	if t.Thumbnail && e.Image != "" {
 		e.Thumbnail, e.Image = e.Image, ""
@@ -176,4 +181,37 @@ func value(name string, d PostData) string {
 		return cut(d.Status)
 	}
 	return ""
+}
+
+// Live renders stories as live posts in this layout: RenderLive's batching (oldest first, ≤10
+// embeds and ≤6000 characters a message), one embed per story.
+func (t Template) Live(stories []story.Story) []message.Message {
+	if len(stories) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(stories)
+	slices.SortStableFunc(sorted, func(a, b story.Story) int { return a.Published.Compare(b.Published) })
+	embeds := make([]message.Embed, 0, len(sorted))
+	for _, s := range sorted {
+		embeds = append(embeds, t.Embed(PostData{Story: s}))
+	}
+	return message.Split(message.Message{Embeds: embeds})
+}
+
+// Development renders one development of a topic's live post in this layout: the default is
+// DevelopmentEmbed's; a custom text gets the reporting outlets as {sources} and the topic.
+func (t Template) Development(members []story.Story, topic string, now time.Time) message.Embed {
+	if t.IsDefault() {
+		e := DevelopmentEmbed(members, now)
+		return t.decorate(e)
+	}
+	sorted := slices.Clone(members)
+	slices.SortStableFunc(sorted, func(a, b story.Story) int { return a.Published.Compare(b.Published) })
+	var names []string
+	for _, m := range sorted {
+		if n := sourceName(m); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return t.Embed(PostData{Story: sorted[0], Sources: names, Topic: topic})
 }
