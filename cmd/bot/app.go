@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/config"
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
-	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/store/redisstore"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
@@ -27,7 +27,7 @@ type app struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	metrics  *metrics
-	store    cache.Store
+	store    store.Store
 	fetcher  feedFetcher
 	topics   *topic.Matcher
 	poller   *poller.Poller
@@ -75,7 +75,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 
 // pollSubscribedFeeds adds the feeds of /subscribe feed subscriptions to the poller.
 func (a *app) pollSubscribedFeeds(ctx context.Context) {
-	subs, err := a.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindFeed})
+	subs, err := a.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindFeed})
 	if err != nil {
 		a.logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
 		return
@@ -108,7 +108,7 @@ type feedFetcher interface {
 // private addresses to every feed; =configured and HERALD_ALLOW_PRIVATE_HOSTS open them (or
 // the listed hosts and ranges) to the configured feeds only, never to a /subscribe URL.
 func newFetcher(cfg *config.Config, logger *slog.Logger) feedFetcher {
-	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, UserAgent: feed.UserAgent(version), Logger: logger}
+	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, MaxItems: cfg.Poll.MaxItems, UserAgent: feed.UserAgent(version), Logger: logger}
 	others := opts
 	others.AllowPrivate = cfg.PrivateFeeds == config.PrivateAll
 	guarded := feed.NewFetcher(others)
@@ -145,8 +145,8 @@ func replicaID() string {
 
 // openStore opens Redis when REDIS_URL is set (retrying with backoff while it is unreachable,
 // rather than exiting into a crash loop), else the embedded store under HERALD_DATA_DIR.
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now func() time.Time) (cache.Store, error) {
-	ret := cache.Retention{Seen: cfg.Retention.Seen, Stories: cfg.Retention.Stories, MaxStories: cfg.Retention.MaxStories}
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now func() time.Time) (store.Store, error) {
+	ret := store.Retention{Seen: cfg.Retention.Seen, Stories: cfg.Retention.Stories, MaxStories: cfg.Retention.MaxStories}
 	if cfg.RedisURL == "" {
 		path := filepath.Join(cfg.DataDir, "herald.db")
 		s, err := boltstore.Open(path, boltstore.Options{Retention: ret, Now: now, Logger: logger})

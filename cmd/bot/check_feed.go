@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/config"
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
-	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/store/redisstore"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 )
@@ -35,9 +35,9 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	if err != nil {
 		return fmt.Errorf("config: topics: %w", err)
 	}
-	store, how, storeErr := openStoreReadOnly(ctx, cfg, logger)
-	if store != nil {
-		defer store.Close()
+	db, how, storeErr := openStoreReadOnly(ctx, cfg, logger)
+	if db != nil {
+		defer db.Close()
 	}
 	res, err := newFetcher(cfg, logger).Fetch(ctx, url, feed.Validators{})
 	if err != nil {
@@ -49,8 +49,8 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	}
 	fmt.Fprintf(out, "url: %s\nfinal url: %s\nstatus: %d\netag: %q\nlast-modified: %q\nserver freshness hint: %s\nbytes: %d\n",
 		url, res.URL, res.Status, res.Validators.ETag, res.Validators.LastModified, res.NextPollAfter, res.Bytes)
-	c := checker{store: store, now: time.Now(), url: url, rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}}
-	if store == nil {
+	c := checker{store: db, now: time.Now(), url: url, rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}}
+	if db == nil {
 		fmt.Fprintf(out, "store: not readable (%v); verdicts ignore what Herald has stored and posted\n", storeErr)
 	} else {
 		fmt.Fprintf(out, "store: %s\n", how)
@@ -67,8 +67,8 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 }
 
 // openStoreReadOnly opens the configured store for reading and says how it was reached.
-func openStoreReadOnly(ctx context.Context, cfg *config.Config, logger *slog.Logger) (cache.Store, string, error) {
-	ret := cache.Retention{Seen: cfg.Retention.Seen, Stories: cfg.Retention.Stories, MaxStories: cfg.Retention.MaxStories}
+func openStoreReadOnly(ctx context.Context, cfg *config.Config, logger *slog.Logger) (store.Store, string, error) {
+	ret := store.Retention{Seen: cfg.Retention.Seen, Stories: cfg.Retention.Stories, MaxStories: cfg.Retention.MaxStories}
 	if cfg.RedisURL != "" {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -93,14 +93,14 @@ func openStoreReadOnly(ctx context.Context, cfg *config.Config, logger *slog.Log
 
 // checker judges items against what the store says about the feed and its subscriptions.
 type checker struct {
-	store cache.Store
+	store store.Store
 	now   time.Time
 	url   string
 	rule  delivery.LiveRule
-	state cache.FeedState
+	state store.FeedState
 	known bool
 	// live are the healthy feed and topic subscriptions, which post stories as they arrive.
-	live []cache.Subscription
+	live []store.Subscription
 }
 
 // load reads the feed's state and the live subscriptions, and lists those that can post it.
@@ -116,14 +116,14 @@ func (c *checker) load(ctx context.Context, out io.Writer) {
 		fmt.Fprintf(out, "feed state: last poll %s, last success %s, next poll %s, failures %d, disabled %t, last error %q\n",
 			fmtTime(st.LastPoll), fmtTime(st.LastSuccess), fmtTime(st.NextPoll), st.Failures, st.Disabled, st.LastError)
 	}
-	for _, k := range []cache.Kind{cache.KindFeed, cache.KindTopic} {
-		subs, err := c.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+	for _, k := range []store.Kind{store.KindFeed, store.KindTopic} {
+		subs, err := c.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: k})
 		if err != nil {
 			fmt.Fprintf(out, "subscriptions: unreadable (%v)\n", err)
 			return
 		}
 		for _, s := range subs {
-			if s.Broken == "" && (s.Kind == cache.KindTopic || s.FeedURL == c.url) {
+			if s.Broken == "" && (s.Kind == store.KindTopic || s.FeedURL == c.url) {
 				c.live = append(c.live, s)
 			}
 		}
@@ -192,13 +192,13 @@ func (c *checker) storedVerdict(ctx context.Context, s story.Story) string {
 	return "stored; " + strings.Join(parts, "; ")
 }
 
-func channelOf(s cache.Subscription) string {
+func channelOf(s store.Subscription) string {
 	return fmt.Sprintf("channel %s (server %s)", s.ChannelID, s.GuildID)
 }
 
-func describeSub(s cache.Subscription) string {
+func describeSub(s store.Subscription) string {
 	what := "topic " + s.Topic
-	if s.Kind == cache.KindFeed {
+	if s.Kind == store.KindFeed {
 		what = "this feed"
 		if len(s.Include) > 0 {
 			what += ", include " + strings.Join(s.Include, ",")

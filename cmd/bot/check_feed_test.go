@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -109,13 +109,13 @@ func seedCheckFeed(t *testing.T, s *boltstore.Store, url, body string, now time.
 	if _, err := s.PutStories(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutFeedState(ctx, cache.FeedState{URL: url, Known: true, LastPoll: now, LastSuccess: now}); err != nil {
+	if err := s.PutFeedState(ctx, store.FeedState{URL: url, Known: true, LastPoll: now, LastSuccess: now}); err != nil {
 		t.Fatal(err)
 	}
 	created := now.Add(-4 * 24 * time.Hour)
-	for _, sub := range []cache.Subscription{
-		{GuildID: "9", ChannelID: "111", Kind: cache.KindFeed, FeedURL: url, Include: []string{"gaza"}, CreatedAt: created},
-		{GuildID: "9", ChannelID: "222", Kind: cache.KindTopic, Topic: "ceasefire", CreatedAt: now.Add(-3 * time.Hour)},
+	for _, sub := range []store.Subscription{
+		{GuildID: "9", ChannelID: "111", Kind: store.KindFeed, FeedURL: url, Include: []string{"gaza"}, CreatedAt: created},
+		{GuildID: "9", ChannelID: "222", Kind: store.KindTopic, Topic: "ceasefire", CreatedAt: now.Add(-3 * time.Hour)},
 	} {
 		if _, err := s.CreateSubscription(ctx, sub); err != nil {
 			t.Fatal(err)

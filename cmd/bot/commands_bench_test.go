@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -86,7 +86,7 @@ func benchLatestQuery(b *testing.B, a *app, fx fixture) {
 	l := newLatencies(b)
 	for b.Loop() {
 		t0 := time.Now()
-		got, err := a.store.RecentStories(ctx, cache.StoryQuery{Limit: 5})
+		got, err := a.store.RecentStories(ctx, store.StoryQuery{Limit: 5})
 		l.add(time.Since(t0))
 		if err != nil || len(got) != 5 || got[0].ID != fx.newest[0].ID {
 			b.Fatalf("RecentStories: %d stories, err %v", len(got), err)

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/config"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // The dashboard benchmark's server: 1,000 subscriptions over 50 channels of one guild.
@@ -36,7 +36,7 @@ func BenchmarkDashboardPages(b *testing.B) {
 			a, _ := benchApp(b, be, realisticShare)
 			seedDashboard(b, a)
 			base, client := signedInDashboard(b, a)
-			firstFeedSub := firstSub(b, a, cache.KindFeed)
+			firstFeedSub := firstSub(b, a, store.KindFeed)
 			pages := []struct{ name, path, marker string }{
 				{"subscriptions", "/dashboard/g/" + dashGuild + "/", fmt.Sprintf("Subscriptions (%d)", dashSubs)},
 				{"feeds", "/dashboard/g/" + dashGuild + "/feeds", "backing off"},
@@ -68,15 +68,15 @@ func seedDashboard(b *testing.B, a *app) {
 	ctx := context.Background()
 	now := a.now()
 	for i := range dashSubs {
-		sub := cache.Subscription{GuildID: dashGuild, ChannelID: fmt.Sprint(730000000000000000 + i%dashChannels),
+		sub := store.Subscription{GuildID: dashGuild, ChannelID: fmt.Sprint(730000000000000000 + i%dashChannels),
 			CreatedAt: now.Add(-time.Duration(dashSubs-i) * time.Minute), CreatedBy: dashUser}
 		switch {
 		case i%10 < 7:
-			sub.Kind, sub.FeedURL, sub.Include = cache.KindFeed, fmt.Sprintf("https://news%d.example/rss", i/dashChannels%benchFeeds), []string{"storm"}
+			sub.Kind, sub.FeedURL, sub.Include = store.KindFeed, fmt.Sprintf("https://news%d.example/rss", i/dashChannels%benchFeeds), []string{"storm"}
 		case i%10 == 9 && i < dashChannels: // one live topic subscription per channel at most
-			sub.Kind, sub.Topic = cache.KindTopic, "ceasefire"
+			sub.Kind, sub.Topic = store.KindTopic, "ceasefire"
 		default: // a digest at a time of its own, one in three on the topic
-			sub.Kind, sub.Time, sub.TimeZone = cache.KindDigest, fmt.Sprintf("%02d:%02d", i/60, i%60), "Europe/Paris"
+			sub.Kind, sub.Time, sub.TimeZone = store.KindDigest, fmt.Sprintf("%02d:%02d", i/60, i%60), "Europe/Paris"
 			if i%3 == 0 {
 				sub.Topic = "ceasefire"
 			}
@@ -86,7 +86,7 @@ func seedDashboard(b *testing.B, a *app) {
 		}
 	}
 	for i := range benchFeeds {
-		st := cache.FeedState{URL: fmt.Sprintf("https://news%d.example/rss", i), Title: fmt.Sprintf("News %d", i),
+		st := store.FeedState{URL: fmt.Sprintf("https://news%d.example/rss", i), Title: fmt.Sprintf("News %d", i),
 			Known: true, LastPoll: now, LastSuccess: now.Add(-time.Minute), NextPoll: now.Add(9 * time.Minute)}
 		if i%10 == 0 {
 			st.Failures, st.LastError, st.ErrorClass = 3, "dial tcp: i/o timeout", "timeout"
@@ -97,9 +97,9 @@ func seedDashboard(b *testing.B, a *app) {
 	}
 }
 
-func firstSub(b *testing.B, a *app, kind cache.Kind) string {
+func firstSub(b *testing.B, a *app, kind store.Kind) string {
 	b.Helper()
-	subs, err := a.store.ListSubscriptions(context.Background(), cache.SubscriptionFilter{GuildID: dashGuild, Kind: kind})
+	subs, err := a.store.ListSubscriptions(context.Background(), store.SubscriptionFilter{GuildID: dashGuild, Kind: kind})
 	if err != nil || len(subs) == 0 {
 		b.Fatalf("no %s subscription: %v", kind, err)
 	}

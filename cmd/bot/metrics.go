@@ -7,12 +7,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -57,7 +57,7 @@ func (m *metrics) observeCommand(name string, d time.Duration, err error) {
 	}
 }
 
-func (m *metrics) observeDigest(_ cache.Subscription, err error) {
+func (m *metrics) observeDigest(_ store.Subscription, err error) {
 	result := "ok"
 	if err != nil {
 		result = "error"

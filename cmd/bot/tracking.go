@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/tracking"
 )
@@ -19,7 +19,7 @@ import (
 // trackingSource answers /status from stored stories with each topic's compiled assessor.
 type trackingSource struct {
 	stories interface {
-		RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+		RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
 	}
 	assessors map[string]*tracking.Assessor
 	// cache holds each topic's last status; the map is filled at construction, read-only after.
@@ -127,7 +127,7 @@ func (ts *trackingSource) readWindow(ctx context.Context, topicID string, prev [
 			return stories, false, err
 		}
 	}
-	stories, err = ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit})
+	stories, err = ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit})
 	return stories, true, err
 }
 
@@ -142,7 +142,7 @@ func (ts *trackingSource) check(ctx context.Context, topicID string, c *cachedSt
 	if !valid || now.Sub(readAt) >= maxAge || now.Before(readAt) {
 		return tracking.Status{}, nil, stale, nil
 	}
-	head, err := ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: 1})
+	head, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: 1})
 	if err != nil {
 		return tracking.Status{}, nil, stale, err
 	}
@@ -160,7 +160,7 @@ func (ts *trackingSource) extend(ctx context.Context, topicID string, prev []sto
 		return nil, false, nil
 	}
 	from := prev[0].Published
-	newer, err := ts.stories.RecentStories(ctx, cache.StoryQuery{Topic: topicID, Since: from, Limit: statusReadLimit})
+	newer, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: from, Limit: statusReadLimit})
 	if err != nil || len(newer) == statusReadLimit {
 		return nil, false, err
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/config"
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
 	"github.com/heraldbot/herald/internal/tracking"
@@ -28,11 +28,11 @@ type countingStories struct {
 	*boltstore.Store
 	mu    sync.Mutex
 	reads int
-	last  cache.StoryQuery // the last window read
+	last  store.StoryQuery // the last window read
 	fail  error
 }
 
-func (c *countingStories) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error) {
+func (c *countingStories) RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error) {
 	c.mu.Lock()
 	if q.Limit > 1 {
 		c.reads++
@@ -56,7 +56,7 @@ func (c *countingStories) windowReads() int {
 type cacheEnv struct {
 	ts    *trackingSource
 	store *countingStories
-	clock *cachetest.Clock
+	clock *storetest.Clock
 	n     int
 }
 
@@ -84,7 +84,7 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := cachetest.NewClock(start)
+	clock := storetest.NewClock(start)
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -192,8 +192,8 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 // command reads the window again.
 func TestStatusCacheKeepsNoFailure(t *testing.T) {
 	e := newCacheEnv(t)
-	e.store.fail = cache.ErrUnavailable
-	if _, err := e.ts.status(context.Background(), "ceasefire"); !errors.Is(err, cache.ErrUnavailable) {
+	e.store.fail = store.ErrUnavailable
+	if _, err := e.ts.status(context.Background(), "ceasefire"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("status with the store down: %v, want ErrUnavailable", err)
 	}
 	e.store.mu.Lock()

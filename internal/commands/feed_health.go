@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // FeedHealth reads what the poller recorded about a feed: last success, last error (in the
 // user's words), disabled.
 type FeedHealth interface {
-	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
+	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
 }
 
 // RetryFeed implements /retry-feed url: a paused (disabled) or failing feed that this server
@@ -28,7 +28,7 @@ func (s Subscriptions) RetryFeed(ctx context.Context, req Request) (message.Mess
 	if !known {
 		return message.Message{}, Errorf("Herald does not poll %s for this server; /subscriptions lists the feeds it does.", feed.RedactURL(raw))
 	}
-	var st cache.FeedState
+	var st store.FeedState
 	ok := false
 	if s.Health != nil {
 		if st, ok, err = s.Health.GetFeedState(ctx, raw); err != nil {
@@ -53,7 +53,7 @@ func (s Subscriptions) knownFeed(ctx context.Context, guildID, url string) (bool
 			return true, nil
 		}
 	}
-	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: guildID, Kind: cache.KindFeed})
+	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: guildID, Kind: store.KindFeed})
 	if err != nil {
 		return false, fmt.Errorf("commands: listing subscriptions: %w", err)
 	}

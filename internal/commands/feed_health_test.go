@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 )
 
 const (
@@ -25,10 +25,10 @@ func healthSubs(t *testing.T) (Subscriptions, *fakeChecker) {
 	t.Helper()
 	s, fc, _ := newSubs(t)
 	s.Limit = 10
-	store := s.Store.(*boltstore.Store)
-	s.Health, s.Sources = store, []string{sourceBad, healthy}
+	db := s.Store.(*boltstore.Store)
+	s.Health, s.Sources = db, []string{sourceBad, healthy}
 	ctx := context.Background()
-	states := []cache.FeedState{
+	states := []store.FeedState{
 		{URL: paused, Known: true, Disabled: true, Failures: 10, LastSuccess: t0.Add(-26 * time.Hour),
 			LastError: "the server name paused.example could not be found", ErrorClass: "dns"},
 		{URL: failing, Known: true, Failures: 2, LastSuccess: t0.Add(-time.Hour), LastError: "the feed's server did not answer in time"},
@@ -36,7 +36,7 @@ func healthSubs(t *testing.T) (Subscriptions, *fakeChecker) {
 		{URL: sourceBad, Known: true, Disabled: true, Failures: 1, LastError: "the feed's server says the feed is gone for good (HTTP 410)"},
 	}
 	for _, st := range states {
-		if err := store.PutFeedState(ctx, st); err != nil {
+		if err := db.PutFeedState(ctx, st); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,11 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -148,7 +148,7 @@ func (f *fakeChecker) CheckFeed(context.Context, string) ([]story.Story, error) 
 
 type fakeScheduler struct{ added, removed []string }
 
-func (f *fakeScheduler) Add(sub cache.Subscription) error {
+func (f *fakeScheduler) Add(sub store.Subscription) error {
 	f.added = append(f.added, sub.ID)
 	return nil
 }
@@ -159,7 +159,7 @@ func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
 	fs := &fakeScheduler{}
 	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
 		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
-		NextRun: func(cache.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
+		NextRun: func(store.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
 		Clock:   delivery.CanonicalClock}
 	return s, fc, fs
 }
@@ -200,15 +200,15 @@ func TestSubscribeFlow(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "most allowed") {
 		t.Errorf("limit: got %v", err)
 	}
-	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 3 || fc.calls != 1 {
 		t.Fatalf("want 3 subscriptions and one feed check, got %d and %d", len(subs), fc.calls)
 	}
-	byKind := map[cache.Kind]cache.Subscription{}
+	byKind := map[store.Kind]store.Subscription{}
 	for _, sub := range subs {
 		byKind[sub.Kind] = sub
 	}
-	digest, feedSub := byKind[cache.KindDigest], byKind[cache.KindFeed]
+	digest, feedSub := byKind[store.KindDigest], byKind[store.KindFeed]
 	if diff := cmp.Diff([]string{"gaza", "hostages"}, feedSub.Include); diff != "" {
 		t.Errorf("include keywords (-want +got):\n%s", diff)
 	}
@@ -352,7 +352,7 @@ func TestSubscribeFeedHidesPassword(t *testing.T) {
 			t.Errorf("%s %q: want the feed URL with its password hidden", name, text)
 		}
 	}
-	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 1 || !strings.Contains(subs[0].FeedURL, password) {
 		t.Errorf("stored subscription %+v must keep the real URL: the poller needs the password", subs)
 	}

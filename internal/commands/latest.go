@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 // StoryReader is what /latest needs from the store.
 type StoryReader interface {
-	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
 }
 
 // TopicInfo describes a tracked topic for option validation, autocomplete and /help.
@@ -68,7 +68,7 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 	if err != nil {
 		return message.Message{}, err
 	}
-	stories, err := l.Stories.RecentStories(ctx, cache.StoryQuery{Topic: topic, Limit: count})
+	stories, err := l.Stories.RecentStories(ctx, store.StoryQuery{Topic: topic, Limit: count})
 	if err != nil {
 		return message.Message{}, fmt.Errorf("commands: latest: %w", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // TestSetPaused pauses and resumes a subscription through the service the dashboard uses; an
@@ -19,14 +19,14 @@ func TestSetPaused(t *testing.T) {
 	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
 		t.Fatal(err)
 	}
-	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("ListSubscriptions = %v, %v", subs, err)
 	}
 	id := subs[0].ID
 	paused := func() bool {
 		t.Helper()
-		got, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+		got, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
 		if err != nil || len(got) != 1 {
 			t.Fatalf("ListSubscriptions = %v, %v", got, err)
 		}
@@ -72,8 +72,8 @@ func TestSetFilters(t *testing.T) {
 	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
 		t.Fatal(err)
 	}
-	byKind := map[cache.Kind]string{}
-	subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1"})
+	byKind := map[store.Kind]string{}
+	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	for _, sub := range subs {
 		byKind[sub.Kind] = sub.ID
 	}
@@ -82,13 +82,13 @@ func TestSetFilters(t *testing.T) {
 		wantErr                           string
 		wantInclude, wantExclude          []string
 	}{
-		{name: "replace", guild: "g1", id: byKind[cache.KindFeed], include: " Hostages, HOSTAGES ,aid", exclude: "sport",
+		{name: "replace", guild: "g1", id: byKind[store.KindFeed], include: " Hostages, HOSTAGES ,aid", exclude: "sport",
 			wantInclude: []string{"hostages", "aid"}, wantExclude: []string{"sport"}},
-		{name: "other guild", guild: "g2", id: byKind[cache.KindFeed], include: "x", wantErr: "No subscription",
+		{name: "other guild", guild: "g2", id: byKind[store.KindFeed], include: "x", wantErr: "No subscription",
 			wantInclude: []string{"hostages", "aid"}, wantExclude: []string{"sport"}},
-		{name: "topic subscription", guild: "g1", id: byKind[cache.KindTopic], include: "x", wantErr: "Only feed",
+		{name: "topic subscription", guild: "g1", id: byKind[store.KindTopic], include: "x", wantErr: "Only feed",
 			wantInclude: []string{"hostages", "aid"}, wantExclude: []string{"sport"}},
-		{name: "clear", guild: "g1", id: byKind[cache.KindFeed]},
+		{name: "clear", guild: "g1", id: byKind[store.KindFeed]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestSetFilters(t *testing.T) {
 			if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("SetFilters err = %v, want %q", err, tc.wantErr)
 			}
-			subs, _ := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: "g1", Kind: cache.KindFeed})
+			subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1", Kind: store.KindFeed})
 			if d := cmp.Diff(tc.wantInclude, subs[0].Include, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("include (-want +got):\n%s", d)
 			}

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // Request is one invocation of a command, transport-neutral.
@@ -252,7 +252,7 @@ func errorMessage(err error) message.Message {
 	switch ue := asUserError(err); {
 	case ue != nil:
 		text = ue.Msg
-	case errors.Is(err, cache.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable):
 		text = "Herald's store is unavailable right now, so this cannot be answered. Please try again in a minute."
 	}
 	// A user error may quote user input or a feed server's status text: cut it to fit, or

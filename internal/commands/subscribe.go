@@ -10,18 +10,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/briefing"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 // SubscriptionStore is what the subscription commands need from the store.
 type SubscriptionStore interface {
-	CreateSubscription(ctx context.Context, sub cache.Subscription) (cache.Subscription, error)
-	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
+	CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
+	UpdateSubscription(ctx context.Context, sub store.Subscription) error
 	DeleteSubscription(ctx context.Context, guildID, id string) error
-	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
+	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
 }
 
 // FeedChecker fetches and parses a feed the way the poller will, records its current items as
@@ -32,7 +32,7 @@ type FeedChecker interface {
 
 // Scheduler is told about digest subscriptions as they come and go, so no restart is needed.
 type Scheduler interface {
-	Add(sub cache.Subscription) error
+	Add(sub store.Subscription) error
 	Remove(id string)
 }
 
@@ -47,7 +47,7 @@ type Subscriptions struct {
 	DefaultTime string
 	DefaultZone string
 	// NextRun says when a digest runs next (for /subscriptions).
-	NextRun func(sub cache.Subscription, now time.Time) (time.Time, error)
+	NextRun func(sub store.Subscription, now time.Time) (time.Time, error)
 	Now     func() time.Time
 	// Health, when set, shows each feed's state in /subscriptions and lets /retry-feed
 	// resume a paused one.
@@ -70,7 +70,7 @@ func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message
 	if err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
+	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
 	if err != nil {
 		return message.Message{}, err
 	}
@@ -99,14 +99,14 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return message.Message{}, Errorf("That is not a feed URL: it must start with http:// or https://.")
 	}
-	if err := s.precheck(ctx, req, cache.Subscription{Kind: cache.KindFeed, FeedURL: raw, ChannelID: req.ChannelID}); err != nil {
+	if err := s.precheck(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw, ChannelID: req.ChannelID}); err != nil {
 		return message.Message{}, err
 	}
 	items, err := s.Feeds.CheckFeed(ctx, raw)
 	if err != nil {
 		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(err))
 	}
-	sub, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindFeed, FeedURL: raw,
+	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw,
 		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"])})
 	if err != nil {
 		return message.Message{}, err
@@ -131,7 +131,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 
 // newestMatching is the preview: the newest item the subscription's include/exclude words let
 // through, by the same rule live posts use, so the preview shows what will be posted.
-func newestMatching(items []story.Story, sub cache.Subscription) (story.Story, bool) {
+func newestMatching(items []story.Story, sub store.Subscription) (story.Story, bool) {
 	for _, it := range items { // newest first
 		if story.MatchesKeywords(it, sub.Include, sub.Exclude) {
 			return it, true
@@ -146,7 +146,7 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	if err != nil {
 		return message.Message{}, err
 	}
-	if _, err := s.create(ctx, req, cache.Subscription{Kind: cache.KindTopic, Topic: topic}); err != nil {
+	if _, err := s.create(ctx, req, store.Subscription{Kind: store.KindTopic, Topic: topic}); err != nil {
 		return message.Message{}, err
 	}
 	return message.Message{Content: fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive.", topicTitle(topic, s.Topics))}, nil
@@ -154,11 +154,11 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 
 // precheck refuses early (before fetching a feed) what create would refuse: DMs, the guild's
 // limit, a duplicate in the channel. create re-checks duplicates atomically in the store.
-func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subscription) error {
+func (s Subscriptions) precheck(ctx context.Context, req Request, sub store.Subscription) error {
 	if req.GuildID == "" {
 		return Errorf("Subscriptions work in server channels, not in direct messages.")
 	}
-	existing, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	existing, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
 		return fmt.Errorf("commands: listing subscriptions: %w", err)
 	}
@@ -166,7 +166,7 @@ func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subs
 		return Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
 	}
 	for _, e := range existing {
-		if e.SameTarget(sub) && sub.Kind == cache.KindFeed {
+		if e.SameTarget(sub) && sub.Kind == store.KindFeed {
 			return Errorf("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
 		}
 		if e.SameTarget(sub) {
@@ -176,14 +176,14 @@ func (s Subscriptions) precheck(ctx context.Context, req Request, sub cache.Subs
 	return nil
 }
 
-func (s Subscriptions) create(ctx context.Context, req Request, sub cache.Subscription) (cache.Subscription, error) {
+func (s Subscriptions) create(ctx context.Context, req Request, sub store.Subscription) (store.Subscription, error) {
 	sub.ChannelID = req.ChannelID
 	if err := s.precheck(ctx, req, sub); err != nil {
 		return sub, err
 	}
 	sub.GuildID, sub.ChannelID, sub.CreatedBy, sub.CreatedAt = req.GuildID, req.ChannelID, req.UserID, s.Now()
 	created, err := s.Store.CreateSubscription(ctx, sub)
-	if errors.Is(err, cache.ErrDuplicate) {
+	if errors.Is(err, store.ErrDuplicate) {
 		return sub, Errorf("This channel already has that subscription.")
 	}
 	if err != nil {
@@ -208,7 +208,7 @@ func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Me
 	if err := s.Store.DeleteSubscription(ctx, req.GuildID, sub.ID); err != nil {
 		return message.Message{}, fmt.Errorf("commands: deleting subscription: %w", err)
 	}
-	if sub.Kind == cache.KindDigest {
+	if sub.Kind == store.KindDigest {
 		s.Scheduler.Remove(sub.ID)
 	}
 	return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
@@ -240,7 +240,7 @@ func (s Subscriptions) SetFilters(ctx context.Context, req Request) (message.Mes
 	if err != nil {
 		return message.Message{}, err
 	}
-	if sub.Kind != cache.KindFeed {
+	if sub.Kind != store.KindFeed {
 		return message.Message{}, Errorf("Only feed subscriptions have keyword filters.")
 	}
 	sub.Include, sub.Exclude = keywords(req.Options["include"]), keywords(req.Options["exclude"])
@@ -252,27 +252,27 @@ func (s Subscriptions) SetFilters(ctx context.Context, req Request) (message.Mes
 
 // find returns the subscription named by the "subscription" option among the request's
 // guild's: an id of another guild is not found.
-func (s Subscriptions) find(ctx context.Context, req Request) (cache.Subscription, error) {
+func (s Subscriptions) find(ctx context.Context, req Request) (store.Subscription, error) {
 	id := strings.TrimSpace(req.Options["subscription"])
-	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
-		return cache.Subscription{}, fmt.Errorf("commands: listing subscriptions: %w", err)
+		return store.Subscription{}, fmt.Errorf("commands: listing subscriptions: %w", err)
 	}
 	for _, sub := range subs {
 		if sub.ID == id {
 			return sub, nil
 		}
 	}
-	return cache.Subscription{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
+	return store.Subscription{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
 }
 
 // Describe says what sub delivers in the words /subscriptions uses.
-func (s Subscriptions) Describe(sub cache.Subscription) string { return describe(sub, s.Topics) }
+func (s Subscriptions) Describe(sub store.Subscription) string { return describe(sub, s.Topics) }
 
 // List implements /subscriptions: this channel's, and the whole server's for members who may
 // manage them.
 func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, error) {
-	f := cache.SubscriptionFilter{GuildID: req.GuildID, ChannelID: req.ChannelID}
+	f := store.SubscriptionFilter{GuildID: req.GuildID, ChannelID: req.ChannelID}
 	manager := req.Permissions&PermManageChannels != 0
 	if manager {
 		f.ChannelID = ""
@@ -289,10 +289,10 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 	for _, sub := range subs {
 		line := fmt.Sprintf("`%s` <#%s> %s", sub.ID, sub.ChannelID, describe(sub, s.Topics))
 		switch sub.Kind {
-		case cache.KindDigest:
+		case store.KindDigest:
 			line += " — " + s.nextRunText(sub)
 			readsSources = true
-		case cache.KindFeed:
+		case store.KindFeed:
 			if h := s.healthText(ctx, sub.FeedURL); h != "" {
 				line += " — " + h
 			}
@@ -319,7 +319,7 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 
 // SubscriptionChoices autocompletes /unsubscribe over the server's subscriptions.
 func (s Subscriptions) SubscriptionChoices(ctx context.Context, req Request) []Choice {
-	subs, err := s.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: req.GuildID})
+	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
 		return nil
 	}
@@ -330,7 +330,7 @@ func (s Subscriptions) SubscriptionChoices(ctx context.Context, req Request) []C
 	return FilterChoices(all, req.Options[req.Focused])
 }
 
-func (s Subscriptions) nextRunText(sub cache.Subscription) string {
+func (s Subscriptions) nextRunText(sub store.Subscription) string {
 	if s.NextRun == nil {
 		return ""
 	}
@@ -345,22 +345,22 @@ func (s Subscriptions) nextRunText(sub cache.Subscription) string {
 	return "Next: " + next.In(loc).Format("Mon 2 Jan 15:04 MST") + "."
 }
 
-func describe(sub cache.Subscription, topics []TopicInfo) string {
+func describe(sub store.Subscription, topics []TopicInfo) string {
 	switch sub.Kind {
-	case cache.KindDigest:
+	case store.KindDigest:
 		d := fmt.Sprintf("daily briefing at %s %s", sub.Time, sub.TimeZone)
 		if sub.Topic != "" {
 			d += " on " + topicTitle(sub.Topic, topics)
 		}
 		return d
-	case cache.KindFeed:
+	case store.KindFeed:
 		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub)
 	default:
 		return "live posts on " + topicTitle(sub.Topic, topics)
 	}
 }
 
-func filterText(sub cache.Subscription) string {
+func filterText(sub store.Subscription) string {
 	var parts []string
 	if len(sub.Include) > 0 {
 		parts = append(parts, "only with "+strings.Join(sub.Include, ", "))

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // Cookies: the signed-in session, and the short-lived sign-in under way (state and PKCE
@@ -27,9 +27,9 @@ const (
 	maxCachedSessions = 1024
 )
 
-type handler func(w http.ResponseWriter, r *http.Request, sess cache.Session)
+type handler func(w http.ResponseWriter, r *http.Request, sess store.Session)
 
-type guildHandler func(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild)
+type guildHandler func(w http.ResponseWriter, r *http.Request, sess store.Session, g guild)
 
 // guild is a server the signed-in user may manage and Herald is in.
 type guild struct {
@@ -71,7 +71,7 @@ func (d *Dashboard) clearCookie(w http.ResponseWriter, name string) {
 // a new cookie, and a redirect to Discord's authorize page.
 func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	cookie, state, verifier := randomString(32), randomString(24), randomString(32)
-	pending := cache.Session{ID: storeID(cookie), State: state, Verifier: verifier, Expires: d.opts.Now().Add(loginTTL)}
+	pending := store.Session{ID: storeID(cookie), State: state, Verifier: verifier, Expires: d.opts.Now().Add(loginTTL)}
 	if err := d.opts.Store.PutSession(r.Context(), pending); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable, so you cannot sign in right now.", err)
 		return
@@ -112,18 +112,18 @@ func (d *Dashboard) callback(w http.ResponseWriter, r *http.Request) {
 	d.startSession(w, r, tok, u)
 }
 
-func (d *Dashboard) pendingLogin(r *http.Request) (cache.Session, bool) {
+func (d *Dashboard) pendingLogin(r *http.Request) (store.Session, bool) {
 	c, err := r.Cookie(loginCookie)
 	if err != nil {
-		return cache.Session{}, false
+		return store.Session{}, false
 	}
 	id := storeID(c.Value)
 	sess, ok, err := d.opts.Store.GetSession(r.Context(), id)
 	if err != nil || !ok {
-		return cache.Session{}, false
+		return store.Session{}, false
 	}
 	if err := d.opts.Store.DeleteSession(r.Context(), id); err != nil {
-		return cache.Session{}, false // a state that cannot be spent must not be accepted
+		return store.Session{}, false // a state that cannot be spent must not be accepted
 	}
 	return sess, true
 }
@@ -138,7 +138,7 @@ func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, tok tok
 		name = u.Username
 	}
 	cookie := randomString(32)
-	sess := cache.Session{ID: storeID(cookie), UserID: u.ID, Username: name, AccessToken: tok.AccessToken,
+	sess := store.Session{ID: storeID(cookie), UserID: u.ID, Username: name, AccessToken: tok.AccessToken,
 		CSRF: randomString(24), Expires: d.opts.Now().Add(ttl)}
 	if err := d.opts.Store.PutSession(r.Context(), sess); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable, so you cannot sign in right now.", err)
@@ -150,14 +150,14 @@ func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, tok tok
 }
 
 // session returns the signed-in session of r, if any.
-func (d *Dashboard) session(r *http.Request) (cache.Session, bool, error) {
+func (d *Dashboard) session(r *http.Request) (store.Session, bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return cache.Session{}, false, nil
+		return store.Session{}, false, nil
 	}
 	sess, ok, err := d.opts.Store.GetSession(r.Context(), storeID(c.Value))
 	if err != nil || !ok || sess.UserID == "" {
-		return cache.Session{}, false, err
+		return store.Session{}, false, err
 	}
 	return sess, true, nil
 }
@@ -212,7 +212,7 @@ func (d *Dashboard) sameOrigin(r *http.Request) bool {
 
 // inGuild runs h for a server the user may manage (the list may be up to GuildCacheTTL old).
 func (d *Dashboard) inGuild(h guildHandler) http.HandlerFunc {
-	return d.signedIn(func(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+	return d.signedIn(func(w http.ResponseWriter, r *http.Request, sess store.Session) {
 		if g, ok := d.guildOf(w, r, sess, false); ok {
 			h(w, r, sess, g)
 		}
@@ -221,14 +221,14 @@ func (d *Dashboard) inGuild(h guildHandler) http.HandlerFunc {
 
 // guildWrite re-asks Discord, for every write, whether the user may still manage the server.
 func (d *Dashboard) guildWrite(h guildHandler) handler {
-	return func(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+	return func(w http.ResponseWriter, r *http.Request, sess store.Session) {
 		if g, ok := d.guildOf(w, r, sess, true); ok {
 			h(w, r, sess, g)
 		}
 	}
 }
 
-func (d *Dashboard) guildOf(w http.ResponseWriter, r *http.Request, sess cache.Session, fresh bool) (guild, bool) {
+func (d *Dashboard) guildOf(w http.ResponseWriter, r *http.Request, sess store.Session, fresh bool) (guild, bool) {
 	list, err := d.manageable(r.Context(), sess, fresh)
 	if err != nil {
 		d.discordFailed(w, r, sess, err)
@@ -243,7 +243,7 @@ func (d *Dashboard) guildOf(w http.ResponseWriter, r *http.Request, sess cache.S
 }
 
 // discordFailed answers a failed Discord call: a refused token ends the session.
-func (d *Dashboard) discordFailed(w http.ResponseWriter, r *http.Request, sess cache.Session, err error) {
+func (d *Dashboard) discordFailed(w http.ResponseWriter, r *http.Request, sess store.Session, err error) {
 	if errors.Is(err, errSignedOut) {
 		d.endSession(r.Context(), w, sess)
 		d.fail(w, r, http.StatusUnauthorized, "Discord signed you out. Please sign in again.", nil)
@@ -254,7 +254,7 @@ func (d *Dashboard) discordFailed(w http.ResponseWriter, r *http.Request, sess c
 
 // manageable lists the servers the user may manage where Herald is: Manage Channels (or
 // Administrator, or ownership) by Discord's own answer; operators get every server of Herald's.
-func (d *Dashboard) manageable(ctx context.Context, sess cache.Session, fresh bool) ([]guild, error) {
+func (d *Dashboard) manageable(ctx context.Context, sess store.Session, fresh bool) ([]guild, error) {
 	now := d.opts.Now()
 	if !fresh {
 		d.mu.Lock()
@@ -293,7 +293,7 @@ func (d *Dashboard) manageable(ctx context.Context, sess cache.Session, fresh bo
 }
 
 // logout revokes the user's token at Discord (best effort) and forgets the session.
-func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	if err := d.discord.revoke(r.Context(), sess.AccessToken); err != nil {
 		d.opts.Logger.Warn("dashboard: revoking the token at sign-out", "user_id", sess.UserID, "error", err)
 	}
@@ -301,7 +301,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, sess cache.Se
 	http.Redirect(w, r, "/dashboard/", http.StatusSeeOther)
 }
 
-func (d *Dashboard) endSession(ctx context.Context, w http.ResponseWriter, sess cache.Session) {
+func (d *Dashboard) endSession(ctx context.Context, w http.ResponseWriter, sess store.Session) {
 	if err := d.opts.Store.DeleteSession(ctx, sess.ID); err != nil {
 		d.opts.Logger.Warn("dashboard: deleting a session", "user_id", sess.UserID, "error", err)
 	}
@@ -312,7 +312,7 @@ func (d *Dashboard) endSession(ctx context.Context, w http.ResponseWriter, sess 
 }
 
 // flash keeps a one-time notice for the next page.
-func (d *Dashboard) flash(ctx context.Context, sess cache.Session, text string) {
+func (d *Dashboard) flash(ctx context.Context, sess store.Session, text string) {
 	sess.Flash = text
 	if err := d.opts.Store.PutSession(ctx, sess); err != nil {
 		d.opts.Logger.Warn("dashboard: saving a notice", "user_id", sess.UserID, "error", err)
@@ -320,7 +320,7 @@ func (d *Dashboard) flash(ctx context.Context, sess cache.Session, text string) 
 }
 
 // takeFlash returns the pending notice and clears it.
-func (d *Dashboard) takeFlash(ctx context.Context, sess cache.Session) string {
+func (d *Dashboard) takeFlash(ctx context.Context, sess store.Session) string {
 	if sess.Flash == "" {
 		return ""
 	}

@@ -22,22 +22,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 // Store is what the dashboard reads, and its sessions. Subscriptions change only through
 // Subscriptions, never here.
 type Store interface {
-	PutSession(ctx context.Context, s cache.Session) error
-	GetSession(ctx context.Context, id string) (cache.Session, bool, error)
+	PutSession(ctx context.Context, s store.Session) error
+	GetSession(ctx context.Context, id string) (store.Session, bool, error)
 	DeleteSession(ctx context.Context, id string) error
-	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
-	ListFeedStates(ctx context.Context) ([]cache.FeedState, error)
-	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
-	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
+	ListFeedStates(ctx context.Context) ([]store.FeedState, error)
+	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
+	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
 	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
 }
 
@@ -50,7 +50,7 @@ type Subscriptions interface {
 	Unsubscribe(ctx context.Context, req commands.Request) (message.Message, error)
 	SetPaused(ctx context.Context, req commands.Request, paused bool) (message.Message, error)
 	SetFilters(ctx context.Context, req commands.Request) (message.Message, error)
-	Describe(sub cache.Subscription) string
+	Describe(sub store.Subscription) string
 }
 
 // StatusSource tells where a tracked topic stands, as /status shows it.

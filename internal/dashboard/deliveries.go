@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -38,7 +38,7 @@ type deliveriesBody struct {
 	Window string
 }
 
-func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
 	subs, err := d.liveSubscriptions(r, g.ID)
 	if err != nil {
@@ -50,7 +50,7 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 	data.Guild, data.Tab, data.Body = &g, "deliveries", &body
 	pick := 0
 	if id := r.URL.Query().Get("subscription"); id != "" {
-		if pick = slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == id }); pick < 0 {
+		if pick = slices.IndexFunc(subs, func(s store.Subscription) bool { return s.ID == id }); pick < 0 {
 			d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
 			return
 		}
@@ -79,20 +79,20 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 	d.render(w, http.StatusOK, "deliveries", data)
 }
 
-func (d *Dashboard) liveSubscriptions(r *http.Request, guildID string) ([]cache.Subscription, error) {
-	all, err := d.opts.Store.ListSubscriptions(r.Context(), cache.SubscriptionFilter{GuildID: guildID})
+func (d *Dashboard) liveSubscriptions(r *http.Request, guildID string) ([]store.Subscription, error) {
+	all, err := d.opts.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{GuildID: guildID})
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(s cache.Subscription) bool { return s.Kind != cache.KindFeed && s.Kind != cache.KindTopic }), nil
+	return slices.DeleteFunc(all, func(s store.Subscription) bool { return s.Kind != store.KindFeed && s.Kind != store.KindTopic }), nil
 }
 
 // explainSub says, for each of sub's recent stories, whether it was posted and if not why:
 // delivery's own eligibility test, then the channel's seen record, then the subscription's
 // and its feed's state.
-func (d *Dashboard) explainSub(r *http.Request, sub cache.Subscription, channelName string) (*subDeliveries, error) {
+func (d *Dashboard) explainSub(r *http.Request, sub store.Subscription, channelName string) (*subDeliveries, error) {
 	ctx, now := r.Context(), d.opts.Now()
-	q := cache.StoryQuery{FeedURL: sub.FeedURL, Topic: sub.Topic, Since: now.Add(-deliveriesWindow), Limit: deliveriesLimit}
+	q := store.StoryQuery{FeedURL: sub.FeedURL, Topic: sub.Topic, Since: now.Add(-deliveriesWindow), Limit: deliveriesLimit}
 	stories, err := d.opts.Store.RecentStories(ctx, q)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (d *Dashboard) explainSub(r *http.Request, sub cache.Subscription, channelN
 }
 
 // verdictOf explains one story for one subscription.
-func verdictOf(sub cache.Subscription, s story.Story, unseen bool, channelName string) (string, string) {
+func verdictOf(sub store.Subscription, s story.Story, unseen bool, channelName string) (string, string) {
 	switch delivery.Eligibility(sub, s) {
 	case delivery.Backfill:
 		return "Not posted: it was already in the feed when Herald first read it; only newer stories are posted.", "muted"
@@ -143,7 +143,7 @@ func verdictOf(sub cache.Subscription, s story.Story, unseen bool, channelName s
 	}
 }
 
-func filterWords(sub cache.Subscription) string {
+func filterWords(sub store.Subscription) string {
 	var parts []string
 	if len(sub.Include) > 0 {
 		parts = append(parts, "only stories with "+strings.Join(sub.Include, ", "))
@@ -158,20 +158,20 @@ func filterWords(sub cache.Subscription) string {
 }
 
 // subNotice warns about what stops every story: a stopped channel, a pause, a failing feed.
-func (d *Dashboard) subNotice(r *http.Request, sub cache.Subscription) (string, error) {
+func (d *Dashboard) subNotice(r *http.Request, sub store.Subscription) (string, error) {
 	switch {
 	case sub.Broken != "":
 		return "Delivery stopped: " + sub.Broken + ". Fix the channel, then delete and re-create the subscription.", nil
 	case sub.Paused:
 		return "This subscription is paused: nothing is posted until it is resumed.", nil
-	case sub.Kind != cache.KindFeed:
+	case sub.Kind != store.KindFeed:
 		return "", nil
 	}
 	st, ok, err := d.opts.Store.GetFeedState(r.Context(), sub.FeedURL)
 	if err != nil || !ok || st.Failures == 0 {
 		return "", err
 	}
-	rows := feedRows([]cache.FeedState{st}, []string{sub.FeedURL}, d.opts.Now())
+	rows := feedRows([]store.FeedState{st}, []string{sub.FeedURL}, d.opts.Now())
 	return "The feed " + feed.RedactURL(sub.FeedURL) + " is " + rows[0].Health + ": " + rows[0].LastError +
 		". New stories cannot arrive until it recovers (see Feed health).", nil
 }

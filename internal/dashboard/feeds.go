@@ -8,9 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 type feedRow struct {
@@ -34,8 +34,8 @@ var classWords = map[string]string{
 }
 
 // feedRows renders the states of urls (in order), including feeds not polled yet.
-func feedRows(states []cache.FeedState, urls []string, now time.Time) []feedRow {
-	byURL := map[string]cache.FeedState{}
+func feedRows(states []store.FeedState, urls []string, now time.Time) []feedRow {
+	byURL := map[string]store.FeedState{}
 	for _, st := range states {
 		byURL[st.URL] = st
 	}
@@ -66,7 +66,7 @@ func feedRows(states []cache.FeedState, urls []string, now time.Time) []feedRow 
 
 // guildFeeds lists the feed URLs of the server's feed subscriptions.
 func (d *Dashboard) guildFeeds(r *http.Request, guildID string) ([]string, error) {
-	subs, err := d.opts.Store.ListSubscriptions(r.Context(), cache.SubscriptionFilter{GuildID: guildID, Kind: cache.KindFeed})
+	subs, err := d.opts.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{GuildID: guildID, Kind: store.KindFeed})
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +80,9 @@ func (d *Dashboard) guildFeeds(r *http.Request, guildID string) ([]string, error
 	return urls, nil
 }
 
-func (d *Dashboard) feedsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) feedsPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	urls, err := d.guildFeeds(r, g.ID)
-	var states []cache.FeedState
+	var states []store.FeedState
 	if err == nil {
 		states, err = d.opts.Store.ListFeedStates(r.Context())
 	}
@@ -97,7 +97,7 @@ func (d *Dashboard) feedsPage(w http.ResponseWriter, r *http.Request, sess cache
 }
 
 // allFeedsPage is the operators' view of every feed Herald polls or has polled.
-func (d *Dashboard) allFeedsPage(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+func (d *Dashboard) allFeedsPage(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	if !d.isOperator(sess.UserID) {
 		d.fail(w, r, http.StatusForbidden, "Only Herald's operators see every feed.", nil)
 		return
@@ -118,7 +118,7 @@ func (d *Dashboard) allFeedsPage(w http.ResponseWriter, r *http.Request, sess ca
 }
 
 // retryFeed polls one of this server's feeds now.
-func (d *Dashboard) retryFeed(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) retryFeed(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	urls, err := d.guildFeeds(r, g.ID)
 	if err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Nothing was changed.", err)
@@ -132,7 +132,7 @@ func (d *Dashboard) retryFeed(w http.ResponseWriter, r *http.Request, sess cache
 	d.retry(w, r, sess, u, "/dashboard/g/"+g.ID+"/feeds")
 }
 
-func (d *Dashboard) retryAnyFeed(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+func (d *Dashboard) retryAnyFeed(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	if !d.isOperator(sess.UserID) {
 		d.fail(w, r, http.StatusForbidden, "Only Herald's operators may retry any feed.", nil)
 		return
@@ -140,7 +140,7 @@ func (d *Dashboard) retryAnyFeed(w http.ResponseWriter, r *http.Request, sess ca
 	d.retry(w, r, sess, r.PostForm.Get("url"), "/dashboard/feeds")
 }
 
-func (d *Dashboard) retry(w http.ResponseWriter, r *http.Request, sess cache.Session, u, next string) {
+func (d *Dashboard) retry(w http.ResponseWriter, r *http.Request, sess store.Session, u, next string) {
 	if d.opts.Feeds == nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Feeds cannot be retried from this process.", nil)
 		return

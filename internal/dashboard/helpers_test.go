@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
-	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/redistest"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/store/redisstore"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -55,7 +55,7 @@ func (l *syncLog) String() string {
 // env is one dashboard served over real HTTP against the fake Discord and a real store.
 type env struct {
 	fake  *fakediscord.Server
-	store cache.Store
+	store store.Store
 	subs  commands.Subscriptions
 	srv   *httptest.Server
 	dash  *Dashboard
@@ -64,14 +64,14 @@ type env struct {
 
 type backend struct {
 	name string
-	open func(t testing.TB) cache.Store
+	open func(t testing.TB) store.Store
 }
 
 func backends() []backend {
 	return []backend{{"bolt", openBolt}, {"redis", openRedis}}
 }
 
-func openBolt(t testing.TB) cache.Store {
+func openBolt(t testing.TB) store.Store {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -81,7 +81,7 @@ func openBolt(t testing.TB) cache.Store {
 	return s
 }
 
-func openRedis(t testing.TB) cache.Store {
+func openRedis(t testing.TB) store.Store {
 	t.Helper()
 	url := redistest.URL(t)
 	s, err := redisstore.New(context.Background(), url, redisstore.Options{Prefix: redistest.Prefix(t, url), Logger: slog.New(slog.DiscardHandler)})
@@ -99,14 +99,14 @@ func (noFeeds) CheckFeed(context.Context, string) ([]storyT, error) { return nil
 
 type fakeScheduler struct{}
 
-func (fakeScheduler) Add(cache.Subscription) error { return nil }
+func (fakeScheduler) Add(store.Subscription) error { return nil }
 func (fakeScheduler) Remove(string)                {}
 
 var topics = []commands.TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}, {ID: "ukraine", Title: "War in Ukraine"}}
 
-func newEnv(t testing.TB, store cache.Store, tune func(*Options)) *env {
+func newEnv(t testing.TB, st store.Store, tune func(*Options)) *env {
 	t.Helper()
-	e := &env{store: store, log: &syncLog{}}
+	e := &env{store: st, log: &syncLog{}}
 	e.fake = fakediscord.New(fakediscord.Options{GlobalLimit: 100000})
 	t.Cleanup(e.fake.Close)
 	e.fake.AddGuild(fakediscord.Guild{ID: "g1", Name: "Newsroom", BotMember: true,
@@ -120,7 +120,7 @@ func newEnv(t testing.TB, store cache.Store, tune func(*Options)) *env {
 	e.fake.SetMember("g3", userAda, commands.PermManageChannels)
 	e.fake.SetMember("g2", userBob, commands.PermManageChannels)
 	now := func() time.Time { return time.Now() }
-	e.subs = commands.Subscriptions{Store: store, Feeds: noFeeds{}, Scheduler: fakeScheduler{}, Topics: topics, Limit: 2000,
+	e.subs = commands.Subscriptions{Store: st, Feeds: noFeeds{}, Scheduler: fakeScheduler{}, Topics: topics, Limit: 2000,
 		DefaultTime: "08:00", DefaultZone: "UTC", Now: now, Clock: delivery.CanonicalClock}
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
@@ -128,7 +128,7 @@ func newEnv(t testing.TB, store cache.Store, tune func(*Options)) *env {
 	base := e.srv.URL
 	e.fake.AllowRedirect(base + "/dashboard/callback")
 	opts := Options{BaseURL: base, DiscordURL: e.fake.URL(), AppID: e.fake.AppID(), ClientSecret: e.fake.ClientSecret(),
-		BotToken: e.fake.BotToken(), Store: store, Subscriptions: e.subs, Topics: topics, Now: now,
+		BotToken: e.fake.BotToken(), Store: st, Subscriptions: e.subs, Topics: topics, Now: now,
 		Logger: slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(&opts)
@@ -209,16 +209,16 @@ func (b *browser) post(path string, form url.Values, header http.Header) (int, s
 }
 
 // listSubs returns a guild's subscriptions straight from the store.
-func (e *env) listSubs(t testing.TB, guildID string) []cache.Subscription {
+func (e *env) listSubs(t testing.TB, guildID string) []store.Subscription {
 	t.Helper()
-	subs, err := e.store.ListSubscriptions(context.Background(), cache.SubscriptionFilter{GuildID: guildID})
+	subs, err := e.store.ListSubscriptions(context.Background(), store.SubscriptionFilter{GuildID: guildID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return subs
 }
 
-func (e *env) createSub(t testing.TB, sub cache.Subscription) cache.Subscription {
+func (e *env) createSub(t testing.TB, sub store.Subscription) store.Subscription {
 	t.Helper()
 	sub.CreatedAt = time.Now()
 	created, err := e.store.CreateSubscription(context.Background(), sub)

@@ -11,8 +11,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 //go:embed templates/*.html
@@ -76,7 +76,7 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, status int, msg
 }
 
 // base fills the layout fields of a signed-in page and takes the pending notice.
-func (d *Dashboard) base(ctx context.Context, sess cache.Session, title string) pageData {
+func (d *Dashboard) base(ctx context.Context, sess store.Session, title string) pageData {
 	return pageData{Title: title, User: sess.Username, CSRF: sess.CSRF, Operator: d.isOperator(sess.UserID),
 		Flash: d.takeFlash(ctx, sess)}
 }

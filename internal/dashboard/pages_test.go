@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -49,10 +49,10 @@ func TestFeedHealthAndRetry(t *testing.T) {
 	rt := &retrier{known: []string{mine, theirs}}
 	e := newEnv(t, openBolt(t), func(o *Options) { o.Feeds = rt })
 	ctx := context.Background()
-	e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c1", Kind: cache.KindFeed, FeedURL: mine})
-	e.createSub(t, cache.Subscription{GuildID: "g2", ChannelID: "c9", Kind: cache.KindFeed, FeedURL: theirs})
+	e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c1", Kind: store.KindFeed, FeedURL: mine})
+	e.createSub(t, store.Subscription{GuildID: "g2", ChannelID: "c9", Kind: store.KindFeed, FeedURL: theirs})
 	now := time.Now()
-	if err := e.store.PutFeedState(ctx, cache.FeedState{URL: mine, Title: "Mine", Failures: 4, Disabled: true,
+	if err := e.store.PutFeedState(ctx, store.FeedState{URL: mine, Title: "Mine", Failures: 4, Disabled: true,
 		LastError: "lookup mine.example: no such host", ErrorClass: "dns", LastSuccess: now.Add(-3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestFeedHealthAndRetry(t *testing.T) {
 func TestOperatorsSeeEverything(t *testing.T) {
 	rt := &retrier{known: []string{"https://theirs.example/rss"}}
 	e := newEnv(t, openBolt(t), func(o *Options) { o.Operators = []string{userAda}; o.Feeds = rt })
-	if err := e.store.PutFeedState(context.Background(), cache.FeedState{URL: "https://theirs.example/rss", Title: "Theirs"}); err != nil {
+	if err := e.store.PutFeedState(context.Background(), store.FeedState{URL: "https://theirs.example/rss", Title: "Theirs"}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.browser(t)
@@ -120,7 +120,7 @@ func TestDeliveriesExplained(t *testing.T) {
 			e := newEnv(t, be.open(t), nil)
 			ctx := context.Background()
 			const feedURL = "https://outlet.example/rss"
-			sub := e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c1", Kind: cache.KindFeed, FeedURL: feedURL, Include: []string{"ceasefire"}})
+			sub := e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c1", Kind: store.KindFeed, FeedURL: feedURL, Include: []string{"ceasefire"}})
 			now := time.Now()
 			mk := func(key, title string, seen time.Time) story.Story {
 				return story.Story{ID: story.NewID(feedURL, key), FeedURL: feedURL, Source: "Outlet", Title: title,
@@ -211,7 +211,7 @@ func TestStatusPage(t *testing.T) {
 func TestSubscriptionsPaged(t *testing.T) {
 	e := newEnv(t, openBolt(t), nil)
 	for i := range 150 {
-		e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c1", Kind: cache.KindDigest, Time: fmt.Sprintf("%02d:%02d", i/60, i%60), TimeZone: "UTC"})
+		e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c1", Kind: store.KindDigest, Time: fmt.Sprintf("%02d:%02d", i/60, i%60), TimeZone: "UTC"})
 	}
 	b := e.browser(t)
 	b.signIn()
@@ -229,7 +229,7 @@ func TestSubscriptionsPaged(t *testing.T) {
 // TestEditFilters edits a feed subscription's keywords from its page, through the service.
 func TestEditFilters(t *testing.T) {
 	e := newEnv(t, openBolt(t), nil)
-	sub := e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c2", Kind: cache.KindFeed, FeedURL: "https://outlet.example/rss", Include: []string{"gaza"}})
+	sub := e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c2", Kind: store.KindFeed, FeedURL: "https://outlet.example/rss", Include: []string{"gaza"}})
 	b := e.browser(t)
 	b.signIn()
 	status, body := b.get("/dashboard/g/g1/subscriptions/" + sub.ID)

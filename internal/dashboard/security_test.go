@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // TestSignInShowsOnlyManageableServers: ada manages g1 (Herald present) and g3 (Herald absent)
@@ -32,7 +32,7 @@ func TestForeignSubscriptionByID(t *testing.T) {
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
 			e := newEnv(t, be.open(t), nil)
-			foreign := e.createSub(t, cache.Subscription{GuildID: "g2", ChannelID: "c9", Kind: cache.KindTopic, Topic: "ceasefire"})
+			foreign := e.createSub(t, store.Subscription{GuildID: "g2", ChannelID: "c9", Kind: store.KindTopic, Topic: "ceasefire"})
 			b := e.browser(t)
 			b.signIn()
 			reads := []struct {
@@ -137,7 +137,7 @@ func TestLostManageChannelsRefusedOnNextWrite(t *testing.T) {
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
 			e := newEnv(t, be.open(t), nil)
-			sub := e.createSub(t, cache.Subscription{GuildID: "g1", ChannelID: "c1", Kind: cache.KindTopic, Topic: "ceasefire"})
+			sub := e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c1", Kind: store.KindTopic, Topic: "ceasefire"})
 			b := e.browser(t)
 			b.signIn()
 			b.get("/dashboard/g/g1/")

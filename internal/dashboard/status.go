@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 type topicStatus struct {
@@ -15,7 +15,7 @@ type topicStatus struct {
 
 // statusPage shows every tracked topic as /status shows it: label, sentence, evidence and
 // timeline, from the same source.
-func (d *Dashboard) statusPage(w http.ResponseWriter, r *http.Request, sess cache.Session) {
+func (d *Dashboard) statusPage(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	var out []topicStatus
 	for _, t := range d.opts.Topics {
 		ts := topicStatus{ID: t.ID, Title: t.Title}

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 type subRow struct {
@@ -54,9 +54,9 @@ func pageOf(r *http.Request, n int) (int, []pageLink) {
 	return p - 1, links
 }
 
-func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
-	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	subs, err := d.opts.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: g.ID})
 	if err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
@@ -77,7 +77,7 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 	d.render(w, http.StatusOK, "subscriptions", data)
 }
 
-func subState(s cache.Subscription) string {
+func subState(s store.Subscription) string {
 	switch {
 	case s.Broken != "":
 		return "stopped: " + s.Broken
@@ -90,7 +90,7 @@ func subState(s cache.Subscription) string {
 
 // create makes a subscription through the slash commands' own handlers, as if the user had
 // typed /subscribe in the chosen channel, which must be one of this server's.
-func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
 	_, postable, err := d.channelNames(ctx, g.ID, true)
 	if err != nil {
@@ -131,14 +131,14 @@ type subscriptionBody struct {
 }
 
 // subscriptionPage shows one of the server's subscriptions, with its filters to edit.
-func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
-	subs, err := d.opts.Store.ListSubscriptions(ctx, cache.SubscriptionFilter{GuildID: g.ID})
+	subs, err := d.opts.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: g.ID})
 	if err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
 	}
-	i := slices.IndexFunc(subs, func(s cache.Subscription) bool { return s.ID == r.PathValue("id") })
+	i := slices.IndexFunc(subs, func(s store.Subscription) bool { return s.ID == r.PathValue("id") })
 	if i < 0 {
 		d.fail(w, r, http.StatusNotFound, "No subscription with that id in this server.", nil)
 		return
@@ -159,7 +159,7 @@ func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, ses
 
 // change pauses, resumes or deletes one of this server's subscriptions; the service finds it
 // among the server's own, so another server's id is refused.
-func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild) {
+func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
 	req := d.request(sess, g, "unsubscribe", "", "", map[string]string{"subscription": r.PathValue("id")})
 	var m message.Message
@@ -185,20 +185,20 @@ func (d *Dashboard) change(w http.ResponseWriter, r *http.Request, sess cache.Se
 
 // request is the command request the slash command would carry: the user's id, the server,
 // and Manage Channels, which guildWrite has just confirmed with Discord.
-func (d *Dashboard) request(sess cache.Session, g guild, name, sub, channelID string, opts map[string]string) commands.Request {
+func (d *Dashboard) request(sess store.Session, g guild, name, sub, channelID string, opts map[string]string) commands.Request {
 	return commands.Request{ID: "dashboard", Name: name, Sub: sub, Options: opts, GuildID: g.ID, ChannelID: channelID,
 		UserID: sess.UserID, Permissions: commands.PermManageChannels}
 }
 
 // finish shows the service's answer: a success as a notice on the next page, a refusal (the
 // same words as in Discord) as an error page.
-func (d *Dashboard) finish(w http.ResponseWriter, r *http.Request, sess cache.Session, g guild, next string, m message.Message, err error) {
+func (d *Dashboard) finish(w http.ResponseWriter, r *http.Request, sess store.Session, g guild, next string, m message.Message, err error) {
 	var ue *commands.UserError
 	switch {
 	case errors.As(err, &ue):
 		d.fail(w, r, http.StatusUnprocessableEntity, ue.Msg, nil)
 		return
-	case errors.Is(err, cache.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable):
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Nothing was changed; please try again in a minute.", err)
 		return
 	case err != nil:

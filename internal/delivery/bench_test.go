@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -75,7 +75,7 @@ func cpuTime(b *testing.B) time.Duration {
 func BenchmarkCompose500(b *testing.B) {
 	for _, bk := range backends() {
 		b.Run(bk.name, func(b *testing.B) {
-			clock := cachetest.NewClock(slot0)
+			clock := storetest.NewClock(slot0)
 			s, _ := bk.open(b, clock)
 			benchCandidates(b, s, slot0, 500)
 			g := NewDigests(s, nil, DigestOptions{Now: clock.Now, TopicTitles: map[string]string{"mideast": "Middle East"}})
@@ -104,13 +104,13 @@ func BenchmarkDigests1000Channels(b *testing.B) {
 	const channels = 1000
 	for _, bk := range backends() {
 		b.Run(bk.name, func(b *testing.B) {
-			clock := cachetest.NewClock(slot0.Add(-48 * time.Hour))
+			clock := storetest.NewClock(slot0.Add(-48 * time.Hour))
 			s, _ := bk.open(b, clock)
 			f := newFake(b, fakediscord.Options{})
 			sender := f.sender(discord.SenderOptions{})
-			var subs []cache.Subscription
+			var subs []store.Subscription
 			for i := range channels {
-				subs = append(subs, subscribe(b, s, cache.Subscription{ChannelID: fmt.Sprint("ch", i), Kind: cache.KindDigest,
+				subs = append(subs, subscribe(b, s, store.Subscription{ChannelID: fmt.Sprint("ch", i), Kind: store.KindDigest,
 					Time: "08:00", TimeZone: "Europe/London", CreatedAt: clock.Now()}))
 			}
 			benchCandidates(b, s, slot0, 60)

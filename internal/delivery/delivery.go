@@ -21,8 +21,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -37,13 +37,13 @@ type Store interface {
 	Confirm(ctx context.Context, channelID string, ids []string) error
 	Release(ctx context.Context, channelID string, ids []string) error
 	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
-	RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error)
+	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
 	GetStories(ctx context.Context, ids []string) ([]story.Story, error)
-	ListSubscriptions(ctx context.Context, f cache.SubscriptionFilter) ([]cache.Subscription, error)
-	UpdateSubscription(ctx context.Context, sub cache.Subscription) error
+	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
+	UpdateSubscription(ctx context.Context, sub store.Subscription) error
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, owner string) error
-	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
+	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
 }
 
 // ChannelGone is implemented by sender errors meaning the channel or Herald's permission in it
@@ -127,8 +127,8 @@ func (d *deliverer) release(ctx context.Context, channelID string, posts []post)
 // subscription for the length of a send; writing that copy back would undo what happened
 // meanwhile (another replica's notice flag, a user's edit), so it re-reads first. It reports
 // whether the subscription still exists.
-func (d *deliverer) patchSub(ctx context.Context, sub cache.Subscription, change func(*cache.Subscription)) (bool, error) {
-	subs, err := d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
+func (d *deliverer) patchSub(ctx context.Context, sub store.Subscription, change func(*store.Subscription)) (bool, error) {
+	subs, err := d.store.ListSubscriptions(ctx, store.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
 	if err != nil {
 		return false, fmt.Errorf("delivery: re-reading subscription %s: %w", sub.ID, err)
 	}

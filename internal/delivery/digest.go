@@ -13,8 +13,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/heraldbot/herald/internal/briefing"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -40,7 +40,7 @@ type DigestOptions struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 	// OnRun observes every digest run (metrics).
-	OnRun func(sub cache.Subscription, err error)
+	OnRun func(sub store.Subscription, err error)
 }
 
 // Digests schedules every digest subscription in its own time zone and delivers each slot once
@@ -68,9 +68,9 @@ type Digests struct {
 }
 
 // NewDigests builds the scheduler; Start loads the subscriptions.
-func NewDigests(store Store, sender Sender, opts DigestOptions) *Digests {
+func NewDigests(st Store, sender Sender, opts DigestOptions) *Digests {
 	opts = digestDefaults(opts)
-	g := &Digests{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger},
+	g := &Digests{d: deliverer{store: st, sender: sender, lease: opts.Lease, logger: opts.Logger},
 		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, ctx: context.Background(),
 		sem: make(chan struct{}, opts.Concurrency)}
 	logger := cronLogger{opts.Logger}
@@ -111,7 +111,7 @@ func digestDefaults(o DigestOptions) DigestOptions {
 // clock and the retry sweep. Stop waits for all of it.
 func (g *Digests) Start(ctx context.Context) error {
 	g.ctx = ctx
-	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindDigest})
+	subs, err := g.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindDigest})
 	if err != nil {
 		return fmt.Errorf("delivery: loading digests: %w", err)
 	}
@@ -184,7 +184,7 @@ func (g *Digests) safeSweep(ctx context.Context) {
 // Slots already delivered (LastRun) or held by another replica's lease are left alone, so
 // calling it any number of times, on any number of replicas, posts each slot once.
 func (g *Digests) Sweep(ctx context.Context) {
-	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindDigest})
+	subs, err := g.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindDigest})
 	if err != nil {
 		g.opts.Logger.Warn("delivery: digest sweep: listing subscriptions", "error", err)
 		return
@@ -215,7 +215,7 @@ func (g *Digests) Sweep(ctx context.Context) {
 }
 
 // Add schedules sub (replacing an earlier schedule of the same subscription).
-func (g *Digests) Add(sub cache.Subscription) error {
+func (g *Digests) Add(sub store.Subscription) error {
 	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
 	if err != nil {
 		return err
@@ -242,7 +242,7 @@ func (g *Digests) Remove(subID string) {
 }
 
 // NextRun is when sub's digest runs next.
-func NextRun(sub cache.Subscription, now time.Time) (time.Time, error) {
+func NextRun(sub store.Subscription, now time.Time) (time.Time, error) {
 	sched, err := DigestSchedule(sub.Time, sub.TimeZone)
 	if err != nil {
 		return time.Time{}, err
@@ -250,7 +250,7 @@ func NextRun(sub cache.Subscription, now time.Time) (time.Time, error) {
 	return sched.Next(now), nil
 }
 
-func (g *Digests) runMissed(ctx context.Context, sub cache.Subscription) {
+func (g *Digests) runMissed(ctx context.Context, sub store.Subscription) {
 	defer func() {
 		if p := recover(); p != nil {
 			g.opts.Logger.Error("delivery: missed digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -274,7 +274,7 @@ func (g *Digests) runMissed(ctx context.Context, sub cache.Subscription) {
 	g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
 }
 
-func (g *Digests) report(sub cache.Subscription, err error) {
+func (g *Digests) report(sub store.Subscription, err error) {
 	if err != nil {
 		g.opts.Logger.Warn("delivery: digest failed", "subscription_id", sub.ID, "channel_id", sub.ChannelID, "error", err)
 	}
@@ -353,7 +353,7 @@ func (g *Digests) runLeased(ctx context.Context, subID, channelID string, slot t
 	if err := g.deliverBriefing(ctx, sub, since, "digest:"+lease); err != nil {
 		return err
 	}
-	if _, err := g.d.patchSub(ctx, sub, func(s *cache.Subscription) {
+	if _, err := g.d.patchSub(ctx, sub, func(s *store.Subscription) {
 		if slot.After(s.LastRun) {
 			s.LastRun = slot
 		}
@@ -365,21 +365,21 @@ func (g *Digests) runLeased(ctx context.Context, subID, channelID string, slot t
 	return nil
 }
 
-func (g *Digests) current(ctx context.Context, subID, channelID string) (cache.Subscription, bool, error) {
-	subs, err := g.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: channelID, Kind: cache.KindDigest})
+func (g *Digests) current(ctx context.Context, subID, channelID string) (store.Subscription, bool, error) {
+	subs, err := g.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{ChannelID: channelID, Kind: store.KindDigest})
 	if err != nil {
-		return cache.Subscription{}, false, err
+		return store.Subscription{}, false, err
 	}
 	for _, s := range subs {
 		if s.ID == subID {
 			return s, true, nil
 		}
 	}
-	return cache.Subscription{}, false, nil
+	return store.Subscription{}, false, nil
 }
 
 // deliverBriefing composes, claims and sends a briefing to sub's channel.
-func (g *Digests) deliverBriefing(ctx context.Context, sub cache.Subscription, since time.Time, key string) error {
+func (g *Digests) deliverBriefing(ctx context.Context, sub store.Subscription, since time.Time, key string) error {
 	posts, err := g.Compose(ctx, sub.ChannelID, sub.Topic, since)
 	if err != nil {
 		return err
@@ -387,7 +387,7 @@ func (g *Digests) deliverBriefing(ctx context.Context, sub cache.Subscription, s
 	if _, err := g.d.send(ctx, sub.ChannelID, posts, key); err != nil {
 		if IsChannelGone(err) {
 			broken := err.Error()
-			if _, uerr := g.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.Broken = broken }); uerr != nil {
+			if _, uerr := g.d.patchSub(ctx, sub, func(s *store.Subscription) { s.Broken = broken }); uerr != nil {
 				g.opts.Logger.Warn("delivery: marking digest broken", "subscription_id", sub.ID, "error", uerr)
 			}
 		}
@@ -444,7 +444,7 @@ func briefingPosts(b briefing.Briefing) []post {
 }
 
 func (g *Digests) candidates(ctx context.Context, channelID, topic string, since time.Time) ([]story.Story, error) {
-	stories, err := g.d.store.RecentStories(ctx, cache.StoryQuery{Topic: topic, Since: since, Limit: 500})
+	stories, err := g.d.store.RecentStories(ctx, store.StoryQuery{Topic: topic, Since: since, Limit: 500})
 	if err != nil {
 		return nil, fmt.Errorf("delivery: reading stories: %w", err)
 	}

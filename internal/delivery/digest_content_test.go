@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/tracking"
 )
 
@@ -161,7 +161,7 @@ func TestDigestTopicAndLimits(t *testing.T) {
 			e := newDigestEnv(t, b)
 			put(t, e.store, mkStory("https://d.example/feed", "Outlet D", "t1", "Truce talks resume in Doha",
 				slot0.Add(-time.Hour), slot0.Add(-time.Hour), "mideast"))
-			sub := subscribe(t, e.store, cache.Subscription{ChannelID: "c9", Kind: cache.KindDigest, Time: "08:00",
+			sub := subscribe(t, e.store, store.Subscription{ChannelID: "c9", Kind: store.KindDigest, Time: "08:00",
 				TimeZone: "Europe/London", Topic: "mideast", CreatedAt: e.sub.CreatedAt, LastRun: e.sub.LastRun})
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
 			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{TopicTitles: map[string]string{"mideast": "Middle East"}})

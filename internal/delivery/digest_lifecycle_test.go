@@ -8,9 +8,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 )
 
 // gateSender blocks every send until release is closed; panics when told to.
@@ -40,8 +40,8 @@ func lifecycleStore(t *testing.T, dir string) *boltstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSubscription(context.Background(), cache.Subscription{GuildID: "g", ChannelID: "c1",
-		Kind: cache.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: time.Now()}); err != nil {
+	if _, err := st.CreateSubscription(context.Background(), store.Subscription{GuildID: "g", ChannelID: "c1",
+		Kind: store.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/storetest"
 )
 
 // The digest tests use a London 08:00 digest; 2026-03-10 is before the UK's change to BST, so
@@ -21,21 +21,21 @@ import (
 var slot0 = time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 
 type digestEnv struct {
-	clock   *cachetest.Clock
+	clock   *storetest.Clock
 	store   testStore
 	replica func() testStore
 	fake    *fake
-	sub     cache.Subscription
+	sub     store.Subscription
 }
 
 // newDigestEnv opens a store, a fake Discord and one London digest subscription in channel c1
 // whose last run was the day before slot0, with three stories published since.
 func newDigestEnv(t *testing.T, b backend) *digestEnv {
 	t.Helper()
-	e := &digestEnv{clock: cachetest.NewClock(slot0.Add(-48 * time.Hour))}
+	e := &digestEnv{clock: storetest.NewClock(slot0.Add(-48 * time.Hour))}
 	e.store, e.replica = b.open(t, e.clock)
 	e.fake = newFake(t, fakediscord.Options{ChannelLimit: 50, ChannelWindow: time.Second})
-	e.sub = subscribe(t, e.store, cache.Subscription{ChannelID: "c1", Kind: cache.KindDigest, Time: "08:00",
+	e.sub = subscribe(t, e.store, store.Subscription{ChannelID: "c1", Kind: store.KindDigest, Time: "08:00",
 		TimeZone: "Europe/London", CreatedAt: slot0.Add(-48 * time.Hour), LastRun: slot0.Add(-24 * time.Hour)})
 	put(t, e.store,
 		mkStory("https://a.example/feed", "Outlet A", "1", "Parliament passes the harbour bill", slot0.Add(-10*time.Hour), slot0.Add(-10*time.Hour)),
@@ -47,12 +47,12 @@ func newDigestEnv(t *testing.T, b backend) *digestEnv {
 
 var digestHeadlines = []string{"Parliament passes the harbour bill", "Volcano erupts near island village", "Chess champion retains title in Oslo"}
 
-func (e *digestEnv) digests(t *testing.T, store Store, sender Sender, owner string, opts DigestOptions) *Digests {
+func (e *digestEnv) digests(t *testing.T, st Store, sender Sender, owner string, opts DigestOptions) *Digests {
 	opts.Owner, opts.Now = owner, e.clock.Now
 	if opts.Lease == 0 {
 		opts.Lease = time.Minute
 	}
-	return NewDigests(store, sender, opts)
+	return NewDigests(st, sender, opts)
 }
 
 func (e *digestEnv) sender(t *testing.T) *discord.Sender {
@@ -136,13 +136,13 @@ func TestDigestTwoReplicasPostEachSlotOnce(t *testing.T) {
 		t.Run(b.name+"/both run every slot", func(t *testing.T) {
 			e := newDigestEnv(t, b)
 			for _, ch := range []string{"c2", "c3"} {
-				subscribe(t, e.store, cache.Subscription{ChannelID: ch, Kind: cache.KindDigest, Time: "08:00",
+				subscribe(t, e.store, store.Subscription{ChannelID: ch, Kind: store.KindDigest, Time: "08:00",
 					TimeZone: "Europe/London", CreatedAt: e.sub.CreatedAt, LastRun: e.sub.LastRun})
 			}
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
 			a := e.digests(t, e.replica(), e.sender(t), "a", DigestOptions{})
 			bb := e.digests(t, e.replica(), e.sender(t), "b", DigestOptions{})
-			subs, err := e.store.ListSubscriptions(context.Background(), cache.SubscriptionFilter{Kind: cache.KindDigest})
+			subs, err := e.store.ListSubscriptions(context.Background(), store.SubscriptionFilter{Kind: store.KindDigest})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestDigestTwoReplicasPostEachSlotOnce(t *testing.T) {
 					if ok, err := e.store.AcquireLease(ctx, lease, "a", time.Minute); err != nil || !ok {
 						t.Fatalf("AcquireLease = %v, %v", ok, err)
 					}
-					stories, _ := e.store.RecentStories(ctx, cache.StoryQuery{Since: slot0.Add(-24 * time.Hour)})
+					stories, _ := e.store.RecentStories(ctx, store.StoryQuery{Since: slot0.Add(-24 * time.Hour)})
 					if _, err := e.store.Claim(ctx, "c1", ids(stories), time.Minute); err != nil {
 						t.Fatal(err)
 					}
@@ -233,7 +233,7 @@ func TestDigestTwoReplicasPostEachSlotOnce(t *testing.T) {
 
 func storyIDs(t *testing.T, s testStore) []string {
 	t.Helper()
-	stories, err := s.RecentStories(context.Background(), cache.StoryQuery{Limit: 500})
+	stories, err := s.RecentStories(context.Background(), store.StoryQuery{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/storetest"
 )
 
 // TestDigestAcrossDSTChanges is issue 11 item 3 end to end: a 01:30 Europe/London digest,
@@ -31,12 +31,12 @@ func TestDigestAcrossDSTChanges(t *testing.T) {
 	for _, b := range backends() {
 		for _, tc := range tests {
 			t.Run(b.name+"/"+tc.name, func(t *testing.T) {
-				clock := cachetest.NewClock(tc.from)
-				store, _ := b.open(t, clock)
+				clock := storetest.NewClock(tc.from)
+				st, _ := b.open(t, clock)
 				f := newFake(t, fakediscord.Options{})
-				sub := subscribe(t, store, cache.Subscription{ChannelID: "c1", Kind: cache.KindDigest, Time: "01:30",
+				sub := subscribe(t, st, store.Subscription{ChannelID: "c1", Kind: store.KindDigest, Time: "01:30",
 					TimeZone: "Europe/London", CreatedAt: tc.from})
-				g := NewDigests(store, f.sender(discord.SenderOptions{}), DigestOptions{Owner: "r1", Now: clock.Now, Lease: time.Minute})
+				g := NewDigests(st, f.sender(discord.SenderOptions{}), DigestOptions{Owner: "r1", Now: clock.Now, Lease: time.Minute})
 				var got []string
 				seen := 0
 				for end := tc.from.Add(3 * 24 * time.Hour); clock.Now().Before(end); clock.Advance(10 * time.Minute) {
@@ -49,7 +49,7 @@ func TestDigestAcrossDSTChanges(t *testing.T) {
 				if diff := cmp.Diff(tc.wantZ, got); diff != "" {
 					t.Errorf("digests posted (-want +got):\n%s", diff)
 				}
-				if last := getSub(t, store, sub.ID).LastRun; last.IsZero() {
+				if last := getSub(t, st, sub.ID).LastRun; last.IsZero() {
 					t.Error("LastRun was never recorded")
 				}
 			})

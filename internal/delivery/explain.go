@@ -1,7 +1,7 @@
 package delivery
 
 import (
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -25,16 +25,16 @@ const (
 )
 
 // Eligibility tells whether the live subscription sub wants s.
-func Eligibility(sub cache.Subscription, s story.Story) Reason {
+func Eligibility(sub store.Subscription, s story.Story) Reason {
 	return eligibility(sub, compileStyle(sub), s)
 }
 
 // eligibility is Eligibility with the subscription's style compiled once for many stories.
-func eligibility(sub cache.Subscription, st style, s story.Story) Reason {
+func eligibility(sub store.Subscription, st style, s story.Story) Reason {
 	switch {
-	case sub.Kind == cache.KindFeed && s.FeedURL != sub.FeedURL,
-		sub.Kind == cache.KindTopic && !s.HasTopic(sub.Topic),
-		sub.Kind != cache.KindFeed && sub.Kind != cache.KindTopic:
+	case sub.Kind == store.KindFeed && s.FeedURL != sub.FeedURL,
+		sub.Kind == store.KindTopic && !s.HasTopic(sub.Topic),
+		sub.Kind != store.KindFeed && sub.Kind != store.KindTopic:
 		return OtherSource
 	case s.Backfill:
 		return Backfill

@@ -4,14 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 func TestEligibility(t *testing.T) {
 	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	feedSub := cache.Subscription{Kind: cache.KindFeed, FeedURL: "https://a.example/feed", Exclude: []string{"opinion"}, CreatedAt: created}
-	topicSub := cache.Subscription{Kind: cache.KindTopic, Topic: "ceasefire", CreatedAt: created}
+	feedSub := store.Subscription{Kind: store.KindFeed, FeedURL: "https://a.example/feed", Exclude: []string{"opinion"}, CreatedAt: created}
+	topicSub := store.Subscription{Kind: store.KindTopic, Topic: "ceasefire", CreatedAt: created}
 	fresh := story.Story{FeedURL: "https://a.example/feed", Title: "Ceasefire holds", Topics: []string{"ceasefire"}, FirstSeen: created.Add(time.Minute)}
 	with := func(f func(*story.Story)) story.Story {
 		s := fresh
@@ -20,7 +20,7 @@ func TestEligibility(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		sub  cache.Subscription
+		sub  store.Subscription
 		s    story.Story
 		want Reason
 	}{
@@ -32,7 +32,7 @@ func TestEligibility(t *testing.T) {
 		{"topic: on topic", topicSub, fresh, Eligible},
 		{"topic: off topic", topicSub, with(func(s *story.Story) { s.Topics = nil }), OtherSource},
 		{"topic: keywords do not apply", topicSub, with(func(s *story.Story) { s.Title = "Opinion: the ceasefire" }), Eligible},
-		{"digest is not live", cache.Subscription{Kind: cache.KindDigest}, fresh, OtherSource},
+		{"digest is not live", store.Subscription{Kind: store.KindDigest}, fresh, OtherSource},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

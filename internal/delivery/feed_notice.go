@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // CheckFeeds tells each feed subscription's channel, once, that its feed was disabled after
@@ -19,7 +19,7 @@ import (
 // claimed in the channel's seen set, and the subscription's FeedDown remembers the outage.
 func (l *Live) CheckFeeds(ctx context.Context) {
 	defer l.recover("check_feeds")
-	subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: cache.KindFeed})
+	subs, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindFeed})
 	if err != nil {
 		l.opts.Logger.Warn("delivery: feed notices: listing subscriptions", "error", err)
 		return
@@ -44,7 +44,7 @@ func (l *Live) CheckFeeds(ctx context.Context) {
 // were disabled: their stories are missing from its posts. One message per channel and sweep
 // lists the feeds it was not told about yet (claims in the channel's seen set, as above).
 func (l *Live) checkSources(ctx context.Context) {
-	var down []cache.FeedState
+	var down []store.FeedState
 	for _, url := range l.opts.Sources {
 		st, ok, err := l.d.store.GetFeedState(ctx, url)
 		if err != nil {
@@ -64,11 +64,11 @@ func (l *Live) checkSources(ctx context.Context) {
 }
 
 // readerChannels is one healthy topic or digest subscription per channel.
-func (l *Live) readerChannels(ctx context.Context) []cache.Subscription {
-	var out []cache.Subscription
+func (l *Live) readerChannels(ctx context.Context) []store.Subscription {
+	var out []store.Subscription
 	seen := map[string]bool{}
-	for _, k := range []cache.Kind{cache.KindTopic, cache.KindDigest} {
-		subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+	for _, k := range []store.Kind{store.KindTopic, store.KindDigest} {
+		subs, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: k})
 		if err != nil {
 			l.opts.Logger.Warn("delivery: source notices: listing subscriptions", "error", err)
 			return nil
@@ -83,9 +83,9 @@ func (l *Live) readerChannels(ctx context.Context) []cache.Subscription {
 	return out
 }
 
-func (l *Live) sourceNotice(ctx context.Context, sub cache.Subscription, down []cache.FeedState) {
+func (l *Live) sourceNotice(ctx context.Context, sub store.Subscription, down []store.FeedState) {
 	ids := make([]string, len(down))
-	byID := map[string]cache.FeedState{}
+	byID := map[string]store.FeedState{}
 	for i, st := range down {
 		ids[i] = "source-down:" + st.URL + "@" + strconv.FormatInt(st.LastSuccess.Unix(), 10)
 		byID[ids[i]] = st
@@ -107,7 +107,7 @@ func (l *Live) sourceNotice(ctx context.Context, sub cache.Subscription, down []
 }
 
 // feedNotice posts the notice sub's channel is owed for st, if any.
-func (l *Live) feedNotice(ctx context.Context, sub cache.Subscription, st cache.FeedState) {
+func (l *Live) feedNotice(ctx context.Context, sub store.Subscription, st store.FeedState) {
 	switch {
 	case st.Disabled && sub.FeedDown == "":
 		// An outage is keyed by the last success before it, which stays put while it lasts.
@@ -126,7 +126,7 @@ func (l *Live) feedNotice(ctx context.Context, sub cache.Subscription, st cache.
 
 // notify claims the notice id in the channel, posts m and confirms it; false when the notice
 // was not posted by this call (already sent, claimed by another replica, or failed).
-func (l *Live) notify(ctx context.Context, sub cache.Subscription, id string, m message.Message) bool {
+func (l *Live) notify(ctx context.Context, sub store.Subscription, id string, m message.Message) bool {
 	claimed, err := l.d.store.Claim(ctx, sub.ChannelID, []string{id}, l.opts.Lease)
 	if err != nil || len(claimed) == 0 {
 		if err != nil {
@@ -142,15 +142,15 @@ func (l *Live) notify(ctx context.Context, sub cache.Subscription, id string, m 
 }
 
 // saveFeedDown records the notice state on the stored subscription.
-func (l *Live) saveFeedDown(ctx context.Context, sub cache.Subscription) {
-	if _, err := l.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.FeedDown = sub.FeedDown }); err != nil {
+func (l *Live) saveFeedDown(ctx context.Context, sub store.Subscription) {
+	if _, err := l.d.patchSub(ctx, sub, func(s *store.Subscription) { s.FeedDown = sub.FeedDown }); err != nil {
 		l.opts.Logger.Warn("delivery: recording feed notice", "subscription_id", sub.ID, "error", err)
 	}
 }
 
 // feedName names a feed in a notice; the URL's password, if any, is hidden: the notice is
 // posted for every member of the channel to read.
-func feedName(st cache.FeedState) string {
+func feedName(st store.FeedState) string {
 	u := message.Truncate(feed.RedactURL(st.URL), 300)
 	if t := strings.TrimSpace(st.Title); t != "" {
 		return message.Truncate(t, 100) + " (" + u + ")"
@@ -158,7 +158,7 @@ func feedName(st cache.FeedState) string {
 	return u
 }
 
-func downNotice(st cache.FeedState) message.Message {
+func downNotice(st store.FeedState) message.Message {
 	why := strings.TrimSpace(st.LastError)
 	if why == "" {
 		why = "no reason recorded"
@@ -169,7 +169,7 @@ func downNotice(st cache.FeedState) message.Message {
 	return message.Message{Content: message.Truncate(text, message.MaxContent)}
 }
 
-func upNotice(st cache.FeedState) message.Message {
+func upNotice(st store.FeedState) message.Message {
 	text := fmt.Sprintf("✅ %s is working again (last fetched %s); new stories will be posted here.",
 		feedName(st), st.LastSuccess.UTC().Format(time.RFC1123))
 	return message.Message{Content: message.Truncate(text, message.MaxContent)}

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // TestFeedNoticesOncePerOutage: two replicas sweep repeatedly; the channel following the feed
@@ -31,8 +31,8 @@ func TestFeedNoticesOncePerOutage(t *testing.T) {
 				wg.Wait()
 			}
 			good := t0.Add(-5 * time.Hour)
-			st := cache.FeedState{URL: feedA, Title: "Outlet A World", LastSuccess: good, Known: true}
-			putState := func(st cache.FeedState) {
+			st := store.FeedState{URL: feedA, Title: "Outlet A World", LastSuccess: good, Known: true}
+			putState := func(st store.FeedState) {
 				if err := e.store.PutFeedState(ctx, st); err != nil {
 					t.Fatal(err)
 				}
@@ -91,7 +91,7 @@ func TestFeedNoticeRetriedAfterFailure(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
 			ctx := context.Background()
-			st := cache.FeedState{URL: feedA, LastSuccess: t0.Add(-time.Hour), Disabled: true, Failures: 10, LastError: "timeout"}
+			st := store.FeedState{URL: feedA, LastSuccess: t0.Add(-time.Hour), Disabled: true, Failures: 10, LastError: "timeout"}
 			if err := e.store.PutFeedState(ctx, st); err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestFeedNoticeRetriedAfterFailure(t *testing.T) {
 // the URL is kept so the feed is recognisable.
 func TestFeedNoticesHidePassword(t *testing.T) {
 	const password = "s3cret-feed-password"
-	st := cache.FeedState{URL: "https://reader:" + password + "@news.example/rss", Title: "Private news",
+	st := store.FeedState{URL: "https://reader:" + password + "@news.example/rss", Title: "Private news",
 		Failures: 3, LastError: "feed: http: https://reader:xxxxx@news.example/rss: feed: server said 500"}
 	for name, m := range map[string]message.Message{"down": downNotice(st), "up": upNotice(st)} {
 		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
@@ -127,7 +127,7 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 // an error that named its URL again. The stored error is now the user's wording (see the
 // poller), so the URL appears once.
 func TestFeedDownNoticeNamesTheFeedOnce(t *testing.T) {
-	st := cache.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
+	st := store.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
 		LastError: (&feed.Error{Class: feed.ClassDNS, URL: "https://news.example/rss"}).UserMessage()}
 	got := downNotice(st).Content
 	if n := strings.Count(got, "news.example"); n != 2 { // the URL, and the host in the reason
@@ -146,10 +146,10 @@ func TestSourceDownToldToTopicAndDigestChannels(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			subscribe(t, e.store, cache.Subscription{ChannelID: "c3", Kind: cache.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: t0})
-			subscribe(t, e.store, cache.Subscription{ChannelID: "c3", Kind: cache.KindTopic, Topic: "other", CreatedAt: t0})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c3", Kind: store.KindDigest, Time: "08:00", TimeZone: "UTC", CreatedAt: t0})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c3", Kind: store.KindTopic, Topic: "other", CreatedAt: t0})
 			ctx := context.Background()
-			st := cache.FeedState{URL: source, Title: "Configured News", Known: true, Disabled: true, Failures: 10,
+			st := store.FeedState{URL: source, Title: "Configured News", Known: true, Disabled: true, Failures: 10,
 				LastSuccess: t0.Add(-3 * time.Hour), LastError: "the feed's server did not answer in time"}
 			if err := e.store.PutFeedState(ctx, st); err != nil {
 				t.Fatal(err)

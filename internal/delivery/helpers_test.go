@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
-	"github.com/heraldbot/herald/internal/cache/redisstore"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/redistest"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/store/redisstore"
+	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -25,8 +25,8 @@ import (
 type testStore interface {
 	Store
 	PutStories(ctx context.Context, stories []story.Story) ([]string, error)
-	CreateSubscription(ctx context.Context, sub cache.Subscription) (cache.Subscription, error)
-	PutFeedState(ctx context.Context, st cache.FeedState) error
+	CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
+	PutFeedState(ctx context.Context, st store.FeedState) error
 }
 
 // backend opens a fresh store of one kind on the shared clock; replicas open further clients of
@@ -34,14 +34,14 @@ type testStore interface {
 // bbolt file admits one process).
 type backend struct {
 	name string
-	open func(t testing.TB, clock *cachetest.Clock) (first testStore, replica func() testStore)
+	open func(t testing.TB, clock *storetest.Clock) (first testStore, replica func() testStore)
 }
 
 func backends() []backend {
 	return []backend{{"bolt", openBolt}, {"redis", openRedis}}
 }
 
-func openBolt(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
+func openBolt(t testing.TB, clock *storetest.Clock) (testStore, func() testStore) {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "herald.db"), boltstore.Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -53,7 +53,7 @@ func openBolt(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore
 
 // openRedis connects to REDIS_URL (DB 13 locally) under a random prefix; without REDIS_URL the
 // test is skipped, or fails when CI=true.
-func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStore) {
+func openRedis(t testing.TB, clock *storetest.Clock) (testStore, func() testStore) {
 	t.Helper()
 	url := redistest.URL(t)
 	prefix := redistest.Prefix(t, url)
@@ -68,7 +68,7 @@ func openRedis(t testing.TB, clock *cachetest.Clock) (testStore, func() testStor
 	return connect(), connect
 }
 
-// flakyStore wraps a real store; while down, every call fails with cache.ErrUnavailable, as a
+// flakyStore wraps a real store; while down, every call fails with store.ErrUnavailable, as a
 // Redis outage does.
 type flakyStore struct {
 	testStore
@@ -79,7 +79,7 @@ type flakyStore struct {
 func (f *flakyStore) fail() error {
 	f.calls.Add(1)
 	if f.down.Load() {
-		return fmt.Errorf("flaky: %w", cache.ErrUnavailable)
+		return fmt.Errorf("flaky: %w", store.ErrUnavailable)
 	}
 	return nil
 }
@@ -105,21 +105,21 @@ func (f *flakyStore) Unseen(ctx context.Context, ch string, ids []string) ([]str
 	return f.testStore.Unseen(ctx, ch, ids)
 }
 
-func (f *flakyStore) RecentStories(ctx context.Context, q cache.StoryQuery) ([]story.Story, error) {
+func (f *flakyStore) RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
 	return f.testStore.RecentStories(ctx, q)
 }
 
-func (f *flakyStore) ListSubscriptions(ctx context.Context, fl cache.SubscriptionFilter) ([]cache.Subscription, error) {
+func (f *flakyStore) ListSubscriptions(ctx context.Context, fl store.SubscriptionFilter) ([]store.Subscription, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
 	return f.testStore.ListSubscriptions(ctx, fl)
 }
 
-func (f *flakyStore) UpdateSubscription(ctx context.Context, sub cache.Subscription) error {
+func (f *flakyStore) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func put(t testing.TB, s testStore, stories ...story.Story) {
 	}
 }
 
-func subscribe(t testing.TB, s testStore, sub cache.Subscription) cache.Subscription {
+func subscribe(t testing.TB, s testStore, sub store.Subscription) store.Subscription {
 	t.Helper()
 	if sub.GuildID == "" {
 		sub.GuildID = "g1"
@@ -233,9 +233,9 @@ func subscribe(t testing.TB, s testStore, sub cache.Subscription) cache.Subscrip
 	return out
 }
 
-func getSub(t testing.TB, s testStore, id string) cache.Subscription {
+func getSub(t testing.TB, s testStore, id string) store.Subscription {
 	t.Helper()
-	subs, err := s.ListSubscriptions(context.Background(), cache.SubscriptionFilter{})
+	subs, err := s.ListSubscriptions(context.Background(), store.SubscriptionFilter{})
 	if err != nil {
 		t.Fatalf("ListSubscriptions: %v", err)
 	}
@@ -245,5 +245,5 @@ func getSub(t testing.TB, s testStore, id string) cache.Subscription {
 		}
 	}
 	t.Fatalf("subscription %s not found", id)
-	return cache.Subscription{}
+	return store.Subscription{}
 }

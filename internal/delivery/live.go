@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -75,7 +75,7 @@ type LiveOptions struct {
 	// told once when one is disabled.
 	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
-	OnBroken func(sub cache.Subscription, err error)
+	OnBroken func(sub store.Subscription, err error)
 }
 
 // Live posts new stories to feed and topic subscriptions.
@@ -85,7 +85,7 @@ type Live struct {
 }
 
 // NewLive builds the live poster.
-func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
+func NewLive(st Store, sender Sender, opts LiveOptions) *Live {
 	if opts.Lease <= 0 {
 		opts.Lease = 2 * time.Minute
 	}
@@ -104,7 +104,7 @@ func NewLive(store Store, sender Sender, opts LiveOptions) *Live {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Live{d: deliverer{store: store, sender: sender, lease: opts.Lease, logger: opts.Logger}, opts: opts}
+	return &Live{d: deliverer{store: st, sender: sender, lease: opts.Lease, logger: opts.Logger}, opts: opts}
 }
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
@@ -120,7 +120,7 @@ func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
 		return
 	}
 	now := l.opts.Now()
-	l.perChannel(subs, func(sub cache.Subscription) {
+	l.perChannel(subs, func(sub store.Subscription) {
 		away, live := l.split(matching(sub, stories), now)
 		l.deliverNewest(ctx, sub, away, l.opts.CatchUpMax, "while Herald was away")
 		l.deliverNewest(ctx, sub, live, l.opts.LiveMax, "in this update")
@@ -144,9 +144,9 @@ func (l *Live) split(stories []story.Story, now time.Time) (away, live []story.S
 
 // perChannel runs fn for every subscription: channels concurrently (at most Concurrency at a
 // time), the subscriptions of one channel in order. It returns when all are done.
-func (l *Live) perChannel(subs []cache.Subscription, fn func(cache.Subscription)) {
+func (l *Live) perChannel(subs []store.Subscription, fn func(store.Subscription)) {
 	var order []string
-	byChannel := map[string][]cache.Subscription{}
+	byChannel := map[string][]store.Subscription{}
 	for _, s := range subs {
 		if _, ok := byChannel[s.ChannelID]; !ok {
 			order = append(order, s.ChannelID)
@@ -189,12 +189,12 @@ func (l *Live) sweep(ctx context.Context, limit int, why string) {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
 		return
 	}
-	l.perChannel(subs, func(sub cache.Subscription) { l.catchUpOne(ctx, sub, limit, why) })
+	l.perChannel(subs, func(sub store.Subscription) { l.catchUpOne(ctx, sub, limit, why) })
 }
 
-func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription, limit int, why string) {
+func (l *Live) catchUpOne(ctx context.Context, sub store.Subscription, limit int, why string) {
 	since := l.opts.Now().Add(-l.opts.Rule.maxAge())
-	q := cache.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
+	q := store.StoryQuery{Since: since, Limit: 500, FeedURL: sub.FeedURL, Topic: sub.Topic}
 	stories, err := l.d.store.RecentStories(ctx, q)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: catch-up read", "subscription_id", sub.ID, "error", err)
@@ -212,7 +212,7 @@ func (l *Live) catchUpOne(ctx context.Context, sub cache.Subscription, limit int
 // deliverNewest posts the newest limit stories; the older ones are summarised in one line
 // ("…and N more older stories " + why) and recorded as seen, so no later sweep posts or
 // summarises them again.
-func (l *Live) deliverNewest(ctx context.Context, sub cache.Subscription, cands []story.Story, limit int, why string) {
+func (l *Live) deliverNewest(ctx context.Context, sub store.Subscription, cands []story.Story, limit int, why string) {
 	oldestFirst(cands)
 	more := 0
 	if len(cands) > limit {
@@ -256,7 +256,7 @@ func (l *Live) Run(ctx context.Context) {
 }
 
 // deliver claims, renders and sends stories for one subscription, oldest first.
-func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []story.Story, more int, why string) {
+func (l *Live) deliver(ctx context.Context, sub store.Subscription, stories []story.Story, more int, why string) {
 	if len(stories) == 0 {
 		return
 	}
@@ -270,7 +270,7 @@ func (l *Live) deliver(ctx context.Context, sub cache.Subscription, stories []st
 		return
 	}
 	oldestFirst(stories)
-	if sub.Kind == cache.KindTopic {
+	if sub.Kind == store.KindTopic {
 		l.deliverDevelopments(ctx, sub, stories, more, why)
 		return
 	}
@@ -364,13 +364,13 @@ func livePosts(stories []story.Story, st style, more int, why string) []post {
 	return posts
 }
 
-func (l *Live) failed(ctx context.Context, sub cache.Subscription, err error) {
+func (l *Live) failed(ctx context.Context, sub store.Subscription, err error) {
 	l.opts.Logger.Warn("delivery: live post failed", "subscription_id", sub.ID, "channel_id", sub.ChannelID, "error", err)
 	if !IsChannelGone(err) {
 		return
 	}
 	sub.Broken = err.Error()
-	if _, uerr := l.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.Broken = sub.Broken }); uerr != nil {
+	if _, uerr := l.d.patchSub(ctx, sub, func(s *store.Subscription) { s.Broken = sub.Broken }); uerr != nil {
 		l.opts.Logger.Warn("delivery: marking subscription broken", "subscription_id", sub.ID, "error", uerr)
 	}
 	if l.opts.OnBroken != nil {
@@ -378,11 +378,11 @@ func (l *Live) failed(ctx context.Context, sub cache.Subscription, err error) {
 	}
 }
 
-func (l *Live) advance(ctx context.Context, sub cache.Subscription, newest time.Time) {
+func (l *Live) advance(ctx context.Context, sub store.Subscription, newest time.Time) {
 	if !newest.After(sub.LastRun) {
 		return
 	}
-	_, err := l.d.patchSub(ctx, sub, func(s *cache.Subscription) {
+	_, err := l.d.patchSub(ctx, sub, func(s *store.Subscription) {
 		if newest.After(s.LastRun) {
 			s.LastRun = newest
 		}
@@ -392,10 +392,10 @@ func (l *Live) advance(ctx context.Context, sub cache.Subscription, newest time.
 	}
 }
 
-func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, error) {
-	var out []cache.Subscription
-	for _, k := range []cache.Kind{cache.KindFeed, cache.KindTopic} {
-		subs, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{Kind: k})
+func (l *Live) liveSubscriptions(ctx context.Context) ([]store.Subscription, error) {
+	var out []store.Subscription
+	for _, k := range []store.Kind{store.KindFeed, store.KindTopic} {
+		subs, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: k})
 		if err != nil {
 			return nil, err
 		}
@@ -410,7 +410,7 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]cache.Subscription, err
 
 // matching keeps the stories a live subscription wants: its feed (with keyword filters) or its
 // topic, never backfill, and nothing that arrived before the subscription was made.
-func matching(sub cache.Subscription, stories []story.Story) []story.Story {
+func matching(sub store.Subscription, stories []story.Story) []story.Story {
 	var out []story.Story
 	st := compileStyle(sub)
 	for _, s := range stories {

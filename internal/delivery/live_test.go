@@ -11,45 +11,45 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/cachetest"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 const feedA = "https://a.example/feed"
 
 type liveEnv struct {
-	clock   *cachetest.Clock
+	clock   *storetest.Clock
 	store   testStore
 	replica func() testStore
 	fake    *fake
-	feedSub cache.Subscription // c1: feedA
-	topic   cache.Subscription // c2: topic "mideast"
+	feedSub store.Subscription // c1: feedA
+	topic   store.Subscription // c2: topic "mideast"
 }
 
 // newLiveEnv has a feed subscription (feedA in c1) and a topic subscription (mideast in c2),
 // both made an hour before t0.
 func newLiveEnv(t *testing.T, b backend, fo fakediscord.Options) *liveEnv {
 	t.Helper()
-	e := &liveEnv{clock: cachetest.NewClock(t0)}
+	e := &liveEnv{clock: storetest.NewClock(t0)}
 	e.store, e.replica = b.open(t, e.clock)
 	if fo.ChannelLimit == 0 {
 		fo.ChannelLimit, fo.ChannelWindow = 50, time.Second
 	}
 	e.fake = newFake(t, fo)
-	e.feedSub = subscribe(t, e.store, cache.Subscription{ChannelID: "c1", Kind: cache.KindFeed, FeedURL: feedA, CreatedAt: t0.Add(-time.Hour)})
-	e.topic = subscribe(t, e.store, cache.Subscription{ChannelID: "c2", Kind: cache.KindTopic, Topic: "mideast", CreatedAt: t0.Add(-time.Hour)})
+	e.feedSub = subscribe(t, e.store, store.Subscription{ChannelID: "c1", Kind: store.KindFeed, FeedURL: feedA, CreatedAt: t0.Add(-time.Hour)})
+	e.topic = subscribe(t, e.store, store.Subscription{ChannelID: "c2", Kind: store.KindTopic, Topic: "mideast", CreatedAt: t0.Add(-time.Hour)})
 	return e
 }
 
-func (e *liveEnv) live(t *testing.T, store Store, sender Sender, opts LiveOptions) *Live {
+func (e *liveEnv) live(t *testing.T, st Store, sender Sender, opts LiveOptions) *Live {
 	opts.Now = e.clock.Now
 	if opts.Lease == 0 {
 		opts.Lease = time.Minute
 	}
-	return NewLive(store, sender, opts)
+	return NewLive(st, sender, opts)
 }
 
 func (e *liveEnv) sender(t *testing.T) *discord.Sender {
@@ -272,7 +272,7 @@ func TestLiveForbiddenChannelMarksBroken(t *testing.T) {
 				t.Fatal(err)
 			}
 			var broken []string
-			l := e.live(t, e.store, e.sender(t), LiveOptions{OnBroken: func(s cache.Subscription, _ error) { broken = append(broken, s.ID) }})
+			l := e.live(t, e.store, e.sender(t), LiveOptions{OnBroken: func(s store.Subscription, _ error) { broken = append(broken, s.ID) }})
 			ctx := context.Background()
 			xs := e.fresh(t, 3, "x")
 			l.OnNew(ctx, xs)
@@ -335,7 +335,7 @@ func TestLiveTwoReplicasPostEachStoryOncePerChannel(t *testing.T) {
 		t.Run(b.name+"/concurrent", func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
 			// c1 also follows the topic: a story matching both of c1's subscriptions posts once.
-			subscribe(t, e.store, cache.Subscription{ChannelID: "c1", Kind: cache.KindTopic, Topic: "mideast", CreatedAt: t0.Add(-time.Hour)})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c1", Kind: store.KindTopic, Topic: "mideast", CreatedAt: t0.Add(-time.Hour)})
 			stories := e.fresh(t, 15, "r")
 			a := e.live(t, e.replica(), e.sender(t), LiveOptions{})
 			bb := e.live(t, e.replica(), e.sender(t), LiveOptions{})

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -31,7 +31,7 @@ const maxLivePosts = 50
 // gained outlets, and new developments to post.
 type developments struct {
 	known  map[string]story.Story // every story the plan renders, by ID
-	posts  []cache.LivePost       // the subscription's live posts, with new members added
+	posts  []store.LivePost       // the subscription's live posts, with new members added
 	edited map[[2]int][]string    // {post, development} → IDs added to it
 	fresh  [][]string             // new developments, oldest first
 	style  style                  // the subscription's layout and mention
@@ -41,10 +41,10 @@ type developments struct {
 // deliverDevelopments posts a topic subscription's claimed stories one embed per development:
 // a story reporting a development already posted (another outlet, or the same article under
 // a new GUID) edits that post, within Discord's limits, instead of posting again.
-func (l *Live) deliverDevelopments(ctx context.Context, sub cache.Subscription, stories []story.Story, more int, why string) {
+func (l *Live) deliverDevelopments(ctx context.Context, sub store.Subscription, stories []story.Story, more int, why string) {
 	// The copy in hand may predate a delivery made since (OnNew delivers a catch-up and then
 	// the live stories): plan from the stored live posts, or the earlier ones would be lost.
-	if cur, err := l.d.store.ListSubscriptions(ctx, cache.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind}); err == nil {
+	if cur, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind}); err == nil {
 		for _, c := range cur {
 			if c.ID == sub.ID {
 				sub.LivePosts = c.LivePosts
@@ -83,7 +83,7 @@ func (l *Live) deliverDevelopments(ctx context.Context, sub cache.Subscription, 
 }
 
 // plan clusters the new stories with those of the subscription's recent posts.
-func (l *Live) plan(ctx context.Context, sub cache.Subscription, stories []story.Story) (developments, error) {
+func (l *Live) plan(ctx context.Context, sub store.Subscription, stories []story.Story) (developments, error) {
 	cutoff := l.opts.Now().Add(-l.opts.Rule.maxAge())
 	p := developments{known: map[string]story.Story{}, edited: map[[2]int][]string{}}
 	var priorIDs []string
@@ -126,7 +126,7 @@ func (l *Live) plan(ctx context.Context, sub cache.Subscription, stories []story
 }
 
 // freshPlan posts every story as its own development (no earlier posts could be read).
-func freshPlan(stories []story.Story, posts []cache.LivePost) developments {
+func freshPlan(stories []story.Story, posts []store.LivePost) developments {
 	p := developments{known: map[string]story.Story{}, edited: map[[2]int][]string{}}
 	for _, lp := range posts {
 		p.posts = append(p.posts, cloneLivePost(lp))
@@ -154,7 +154,7 @@ func (p *developments) locate(id string) [2]int {
 // edit could not be made (over Discord's limits, message deleted, failed), so the caller
 // posts them as a new development instead. Stories whose edit changes nothing visible (the
 // same outlet again, a re-keyed item) are confirmed without an edit.
-func (l *Live) edit(ctx context.Context, editor Editor, sub cache.Subscription, p *developments, i int, byDev map[int][]string) bool {
+func (l *Live) edit(ctx context.Context, editor Editor, sub store.Subscription, p *developments, i int, byDev map[int][]string) bool {
 	lp := &p.posts[i]
 	before := p.render(*lp, l.opts.Now())
 	var added []string
@@ -186,7 +186,7 @@ func (l *Live) edit(ctx context.Context, editor Editor, sub cache.Subscription, 
 }
 
 // stories are the known stories a live post shows.
-func (p *developments) stories(lp cache.LivePost) []story.Story {
+func (p *developments) stories(lp store.LivePost) []story.Story {
 	var out []story.Story
 	for _, dev := range lp.Developments {
 		for _, id := range dev {
@@ -199,7 +199,7 @@ func (p *developments) stories(lp cache.LivePost) []story.Story {
 }
 
 // render is a live post's message: one embed per development.
-func (p *developments) render(lp cache.LivePost, now time.Time) message.Message {
+func (p *developments) render(lp store.LivePost, now time.Time) message.Message {
 	var m message.Message
 	for _, dev := range lp.Developments {
 		members := make([]story.Story, 0, len(dev))
@@ -218,12 +218,12 @@ func (p *developments) render(lp cache.LivePost, now time.Time) message.Message 
 // postFresh posts the new developments, ≤10 embeds and ≤6000 characters a message, oldest
 // first, the "and N more" line on the last; it returns the posts made (to remember) and the
 // first error, after releasing what was not posted.
-func (l *Live) postFresh(ctx context.Context, sub cache.Subscription, p *developments, more int, why string) ([]cache.LivePost, error) {
+func (l *Live) postFresh(ctx context.Context, sub store.Subscription, p *developments, more int, why string) ([]store.LivePost, error) {
 	batches := p.batches(l.opts.Now())
 	if more > 0 && len(batches) == 0 {
-		batches = []cache.LivePost{{}}
+		batches = []store.LivePost{{}}
 	}
-	var out []cache.LivePost
+	var out []store.LivePost
 	for b, lp := range batches {
 		m := p.render(lp, l.opts.Now())
 		var batchIDs []string
@@ -257,17 +257,17 @@ func (l *Live) postFresh(ctx context.Context, sub cache.Subscription, p *develop
 }
 
 // batches packs the fresh developments into messages within Discord's limits.
-func (p *developments) batches(now time.Time) []cache.LivePost {
+func (p *developments) batches(now time.Time) []store.LivePost {
 	slices.SortStableFunc(p.fresh, func(a, b []string) int {
 		return p.known[a[0]].Published.Compare(p.known[b[0]].Published)
 	})
-	var out []cache.LivePost
-	var cur cache.LivePost
+	var out []store.LivePost
+	var cur store.LivePost
 	size := 0
 	for _, dev := range p.fresh {
-		n := p.render(cache.LivePost{Developments: [][]string{dev}}, now).Embeds[0].Len()
+		n := p.render(store.LivePost{Developments: [][]string{dev}}, now).Embeds[0].Len()
 		if len(cur.Developments) == message.MaxEmbeds || (len(cur.Developments) > 0 && size+n > message.MaxEmbedTotal) {
-			out, cur, size = append(out, cur), cache.LivePost{}, 0
+			out, cur, size = append(out, cur), store.LivePost{}, 0
 		}
 		cur.Developments = append(cur.Developments, dev)
 		size += n
@@ -280,9 +280,9 @@ func (p *developments) batches(now time.Time) []cache.LivePost {
 
 // remember saves the subscription's live posts: those within the max age, the newest
 // maxLivePosts.
-func (l *Live) remember(ctx context.Context, sub cache.Subscription, posts []cache.LivePost) {
+func (l *Live) remember(ctx context.Context, sub store.Subscription, posts []store.LivePost) {
 	cutoff := l.opts.Now().Add(-l.opts.Rule.maxAge())
-	var keep []cache.LivePost
+	var keep []store.LivePost
 	for _, lp := range posts {
 		if lp.MessageID != "" && !lp.At.Before(cutoff) {
 			keep = append(keep, lp)
@@ -291,12 +291,12 @@ func (l *Live) remember(ctx context.Context, sub cache.Subscription, posts []cac
 	if len(keep) > maxLivePosts {
 		keep = keep[len(keep)-maxLivePosts:]
 	}
-	if _, err := l.d.patchSub(ctx, sub, func(s *cache.Subscription) { s.LivePosts = keep }); err != nil {
+	if _, err := l.d.patchSub(ctx, sub, func(s *store.Subscription) { s.LivePosts = keep }); err != nil {
 		l.opts.Logger.Warn("delivery: recording live posts", "subscription_id", sub.ID, "error", err)
 	}
 }
 
-func cloneLivePost(lp cache.LivePost) cache.LivePost {
+func cloneLivePost(lp store.LivePost) store.LivePost {
 	out := lp
 	out.Developments = make([][]string, len(lp.Developments))
 	for i, d := range lp.Developments {
@@ -305,7 +305,7 @@ func cloneLivePost(lp cache.LivePost) cache.LivePost {
 	return out
 }
 
-func removeIDs(lp *cache.LivePost, drop []string) {
+func removeIDs(lp *store.LivePost, drop []string) {
 	for i, dev := range lp.Developments {
 		lp.Developments[i] = slices.DeleteFunc(dev, func(id string) bool { return slices.Contains(drop, id) })
 	}

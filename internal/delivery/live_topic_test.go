@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -104,7 +104,7 @@ func TestLiveStoryIdentitySurvivesNewGUIDAndSecondFeed(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			subscribe(t, e.store, cache.Subscription{ChannelID: "c1", Kind: cache.KindFeed, FeedURL: feedB, CreatedAt: t0.Add(-time.Hour)})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c1", Kind: store.KindFeed, FeedURL: feedB, CreatedAt: t0.Add(-time.Hour)})
 			ctx := context.Background()
 			live := e.live(t, e.store, e.sender(t), LiveOptions{})
 			now := e.clock.Now()

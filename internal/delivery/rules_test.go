@@ -4,19 +4,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 func TestWants(t *testing.T) {
 	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	const feedURL = "https://f.example/rss"
-	feedSub := cache.Subscription{Kind: cache.KindFeed, FeedURL: feedURL, Include: []string{"gaza"}, CreatedAt: created}
-	topicSub := cache.Subscription{Kind: cache.KindTopic, Topic: "ceasefire", CreatedAt: created}
+	feedSub := store.Subscription{Kind: store.KindFeed, FeedURL: feedURL, Include: []string{"gaza"}, CreatedAt: created}
+	topicSub := store.Subscription{Kind: store.KindTopic, Topic: "ceasefire", CreatedAt: created}
 	fresh := story.Story{FeedURL: feedURL, Title: "Gaza talks resume", FirstSeen: created.Add(time.Minute), Topics: []string{"ceasefire"}}
 	for _, tc := range []struct {
 		name string
-		sub  cache.Subscription
+		sub  store.Subscription
 		s    func(story.Story) story.Story
 		want bool
 	}{

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 )
 
 func TestDigestScheduleNextRuns(t *testing.T) {
@@ -204,8 +204,8 @@ func TestDigestCronFiresInZone(t *testing.T) {
 				}
 				defer st.Close()
 				ctx := context.Background()
-				if _, err := st.CreateSubscription(ctx, cache.Subscription{GuildID: "g", ChannelID: "c1",
-					Kind: cache.KindDigest, Time: tc.clock, TimeZone: tc.tz, CreatedAt: time.Now()}); err != nil {
+				if _, err := st.CreateSubscription(ctx, store.Subscription{GuildID: "g", ChannelID: "c1",
+					Kind: store.KindDigest, Time: tc.clock, TimeZone: tc.tz, CreatedAt: time.Now()}); err != nil {
 					t.Fatal(err)
 				}
 				rec := &recordingSender{}

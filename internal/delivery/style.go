@@ -2,9 +2,9 @@ package delivery
 
 import (
 	"github.com/heraldbot/herald/internal/briefing"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/filter"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -21,7 +21,7 @@ type style struct {
 // compileStyle compiles sub.Style. Filters and templates are validated when stored, so an
 // error here means a store edited by hand: a filter that does not compile posts nothing (and
 // says so in WhyFiltered), a template that does not parse falls back to the default layout.
-func compileStyle(sub cache.Subscription) style {
+func compileStyle(sub store.Subscription) style {
 	var st style
 	st.filter, st.filterErr = filter.Compile(sub.Style.Filter)
 	st.mention = message.Mention{RoleID: sub.Style.MentionRole, UserID: sub.Style.MentionUser}
@@ -38,13 +38,13 @@ func compileStyle(sub cache.Subscription) style {
 }
 
 // passes applies the subscription's keyword lists (feed subscriptions) and its filter.
-func (st style) passes(sub cache.Subscription, s story.Story) bool {
+func (st style) passes(sub store.Subscription, s story.Story) bool {
 	return st.why(sub, s) == ""
 }
 
 // why names the rule that keeps s out of sub's posts, "" when none does.
-func (st style) why(sub cache.Subscription, s story.Story) string {
-	if sub.Kind == cache.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude) {
+func (st style) why(sub store.Subscription, s story.Story) string {
+	if sub.Kind == store.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude) {
 		return "the include/exclude words (" + filter.FromKeywords(sub.Include, sub.Exclude) + ")"
 	}
 	if st.filterErr != nil {
@@ -72,6 +72,6 @@ func (st style) withMention(m message.Message, stories []story.Story) message.Me
 
 // WhyFiltered names the filter rule that keeps s out of sub's live posts ("" when none does):
 // the answer to "why was this story not posted here?" when Eligibility says Filtered.
-func WhyFiltered(sub cache.Subscription, s story.Story) string {
+func WhyFiltered(sub store.Subscription, s story.Story) string {
 	return compileStyle(sub).why(sub, s)
 }

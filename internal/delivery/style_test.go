@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -21,7 +21,7 @@ const (
 )
 
 // restyle replaces a subscription's style in the store.
-func restyle(t *testing.T, s testStore, sub cache.Subscription, st cache.PostStyle) cache.Subscription {
+func restyle(t *testing.T, s testStore, sub store.Subscription, st store.PostStyle) store.Subscription {
 	t.Helper()
 	sub.Style = st
 	if err := s.UpdateSubscription(context.Background(), sub); err != nil {
@@ -46,7 +46,7 @@ func TestMentionPingsOnlyTheConfiguredRoleOncePerPost(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			restyle(t, e.store, e.feedSub, cache.PostStyle{MentionRole: breakingRole})
+			restyle(t, e.store, e.feedSub, store.PostStyle{MentionRole: breakingRole})
 			stories := hostile(e.fresh(t, 12, "m"))
 			put(t, e.store, stories...)
 			e.live(t, e.store, e.sender(t), LiveOptions{}).OnNew(context.Background(), stories)
@@ -103,7 +103,7 @@ func TestMentionOnlyWhenItsFilterMatches(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			style := cache.PostStyle{MentionRole: breakingRole, MentionFilter: "ceasefire"}
+			style := store.PostStyle{MentionRole: breakingRole, MentionFilter: "ceasefire"}
 			restyle(t, e.store, e.feedSub, style)
 			restyle(t, e.store, e.topic, style)
 			live := e.live(t, e.store, e.sender(t), LiveOptions{})
@@ -132,7 +132,7 @@ func TestFilterAndWhyFiltered(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			sub := restyle(t, e.store, e.feedSub, cache.PostStyle{Filter: `NOT title:/^opinion:/`})
+			sub := restyle(t, e.store, e.feedSub, store.PostStyle{Filter: `NOT title:/^opinion:/`})
 			stories := e.fresh(t, 2, "f")
 			stories[0].Title = "Opinion: " + stories[0].Title
 			put(t, e.store, stories...)
@@ -158,7 +158,7 @@ func TestTemplateShapesLivePosts(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLiveEnv(t, b, fakediscord.Options{})
-			restyle(t, e.store, e.feedSub, cache.PostStyle{Template: "{source}: {summary} ({published_ago})", Color: 0xE74C3C, Thumbnail: true})
+			restyle(t, e.store, e.feedSub, store.PostStyle{Template: "{source}: {summary} ({published_ago})", Color: 0xE74C3C, Thumbnail: true})
 			stories := e.fresh(t, 1, "t")
 			stories[0].Image = "https://a.example/i.jpg"
 			put(t, e.store, stories...)

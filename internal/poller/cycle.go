@@ -10,14 +10,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // job is one feed to poll with the state it had when the cycle started.
 type job struct {
 	feed  Feed
-	state cache.FeedState
+	state store.FeedState
 }
 
 // PollOnce polls every enabled feed now, within the concurrency limits, and returns what the
@@ -112,7 +112,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 			continue
 		}
 		if !ok {
-			st = cache.FeedState{URL: fd.URL}
+			st = store.FeedState{URL: fd.URL}
 		}
 		if st.Disabled {
 			// Counted and explained: a console run must say why this feed brought nothing.
@@ -131,7 +131,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 
 func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 	p.opts.Logger.Info(msg, "feeds", sum.Feeds, "polled", sum.Polled, "not_modified", sum.NotModified,
-		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "elapsed", elapsed)
+		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "items_dropped", sum.Dropped, "elapsed", elapsed)
 }
 
 // Run polls each feed whenever it is due until ctx ends. A feed never polled before is due at
@@ -304,7 +304,7 @@ func (p *Poller) pollCurrent(ctx context.Context, fd Feed) outcome {
 		return outcome{}
 	}
 	if !ok {
-		st = cache.FeedState{URL: fd.URL}
+		st = store.FeedState{URL: fd.URL}
 	}
 	if st.Disabled {
 		return outcome{disabled: true}

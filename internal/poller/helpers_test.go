@@ -15,34 +15,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
 var discard = slog.New(slog.DiscardHandler)
 
-// memStore is an in-memory Store with the cache.Store semantics the poller relies on:
+// memStore is an in-memory Store with the store.Store semantics the poller relies on:
 // PutStories keeps the first version of a story and returns the IDs that were new.
 type memStore struct {
 	mu        sync.Mutex
-	states    map[string]cache.FeedState
+	states    map[string]store.FeedState
 	stories   map[string]story.Story
 	putErr    error  // returned by PutStories when set
 	stateErr  error  // returned by GetFeedState when set
 	panicURL  string // GetFeedState panics for this URL
 	putStates int
+	// putSizes records the size of every PutStories call; failFrom, when > 0, makes the
+	// failFrom-th call and later ones fail with errStoreDown.
+	putSizes []int
+	failFrom int
 }
 
 func newMemStore() *memStore {
-	return &memStore{states: map[string]cache.FeedState{}, stories: map[string]story.Story{}}
+	return &memStore{states: map[string]store.FeedState{}, stories: map[string]story.Story{}}
 }
 
-func (m *memStore) GetFeedState(_ context.Context, url string) (cache.FeedState, bool, error) {
+func (m *memStore) GetFeedState(_ context.Context, url string) (store.FeedState, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stateErr != nil {
-		return cache.FeedState{}, false, m.stateErr
+		return store.FeedState{}, false, m.stateErr
 	}
 	if url == m.panicURL {
 		panic("memstore: corrupt record")
@@ -51,7 +55,7 @@ func (m *memStore) GetFeedState(_ context.Context, url string) (cache.FeedState,
 	return st, ok, nil
 }
 
-func (m *memStore) PutFeedState(_ context.Context, st cache.FeedState) error {
+func (m *memStore) PutFeedState(_ context.Context, st store.FeedState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.states[st.URL] = st
@@ -65,6 +69,10 @@ func (m *memStore) PutStories(_ context.Context, stories []story.Story) ([]strin
 	if m.putErr != nil {
 		return nil, m.putErr
 	}
+	m.putSizes = append(m.putSizes, len(stories))
+	if m.failFrom > 0 && len(m.putSizes) >= m.failFrom {
+		return nil, errStoreDown
+	}
 	var ids []string
 	for _, s := range stories {
 		if _, ok := m.stories[s.ID]; ok {
@@ -76,7 +84,7 @@ func (m *memStore) PutStories(_ context.Context, stories []story.Story) ([]strin
 	return ids, nil
 }
 
-func (m *memStore) state(t *testing.T, url string) cache.FeedState {
+func (m *memStore) state(t *testing.T, url string) store.FeedState {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()

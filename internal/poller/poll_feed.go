@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -44,7 +44,7 @@ type outcome struct {
 // pollLimited waits for the feed's host and global slots, polls the feed with its state st,
 // and hands new stories to OnNew once the slots are free again: posting to Discord can be
 // slow and must not hold up fetching.
-func (p *Poller) pollLimited(ctx context.Context, fd Feed, st cache.FeedState) outcome {
+func (p *Poller) pollLimited(ctx context.Context, fd Feed, st store.FeedState) outcome {
 	release, err := p.limit.acquire(ctx, hostOf(fd.URL))
 	if err != nil {
 		return outcome{}
@@ -62,7 +62,7 @@ func (p *Poller) pollLimited(ctx context.Context, fd Feed, st cache.FeedState) o
 
 // safePoll polls one feed and turns a panic anywhere in it (fetcher, parser, tagger, store)
 // into a recorded failure of that feed, so one broken feed never stops the others.
-func (p *Poller) safePoll(ctx context.Context, fd Feed, st cache.FeedState) (out outcome) {
+func (p *Poller) safePoll(ctx context.Context, fd Feed, st store.FeedState) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.opts.Logger.Error("poller: panic while polling feed", "feed_url", feed.RedactURL(fd.URL),
@@ -74,7 +74,7 @@ func (p *Poller) safePoll(ctx context.Context, fd Feed, st cache.FeedState) (out
 }
 
 // pollFeed fetches fd conditionally, stores its stories and persists its new state.
-func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outcome {
+func (p *Poller) pollFeed(ctx context.Context, fd Feed, st store.FeedState) outcome {
 	now := p.opts.Now()
 	st.URL, st.LastPoll = fd.URL, now
 	var v feed.Validators
@@ -99,7 +99,7 @@ func (p *Poller) pollFeed(ctx context.Context, fd Feed, st cache.FeedState) outc
 
 // ingest normalises, tags and stores the items of a fetched feed. The first successful fetch
 // (state not Known) is backfill: recorded, never handed to OnNew.
-func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now time.Time, res *feed.Result) outcome {
+func (p *Poller) ingest(ctx context.Context, fd Feed, st store.FeedState, now time.Time, res *feed.Result) outcome {
 	backfill := !st.Known && !p.knownNow(ctx, fd.URL)
 	afterDowntime := st.Known && st.LastSuccess.Before(p.started)
 	// FirstSeen is when the items came back, not when the fetch started: a subscription made
@@ -111,20 +111,54 @@ func (p *Poller) ingest(ctx context.Context, fd Feed, st cache.FeedState, now ti
 			stories[i].Topics = p.tag(stories[i])
 		}
 	}
-	newIDs, err := p.store.PutStories(ctx, stories)
+	p.logDropped(fd.URL, len(stories), res.Dropped)
+	newIDs, err := p.storeStories(ctx, stories)
 	if err != nil {
-		// Validators are not advanced: the next poll must fetch these items again.
-		return p.fail(ctx, st, now, ClassStore, fmt.Errorf("poller: storing stories: %w", err), 0)
+		// Validators are not advanced: the next poll must fetch these items again. Batches
+		// stored before the failure are not new next time, so they are handed on now.
+		out := p.fail(ctx, st, now, ClassStore, fmt.Errorf("poller: storing stories: %w", err), 0)
+		if !backfill {
+			out.fresh = freshStories(stories, newIDs)
+		}
+		return out
 	}
 	st.Known = true
 	if t := story.PlainText(res.Feed.Title); t != "" {
 		st.Title = story.Truncate(t, story.MaxTitleRunes)
 	}
-	out := p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NewStories: len(newIDs), Stories: len(stories)})
+	out := p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NewStories: len(newIDs), Stories: len(stories),
+		Dropped: res.Dropped})
 	if !backfill {
 		out.fresh = freshStories(stories, newIDs)
 	}
 	return out
+}
+
+// storeBatch bounds the stories written by one store call, so one big feed holds the embedded
+// store's single write transaction (or one Redis script) for a bounded time.
+const storeBatch = 100
+
+// storeStories stores stories in batches of storeBatch and returns the IDs that were new,
+// including those of the batches stored before an error.
+func (p *Poller) storeStories(ctx context.Context, stories []story.Story) ([]string, error) {
+	var newIDs []string
+	for batch := range slices.Chunk(stories, storeBatch) {
+		ids, err := p.store.PutStories(ctx, batch)
+		newIDs = append(newIDs, ids...)
+		if err != nil {
+			return newIDs, err
+		}
+	}
+	return newIDs, nil
+}
+
+// logDropped says when a feed listed more items than the fetcher considers (feed.Options
+// MaxItems): the oldest were left out, which an operator reading a short archive should know.
+func (p *Poller) logDropped(feedURL string, kept, dropped int) {
+	if dropped > 0 {
+		p.opts.Logger.Info("poller: feed lists more items than are considered, oldest left out",
+			"feed_url", feed.RedactURL(feedURL), "items_kept", kept, "items_dropped", dropped)
+	}
 }
 
 // knownNow re-reads whether feedURL is known: /subscribe feed records the feed (its current
@@ -137,7 +171,7 @@ func (p *Poller) knownNow(ctx context.Context, feedURL string) bool {
 
 // succeed records a successful fetch: validators kept, failures cleared, next poll after the
 // interval or the server's own freshness hint, whichever is later.
-func (p *Poller) succeed(ctx context.Context, st cache.FeedState, now time.Time, res *feed.Result, sum Summary) outcome {
+func (p *Poller) succeed(ctx context.Context, st store.FeedState, now time.Time, res *feed.Result, sum Summary) outcome {
 	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
 	st.LastSuccess = now
 	st.Failures, st.LastError, st.ErrorClass = 0, "", ""
@@ -147,7 +181,7 @@ func (p *Poller) succeed(ctx context.Context, st cache.FeedState, now time.Time,
 }
 
 // failFetch records a fetch error, honouring its class (410 disables) and Retry-After.
-func (p *Poller) failFetch(ctx context.Context, st cache.FeedState, now time.Time, err error) outcome {
+func (p *Poller) failFetch(ctx context.Context, st store.FeedState, now time.Time, err error) outcome {
 	class, retryAfter := ClassInternal, time.Duration(0)
 	var fe *feed.Error
 	if errors.As(err, &fe) {
@@ -158,7 +192,7 @@ func (p *Poller) failFetch(ctx context.Context, st cache.FeedState, now time.Tim
 
 // fail counts a consecutive failure and schedules the retry with capped exponential backoff
 // (or the server's Retry-After when longer); a 410 or too many failures disable the feed.
-func (p *Poller) fail(ctx context.Context, st cache.FeedState, now time.Time, class feed.ErrorClass, err error, retryAfter time.Duration) outcome {
+func (p *Poller) fail(ctx context.Context, st store.FeedState, now time.Time, class feed.ErrorClass, err error, retryAfter time.Duration) outcome {
 	st.Failures++
 	st.LastError = truncateError(userWords(err))
 	st.ErrorClass = string(class)
@@ -205,7 +239,7 @@ func truncateError(s string) string {
 }
 
 // saveState persists st even if ctx was cancelled after the fetch completed.
-func (p *Poller) saveState(ctx context.Context, st cache.FeedState) {
+func (p *Poller) saveState(ctx context.Context, st store.FeedState) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	if err := p.store.PutFeedState(ctx, st); err != nil {

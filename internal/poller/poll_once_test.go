@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/heraldbot/herald/internal/cache"
-	"github.com/heraldbot/herald/internal/cache/boltstore"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -371,7 +371,7 @@ func TestWithBoltStore(t *testing.T) {
 		}
 		h.clock.Advance(DefaultInterval)
 	}
-	stored, err := bs.RecentStories(context.Background(), cache.StoryQuery{FeedURL: url})
+	stored, err := bs.RecentStories(context.Background(), store.StoryQuery{FeedURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func TestPollOnceCancelledIsNotAFeedFailure(t *testing.T) {
 func TestNewStoriesAfterDowntimeAreMarked(t *testing.T) {
 	h := newHarness(t)
 	url := h.site.url("/a")
-	h.store.states[url] = cache.FeedState{URL: url, Known: true, LastSuccess: h.clock.Now().Add(-10 * time.Hour)}
+	h.store.states[url] = store.FeedState{URL: url, Known: true, LastSuccess: h.clock.Now().Add(-10 * time.Hour)}
 	var mu sync.Mutex
 	var got []bool
 	p := New([]Feed{{URL: url}}, realFetcher(h.clock.Now), h.store, nil, Options{Now: h.clock.Now, Logger: discard,

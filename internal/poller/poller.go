@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
 )
 
@@ -24,10 +24,10 @@ type Fetcher interface {
 	Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Result, error)
 }
 
-// Store is the part of cache.Store the poller uses.
+// Store is the part of store.Store the poller uses.
 type Store interface {
-	GetFeedState(ctx context.Context, url string) (cache.FeedState, bool, error)
-	PutFeedState(ctx context.Context, st cache.FeedState) error
+	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
+	PutFeedState(ctx context.Context, st store.FeedState) error
 	PutStories(ctx context.Context, stories []story.Story) ([]string, error)
 }
 
@@ -134,6 +134,8 @@ type Summary struct {
 	NewStories int
 	// Stories counts the items of the feeds fetched with a body.
 	Stories int
+	// Dropped counts the items left out because a feed listed more than the fetcher considers.
+	Dropped int
 	// Failures says which feeds failed and why: in feed-list order from PollOnce.
 	Failures []Failure
 }
@@ -153,6 +155,7 @@ func (s *Summary) add(o Summary) {
 	s.Failed += o.Failed
 	s.NewStories += o.NewStories
 	s.Stories += o.Stories
+	s.Dropped += o.Dropped
 	s.Failures = append(s.Failures, o.Failures...)
 }
 
@@ -322,7 +325,7 @@ func hostOf(raw string) string {
 
 // readState reads a feed's state, turning a panicking store into an error so that no store
 // bug can take the scheduler down.
-func (p *Poller) readState(ctx context.Context, feedURL string) (st cache.FeedState, ok bool, err error) {
+func (p *Poller) readState(ctx context.Context, feedURL string) (st store.FeedState, ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("poller: store panicked reading %s: %v", feedURL, r)
@@ -375,7 +378,7 @@ func (p *Poller) record(url string, f *Failure) {
 }
 
 // recordDisabled marks a feed found disabled as finished and failed, and returns why.
-func (p *Poller) recordDisabled(st cache.FeedState) Failure {
+func (p *Poller) recordDisabled(st store.FeedState) Failure {
 	f := Failure{URL: st.URL, Class: ClassDisabled, Err: st.LastError}
 	p.record(st.URL, &f)
 	return f

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/heraldbot/herald/internal/cache"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -104,18 +104,18 @@ func TestRunSpreadsOverdueFeeds(t *testing.T) {
 			log.add(url)
 			return okResult(url, "same"), nil
 		})
-		store := newMemStore()
+		db := newMemStore()
 		start := time.Now()
 		var feeds []Feed
 		for i := range 40 {
 			u := fmt.Sprintf("https://host%d.example.org/feed", i)
 			feeds = append(feeds, Feed{URL: u})
-			store.states[u] = cache.FeedState{URL: u, Known: true, LastPoll: start.Add(-3 * time.Hour), NextPoll: start.Add(-2 * time.Hour)}
+			db.states[u] = store.FeedState{URL: u, Known: true, LastPoll: start.Add(-3 * time.Hour), NextPoll: start.Add(-2 * time.Hour)}
 		}
 		const later = "https://later.example/feed"
 		feeds = append(feeds, Feed{URL: later})
-		store.states[later] = cache.FeedState{URL: later, Known: true, LastPoll: start.Add(-time.Minute), NextPoll: start.Add(2 * time.Minute)}
-		p := New(feeds, f, store, nil, Options{Logger: discard})
+		db.states[later] = store.FeedState{URL: later, Known: true, LastPoll: start.Add(-time.Minute), NextPoll: start.Add(2 * time.Minute)}
+		p := New(feeds, f, db, nil, Options{Logger: discard})
 		runFor(t, p, 3*time.Minute)
 
 		perSecond := map[time.Duration]int{}
@@ -155,9 +155,9 @@ func TestHealth(t *testing.T) {
 			}
 			return okResult(url, url), nil
 		})
-		store := newMemStore()
-		store.states[off] = cache.FeedState{URL: off, Disabled: true, LastError: "gone", ErrorClass: string(feed.ClassGone)}
-		p := New([]Feed{{URL: ok}, {URL: bad}, {URL: slow}, {URL: off}}, f, store, nil, Options{Logger: discard})
+		db := newMemStore()
+		db.states[off] = store.FeedState{URL: off, Disabled: true, LastError: "gone", ErrorClass: string(feed.ClassGone)}
+		p := New([]Feed{{URL: ok}, {URL: bad}, {URL: slow}, {URL: off}}, f, db, nil, Options{Logger: discard})
 		if h := p.Health(); !h.Polling() || h.Finished != 0 {
 			t.Fatalf("before Run: %+v", h)
 		}
@@ -219,14 +219,14 @@ func TestRunSchedulesBackoffGoneAndNew(t *testing.T) {
 			}
 			return okResult(url, fmt.Sprintf("item-%d", n)), nil
 		})
-		store := newMemStore()
+		db := newMemStore()
 		start := time.Now()
 		// Every feed but the added one resumes from a persisted NextPoll, so times are exact.
 		for _, u := range []string{failing, gone, healthy, boom} {
-			store.states[u] = cache.FeedState{URL: u, NextPoll: start.Add(time.Minute)}
+			db.states[u] = store.FeedState{URL: u, NextPoll: start.Add(time.Minute)}
 		}
 		rec := &onNewRecorder{}
-		p := New([]Feed{{URL: failing}, {URL: gone}, {URL: healthy}, {URL: boom}}, f, store, nil,
+		p := New([]Feed{{URL: failing}, {URL: gone}, {URL: healthy}, {URL: boom}}, f, db, nil,
 			Options{Logger: discard, OnNew: rec.OnNew, BackoffBase: time.Minute, BackoffMax: 4 * time.Minute, DisableAfter: 100})
 
 		ctx, cancel := context.WithCancel(t.Context())
@@ -258,10 +258,10 @@ func TestRunSchedulesBackoffGoneAndNew(t *testing.T) {
 				t.Errorf("%s fetch times (-want +got):\n%s", url, diff)
 			}
 		}
-		if st := store.states[gone]; !st.Disabled {
+		if st := db.states[gone]; !st.Disabled {
 			t.Errorf("gone feed state %+v, want disabled", st)
 		}
-		if st := store.states[boom]; st.ErrorClass != string(ClassPanic) || st.Failures != 9 {
+		if st := db.states[boom]; st.ErrorClass != string(ClassPanic) || st.Failures != 9 {
 			t.Errorf("panicking feed state %+v", st)
 		}
 		wantNew := [][]string{{"item-2"}, {"item-2"}, {"item-3"}, {"item-3"}}
@@ -331,9 +331,9 @@ func TestPanickingStoreDoesNotStopOthers(t *testing.T) {
 			log.add(url)
 			return okResult(url, "x"), nil
 		})
-		store := newMemStore()
-		store.panicURL = bad
-		p := New([]Feed{{URL: bad}, {URL: good}}, f, store, nil, Options{Logger: discard})
+		db := newMemStore()
+		db.panicURL = bad
+		p := New([]Feed{{URL: bad}, {URL: good}}, f, db, nil, Options{Logger: discard})
 
 		sum, err := p.PollOnce(t.Context(), nil)
 		if err != nil {

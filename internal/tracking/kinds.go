@@ -27,16 +27,18 @@ func fineKinds() []string {
 }
 
 // coarseOf maps a fine kind to the topic kind it implies for the state, "" for none: a
-// violation alleged or a release under the deal is evidence the ceasefire is in effect.
+// violation alleged is evidence a ceasefire is in effect; a release is evidence of a mediated
+// process (hostages were released without a truce in October 2023), which keeps an
+// agreement or a ceasefire in effect when there is one (see step).
 func coarseOf(fine string) string {
 	switch fine {
-	case fineTalks, fineProposal:
+	case fineTalks, fineProposal, fineRelease:
 		return topic.KindTalks
 	case fineStalled, fineRejected:
 		return topic.KindNoDeal
 	case fineAgreement:
 		return topic.KindAgreement
-	case fineBegan, fineHolding, fineViolation, fineRelease:
+	case fineBegan, fineHolding, fineViolation:
 		return topic.KindInEffect
 	case fineEnded:
 		return topic.KindCollapsed

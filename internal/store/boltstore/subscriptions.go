@@ -1,0 +1,138 @@
+package boltstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/heraldbot/herald/internal/store"
+)
+
+// CreateSubscription stores sub, assigning a short random ID users can type, unless the
+// channel already has a subscription with the same target.
+func (s *Store) CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error) {
+	err := s.update(ctx, "create subscription", func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketSubs)
+		all, err := allSubscriptions(b)
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
+			if o.SameTarget(sub) {
+				return fmt.Errorf("%w: %s already has %s", store.ErrDuplicate, sub.ChannelID, o.ID)
+			}
+		}
+		if sub.ID == "" {
+			sub.ID = newSubID(b)
+		} else if b.Get([]byte(sub.ID)) != nil {
+			return fmt.Errorf("%w: id %s taken", store.ErrDuplicate, sub.ID)
+		}
+		return putSubscription(b, sub)
+	})
+	if err != nil {
+		return store.Subscription{}, err
+	}
+	return sub, nil
+}
+
+// UpdateSubscription replaces the stored subscription with sub.ID.
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+	return s.update(ctx, "update subscription", func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketSubs)
+		if sub.ID == "" || b.Get([]byte(sub.ID)) == nil {
+			return fmt.Errorf("%w: subscription %q", store.ErrNotFound, sub.ID)
+		}
+		return putSubscription(b, sub)
+	})
+}
+
+// DeleteSubscription removes subscription id if it belongs to guildID, so one guild can
+// never delete another's subscriptions by guessing ids.
+func (s *Store) DeleteSubscription(ctx context.Context, guildID, id string) error {
+	return s.update(ctx, "delete subscription", func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketSubs)
+		sub, ok, err := getSubscription(b, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !ok || sub.GuildID != guildID {
+			return fmt.Errorf("%w: subscription %q in guild %q", store.ErrNotFound, id, guildID)
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+// ListSubscriptions returns the subscriptions passing f, oldest CreatedAt first.
+func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error) {
+	var out []store.Subscription
+	err := s.view(ctx, "list subscriptions", func(tx *bolt.Tx) error {
+		all, err := allSubscriptions(bucket(tx, bucketSubs))
+		for _, sub := range all {
+			if f.Match(sub) {
+				out = append(out, sub)
+			}
+		}
+		return err
+	})
+	// IDs are unique, so the order is total and an unstable sort (far fewer moves of these
+	// large structs than a stable one) gives the same result.
+	slices.SortFunc(out, func(a, b store.Subscription) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+func allSubscriptions(b *bolt.Bucket) ([]store.Subscription, error) {
+	var out []store.Subscription
+	err := b.ForEach(func(k, v []byte) error {
+		var sub store.Subscription
+		if err := json.Unmarshal(v, &sub); err != nil {
+			return fmt.Errorf("decode subscription %q: %w", k, err)
+		}
+		out = append(out, sub)
+		return nil
+	})
+	return out, err
+}
+
+func getSubscription(b *bolt.Bucket, id []byte) (store.Subscription, bool, error) {
+	var sub store.Subscription
+	v := b.Get(id)
+	if v == nil {
+		return sub, false, nil
+	}
+	if err := json.Unmarshal(v, &sub); err != nil {
+		return sub, false, fmt.Errorf("decode subscription %q: %w", id, err)
+	}
+	return sub, true, nil
+}
+
+func putSubscription(b *bolt.Bucket, sub store.Subscription) error {
+	v, err := json.Marshal(sub)
+	if err != nil {
+		return fmt.Errorf("encode subscription: %w", err)
+	}
+	return b.Put([]byte(sub.ID), v)
+}
+
+// newSubID returns 8 lower-case base32 characters (40 random bits) not used in b.
+func newSubID(b *bolt.Bucket) string {
+	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
+	for {
+		var raw [5]byte
+		_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails (Go 1.24+)
+		id := strings.ToLower(enc.EncodeToString(raw[:]))
+		if b.Get([]byte(id)) == nil {
+			return id
+		}
+	}
+}

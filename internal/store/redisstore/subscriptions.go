@@ -1,0 +1,238 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heraldbot/herald/internal/store"
+)
+
+// Script results shared by the subscription scripts.
+const (
+	subOK        = 1
+	subDuplicate = 0
+	subNotFound  = -1
+	subConflict  = -2 // the record changed since the caller read it: read again and retry
+	subIDTaken   = -3
+)
+
+// maxSubRetries bounds the optimistic retries of update and delete under concurrent writes.
+const maxSubRetries = 5
+
+// createSubScript stores a new subscription unless its ID or its target is taken.
+//
+//	KEYS: 1 records, 2 targets, 3 sequence, 4 all, 5 guild index, 6 channel index
+//	ARGV: 1 id, 2 json, 3 target key
+//
+// Returns subOK, subDuplicate or subIDTaken.
+var createSubScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -3 end
+if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) == 0 then return 0 end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[4], seq, ARGV[1])
+redis.call('ZADD', KEYS[5], seq, ARGV[1])
+redis.call('ZADD', KEYS[6], seq, ARGV[1])
+return 1
+`)
+
+// updateSubScript replaces a subscription the caller read as ARGV[2], moving its target and
+// index entries. KEYS: 1 records, 2 targets, 3 all, 4 old guild, 5 old channel, 6 new guild,
+// 7 new channel. ARGV: 1 id, 2 old json, 3 new json, 4 old target, 5 new target.
+// Returns subOK, subDuplicate, subNotFound or subConflict.
+var updateSubScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return -1 end
+if cur ~= ARGV[2] then return -2 end
+if ARGV[4] ~= ARGV[5] then
+  local holder = redis.call('HGET', KEYS[2], ARGV[5])
+  if holder and holder ~= ARGV[1] then return 0 end
+  if redis.call('HGET', KEYS[2], ARGV[4]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[4]) end
+  redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
+end
+local seq = redis.call('ZSCORE', KEYS[3], ARGV[1])
+for j = 4, 5 do
+  if KEYS[j] ~= KEYS[j + 2] then
+    redis.call('ZREM', KEYS[j], ARGV[1])
+    redis.call('ZADD', KEYS[j + 2], seq, ARGV[1])
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`)
+
+// deleteSubScript removes a subscription the caller read as ARGV[2] with its index entries.
+// KEYS: 1 records, 2 targets, 3 all, 4 guild, 5 channel. ARGV: 1 id, 2 json, 3 target.
+// Returns subOK, subNotFound or subConflict.
+var deleteSubScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return -1 end
+if cur ~= ARGV[2] then return -2 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[2], ARGV[3]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[3]) end
+for j = 3, 5 do redis.call('ZREM', KEYS[j], ARGV[1]) end
+return 1
+`)
+
+// targetKey is what makes two subscriptions duplicates (store.Subscription.SameTarget).
+func targetKey(s store.Subscription) string {
+	return strings.Join([]string{s.ChannelID, string(s.Kind), s.FeedURL, s.Topic, s.Time, s.TimeZone}, "\x1f")
+}
+
+// CreateSubscription stores sub, assigning a random ID when empty and CreatedAt when zero;
+// ErrDuplicate when the channel already has a subscription with the same target.
+func (s *Store) CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error) {
+	if sub.ChannelID == "" {
+		return store.Subscription{}, errors.New("redisstore: create subscription: empty channel id")
+	}
+	if sub.ID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		sub.ID = hex.EncodeToString(b[:])
+	}
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = s.now()
+	}
+	js, err := json.Marshal(sub)
+	if err != nil {
+		return store.Subscription{}, fmt.Errorf("redisstore: create subscription: encode: %w", err)
+	}
+	k := s.keys
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	r, err := createSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subSeq(),
+		k.subAll(), k.subByGuild(sub.GuildID), k.subByChannel(sub.ChannelID)}, sub.ID, js, targetKey(sub)).Int64()
+	switch {
+	case err != nil:
+		return store.Subscription{}, s.wrap("create subscription", err)
+	case r == subDuplicate:
+		return store.Subscription{}, fmt.Errorf("redisstore: create subscription in channel %s: %w", sub.ChannelID, store.ErrDuplicate)
+	case r == subIDTaken:
+		return store.Subscription{}, fmt.Errorf("redisstore: create subscription: id %s taken: %w", sub.ID, store.ErrDuplicate)
+	}
+	return sub, nil
+}
+
+// readSub returns the stored JSON and value of subscription id; ErrNotFound when absent.
+func (s *Store) readSub(ctx context.Context, id string) (string, store.Subscription, error) {
+	js, err := s.rdb.HGet(ctx, s.keys.subRecords(), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", store.Subscription{}, fmt.Errorf("redisstore: subscription %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", store.Subscription{}, s.wrap("read subscription", err)
+	}
+	var sub store.Subscription
+	if err := json.Unmarshal([]byte(js), &sub); err != nil {
+		return "", store.Subscription{}, fmt.Errorf("redisstore: subscription %s: decode: %w", id, err)
+	}
+	return js, sub, nil
+}
+
+// UpdateSubscription replaces an existing subscription (ErrNotFound otherwise; ErrDuplicate
+// when the new target is another subscription's).
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+	js, err := json.Marshal(sub)
+	if err != nil {
+		return fmt.Errorf("redisstore: update subscription: encode: %w", err)
+	}
+	k := s.keys
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	for range maxSubRetries {
+		oldJS, old, err := s.readSub(ctx, sub.ID)
+		if err != nil {
+			return err
+		}
+		r, err := updateSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subAll(),
+			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID), k.subByGuild(sub.GuildID),
+			k.subByChannel(sub.ChannelID)}, sub.ID, oldJS, js, targetKey(old), targetKey(sub)).Int64()
+		switch {
+		case err != nil:
+			return s.wrap("update subscription", err)
+		case r == subOK:
+			return nil
+		case r == subNotFound:
+			return fmt.Errorf("redisstore: subscription %s: %w", sub.ID, store.ErrNotFound)
+		case r == subDuplicate:
+			return fmt.Errorf("redisstore: update subscription %s: %w", sub.ID, store.ErrDuplicate)
+		}
+	}
+	return fmt.Errorf("redisstore: update subscription %s: still changing after %d attempts", sub.ID, maxSubRetries)
+}
+
+// DeleteSubscription removes subscription id of guildID (ErrNotFound otherwise).
+func (s *Store) DeleteSubscription(ctx context.Context, guildID, id string) error {
+	k := s.keys
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	for range maxSubRetries {
+		js, old, err := s.readSub(ctx, id)
+		if err != nil {
+			return err
+		}
+		if old.GuildID != guildID {
+			return fmt.Errorf("redisstore: subscription %s in guild %s: %w", id, guildID, store.ErrNotFound)
+		}
+		r, err := deleteSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subAll(),
+			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID)}, id, js, targetKey(old)).Int64()
+		switch {
+		case err != nil:
+			return s.wrap("delete subscription", err)
+		case r == subOK:
+			return nil
+		case r == subNotFound:
+			return fmt.Errorf("redisstore: subscription %s: %w", id, store.ErrNotFound)
+		}
+	}
+	return fmt.Errorf("redisstore: delete subscription %s: still changing after %d attempts", id, maxSubRetries)
+}
+
+// ListSubscriptions returns the subscriptions passing f, oldest (CreatedAt, then creation
+// order) first. It reads the narrowest index the filter allows.
+func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error) {
+	idx := s.keys.subAll()
+	switch {
+	case f.ChannelID != "":
+		idx = s.keys.subByChannel(f.ChannelID)
+	case f.GuildID != "":
+		idx = s.keys.subByGuild(f.GuildID)
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	ids, err := s.rdb.ZRange(ctx, idx, 0, -1).Result()
+	if err != nil {
+		return nil, s.wrap("list subscriptions", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.keys.subRecords(), ids...).Result()
+	if err != nil {
+		return nil, s.wrap("list subscriptions", err)
+	}
+	var out []store.Subscription
+	for i, v := range vals {
+		js, ok := v.(string)
+		if !ok {
+			continue // deleted between the two reads
+		}
+		var sub store.Subscription
+		if err := json.Unmarshal([]byte(js), &sub); err != nil {
+			return nil, fmt.Errorf("redisstore: list subscriptions: decode %s: %w", ids[i], err)
+		}
+		if f.Match(sub) {
+			out = append(out, sub)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}

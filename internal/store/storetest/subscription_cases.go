@@ -1,0 +1,159 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/store"
+)
+
+// subscriptionCases check the channels' standing orders.
+func subscriptionCases() []testCase {
+	return []testCase{
+		{name: "subscriptions/create_assigns_id", run: subCreate},
+		{name: "subscriptions/duplicate_target", run: subDuplicate},
+		{name: "subscriptions/list_filters_oldest_first", run: subList},
+		{name: "subscriptions/update", run: subUpdate},
+		{name: "subscriptions/delete", run: subDelete},
+		{name: "subscriptions/post_style_round_trips", run: subPostStyle},
+	}
+}
+
+func digestSub(guild, channel, at string, created time.Time) store.Subscription {
+	return store.Subscription{
+		GuildID: guild, ChannelID: channel, Kind: store.KindDigest, Time: at, TimeZone: "Europe/Paris",
+		CreatedBy: "u1", CreatedAt: created,
+	}
+}
+
+func feedSub(guild, channel, url string, created time.Time) store.Subscription {
+	return store.Subscription{
+		GuildID: guild, ChannelID: channel, Kind: store.KindFeed, FeedURL: url,
+		Include: []string{"gaza", "ceasefire"}, Exclude: []string{"sport"}, CreatedBy: "u2", CreatedAt: created,
+	}
+}
+
+func create(t *testing.T, e *env, sub store.Subscription) store.Subscription {
+	t.Helper()
+	got, err := e.store.CreateSubscription(e.ctx, sub)
+	noErr(t, "CreateSubscription", err)
+	return got
+}
+
+func subCreate(t *testing.T, e *env) {
+	now := e.clock.Now()
+	a := create(t, e, digestSub("g1", "c1", "08:00", now))
+	b := create(t, e, digestSub("g1", "c1", "18:00", now.Add(time.Second)))
+	if a.ID == "" || b.ID == "" || a.ID == b.ID {
+		t.Fatalf("assigned ids %q and %q: want two distinct non-empty ids", a.ID, b.ID)
+	}
+	want := digestSub("g1", "c1", "08:00", now)
+	want.ID = a.ID
+	mustDiff(t, "created subscription", want, a)
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{GuildID: "g1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "listed after create", []store.Subscription{a, b}, got)
+}
+
+func subDuplicate(t *testing.T, e *env) {
+	now := e.clock.Now()
+	first := create(t, e, feedSub("g1", "c1", "https://a.example", now))
+	dup := feedSub("g1", "c1", "https://a.example", now.Add(time.Minute))
+	dup.Include = []string{"other"} // filters are not part of the target
+	if _, err := e.store.CreateSubscription(e.ctx, dup); !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("CreateSubscription of the same target: err = %v, want ErrDuplicate", err)
+	}
+	create(t, e, feedSub("g1", "c2", "https://a.example", now.Add(time.Second)))   // other channel
+	create(t, e, feedSub("g1", "c1", "https://b.example", now.Add(2*time.Second))) // other feed
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	if len(got) != 2 || got[0].ID != first.ID {
+		t.Errorf("channel c1 has %d subscriptions (first %+v), want 2 starting with %q", len(got), got, first.ID)
+	}
+}
+
+func subList(t *testing.T, e *env) {
+	now := e.clock.Now()
+	// Created out of order: listing sorts by CreatedAt, not insertion.
+	d3 := create(t, e, digestSub("g1", "c1", "08:00", now.Add(3*time.Minute)))
+	f1 := create(t, e, feedSub("g1", "c2", "https://a.example", now.Add(1*time.Minute)))
+	f4 := create(t, e, feedSub("g2", "c9", "https://a.example", now.Add(4*time.Minute)))
+	d2 := create(t, e, digestSub("g1", "c2", "09:00", now.Add(2*time.Minute)))
+	tp := create(t, e, store.Subscription{GuildID: "g2", ChannelID: "c9", Kind: store.KindTopic, Topic: "gaza", CreatedAt: now})
+	cases := []struct {
+		name string
+		f    store.SubscriptionFilter
+		want []store.Subscription
+	}{
+		{"all", store.SubscriptionFilter{}, []store.Subscription{tp, f1, d2, d3, f4}},
+		{"guild", store.SubscriptionFilter{GuildID: "g1"}, []store.Subscription{f1, d2, d3}},
+		{"channel", store.SubscriptionFilter{ChannelID: "c2"}, []store.Subscription{f1, d2}},
+		{"kind", store.SubscriptionFilter{Kind: store.KindFeed}, []store.Subscription{f1, f4}},
+		{"guild and kind", store.SubscriptionFilter{GuildID: "g2", Kind: store.KindTopic}, []store.Subscription{tp}},
+		{"no match", store.SubscriptionFilter{GuildID: "g3"}, nil},
+	}
+	for _, c := range cases {
+		got, err := e.store.ListSubscriptions(e.ctx, c.f)
+		noErr(t, "ListSubscriptions "+c.name, err)
+		mustDiff(t, "ListSubscriptions "+c.name, c.want, got)
+	}
+}
+
+func subUpdate(t *testing.T, e *env) {
+	now := e.clock.Now()
+	s := create(t, e, feedSub("g1", "c1", "https://a.example", now))
+	other := create(t, e, feedSub("g1", "c1", "https://b.example", now.Add(time.Minute)))
+	s.LastRun = now.Add(time.Hour)
+	s.Broken = "missing permission: Send Messages"
+	s.Paused = true
+	s.Include = nil
+	noErr(t, "UpdateSubscription", e.store.UpdateSubscription(e.ctx, s))
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{GuildID: "g1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "after update", []store.Subscription{s, other}, got)
+
+	missing := s
+	missing.ID = "no-such-id"
+	if err := e.store.UpdateSubscription(e.ctx, missing); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateSubscription of an unknown id: err = %v, want ErrNotFound", err)
+	}
+}
+
+func subDelete(t *testing.T, e *env) {
+	now := e.clock.Now()
+	s := create(t, e, feedSub("g1", "c1", "https://a.example", now))
+	keep := create(t, e, feedSub("g1", "c1", "https://b.example", now.Add(time.Minute)))
+	if err := e.store.DeleteSubscription(e.ctx, "g2", s.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteSubscription from another guild: err = %v, want ErrNotFound", err)
+	}
+	noErr(t, "DeleteSubscription", e.store.DeleteSubscription(e.ctx, "g1", s.ID))
+	if err := e.store.DeleteSubscription(e.ctx, "g1", s.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteSubscription twice: err = %v, want ErrNotFound", err)
+	}
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "after delete", []store.Subscription{keep}, got)
+	// The target is free again.
+	create(t, e, feedSub("g1", "c1", "https://a.example", now.Add(2*time.Minute)))
+}
+
+// subPostStyle: the filter, mention and layout a subscriber chose survive create, list and an
+// edit in place (the /subscription edit path), and clearing them clears them.
+func subPostStyle(t *testing.T, e *env) {
+	sub := feedSub("g1", "c1", "https://a.example", e.clock.Now())
+	sub.Style = store.PostStyle{
+		Filter: `ceasefire NOT title:/^live:/`, MentionRole: "123456789012345678", MentionFilter: "breaking",
+		Template: "{title}\n{published_ago}", Color: 0x1F8B4C, Thumbnail: true,
+	}
+	s := create(t, e, sub)
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "listed with a style", []store.Subscription{s}, got)
+
+	s.Style = store.PostStyle{MentionUser: "223456789012345678"}
+	noErr(t, "UpdateSubscription", e.store.UpdateSubscription(e.ctx, s))
+	got, err = e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "after editing the style", []store.Subscription{s}, got)
+}
