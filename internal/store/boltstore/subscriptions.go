@@ -219,3 +219,19 @@ func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, er
 	slices.Sort(out)
 	return slices.Compact(out), err
 }
+
+// GetSubscription returns guildID's subscription with id (ErrNotFound when there is none, or
+// it is another guild's).
+func (s *Store) GetSubscription(ctx context.Context, guildID, id string) (store.Subscription, error) {
+	var sub store.Subscription
+	err := s.view(ctx, "get subscription", func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		sub, ok, err = getSubscription(bucket(tx, bucketSubs), []byte(id))
+		if err == nil && (!ok || sub.GuildID != guildID) {
+			sub, err = store.Subscription{}, fmt.Errorf("%w: subscription %q in guild %q", store.ErrNotFound, id, guildID)
+		}
+		return err
+	})
+	return sub, err
+}

@@ -325,3 +325,15 @@ func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, er
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }
+
+// GetSubscription returns guildID's subscription with id (ErrNotFound when there is none, or
+// it is another guild's).
+func (s *Store) GetSubscription(ctx context.Context, guildID, id string) (store.Subscription, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	_, sub, err := s.readSub(ctx, id)
+	if err == nil && sub.GuildID != guildID {
+		return store.Subscription{}, fmt.Errorf("redisstore: subscription %s in guild %s: %w", id, guildID, store.ErrNotFound)
+	}
+	return sub, err
+}
