@@ -205,8 +205,8 @@ func newestID(stories []story.Story) string {
 }
 
 // keepWarm re-assesses every topic whose status is older than half statusTTL, or whose
-// newest story changed, every statusWarmEvery until ctx ends.
-func (ts *trackingSource) keepWarm(ctx context.Context) {
+// newest story changed, every statusWarmEvery until ctx ends (then nil).
+func (ts *trackingSource) keepWarm(ctx context.Context) error {
 	ids := make([]string, 0, len(ts.assessors))
 	for id := range ts.assessors {
 		ids = append(ids, id)
@@ -222,7 +222,7 @@ func (ts *trackingSource) keepWarm(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}
