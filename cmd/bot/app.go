@@ -73,7 +73,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
-	a.router = newRouter(a)
+	if a.router, err = newRouter(a); err != nil {
+		a.close()
+		return nil, err
+	}
 	if err := a.subs.PollSubscribed(ctx); err != nil {
 		logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
 	}

@@ -102,20 +102,35 @@ type Choice struct {
 func ptrF(v float64) *float64 { return &v }
 func ptrI(v int64) *int64     { return &v }
 
-// Definitions is Herald's full command surface, in the order /help lists it.
-func Definitions() []Command {
+// Alias is a command that answers /status for one tracked topic (/ceasefire-status), named
+// in config/topics.yaml; Title is the topic's.
+type Alias struct {
+	Name, Title string
+}
+
+// aliasCommand defines an alias: offered wherever /status is.
+func aliasCommand(a Alias) Command {
+	desc := "Where the story stands, with evidence: " + a.Title
+	if len([]rune(desc)) > 100 { // Discord's limit for a description
+		desc = string([]rune(desc)[:99]) + "…"
+	}
+	return Command{Name: a.Name, Description: desc, Contexts: []Context{ContextGuild, ContextBotDM}}
+}
+
+// Definitions is Herald's full command surface, in the order /help lists it; aliases (from
+// the topics' configuration) follow /latest.
+func Definitions(aliases ...Alias) []Command {
 	topicOpt := func(desc string, required bool) Option {
 		return Option{Type: OptionString, Name: "topic", Description: desc, Required: required, Autocomplete: true}
 	}
 	manage := ptrI(PermManageChannels)
 	anywhere := []Context{ContextGuild, ContextBotDM}
 	server := []Context{ContextGuild}
-	return []Command{
+	defs := []Command{
 		{Name: "latest", Description: "The newest stories from Herald's feeds", Contexts: anywhere, Options: []Option{
 			{Type: OptionInteger, Name: "count", Description: "How many stories (1-10, default 5)", MinValue: ptrF(1), MaxValue: ptrF(10)},
 			topicOpt("Only stories on this tracked topic", false),
 		}},
-		{Name: "ceasefire-status", Description: "Where the Israel-Hamas ceasefire negotiations stand, with evidence", Contexts: anywhere},
 		{Name: "status", Description: "Where a tracked story stands, with evidence", Contexts: anywhere, Options: []Option{
 			topicOpt("The tracked topic", true),
 		}},
@@ -151,4 +166,9 @@ func Definitions() []Command {
 			{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
 		}},
 	}
+	out := append([]Command{}, defs[0])
+	for _, a := range aliases {
+		out = append(out, aliasCommand(a))
+	}
+	return append(out, defs[1:]...)
 }
