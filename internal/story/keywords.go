@@ -52,8 +52,7 @@ func MatchesKeywords(s Story, include, exclude []string) bool {
 // each channel's seen marks, so tokenizing differently would give stories already posted new
 // aliases and post them again after an upgrade; and subscribers' include/exclude words were
 // written against it (with articles dropped, a keyword "the hague" would match every "hague").
-// Merging the two
-// would change which stories are posted, not only how text is split.
+// Merging the two would change which stories are posted, not only how text is split.
 func normaliseWords(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
