@@ -44,6 +44,6 @@ func (a *app) backgroundParts() []lifecycle.Part {
 		}},
 		{Name: "poller", Run: a.poller.Run},
 		{Name: "maintenance", Run: a.maintain},
-		{Name: "status_warming", Run: a.tracking.keepWarm},
+		{Name: "status_warming", Run: a.tracking.Run},
 	}
 }
