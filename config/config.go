@@ -38,7 +38,9 @@ type Poll struct {
 	PerHost      int           `yaml:"per_host"`
 	Timeout      time.Duration `yaml:"timeout"`
 	MaxBodyBytes int64         `yaml:"max_body_bytes"`
-	DisableAfter int           `yaml:"disable_after"`
+	// MaxItems is how many of a fetch's newest items are considered; older ones are left out.
+	MaxItems     int `yaml:"max_items"`
+	DisableAfter int `yaml:"disable_after"`
 }
 
 // Retention configures what the store keeps.
@@ -186,6 +188,9 @@ func (c *Config) validate() error {
 	}
 	if c.Poll.Concurrency < 1 || c.Poll.PerHost < 1 {
 		return fmt.Errorf("config: poll.concurrency and poll.per_host must be at least 1")
+	}
+	if c.Poll.MaxItems < 1 {
+		return fmt.Errorf("config: poll.max_items %d: want at least 1", c.Poll.MaxItems)
 	}
 	return nil
 }

@@ -51,6 +51,7 @@ func TestLoadEnv(t *testing.T) {
 		"HERALD_FEEDS": "https://a.example/feed, http://b.example/rss", "HERALD_POLL_INTERVAL": "1s",
 		"HERALD_ALLOW_PRIVATE_FEEDS": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
 		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2", "HERALD_LIVE_MAX_AGE": "36h",
+		"HERALD_POLL_MAX_ITEMS": "120",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +69,9 @@ func TestLoadEnv(t *testing.T) {
 	if cfg.Delivery.LiveMaxAge != 36*time.Hour {
 		t.Errorf("HERALD_LIVE_MAX_AGE: live max age %s, want 36h", cfg.Delivery.LiveMaxAge)
 	}
+	if cfg.Poll.MaxItems != 120 {
+		t.Errorf("HERALD_POLL_MAX_ITEMS: max items %d, want 120", cfg.Poll.MaxItems)
+	}
 	if cfg.ShardID != 1 || cfg.ShardCount != 2 {
 		t.Errorf("shards %d/%d", cfg.ShardID, cfg.ShardCount)
 	}
@@ -83,6 +87,8 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"interval too short", "HERALD_POLL_INTERVAL", "500ms", "HERALD_POLL_INTERVAL"},
 		{"interval garbage", "HERALD_POLL_INTERVAL", "often", "HERALD_POLL_INTERVAL"},
+		{"max items zero", "HERALD_POLL_MAX_ITEMS", "0", "HERALD_POLL_MAX_ITEMS"},
+		{"max items garbage", "HERALD_POLL_MAX_ITEMS", "lots", "HERALD_POLL_MAX_ITEMS"},
 		{"live max age too short", "HERALD_LIVE_MAX_AGE", "30s", "HERALD_LIVE_MAX_AGE"},
 		{"feeds not urls", "HERALD_FEEDS", "ftp://x/feed", "HERALD_FEEDS"},
 		{"private feeds", "HERALD_ALLOW_PRIVATE_FEEDS", "yes please", "HERALD_ALLOW_PRIVATE_FEEDS"},

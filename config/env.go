@@ -21,7 +21,7 @@ func Variables() []string {
 		"DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "DISCORD_PUBLIC_KEY", "DISCORD_APP_ID", "DISCORD_GUILD_ID",
 		"DISCORD_API_URL", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
 		"REDIS_URL", "REDIS_URL_FILE", "HERALD_REDIS_PREFIX", "HERALD_DATA_DIR", "HERALD_CONFIG", "HERALD_FEEDS",
-		"HERALD_POLL_INTERVAL", "HERALD_CLAIM_LEASE", "HERALD_LIVE_MAX_AGE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
+		"HERALD_POLL_INTERVAL", "HERALD_POLL_MAX_ITEMS", "HERALD_CLAIM_LEASE", "HERALD_LIVE_MAX_AGE", "HERALD_DIGEST_GRACE", "HERALD_ALLOW_PRIVATE_FEEDS", "HERALD_ALLOW_PRIVATE_HOSTS",
 		"HERALD_HTTP_ADDR", "LOG_LEVEL", "LOG_FORMAT",
 		"HERALD_DASHBOARD_URL", "DISCORD_CLIENT_SECRET", "DISCORD_CLIENT_SECRET_FILE", "HERALD_DASHBOARD_OPERATORS",
 	}
@@ -49,6 +49,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		func() error { return parseRedisURL(cfg.RedisURL) },
 		func() error { return parseFeeds(cfg, getenv("HERALD_FEEDS")) },
 		func() error { return parseInterval(cfg, getenv("HERALD_POLL_INTERVAL")) },
+		func() error { return parseMaxItems(cfg, getenv("HERALD_POLL_MAX_ITEMS")) },
 		func() error {
 			return parseDuration(&cfg.Delivery.ClaimLease, getenv("HERALD_CLAIM_LEASE"), "HERALD_CLAIM_LEASE", time.Second)
 		},
@@ -148,6 +149,19 @@ func parseInterval(cfg *Config, raw string) error {
 		return fmt.Errorf("config: HERALD_POLL_INTERVAL=%q: want a Go duration of at least 1s, such as 10m or 90s", raw)
 	}
 	cfg.Poll.Interval = d
+	return nil
+}
+
+// parseMaxItems reads HERALD_POLL_MAX_ITEMS, the newest items of one fetch considered.
+func parseMaxItems(cfg *Config, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n < 1 {
+		return fmt.Errorf("config: HERALD_POLL_MAX_ITEMS=%q: want a whole number of items, at least 1", raw)
+	}
+	cfg.Poll.MaxItems = n
 	return nil
 }
 

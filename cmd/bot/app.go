@@ -107,7 +107,7 @@ type feedFetcher interface {
 // private addresses to every feed; =configured and HERALD_ALLOW_PRIVATE_HOSTS open them (or
 // the listed hosts and ranges) to the configured feeds only, never to a /subscribe URL.
 func newFetcher(cfg *config.Config, logger *slog.Logger) feedFetcher {
-	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, UserAgent: feed.UserAgent(version), Logger: logger}
+	opts := feed.Options{Timeout: cfg.Poll.Timeout, MaxBytes: cfg.Poll.MaxBodyBytes, MaxItems: cfg.Poll.MaxItems, UserAgent: feed.UserAgent(version), Logger: logger}
 	others := opts
 	others.AllowPrivate = cfg.PrivateFeeds == config.PrivateAll
 	guarded := feed.NewFetcher(others)

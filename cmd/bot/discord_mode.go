@@ -87,21 +87,22 @@ func (a *app) mode() string {
 	return "gateway"
 }
 
-// connect opens the gateway, or registers commands for HTTP interactions.
+// connect opens the gateway, or registers commands for HTTP interactions. ready follows the
+// gateway's session (set by READY and RESUMED, cleared when the websocket drops); in HTTP
+// interactions mode it is set once the commands are registered.
 func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway, error) {
 	if a.cfg.DiscordPublicKey != "" {
 		return nil, a.registerHTTP(ctx, ready)
 	}
 	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: a.cfg.ShardID,
 		ShardCount: a.cfg.ShardCount, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
-		Definitions: a.router.Definitions(), Logger: a.logger})
+		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store})
 	if err != nil {
 		return nil, err
 	}
 	if err := gw.Open(ctx); err != nil {
 		return nil, explainDiscordError("connecting to the gateway", a.cfg.DiscordAPIURL, err)
 	}
-	ready.Store(true)
 	return gw, nil
 }
 

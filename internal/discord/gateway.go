@@ -46,9 +46,11 @@ type GatewayConfig struct {
 	// nor replied (default 2.5 s, inside Discord's 3 s; commands.Router defers earlier itself).
 	DeferAfter time.Duration
 	// OnSynced observes each registration attempt (metrics, tests).
-	OnSynced   func(changed bool, err error)
-	HTTPClient *http.Client
-	Logger     *slog.Logger
+	OnSynced func(changed bool, err error)
+	// OnConnection observes each change of Connected (tests, metrics); it must not block.
+	OnConnection func(connected bool)
+	HTTPClient   *http.Client
+	Logger       *slog.Logger
 }
 
 // Gateway is one shard's gateway session: it receives INTERACTION_CREATE and answers it over
@@ -65,9 +67,13 @@ type Gateway struct {
 	mu    sync.Mutex
 	appID string
 
+	watch     *closeWatcher
 	fatal     chan error
 	fatalOnce sync.Once
 	fatalSeen atomic.Bool
+	// connected is set by READY and RESUMED and cleared when the websocket drops, so /readyz
+	// says whether interactions can arrive now, not whether they once could.
+	connected atomic.Bool
 }
 
 // NewGateway prepares a session; Open connects it.
@@ -106,11 +112,30 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	s.StateEnabled = false
 	s.LogLevel = discordgo.LogError
 	w := &closeWatcher{onFatal: g.onFatalClose}
+	g.watch = w
 	s.Dialer = w.dialer()
 	s.AddHandler(g.onReady)
 	s.AddHandler(g.onInteractionCreate)
 	s.AddHandler(g.onDisconnect)
+	s.AddHandler(g.onResumed)
 	return g, nil
+}
+
+// Connected reports whether the session is up: READY or RESUMED received and the websocket
+// not dropped since.
+func (g *Gateway) Connected() bool { return g.connected.Load() }
+
+// setConnected records the session's state and tells OnConnection when it changed.
+func (g *Gateway) setConnected(up bool) {
+	if g.connected.Swap(up) != up && g.cfg.OnConnection != nil {
+		g.cfg.OnConnection(up)
+	}
+}
+
+func (g *Gateway) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
+	defer g.recoverHandler("resumed")
+	g.setConnected(true)
+	g.logger.Info("gateway resumed", "shard_id", g.cfg.ShardID)
 }
 
 // Session exposes the discordgo session (for the Sender's REST client and registration).
@@ -151,8 +176,11 @@ func (g *Gateway) Open(ctx context.Context) error {
 
 // Close disconnects and cancels in-flight interaction contexts.
 // discordgo's listener sees the connection replaced and does not reconnect after Close.
+// Dialing is refused first (see closeWatcher.closed), so no reconnect loop outlives Close.
 func (g *Gateway) Close() error {
 	g.cancel()
+	g.watch.closed.Store(true)
+	g.setConnected(false)
 	if err := g.s.Close(); err != nil {
 		return fmt.Errorf("discord: close gateway: %w", err)
 	}
@@ -173,11 +201,13 @@ func (g *Gateway) onFatalClose(code int) {
 
 func (g *Gateway) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
 	defer g.recoverHandler("disconnect")
+	g.setConnected(false)
 	g.logger.Warn("gateway disconnected", "shard_id", g.cfg.ShardID, "fatal", g.fatalSeen.Load())
 }
 
 func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	defer g.recoverHandler("ready")
+	g.setConnected(true)
 	g.mu.Lock()
 	if g.appID == "" && r.Application != nil {
 		g.appID = r.Application.ID

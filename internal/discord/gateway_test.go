@@ -470,3 +470,51 @@ func TestGatewayPrivateCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayConnectedFollowsTheWebsocket: Connected (what /readyz reports) is cleared when
+// the websocket drops and set again once discordgo has reconnected and resumed.
+func TestGatewayConnectedFollowsTheWebsocket(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	changes := make(chan bool, 8)
+	g, err := NewGateway(GatewayConfig{Token: f.BotToken(), GuildID: testGuild, Handler: testRouter(time.Second, nil),
+		Logger: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Timeout: 5 * time.Second},
+		OnConnection: func(up bool) { changes <- up }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Connected() {
+		t.Fatal("Connected before Open")
+	}
+	if err := g.Open(waitCtx(t)); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	expect := func(want bool, what string) {
+		t.Helper()
+		select {
+		case up := <-changes:
+			if up != want {
+				t.Fatalf("%s: connection change to %v, want %v", what, up, want)
+			}
+		case <-waitCtx(t).Done():
+			t.Fatalf("%s: no connection change to %v", what, want)
+		}
+		if g.Connected() != want {
+			t.Fatalf("%s: Connected() = %v, want %v", what, g.Connected(), want)
+		}
+	}
+	expect(true, "READY")
+	f.SetGatewayDown(true)
+	expect(false, "websocket dropped")
+	f.SetGatewayDown(false)
+	expect(true, "reconnected")
+	if n := f.Identifies(); n != 1 {
+		t.Errorf("%d IDENTIFYs, want 1: the session resumed", n)
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if g.Connected() {
+		t.Error("Connected after Close")
+	}
+}

@@ -302,3 +302,30 @@ func TestSIGTERMWhileFetchHangs(t *testing.T) {
 		t.Errorf("exit %d after %s, want 0 within %s", code, took, shutdownLimit)
 	}
 }
+
+// TestReadyzFollowsTheGateway: /readyz answers 503 while the gateway is down (the fake cuts
+// the websocket and refuses reconnections) and 200 again once the bot has resumed.
+func TestReadyzFollowsTheGateway(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Ready Outlet")
+	fake := wiringFake(t)
+	env := embeddedEnv(t, fake, fs.URL())
+	addr := env["HERALD_HTTP_ADDR"]
+	bot := startBot(t, env)
+	checkReadyOnlyWhenConnected(t, bot, fake, addr)
+
+	fake.SetGatewayDown(true)
+	if !waitFor(startupWait, func() bool { c, _ := get(t, addr, "/readyz"); return c == http.StatusServiceUnavailable }) {
+		t.Fatalf("/readyz still 200 with the gateway down")
+	}
+	if code, _ := get(t, addr, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz = %d with the gateway down, want 200: the process is alive", code)
+	}
+	fake.SetGatewayDown(false)
+	if !waitFor(startupWait, func() bool { c, _ := get(t, addr, "/readyz"); return c == http.StatusOK }) {
+		t.Fatalf("/readyz never answered 200 again after the gateway came back")
+	}
+	if !bot.running() {
+		t.Fatal("the bot exited when the gateway dropped")
+	}
+}

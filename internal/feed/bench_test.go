@@ -2,6 +2,8 @@ package feed
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -148,4 +150,44 @@ func (s *spent) add(b *testing.B, f func()) {
 	f()
 	s.cpu += cpuTime(b) - cpu
 	s.wall += time.Since(start)
+}
+
+// bigRSS is a compact RSS document of n items, newest first (100,000 items: 9.8 MiB).
+func bigRSS(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Big</title>` +
+		`<link>https://big.example.com/</link><description>d</description>`)
+	base := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for i := n; i > 0; i-- {
+		fmt.Fprintf(&b, `<item><guid>g%d</guid><title>S%d</title><pubDate>%s</pubDate></item>`,
+			i, i, base.Add(time.Duration(i-n)*time.Minute).Format(http.TimeFormat))
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.Bytes()
+}
+
+// BenchmarkParseBigFeed parses feeds of growing size as the fetcher does (newest
+// DefaultMaxItems kept before translation) and, for comparison, keeping every item (Parse).
+// Parsing is the one step of ingest that sees every item of a fetch, so its ns/item must stay
+// flat from 1k to 100k items.
+func BenchmarkParseBigFeed(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 30_000, 100_000} {
+		body := bigRSS(n)
+		for _, mode := range []struct {
+			name string
+			max  int
+		}{{"newest", DefaultMaxItems}, {"all", 0}} {
+			b.Run(fmt.Sprintf("%s/items=%d", mode.name, n), func(b *testing.B) {
+				cpu0 := cpuTime(b)
+				for b.Loop() {
+					if _, err := parseLimited(body, "application/rss+xml", DefaultMaxBytes,
+						&newestTranslator{max: mode.max, now: time.Now()}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/item")
+				b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/item")
+			})
+		}
+	}
 }

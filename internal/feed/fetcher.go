@@ -158,7 +158,8 @@ func (f *Fetcher) handleResponse(resp *http.Response, v Validators) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	fd, err := parseLimited(body, resp.Header.Get("Content-Type"), f.opts.MaxBytes)
+	kept := &newestTranslator{max: f.opts.MaxItems, now: f.opts.Now()}
+	fd, err := parseLimited(body, resp.Header.Get("Content-Type"), f.opts.MaxBytes, kept)
 	if err != nil {
 		var fe *Error
 		if errors.As(err, &fe) {
@@ -168,7 +169,7 @@ func (f *Fetcher) handleResponse(resp *http.Response, v Validators) (*Result, er
 	}
 	return &Result{
 		URL: finalURL, Status: resp.StatusCode, Validators: responseValidators(resp.Header),
-		Feed: fd, Bytes: len(body), NextPollAfter: freshness(resp.Header, f.opts.Now(), f.opts.MaxCacheHint),
+		Feed: fd, Dropped: kept.dropped, Bytes: len(body), NextPollAfter: freshness(resp.Header, f.opts.Now(), f.opts.MaxCacheHint),
 	}, nil
 }
 

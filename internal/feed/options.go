@@ -28,6 +28,9 @@ type Options struct {
 	ResponseHeaderTimeout time.Duration
 	// MaxBytes caps the decompressed body; a bigger feed fails with ClassTooLarge.
 	MaxBytes int64
+	// MaxItems is how many of a feed's newest items a fetch returns (DefaultMaxItems when
+	// zero); Result.Dropped counts the others.
+	MaxItems int
 	// MaxRedirects is the number of redirects followed; one more fails with ClassRedirects.
 	// A negative value follows none.
 	MaxRedirects int
@@ -69,6 +72,9 @@ func (o Options) withDefaults() Options {
 	o.MaxRetryAfter = orDuration(o.MaxRetryAfter, DefaultMaxRetryAfter)
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxItems <= 0 {
+		o.MaxItems = DefaultMaxItems
 	}
 	if o.MaxRedirects == 0 {
 		o.MaxRedirects = DefaultMaxRedirects

@@ -27,12 +27,15 @@ var errEmptyBody = errors.New("feed: empty body")
 // Every error is an *Error with Class ClassNotFeed (ClassTooLarge for a gzip body inflating
 // past the cap); a panic inside gofeed is recovered and reported as ClassNotFeed, because one
 // hostile feed must not take the poller down.
+//
+// Parse keeps every item; the fetcher keeps only the newest Options.MaxItems.
 func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
-	return parseLimited(body, contentType, DefaultMaxBytes)
+	return parseLimited(body, contentType, DefaultMaxBytes, &newestTranslator{})
 }
 
-// parseLimited is Parse with the inflation cap of the fetcher's Options.MaxBytes.
-func parseLimited(body []byte, contentType string, limit int64) (fd *gofeed.Feed, err error) {
+// parseLimited is Parse with the inflation cap of the fetcher's Options.MaxBytes; every format
+// is translated through t, which keeps the newest t.max items (all when t.max is 0).
+func parseLimited(body []byte, contentType string, limit int64, t *newestTranslator) (fd *gofeed.Feed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			fd, err = nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parser panic: %v", r)}
@@ -47,12 +50,15 @@ func parseLimited(body []byte, contentType string, limit int64) (fd *gofeed.Feed
 	}
 	text, _ := toUTF8(body, contentType)
 	text = fixC1Characters(fixC1References(text))
-	fd, err = gofeed.NewParser().Parse(bytes.NewReader(text))
+	text = trimXML(text, t)
+	trimmed := t.dropped
+	fd, err = newParser(t).Parse(bytes.NewReader(text))
 	if err == nil {
 		return fd, nil
 	}
 	if repaired, ok := salvage(text, err); ok {
-		if fd, retryErr := gofeed.NewParser().Parse(bytes.NewReader(repaired)); retryErr == nil {
+		t.dropped = trimmed
+		if fd, retryErr := newParser(t).Parse(bytes.NewReader(repaired)); retryErr == nil {
 			return fd, nil
 		}
 	}

@@ -24,6 +24,9 @@ type Result struct {
 	Validators Validators
 	// Feed is the parsed feed (charset converted to UTF-8 first); nil when NotModified.
 	Feed *gofeed.Feed
+	// Dropped counts the items left out of Feed because the feed listed more than
+	// Options.MaxItems: the oldest ones (see DefaultMaxItems).
+	Dropped int
 	// Bytes is the size of the (decompressed) body read.
 	Bytes int
 	// NextPollAfter is the server's own freshness hint (Cache-Control max-age, Expires),

@@ -131,7 +131,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 
 func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 	p.opts.Logger.Info(msg, "feeds", sum.Feeds, "polled", sum.Polled, "not_modified", sum.NotModified,
-		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "elapsed", elapsed)
+		"failed", sum.Failed, "new_stories", sum.NewStories, "stories", sum.Stories, "items_dropped", sum.Dropped, "elapsed", elapsed)
 }
 
 // Run polls each feed whenever it is due until ctx ends. A feed never polled before is due at

@@ -32,6 +32,10 @@ type memStore struct {
 	stateErr  error  // returned by GetFeedState when set
 	panicURL  string // GetFeedState panics for this URL
 	putStates int
+	// putSizes records the size of every PutStories call; failFrom, when > 0, makes the
+	// failFrom-th call and later ones fail with errStoreDown.
+	putSizes []int
+	failFrom int
 }
 
 func newMemStore() *memStore {
@@ -64,6 +68,10 @@ func (m *memStore) PutStories(_ context.Context, stories []story.Story) ([]strin
 	defer m.mu.Unlock()
 	if m.putErr != nil {
 		return nil, m.putErr
+	}
+	m.putSizes = append(m.putSizes, len(stories))
+	if m.failFrom > 0 && len(m.putSizes) >= m.failFrom {
+		return nil, errStoreDown
 	}
 	var ids []string
 	for _, s := range stories {

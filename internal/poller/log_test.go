@@ -62,7 +62,7 @@ func TestPollOnceLogsOneSummaryLine(t *testing.T) {
 		Options{Now: h.clock.Now, Logger: slog.New(rh)})
 	pollOnce(t, p)
 	want := []map[string]any{{"msg": "poller: poll cycle", "feeds": int64(2), "polled": int64(1), "not_modified": int64(0),
-		"failed": int64(1), "new_stories": int64(2), "stories": int64(2)}}
+		"failed": int64(1), "new_stories": int64(2), "stories": int64(2), "items_dropped": int64(0)}}
 	if diff := cmp.Diff(want, rh.withMsg("poller: poll cycle")); diff != "" {
 		t.Errorf("summary log (-want +got):\n%s", diff)
 	}

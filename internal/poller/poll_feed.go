@@ -111,20 +111,54 @@ func (p *Poller) ingest(ctx context.Context, fd Feed, st store.FeedState, now ti
 			stories[i].Topics = p.tag(stories[i])
 		}
 	}
-	newIDs, err := p.store.PutStories(ctx, stories)
+	p.logDropped(fd.URL, len(stories), res.Dropped)
+	newIDs, err := p.storeStories(ctx, stories)
 	if err != nil {
-		// Validators are not advanced: the next poll must fetch these items again.
-		return p.fail(ctx, st, now, ClassStore, fmt.Errorf("poller: storing stories: %w", err), 0)
+		// Validators are not advanced: the next poll must fetch these items again. Batches
+		// stored before the failure are not new next time, so they are handed on now.
+		out := p.fail(ctx, st, now, ClassStore, fmt.Errorf("poller: storing stories: %w", err), 0)
+		if !backfill {
+			out.fresh = freshStories(stories, newIDs)
+		}
+		return out
 	}
 	st.Known = true
 	if t := story.PlainText(res.Feed.Title); t != "" {
 		st.Title = story.Truncate(t, story.MaxTitleRunes)
 	}
-	out := p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NewStories: len(newIDs), Stories: len(stories)})
+	out := p.succeed(ctx, st, now, res, Summary{Feeds: 1, Polled: 1, NewStories: len(newIDs), Stories: len(stories),
+		Dropped: res.Dropped})
 	if !backfill {
 		out.fresh = freshStories(stories, newIDs)
 	}
 	return out
+}
+
+// storeBatch bounds the stories written by one store call, so one big feed holds the embedded
+// store's single write transaction (or one Redis script) for a bounded time.
+const storeBatch = 100
+
+// storeStories stores stories in batches of storeBatch and returns the IDs that were new,
+// including those of the batches stored before an error.
+func (p *Poller) storeStories(ctx context.Context, stories []story.Story) ([]string, error) {
+	var newIDs []string
+	for batch := range slices.Chunk(stories, storeBatch) {
+		ids, err := p.store.PutStories(ctx, batch)
+		newIDs = append(newIDs, ids...)
+		if err != nil {
+			return newIDs, err
+		}
+	}
+	return newIDs, nil
+}
+
+// logDropped says when a feed listed more items than the fetcher considers (feed.Options
+// MaxItems): the oldest were left out, which an operator reading a short archive should know.
+func (p *Poller) logDropped(feedURL string, kept, dropped int) {
+	if dropped > 0 {
+		p.opts.Logger.Info("poller: feed lists more items than are considered, oldest left out",
+			"feed_url", feed.RedactURL(feedURL), "items_kept", kept, "items_dropped", dropped)
+	}
 }
 
 // knownNow re-reads whether feedURL is known: /subscribe feed records the feed (its current

@@ -135,6 +135,8 @@ type Summary struct {
 	NewStories int
 	// Stories counts the items of the feeds fetched with a body.
 	Stories int
+	// Dropped counts the items left out because a feed listed more than the fetcher considers.
+	Dropped int
 	// Failures says which feeds failed and why: in feed-list order from PollOnce.
 	Failures []Failure
 }
@@ -154,6 +156,7 @@ func (s *Summary) add(o Summary) {
 	s.Failed += o.Failed
 	s.NewStories += o.NewStories
 	s.Stories += o.Stories
+	s.Dropped += o.Dropped
 	s.Failures = append(s.Failures, o.Failures...)
 }
 

@@ -42,6 +42,12 @@ type Config struct {
 type Match struct {
 	// Any: at least one must occur (the topic's anchors, e.g. Gaza, Hamas).
 	Any []string `yaml:"any"`
+	// Weak anchors count like Any when two of them occur (hostages and Israel), one of
+	// WeakNeeds does, and no neighbour: "Israeli hostages freed" is this topic's news,
+	// "hostages freed in Papua" or "Israel signs a gas deal" are not.
+	Weak []string `yaml:"weak,omitempty"`
+	// WeakNeeds: a story anchored by Weak alone must name one of these.
+	WeakNeeds []string `yaml:"weak_needs,omitempty"`
 	// AllOf: every group must have at least one phrase occurring too (e.g. ceasefire words),
 	// so an anchor alone (a Gaza story about floods) does not match.
 	AllOf [][]string `yaml:"all_of"`
@@ -56,6 +62,10 @@ type Match struct {
 
 // Status holds the cues tracking reads in each relevant sentence.
 type Status struct {
+	// Model names the trained headline reader (internal/tracking/models/<name>.json) that tells
+	// what each headline reports; the cues below then serve as its features. Empty: the cues
+	// alone read the headlines.
+	Model string `yaml:"model,omitempty"`
 	// Cues maps a kind (see Kinds) to the phrases that report it.
 	Cues map[string][]string `yaml:"cues"`
 	// Negators, within a few words before a cue, negate it ("no deal", "failed to agree").
@@ -77,7 +87,8 @@ type Status struct {
 	// Continuing phrases mark a sentence saying the process goes on ("continue at lower
 	// levels"); the status sentence quotes it when the label is No agreement.
 	Continuing []string `yaml:"continuing"`
-	// Sentences maps a label kind (Kinds, plus "none") to the opening of the status sentence.
+	// Sentences maps a label kind (Kinds, plus "none" for no reports and "quiet" for reports
+	// with no development) to the opening of the status sentence.
 	Sentences map[string]string `yaml:"sentences"`
 }
 
@@ -113,7 +124,7 @@ func (s Status) validate(id string) error {
 		}
 	}
 	for k := range s.Sentences {
-		if k != "none" && !slices.Contains(kinds, k) {
+		if k != "none" && k != "quiet" && !slices.Contains(kinds, k) {
 			return fmt.Errorf("topic %s: status.sentences: unknown kind %q", id, k)
 		}
 	}

@@ -18,8 +18,8 @@ type Matcher struct {
 
 // rules is one topic's Match, compiled.
 type rules struct {
-	any, exclude, neighbours []Phrase
-	allOf                    [][]Phrase
+	any, weak, weakNeeds, exclude, neighbours []Phrase
+	allOf                                     [][]Phrase
 }
 
 // NewMatcher validates cfgs (ids unique and well-formed, aliases unique, phrases valid) and
@@ -57,6 +57,12 @@ func compileRules(mt Match) (rules, error) {
 	var r rules
 	var err error
 	if r.any, err = CompilePhrases(mt.Any); err != nil {
+		return r, err
+	}
+	if r.weak, err = CompilePhrases(mt.Weak); err != nil {
+		return r, err
+	}
+	if r.weakNeeds, err = CompilePhrases(mt.WeakNeeds); err != nil {
 		return r, err
 	}
 	if r.exclude, err = CompilePhrases(mt.Exclude); err != nil {
@@ -105,7 +111,9 @@ func (m *Matcher) Tags(s story.Story) []string {
 }
 
 func (r rules) matches(title, all []string) bool {
-	if !AnyIn(r.any, all) || AnyIn(r.exclude, title) {
+	anchored := AnyIn(r.any, all) ||
+		(countIn(r.weak, all) >= 2 && AnyIn(r.weakNeeds, all) && !AnyIn(r.neighbours, all))
+	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
 	for _, g := range r.allOf {
@@ -135,4 +143,15 @@ func (m *Matcher) ByAlias(alias string) (Config, bool) {
 		return Config{}, false
 	}
 	return m.topics[i], true
+}
+
+// countIn counts the phrases of ps that occur in toks.
+func countIn(ps []Phrase, toks []string) int {
+	n := 0
+	for _, p := range ps {
+		if s, _ := p.Find(toks); s >= 0 {
+			n++
+		}
+	}
+	return n
 }

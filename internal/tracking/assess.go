@@ -82,25 +82,70 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 		}
 	}
 	st.Outlets = len(outlets)
-	state, changes, since, latest := infer(buildClusters(obs))
+	inf := infer(buildClusters(obs))
+	state := inf.state
 	st.Label = LabelOf(state)
-	if st.Reports > 0 && state == "" {
+	quiet := st.Reports > 0 && state == ""
+	if quiet {
 		// On the topic but no development reported: the talks are the default state, and the
-		// newest report is the evidence.
+		// newest report is the evidence. With a model, which reads calls and commentary as
+		// nothing, that report is not shown as the latest development, and the sentence says
+		// nothing happened.
 		st.Label = LabelTalks
-		st.Latest = Development{Kind: topic.KindTalks, Label: LabelTalks, Headline: newest.Title,
+		d := Development{Kind: topic.KindTalks, Label: LabelTalks, Headline: newest.Title,
 			Link: newest.Link, Outlets: []string{newest.Source}, Time: newest.Published, Stories: []string{newest.ID}}
-		st.Evidence = []Development{st.Latest}
+		st.Evidence = []Development{d}
+		if a.r.model == nil {
+			st.Latest = d
+		}
 	}
-	if latest != nil {
-		st.Latest = a.development(latest)
+	if inf.latest != nil {
+		st.Latest = a.development(inf.latest)
 	}
-	st.Timeline = a.timeline(changes)
-	for _, c := range since {
+	st.Timeline = a.timeline(inf.changes)
+	for _, c := range inf.since {
 		st.Evidence = append(st.Evidence, a.development(c))
 	}
-	st.Sentence = a.sentence(state, st, since)
+	st.Sentence = a.sentence(state, st, inf.since) + a.caveat(inf)
+	if quiet && a.r.model != nil {
+		st.Sentence = a.quietSentence(st)
+	}
 	return st
+}
+
+// quietSentence says that the topic's reports in the window report no development.
+func (a *Assessor) quietSentence(st Status) string {
+	lead, ok := a.cfg.Status.Sentences["quiet"]
+	if !ok {
+		lead = "No development reported in the last {days} days; {reports} reports from {outlets} outlets discuss the topic"
+	}
+	return strings.NewReplacer("{days}", strconv.Itoa(int(st.Window/(24*time.Hour))),
+		"{reports}", strconv.Itoa(st.Reports), "{outlets}", strconv.Itoa(st.Outlets)).Replace(lead) + "."
+}
+
+// caveat qualifies the sentence when the evidence is thin (the development that set the state
+// comes from one outlet's single hedged or uncertain report) or conflicting (later reports of
+// weight say otherwise), so that the status never sounds surer than its evidence.
+func (a *Assessor) caveat(inf inference) string {
+	if len(inf.changes) == 0 {
+		return ""
+	}
+	var out string
+	if set := inf.changes[len(inf.changes)-1]; set.strength < 1 && len(set.obs) == 1 {
+		out = " Only one report says so, and not plainly; treat it as unconfirmed."
+	}
+	var strongest *cluster
+	for _, c := range inf.against {
+		if c.strength >= 1 && (strongest == nil || c.strength > strongest.strength) {
+			strongest = c
+		}
+	}
+	if strongest != nil {
+		d := a.development(strongest)
+		out += fmt.Sprintf(" Reports since disagree: “%s” (%s, %s) reads as %s.", message.Truncate(strings.TrimRight(d.Headline, ".!"), 160),
+			outletList(d.Outlets), d.Time.UTC().Format("2 Jan"), strings.ToLower(string(d.Label)))
+	}
+	return out
 }
 
 // observe appends what one story reports.

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,23 +161,34 @@ func TestEvalCheckpoints(t *testing.T) {
 }
 
 func checkpoints(t *testing.T, cfg topic.Config, stories []story.Story, rows [][]string) {
-	right := 0
+	a, err := NewAssessor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, right, misses := checkpointAccuracy(t, a, stories, rows)
+	for _, m := range misses {
+		t.Log(m)
+	}
+	t.Logf("checkpoint accuracy %.3f (%d/%d)", acc, right, len(rows))
+	if acc < goalAccuracy {
+		t.Errorf("accuracy %.3f below goal %.2f", acc, goalAccuracy)
+	}
+}
+
+// checkpointAccuracy assesses the topic at each checkpoint row (time, label, why) with a.
+func checkpointAccuracy(t testing.TB, a *Assessor, stories []story.Story, rows [][]string) (acc float64, right int, misses []string) {
 	for _, row := range rows {
 		at, err := time.Parse(time.RFC3339, row[0])
 		if err != nil {
 			t.Fatalf("checkpoint %q: %v", row[0], err)
 		}
-		st := Assess(cfg, stories, at, DefaultWindow)
+		st := a.Assess(stories, at, DefaultWindow)
 		if string(st.Label) == row[1] {
 			right++
 			continue
 		}
-		t.Logf("MISS %s: got %q, want %q (%s); latest %q; sentence %q", row[0], st.Label, row[1],
-			row[2], st.Latest.Headline, st.Sentence)
+		misses = append(misses, fmt.Sprintf("MISS %s: got %q, want %q (%s); latest %q; sentence %q", row[0], st.Label, row[1],
+			row[2], st.Latest.Headline, st.Sentence))
 	}
-	acc := float64(right) / float64(len(rows))
-	t.Logf("checkpoint accuracy %.3f (%d/%d)", acc, right, len(rows))
-	if acc < goalAccuracy {
-		t.Errorf("accuracy %.3f below goal %.2f", acc, goalAccuracy)
-	}
+	return float64(right) / float64(len(rows)), right, misses
 }

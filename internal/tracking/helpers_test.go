@@ -50,3 +50,13 @@ func newTestReader(t testing.TB) *reader {
 	}
 	return r
 }
+
+// cueTopic is the ceasefire topic read by its cues alone (no model): the state-machine tests
+// use it to check the grammar of developments with readings they can predict; the model's
+// readings are measured on real headlines (realnews_test.go).
+func cueTopic(t testing.TB) topic.Config {
+	t.Helper()
+	cfg := ceasefireTopic(t)
+	cfg.Status.Model = ""
+	return cfg
+}

@@ -45,10 +45,30 @@ type reader struct {
 	idx                     *phraseIndex
 	negated, hedged, denied map[string]string
 	hasNeighbours           bool
+	// model, when the topic names one, reads headlines instead of the cues; cues then read
+	// the headline as features of the model (through plain, which ignores neighbour words:
+	// the topic matcher has already decided the story is on the topic).
+	model *model
+	plain *reader
 }
 
-// newReader compiles a topic's cues.
+// newReader compiles a topic's cues and loads the model it names.
 func newReader(cfg topic.Config) (*reader, error) {
+	r, err := newCueReader(cfg)
+	if err != nil || cfg.Status.Model == "" {
+		return r, err
+	}
+	if r.model, err = loadModel(cfg.Status.Model); err != nil {
+		return nil, err
+	}
+	plain := cfg
+	plain.Match.Neighbours = nil
+	r.plain, err = newCueReader(plain)
+	return r, err
+}
+
+// newCueReader compiles a topic's cues.
+func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
 		hasNeighbours: len(cfg.Match.Neighbours) > 0}
@@ -77,6 +97,7 @@ func newReader(cfg topic.Config) (*reader, error) {
 // reading is one development a sentence reports, after negation, hedges and denials.
 type reading struct {
 	Kind       string
+	Fine       string // the fine kind (see fineKinds)
 	Weight     float64
 	Background bool // in a clause about the past ("after the truce collapsed")
 	Cue        string
@@ -349,7 +370,12 @@ type storyReading struct {
 }
 
 // readStory reads a story's headline, then its summary when the headline reports nothing.
+// With a model, the headline alone decides (summaries open with background as often as with
+// news), and the summary is read only for a sentence saying the process continues.
 func (r *reader) readStory(s story.Story) storyReading {
+	if r.model != nil {
+		return r.readWithModel(s)
+	}
 	var sr storyReading
 	title := r.readSentence(story.Truncate(s.Title, maxTitleRunes))
 	sr.main, sr.ok = bestOf(title, 1)
@@ -417,4 +443,31 @@ func backgroundOf(rds, dst []reading) []reading {
 		}
 	}
 	return dst
+}
+
+// confident is the probability at which a model reading weighs as much as a plain headline
+// read by the cues.
+const confident = 0.8
+
+// readWithModel reads the headline with the model: its most probable kind, weighted by the
+// probability of the state kind it implies.
+func (r *reader) readWithModel(s story.Story) storyReading {
+	var sr storyReading
+	fine, p := r.classify(story.Truncate(s.Title, maxTitleRunes))
+	if kind := coarseOf(fine); kind != "" {
+		sr.main, sr.ok = reading{Kind: kind, Fine: fine, Weight: min(p/confident, 1)}, true
+	}
+	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
+		if _, cont := r.readSentenceFull(sent); cont {
+			sr.continuing = sent
+			break
+		}
+	}
+	return sr
+}
+
+// classify returns the fine kind of a headline and how sure the reading is (model.decide).
+func (r *reader) classify(title string) (fine string, p float64) {
+	feats, cue := r.plain.headlineFeatures(title)
+	return r.model.decide(r.model.predict(feats), cue)
 }

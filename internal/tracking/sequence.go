@@ -23,6 +23,8 @@ const backgroundLead = time.Minute
 // needs more than one outlet; a ceasefire in effect collapses on one plain report.
 const (
 	minStrength         = 0.3
+	strengthCorroborate = 1.5
+	strengthAgreement   = 0.6
 	strengthResume      = 1.0
 	strengthUnravel     = 2.0
 	strengthCollapse    = 0.8
@@ -102,6 +104,16 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false
 	}
 	k := c.kind
+	if k == topic.KindAgreement && state != k && c.strength < strengthAgreement {
+		return state, false // an agreement needs a plain report of a deal, or several
+	}
+	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
+		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) && (state == "" || c.strength >= strengthResume)) {
+		// A ceasefire in effect needs reports that it began or holds — plainly, when talks
+		// without a deal came before — or several outlets' word (a violation alleged implies
+		// a ceasefire, but one outlet's claim is not enough).
+		return state, false
+	}
 	switch state {
 	case "":
 		return k, true
@@ -112,8 +124,10 @@ func step(state string, c *cluster) (string, bool) {
 			(k == topic.KindTalks && c.strength >= strengthResume))
 	case topic.KindAgreement:
 		switch k {
-		case topic.KindInEffect, topic.KindCollapsed:
+		case topic.KindInEffect:
 			return k, true
+		case topic.KindCollapsed:
+			return stepFrom(state, k, c.strength >= strengthCollapse)
 		case topic.KindNoDeal:
 			return stepFrom(state, k, c.strength >= strengthUnravel)
 		}
@@ -129,6 +143,17 @@ func step(state string, c *cluster) (string, bool) {
 	return state, false
 }
 
+// reports tells whether any report of c reads as one of the fine kinds (always true when the
+// topic reads by cues alone, which do not tell fine kinds apart).
+func (c *cluster) reports(fines ...string) bool {
+	for _, o := range c.obs {
+		if o.rd.Fine == "" || slices.Contains(fines, o.rd.Fine) {
+			return true
+		}
+	}
+	return false
+}
+
 func stepFrom(state, kind string, move bool) (string, bool) {
 	if move {
 		return kind, true
@@ -136,24 +161,90 @@ func stepFrom(state, kind string, move bool) (string, bool) {
 	return state, false
 }
 
-// infer runs the developments through step and returns the final state, the clusters that
-// changed it (oldest first), the accepted clusters since the last change, and the latest
-// accepted foreground cluster.
-func infer(cs []*cluster) (state string, changes, since []*cluster, latest *cluster) {
+// inference is what infer concludes.
+type inference struct {
+	state string
+	// changes are the clusters that changed the state, oldest first; since the accepted
+	// clusters since the last change; latest the latest accepted foreground cluster.
+	changes, since []*cluster
+	latest         *cluster
+	// against are the foreground developments since the last change that step did not accept
+	// and that say otherwise: evidence the status sentence must own up to.
+	against []*cluster
+}
+
+// staleAfter is how long an agreement or a ceasefire in effect stands on its own reports: when
+// none has renewed it for that long (no report of it holding, no release or violation under
+// it) and the talks are reported again, or reported stalled, the talks are the news. In May
+// 2023 a truce reported holding on 3 May was long over when "ceasefire efforts falter" on 11 May.
+const staleAfter = 5 * 24 * time.Hour
+
+// supports tells whether an accepted cluster renews the evidence for state.
+func supports(state string, c *cluster) bool {
+	switch state {
+	case topic.KindInEffect:
+		return c.kind == topic.KindInEffect || c.reports(fineRelease)
+	case topic.KindAgreement:
+		return c.kind == topic.KindAgreement || c.reports(fineRelease)
+	}
+	return c.kind == state
+}
+
+// outdates tells whether c — talks, a stall, or a new deal — is reported when an agreement or
+// a ceasefire in effect last supported at last has gone stale; its strength then counts
+// towards moving on (see infer).
+func outdates(state string, c *cluster, last time.Time) bool {
+	switch {
+	case state != topic.KindInEffect && state != topic.KindAgreement, c.background, c.start().Sub(last) <= staleAfter:
+		return false
+	}
+	return c.kind == topic.KindTalks || c.kind == topic.KindNoDeal ||
+		(c.kind == topic.KindAgreement && state == topic.KindInEffect)
+}
+
+// thinChain tells whether c would build a ceasefire in effect on a deal that itself rests on
+// one unplain report, without saying the ceasefire began: two thin readings in a row are more
+// likely misreadings than a truce.
+func thinChain(state, next string, changes []*cluster, c *cluster) bool {
+	return state == topic.KindAgreement && next == topic.KindInEffect && len(changes) > 0 &&
+		changes[len(changes)-1].strength < 1 && c.strength < 1 && !c.reports(fineBegan)
+}
+
+// infer runs the developments through step.
+func infer(cs []*cluster) inference {
+	state, changes, since, latest, against := "", []*cluster(nil), []*cluster(nil), (*cluster)(nil), []*cluster(nil)
+	var lastSupport time.Time
+	pending := 0.0 // strength of the developments since the state went stale
 	for _, c := range cs {
 		next, ok := step(state, c)
+		if ok && thinChain(state, next, changes, c) {
+			ok = false
+		}
+		if outdates(state, c, lastSupport) {
+			if pending += c.strength; pending >= strengthResume {
+				next, ok = c.kind, true
+			}
+		}
 		if !ok {
+			if !c.background && c.kind != state && c.strength >= minStrength {
+				against = append(against, c)
+			}
 			continue
 		}
 		if next != state {
 			changes = append(changes, c)
 			since = since[:0]
+			against = against[:0]
+			pending = 0
 		}
 		state = next
 		since = append(since, c)
-		if !c.background {
-			latest = c
+		if supports(state, c) {
+			lastSupport, pending = c.obs[len(c.obs)-1].at, 0
+		}
+		if !c.background && c.kind == state {
+			latest = c // a development of the state itself: talks during a truce are not its news
 		}
 	}
-	return state, changes, since, latest
+	return inference{state: state, changes: changes, since: since, latest: latest, against: against}
 }

@@ -43,7 +43,7 @@ func stories(rs []report) []story.Story {
 // TestAssessSequence checks that the state comes from the sequence of developments, not
 // from the newest headline alone.
 func TestAssessSequence(t *testing.T) {
-	cfg := ceasefireTopic(t)
+	cfg := cueTopic(t)
 	tests := []struct {
 		name string
 		rs   []report
@@ -123,7 +123,7 @@ func TestAssessSequence(t *testing.T) {
 
 // TestAssessDetails checks the parts of a status beyond the label.
 func TestAssessDetails(t *testing.T) {
-	cfg := ceasefireTopic(t)
+	cfg := cueTopic(t)
 	rs := []report{
 		{h: 0, outlet: "a", title: "Gaza truce talks resume in Doha"},
 		{h: 50, outlet: "b", title: "Gaza talks end without agreement"},

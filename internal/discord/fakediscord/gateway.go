@@ -94,6 +94,7 @@ type gateway struct {
 	order    []*gwSession  // identification order
 	ready    chan struct{} // closed and replaced whenever a session connects or disconnects
 	idents   int
+	down     bool // SetGatewayDown: upgrades refused, as during a network outage
 }
 
 func newGateway(s *Server) *gateway {
@@ -115,6 +116,13 @@ func (s *Server) handleGatewayBot(c *call) {
 }
 
 func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	down := g.down
+	g.mu.Unlock()
+	if down {
+		http.Error(w, "gateway unreachable", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := g.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		g.s.opts.Logf("fakediscord: gateway upgrade: %v", err)
@@ -486,6 +494,25 @@ func (s *Server) InvalidateSession(resumable bool) error {
 		s.gw.mu.Unlock()
 		return c.write(gwPayload{Op: opInvalidSession, D: d})
 	})
+}
+
+// SetGatewayDown simulates losing the gateway: with down set, every connection is cut without
+// a close frame (what a client sees when the network drops) and new connections are refused
+// with 503 until SetGatewayDown(false). Sessions stay resumable.
+func (s *Server) SetGatewayDown(down bool) {
+	s.gw.mu.Lock()
+	s.gw.down = down
+	conns := make([]*gwConn, 0, len(s.gw.conns))
+	for c := range s.gw.conns {
+		conns = append(conns, c)
+	}
+	s.gw.mu.Unlock()
+	if !down {
+		return
+	}
+	for _, c := range conns {
+		_ = c.ws.NetConn().Close()
+	}
 }
 
 // CloseGateway closes every connection with a close code (4000 resumable, 4004 bad token…).
