@@ -42,9 +42,6 @@ type GatewayConfig struct {
 	Handler Handler
 	// Definitions are registered on READY by shard 0; nil skips registration.
 	Definitions []commands.Command
-	// DeferAfter is when the gateway defers on a handler's behalf if it has neither deferred
-	// nor replied (default 2.5 s, inside Discord's 3 s; commands.Router defers earlier itself).
-	DeferAfter time.Duration
 	// OnSynced observes each registration attempt (metrics, tests).
 	OnSynced func(changed bool, err error)
 	// OnConnection observes each change of Connected (tests, metrics); it must not block.
@@ -92,9 +89,6 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.DeferAfter <= 0 {
-		cfg.DeferAfter = inlineDeadline
 	}
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
@@ -251,11 +245,10 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 	case discordgo.InteractionApplicationCommand:
 		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
 		defer cancel()
+		// Deferring a slow command is the router's (commands.AutoDefer, the one owner); the
+		// gateway only carries the answer.
 		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
-		stop := make(chan struct{})
-		go g.deferWatchdog(ctx, resp, stop, privateCommand(g.cfg.Handler, i))
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
-		close(stop)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(g.ctx, autocompleteTimeout)
 		defer cancel()
@@ -268,25 +261,9 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 	}
 }
 
-// deferWatchdog acknowledges an interaction whose handler is still silent at DeferAfter, so
-// a slow handler that forgot to defer does not lose its interaction token.
-func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, stop <-chan struct{}, private bool) {
-	defer g.recoverHandler("defer_watchdog")
-	t := time.NewTimer(g.cfg.DeferAfter)
-	defer t.Stop()
-	select {
-	case <-stop:
-	case <-ctx.Done():
-	case <-t.C:
-		if err := resp.Defer(ctx, private); err != nil {
-			g.logger.Warn("deferring a slow interaction failed", "interaction_id", resp.id, "error", err)
-		}
-	}
-}
-
 // privateCommand reports whether the interaction's command answers privately (see
-// commands.Command.Private): a transport's own fallback defer must be as private as the
-// router's, or a failing private command would show its error to the channel.
+// commands.Command.Private): the HTTP endpoint's deadline answer must be as private as the
+// router's defer, or a failing private command would show its error to the channel.
 func privateCommand(h Handler, i *discordgo.Interaction) bool {
 	d, ok := h.(interface{ Definitions() []commands.Command })
 	if !ok || i.Type != discordgo.InteractionApplicationCommand {

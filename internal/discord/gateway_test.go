@@ -322,42 +322,6 @@ func TestGatewayBadTokenIsFatalOnOpen(t *testing.T) {
 	}
 }
 
-// silentHandler neither defers nor replies until released: the gateway must defer for it.
-type silentHandler struct{ release chan struct{} }
-
-func (h silentHandler) Handle(ctx context.Context, _ commands.Request, resp commands.Responder) {
-	<-h.release
-	_ = resp.Reply(ctx, message.Message{Content: "finally"})
-}
-
-func (silentHandler) Autocomplete(context.Context, commands.Request) []commands.Choice { return nil }
-
-func TestGatewayDefersForSilentHandler(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	h := silentHandler{release: make(chan struct{})}
-	g, err := NewGateway(GatewayConfig{Token: f.BotToken(), Handler: h, DeferAfter: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Open(waitCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = g.Close() })
-	p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800", CommandName: "latest"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := p.Wait(waitCtx(t))
-	if err != nil || resp.Type != 5 {
-		t.Fatalf("first response %v type %d, want deferred", err, resp.Type)
-	}
-	close(h.release)
-	resp, err = p.WaitEdits(waitCtx(t), 1)
-	if err != nil || resp.Original == nil || resp.Original.Content != "finally" {
-		t.Errorf("edit: %v %+v", err, resp.Original)
-	}
-}
-
 // TestGatewayShards runs two shards; each guild's interaction reaches, and is answered by,
 // the shard Discord routes it to, and only shard 0 registers commands.
 func TestGatewayShards(t *testing.T) {
