@@ -178,6 +178,10 @@ func openBenchGateway(b *testing.B, a *app) *fakediscord.Server {
 		b.Fatalf("gateway: %v", err)
 	}
 	b.Cleanup(func() { _ = gw.Close() })
+	runCtx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- gw.Run(runCtx) }()
+	b.Cleanup(func() { stop(); <-ran })
 	select {
 	case err := <-synced:
 		if err != nil {

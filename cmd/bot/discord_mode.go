@@ -65,18 +65,27 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	return err
 }
 
-// gatewayPart runs until ctx ends (then closes the gateway) or the gateway fails for good.
+// gatewayPart serves interactions (gateway.Run) until ctx ends or the gateway fails for good,
+// then waits for the interactions in flight and closes the session.
 func gatewayPart(gw *discord.Gateway, logger *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ran := make(chan error, 1)
+		go func() { ran <- gw.Run(runCtx) }()
+		var fatal error
 		select {
 		case <-ctx.Done():
-			if err := gw.Close(); err != nil {
-				logger.Warn("closing gateway", "error", err)
-			}
-			return nil
-		case err := <-gw.Done():
-			return err
+		case fatal = <-gw.Done():
 		}
+		cancel()
+		if err := <-ran; err != nil && fatal == nil {
+			fatal = err
+		}
+		if err := gw.Close(); err != nil {
+			logger.Warn("closing gateway", "error", err)
+		}
+		return fatal
 	}
 }
 

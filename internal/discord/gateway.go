@@ -58,8 +58,12 @@ type Gateway struct {
 	rest   *RESTClient
 	logger *slog.Logger
 
-	ctx    context.Context
-	cancel context.CancelFunc
+	// jobs carries the work discordgo's callbacks hand over (interactions, command
+	// registration) to Run, which owns the context they run under; closed ends the hand-over
+	// once the gateway is closed.
+	jobs      chan func(ctx context.Context)
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	mu    sync.Mutex
 	appID string
@@ -97,9 +101,8 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	if cfg.HTTPClient != nil {
 		s.Client = cfg.HTTPClient
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	g := &Gateway{cfg: cfg, s: s, rest: RESTClientFromSession(s), logger: cfg.Logger, ctx: ctx, cancel: cancel,
-		appID: cfg.AppID, fatal: make(chan error, 1)}
+	g := &Gateway{cfg: cfg, s: s, rest: RESTClientFromSession(s), logger: cfg.Logger, jobs: make(chan func(context.Context)),
+		closed: make(chan struct{}), appID: cfg.AppID, fatal: make(chan error, 1)}
 	s.Identify.Intents = 0
 	s.ShouldReconnectOnError = true
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
@@ -168,11 +171,35 @@ func (g *Gateway) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and cancels in-flight interaction contexts.
+// Run serves what the session receives (interactions, command registration on READY) until ctx
+// ends, each under a context derived from ctx, and returns nil once every one has finished.
+// Nothing is answered before Run starts: discordgo's callbacks wait for it.
+func (g *Gateway) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case job := <-g.jobs:
+			wg.Go(func() { job(ctx) })
+		}
+	}
+}
+
+// hand passes job to Run; it is dropped once the gateway is closed.
+func (g *Gateway) hand(job func(ctx context.Context)) {
+	select {
+	case g.jobs <- job:
+	case <-g.closed:
+	}
+}
+
+// Close disconnects; work in flight ends with Run's context.
 // discordgo's listener sees the connection replaced and does not reconnect after Close.
 // Dialing is refused first (see closeWatcher.closed), so no reconnect loop outlives Close.
 func (g *Gateway) Close() error {
-	g.cancel()
+	g.closeOnce.Do(func() { close(g.closed) })
 	g.watch.closed.Store(true)
 	g.setConnected(false)
 	if err := g.s.Close(); err != nil {
@@ -212,7 +239,13 @@ func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	if g.cfg.ShardID != 0 || g.cfg.Definitions == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(g.ctx, time.Minute)
+	g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+}
+
+// sync registers the commands (shard 0, on READY).
+func (g *Gateway) sync(ctx context.Context, appID string) {
+	defer g.recoverHandler("sync_commands")
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
 	if err != nil {
@@ -232,25 +265,29 @@ func (g *Gateway) recoverHandler(what string) {
 }
 
 func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-	defer g.recoverHandler("interaction_create")
 	if ic == nil || ic.Interaction == nil {
 		return
 	}
-	i := ic.Interaction
+	g.hand(func(ctx context.Context) { g.interaction(ctx, ic.Interaction) })
+}
+
+// interaction answers one interaction under ctx (Run's).
+func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
+	defer g.recoverHandler("interaction_create")
 	appID := i.AppID
 	if appID == "" {
 		appID = g.AppID()
 	}
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
+		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
 		defer cancel()
 		// Deferring a slow command is the router's (commands.AutoDefer, the one owner); the
 		// gateway only carries the answer.
 		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		ctx, cancel := context.WithTimeout(g.ctx, autocompleteTimeout)
+		ctx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
 		defer cancel()
 		body := autocompleteResponse(ctx, g.cfg.Handler, i, g.logger)
 		if err := g.rest.interactionCallback(ctx, i.ID, i.Token, body); err != nil {

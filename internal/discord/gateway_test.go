@@ -81,6 +81,7 @@ func openGateway(t *testing.T, f *fakediscord.Server, h Handler) (*Gateway, bool
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
+	runGateway(t, g)
 	select {
 	case changed := <-synced:
 		return g, changed
@@ -322,6 +323,20 @@ func TestGatewayBadTokenIsFatalOnOpen(t *testing.T) {
 	}
 }
 
+// runGateway serves g's interactions until the test ends, then waits for Run to return.
+func runGateway(t *testing.T, g *Gateway) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- g.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
 // TestGatewayShards runs two shards; each guild's interaction reaches, and is answered by,
 // the shard Discord routes it to, and only shard 0 registers commands.
 func TestGatewayShards(t *testing.T) {
@@ -343,6 +358,7 @@ func TestGatewayShards(t *testing.T) {
 			t.Fatalf("shard %d: %v", shard, err)
 		}
 		t.Cleanup(func() { _ = g.Close() })
+		runGateway(t, g)
 	}
 	if err := f.WaitSession(waitCtx(t), 2); err != nil {
 		t.Fatal(err)
