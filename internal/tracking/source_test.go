@@ -1,4 +1,4 @@
-package main
+package tracking
 
 import (
 	"context"
@@ -19,10 +19,9 @@ import (
 	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
-	"github.com/heraldbot/herald/internal/tracking"
 )
 
-// countingStories is the real store with its window reads (Limit statusReadLimit) counted and
+// countingStories is the real store with its window reads (Limit StatusReadLimit) counted and
 // an injectable failure.
 type countingStories struct {
 	*boltstore.Store
@@ -34,7 +33,7 @@ type countingStories struct {
 
 func (c *countingStories) RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error) {
 	c.mu.Lock()
-	if q.Limit == statusReadLimit {
+	if q.Limit == StatusReadLimit {
 		c.reads++
 		c.last = q
 	}
@@ -52,9 +51,9 @@ func (c *countingStories) windowReads() int {
 	return c.reads
 }
 
-// cacheEnv is a trackingSource over a real embedded store holding three ceasefire reports.
+// cacheEnv is a StatusSource over a real embedded store holding three ceasefire reports.
 type cacheEnv struct {
-	ts    *trackingSource
+	ts    *StatusSource
 	store *countingStories
 	clock *storetest.Clock
 	n     int
@@ -80,7 +79,7 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 	if !ok {
 		t.Fatal("no ceasefire topic in the embedded configuration")
 	}
-	as, err := tracking.NewAssessor(tc)
+	as, err := NewAssessor(tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	env := &cacheEnv{store: &countingStories{Store: st}, clock: clock}
-	env.ts = &trackingSource{stories: env.store, assessors: map[string]*tracking.Assessor{"ceasefire": as},
+	env.ts = &StatusSource{stories: env.store, assessors: map[string]*Assessor{"ceasefire": as},
 		cache: map[string]*cachedStatus{"ceasefire": {}}, window: 14 * 24 * time.Hour, now: clock.Now,
 		logger: slog.New(slog.DiscardHandler)}
 	for i := range 3 {
@@ -131,7 +130,7 @@ func (e *cacheEnv) store1(t *testing.T, pub time.Time) {
 
 func (e *cacheEnv) reports(t *testing.T) int {
 	t.Helper()
-	st, err := e.ts.status(context.Background(), "ceasefire")
+	st, err := e.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
@@ -191,7 +190,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 	e.clock.Advance(time.Second)
 	e.put(t, e.clock.Now())
 	e.put(t, newest) // a second report at the newest assessed one's time
-	got, err := e.ts.status(context.Background(), "ceasefire")
+	got, err := e.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +199,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 	}
 	whole := newCacheEnvAt(t, e.clock.Now())
 	whole.ts.stories = e.store // same stories, fresh cache
-	want, err := whole.ts.status(context.Background(), "ceasefire")
+	want, err := whole.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 func TestStatusCacheKeepsNoFailure(t *testing.T) {
 	e := newCacheEnv(t)
 	e.store.fail = store.ErrUnavailable
-	if _, err := e.ts.status(context.Background(), "ceasefire"); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := e.ts.Status(context.Background(), "ceasefire"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("status with the store down: %v, want ErrUnavailable", err)
 	}
 	e.store.mu.Lock()
@@ -233,7 +232,7 @@ func TestStatusCacheConcurrent(t *testing.T) {
 	errs := make(chan string, 8)
 	for range 8 {
 		wg.Go(func() {
-			st, err := e.ts.status(context.Background(), "ceasefire")
+			st, err := e.ts.Status(context.Background(), "ceasefire")
 			if err != nil || st.Reports != 3 {
 				errs <- fmt.Sprintf("status: %d reports, %v", st.Reports, err)
 			}
@@ -257,7 +256,7 @@ func TestStatusWarming(t *testing.T) {
 		e.ts.now = time.Now // the bubble's clock, which the ticker follows
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
-		go func() { defer close(done); e.ts.keepWarm(ctx) }()
+		go func() { defer close(done); e.ts.Run(ctx) }()
 		steps := []struct {
 			name      string
 			wait      time.Duration
