@@ -261,13 +261,10 @@ func (s *Store) guildRecords(ctx context.Context, op, guildID string) ([]string,
 	return out, nil
 }
 
-// subHead is the part of a subscription record that selects and orders it: decoding only
-// these fields skips building the rest (filters, times, live posts).
+// subHead is the part of a subscription record that orders it: decoding only this field
+// skips building the rest (filters, times, live posts).
 type subHead struct {
-	ID        string     `json:"id"`
-	Kind      store.Kind `json:"kind"`
-	FeedURL   string     `json:"feed_url"`
-	CreatedAt time.Time  `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
@@ -314,7 +311,10 @@ func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, er
 	}
 	var out []string
 	for _, js := range recs {
-		var h subHead
+		var h struct { // not subHead: parsing created_at would be wasted here
+			Kind    store.Kind `json:"kind"`
+			FeedURL string     `json:"feed_url"`
+		}
 		if err := json.Unmarshal([]byte(js), &h); err != nil {
 			return nil, fmt.Errorf("redisstore: guild feed urls: decode: %w", err)
 		}
