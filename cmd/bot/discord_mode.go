@@ -37,7 +37,7 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	a.metrics.watchSender(sender)
 	ready := &atomic.Bool{}
 	runner := lifecycle.New(lifecycle.Options{Logger: a.logger})
-	web, err := a.startHTTP(ctx, ready, runner.Healthy)
+	web, err := a.startHTTP(ready, runner.Healthy)
 	if err != nil {
 		return err
 	}
@@ -131,28 +131,42 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	return nil
 }
 
-// webServer is the HTTP listener, already serving; run owns its shutdown.
+// webServer is the HTTP listener, already serving; run owns its shutdown and, in HTTP
+// interactions mode, runs the commands the endpoint receives.
 type webServer struct {
-	srv    *http.Server
-	served chan error
+	srv          *http.Server
+	served       chan error
+	interactions *discord.Interactions
 }
 
-// run waits for ctx, then shuts the server down (in-flight requests get 2 s); a listener that
-// fails on its own is the part's death.
+// run waits for ctx, then shuts the server down (in-flight requests get 2 s) and lets the
+// interactions' commands finish; a listener that fails on its own is the part's death.
 func (w webServer) run(ctx context.Context) error {
+	commandsCtx, stopCommands := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCommands()
+	ran := make(chan error, 1)
+	if w.interactions != nil {
+		go func() { ran <- w.interactions.Run(commandsCtx) }()
+	} else {
+		ran <- nil
+	}
+	var err error
 	select {
 	case <-ctx.Done():
 		shutdownHTTP(ctx, w.srv)
-		return nil
-	case err := <-w.served:
-		return fmt.Errorf("http: %w", err)
+	case err = <-w.served:
+		err = fmt.Errorf("http: %w", err)
 	}
+	stopCommands()
+	<-ran
+	return err
 }
 
 // startHTTP serves /healthz, /readyz, /metrics and, with DISCORD_PUBLIC_KEY, /interactions;
 // parts reports the background parts' health to /readyz.
-func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() error) (webServer, error) {
+func (a *app) startHTTP(ready *atomic.Bool, parts func() error) (webServer, error) {
 	mux := http.NewServeMux()
+	var interactions *discord.Interactions
 	a.healthRoutes(mux, ready, parts)
 	if a.cfg.DiscordPublicKey != "" {
 		key, err := hex.DecodeString(a.cfg.DiscordPublicKey)
@@ -160,8 +174,9 @@ func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() er
 			return webServer{}, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
 		}
 		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
-		mux.Handle("POST /interactions", discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), a.cfg.DiscordAppID,
-			a.router, rest, discord.InteractionsOptions{Logger: a.logger}))
+		interactions = discord.NewInteractionsHandler(ed25519.PublicKey(key), a.cfg.DiscordAppID,
+			a.router, rest, discord.InteractionsOptions{Logger: a.logger})
+		mux.Handle("POST /interactions", interactions)
 	}
 	if err := a.dashboardRoutes(mux); err != nil {
 		return webServer{}, err
@@ -171,7 +186,7 @@ func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() er
 		return webServer{}, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
 	}
 	w := webServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, served: make(chan error, 1)}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, served: make(chan error, 1), interactions: interactions}
 	go func() {
 		if err := w.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			w.served <- err
