@@ -150,8 +150,8 @@ func (ts *StatusSource) readWindow(ctx context.Context, topicID string, prev []s
 }
 
 // check tells what the cached status is good for: stale when invalid or its window read is
-// maxAge old, changed when the topic's newest stored story (one single-story read) is not the
-// one assessed, else fresh. It returns the cached status and window.
+// maxAge old, changed when a stored story published since the newest assessed one is not in
+// the window (one read of a story or two), else fresh. It returns the cached status and window.
 func (ts *StatusSource) check(ctx context.Context, topicID string, c *cachedStatus, maxAge time.Duration) (Status, []story.Story, freshness, error) {
 	c.mu.Lock()
 	st, stories, readAt, valid := c.st, c.stories, c.readAt, c.valid
@@ -160,14 +160,37 @@ func (ts *StatusSource) check(ctx context.Context, topicID string, c *cachedStat
 	if !valid || now.Sub(readAt) >= maxAge || now.Before(readAt) {
 		return Status{}, nil, stale, nil
 	}
-	head, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: 1})
+	since := now.Add(-ts.window)
+	if len(stories) > 0 && stories[0].Published.After(since) {
+		since = stories[0].Published
+	}
+	known := storiesSince(stories, since)
+	// Every stored story published since the newest assessed one, but for one more than were
+	// assessed: a story the window lacks shows among them even when it ties with the newest on
+	// Published (same second in a feed, same millisecond in Redis's index) and sorts after it.
+	head, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: since, Limit: len(known) + 1})
 	if err != nil {
 		return Status{}, nil, stale, err
 	}
-	if newestID(head) != newestID(stories) {
-		return st, stories, changed, nil
+	for _, s := range head {
+		if !known[s.ID] {
+			return st, stories, changed, nil
+		}
 	}
 	return st, stories, fresh, nil
+}
+
+// storiesSince returns the IDs of the stories published at or after since. It looks at them
+// all: a store orders stories only to its timestamps' precision, so one published after the
+// first may come later.
+func storiesSince(stories []story.Story, since time.Time) map[string]bool {
+	ids := map[string]bool{}
+	for _, s := range stories {
+		if !s.Published.Before(since) {
+			ids[s.ID] = true
+		}
+	}
+	return ids
 }
 
 // extend adds to prev (the window assessed, newest first) the stories published since its
@@ -182,13 +205,7 @@ func (ts *StatusSource) extend(ctx context.Context, topicID string, prev []story
 	if err != nil || len(newer) == StatusReadLimit {
 		return nil, false, err
 	}
-	known := map[string]bool{} // the stories published at from that prev already holds
-	for _, s := range prev {
-		if !s.Published.Equal(from) {
-			break
-		}
-		known[s.ID] = true
-	}
+	known := storiesSince(prev, from) // the stories since from that prev already holds
 	if !slices.ContainsFunc(newer, func(s story.Story) bool { return s.ID == prev[0].ID }) {
 		return nil, false, nil // the newest assessed story is gone (trimmed): read it all
 	}
@@ -212,14 +229,6 @@ func (ts *StatusSource) extend(ctx context.Context, topicID string, prev []story
 		return strings.Compare(b.ID, a.ID)
 	})
 	return out[:min(len(out), StatusReadLimit)], true, nil
-}
-
-// newestID is the ID of the first (newest) story, "" when there is none.
-func newestID(stories []story.Story) string {
-	if len(stories) == 0 {
-		return ""
-	}
-	return stories[0].ID
 }
 
 // Run keeps the statuses warm: it re-assesses every topic whose status is older than half statusTTL, or whose

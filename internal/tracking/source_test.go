@@ -21,8 +21,8 @@ import (
 	"github.com/heraldbot/herald/internal/topic"
 )
 
-// countingStories is the real store with its window reads (Limit > 1) counted and an
-// injectable failure.
+// countingStories is the real store with its window reads (Limit StatusReadLimit) counted and
+// an injectable failure.
 type countingStories struct {
 	*boltstore.Store
 	mu    sync.Mutex
@@ -33,7 +33,7 @@ type countingStories struct {
 
 func (c *countingStories) RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error) {
 	c.mu.Lock()
-	if q.Limit > 1 {
+	if q.Limit == StatusReadLimit {
 		c.reads++
 		c.last = q
 	}
@@ -103,7 +103,24 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 func (e *cacheEnv) put(t *testing.T, pub time.Time) {
 	t.Helper()
 	e.n++
-	s := story.Story{ID: story.NewID("https://wire.example/rss", fmt.Sprint(e.n)), FeedURL: "https://wire.example/rss",
+	e.store1(t, pub)
+}
+
+// putSortingAfter stores one ceasefire report published at pub whose ID sorts below id, so
+// that among stories published together the stores return it after id's.
+func (e *cacheEnv) putSortingAfter(t *testing.T, pub time.Time, id string) {
+	t.Helper()
+	for e.n++; reportID(e.n) >= id; e.n++ {
+	}
+	e.store1(t, pub)
+}
+
+func reportID(n int) string { return story.NewID("https://wire.example/rss", fmt.Sprint(n)) }
+
+// store1 stores report e.n, published at pub.
+func (e *cacheEnv) store1(t *testing.T, pub time.Time) {
+	t.Helper()
+	s := story.Story{ID: reportID(e.n), FeedURL: "https://wire.example/rss",
 		Source: "Wire", Title: fmt.Sprintf("Mediators press Israel and Hamas as Gaza ceasefire talks resume, round %d", e.n),
 		Link: fmt.Sprintf("https://wire.example/%d", e.n), Published: pub, Topics: []string{"ceasefire"}}
 	if _, err := e.store.PutStories(context.Background(), []story.Story{s}); err != nil {
@@ -133,6 +150,10 @@ func TestStatusCache(t *testing.T) {
 		{"a newer report is seen at once", func(t *testing.T, e *cacheEnv) {
 			e.clock.Advance(time.Second)
 			e.put(t, e.clock.Now())
+		}, 2, 4},
+		{"a report published with the newest, sorting after it, is seen at once", func(t *testing.T, e *cacheEnv) {
+			e.clock.Advance(time.Second)
+			e.putSortingAfter(t, e.clock.Now().Add(-time.Second-time.Hour), reportID(3)) // report 3 is the newest
 		}, 2, 4},
 		{"a late report older than the newest waits for the TTL", func(t *testing.T, e *cacheEnv) {
 			e.put(t, e.clock.Now().Add(-5*time.Hour))
