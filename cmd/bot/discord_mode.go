@@ -16,6 +16,8 @@ import (
 
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/discord"
+	"github.com/heraldbot/herald/internal/ratelimit"
+	"github.com/heraldbot/herald/internal/store/redisstore"
 )
 
 // shutdownBudget keeps the whole ordered shutdown under docker stop's 10 s kill.
@@ -29,6 +31,16 @@ func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, er
 	}
 	rest := discord.NewRESTClient(cfg.DiscordToken, nil)
 	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
+}
+
+// shareBudget makes the sender draw from the budget every replica shares when the store is
+// Redis: Discord limits the bot token, not each process. The embedded store means one
+// process, which keeps its in-process budget.
+func shareBudget(a *app, sender *discord.Sender) {
+	if rs, ok := a.store.(*redisstore.Store); ok {
+		sender.ShareBudget(rs.Limiter(ratelimit.Options{PerSecond: a.cfg.Discord.GlobalRate, Now: a.now}))
+		a.logger.Info("discord request budget shared through redis", "global_rate", a.cfg.Discord.GlobalRate)
+	}
 }
 
 // runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally, then
