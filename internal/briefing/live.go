@@ -2,7 +2,6 @@ package briefing
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,30 +15,20 @@ const maxLiveSummary = 280
 // RenderLive renders stories as live posts: one compact embed per story (linked title, source,
 // age, summary), oldest first so a channel reads in order, batched ≤10 embeds and ≤6000
 // characters per message. Content is left empty for AppendMore.
-func RenderLive(stories []story.Story, now time.Time) []message.Message {
-	if len(stories) == 0 {
-		return nil
-	}
-	sorted := append([]story.Story(nil), stories...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Published.Before(sorted[j].Published) })
-	embeds := make([]message.Embed, 0, len(sorted))
-	for _, s := range sorted {
-		embeds = append(embeds, StoryEmbed(s, now))
-	}
-	return message.Split(message.Message{Embeds: embeds})
+func RenderLive(stories []story.Story, _ time.Time) []message.Message {
+	return Template{}.Live(stories)
 }
 
-// StoryEmbed renders one story compactly (linked title, summary, source and age): the shape of
-// a live post and of each /latest entry.
-func StoryEmbed(s story.Story, now time.Time) message.Embed {
+// StoryEmbed renders one story compactly (linked title, summary, source): the shape of a live
+// post and of each /latest entry. Its timestamp is the published time, which Discord shows in
+// each reader's own time zone; a frozen "30m ago" would be wrong a minute later, so the time
+// argument is no longer used.
+func StoryEmbed(s story.Story, _ time.Time) message.Embed {
 	title := escapedTitle(s.Title)
 	if title == "" {
 		title = "(untitled)"
 	}
 	footer := message.Truncate(sourceName(s), message.MaxAuthorName)
-	if age := Age(now, s.Published); age != "" {
-		footer += " · " + age
-	}
 	return message.Embed{
 		Title:       title,
 		URL:         safeURL(s.Link),

@@ -18,7 +18,7 @@ func TestRenderLiveEmbed(t *testing.T) {
 	s.Image = "https://r1.test/i.jpg"
 	want := []message.Message{{Embeds: []message.Embed{{
 		Title: "Cairo talks end without agreement", URL: "https://r1.test/a",
-		Description: "Lower-level talks will \\_continue\\_.", Footer: "Reuters · 1h ago",
+		Description: "Lower-level talks will \\_continue\\_.", Footer: "Reuters",
 		Timestamp: s.Published, Image: "https://r1.test/i.jpg",
 	}}}}
 	if diff := cmp.Diff(want, RenderLive([]story.Story{s}, now0)); diff != "" {

@@ -120,8 +120,9 @@ func entryText(e Entry, b Briefing) string {
 		}
 		srcs = append(srcs, name)
 	}
-	if age := Age(b.Now, e.Published); age != "" {
-		srcs = append(srcs, age)
+	// A Discord timestamp stays current and reads in each reader's zone; "1h ago" would not.
+	if ts := message.Timestamp(e.Published, message.TimestampRelative); ts != "" {
+		srcs = append(srcs, ts)
 	}
 	return strings.Join(append(lines, strings.Join(srcs, " · ")), "\n")
 }

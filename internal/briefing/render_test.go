@@ -25,9 +25,9 @@ func TestRenderSmallBriefing(t *testing.T) {
 		{Title: "Morning briefing", Description: "• Gaza ceasefire: talks ended without a deal",
 			Footer: "2 stories, reported by 3 outlets", Timestamp: now0},
 		{Title: "Middle East", Description: "[**Cairo talks on Gaza ceasefire end without agreement**](https://r1.test/a)\n" +
-			"Lower-level talks will continue.\n[Reuters](https://r1.test/a) · [AP](https://a1.test/a) · 1h ago"},
+			"Lower-level talks will continue.\n[Reuters](https://r1.test/a) · [AP](https://a1.test/a) · " + message.Timestamp(fixedNow().Add(-time.Hour), 'R')},
 		{Title: "Top stories", Description: "[**Telegram CEO \\*Pavel Durov\\* arrested in \\[France\\]**](https://v1.test/a)\n" +
-			"[The Verge](https://v1.test/a) · 30m ago"},
+			"[The Verge](https://v1.test/a) · " + message.Timestamp(fixedNow().Add(-30*time.Minute), 'R')},
 	}}}
 	if diff := cmp.Diff(want, Render(b)); diff != "" {
 		t.Errorf("Render (-want +got):\n%s", diff)
@@ -160,7 +160,7 @@ func TestEntryText(t *testing.T) {
 		{name: "untitled without link", e: Entry{Sources: []Source{{Name: "AP"}}},
 			want: "**(untitled)**\nAP"},
 		{name: "summary repeating the headline is dropped", e: Entry{Headline: "Talks end", Summary: "Talks end", Sources: []Source{{Name: "AP", Link: "https://a.test"}}, Published: now0.Add(-2 * time.Hour)},
-			want: "**Talks end**\n[AP](https://a.test) · 2h ago"},
+			want: "**Talks end**\n[AP](https://a.test) · <t:" + fmt.Sprint(now0.Add(-2*time.Hour).Unix()) + ":R>"},
 		{name: "more than six sources", e: Entry{Headline: "H", Sources: []Source{{Name: "1"}, {Name: "2"}, {Name: "3"}, {Name: "4"}, {Name: "5"}, {Name: "6"}, {Name: "7"}, {Name: "8"}}},
 			want: "**H**\n1 · 2 · 3 · 4 · 5 · 6 · +2 more"},
 		{name: "markdown in feed text is escaped", e: Entry{Headline: "# Big_news", Summary: "> quoted *x*", Sources: []Source{{Name: "A|B"}}},

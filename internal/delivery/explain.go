@@ -19,12 +19,18 @@ const (
 	Backfill
 	// BeforeSubscription: the story arrived before the subscription was made.
 	BeforeSubscription
-	// Filtered: the subscription's include/exclude keywords refuse the story.
+	// Filtered: the subscription's include/exclude keywords or its filter refuse the story
+	// (WhyFiltered names the rule).
 	Filtered
 )
 
 // Eligibility tells whether the live subscription sub wants s.
 func Eligibility(sub store.Subscription, s story.Story) Reason {
+	return eligibility(sub, compileStyle(sub), s)
+}
+
+// eligibility is Eligibility with the subscription's style compiled once for many stories.
+func eligibility(sub store.Subscription, st style, s story.Story) Reason {
 	switch {
 	case sub.Kind == store.KindFeed && s.FeedURL != sub.FeedURL,
 		sub.Kind == store.KindTopic && !s.HasTopic(sub.Topic),
@@ -34,7 +40,7 @@ func Eligibility(sub store.Subscription, s story.Story) Reason {
 		return Backfill
 	case s.FirstSeen.Before(sub.CreatedAt):
 		return BeforeSubscription
-	case sub.Kind == store.KindFeed && !story.MatchesKeywords(s, sub.Include, sub.Exclude):
+	case !st.passes(sub, s):
 		return Filtered
 	}
 	return Eligible

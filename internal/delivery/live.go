@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
@@ -278,7 +278,7 @@ func (l *Live) deliver(ctx context.Context, sub store.Subscription, stories []st
 	if len(stories) == 0 {
 		return
 	}
-	posts := livePosts(stories, l.opts.Now(), more, why)
+	posts := livePosts(stories, compileStyle(sub), more, why)
 	for i := range posts {
 		for _, id := range posts[i].ids {
 			posts[i].ids = append(posts[i].ids, aliasesOf[id]...)
@@ -337,14 +337,19 @@ func (l *Live) withoutRepeats(ctx context.Context, channelID string, stories []s
 	return out, aliasesOf
 }
 
-// livePosts batches stories ≤ 10 embeds per message; "and N more" rides on the last message.
-func livePosts(stories []story.Story, now time.Time, more int, why string) []post {
+// livePosts batches stories ≤ 10 embeds per message in the subscription's layout; "and N
+// more" rides on the last message. A batch with a story passing the mention condition pings
+// the subscription's role or user once, in its first message.
+func livePosts(stories []story.Story, st style, more int, why string) []post {
 	var posts []post
 	for start := 0; start < len(stories); start += message.MaxEmbeds {
 		end := min(start+message.MaxEmbeds, len(stories))
 		batch := ids(stories[start:end])
-		msgs := briefing.RenderLive(stories[start:end], now)
+		msgs := st.tmpl.Live(stories[start:end])
 		for i, m := range msgs {
+			if i == 0 {
+				m = st.withMention(m, stories[start:end])
+			}
 			p := post{msg: m, key: fmt.Sprint(batch, i)}
 			if i == len(msgs)-1 {
 				p.ids = batch
@@ -353,7 +358,8 @@ func livePosts(stories []story.Story, now time.Time, more int, why string) []pos
 		}
 	}
 	if more > 0 {
-		posts[len(posts)-1].msg.Content = fmt.Sprintf("…and %d more older stories %s.", more, why)
+		last := &posts[len(posts)-1].msg
+		last.Content = strings.TrimSpace(last.Content + "\n" + fmt.Sprintf("…and %d more older stories %s.", more, why))
 	}
 	return posts
 }
@@ -406,8 +412,9 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]store.Subscription, err
 // topic, never backfill, and nothing that arrived before the subscription was made.
 func matching(sub store.Subscription, stories []story.Story) []story.Story {
 	var out []story.Story
+	st := compileStyle(sub)
 	for _, s := range stories {
-		if Eligibility(sub, s) == Eligible {
+		if eligibility(sub, st, s) == Eligible {
 			out = append(out, s)
 		}
 	}

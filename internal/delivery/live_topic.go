@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
@@ -33,6 +34,8 @@ type developments struct {
 	posts  []store.LivePost       // the subscription's live posts, with new members added
 	edited map[[2]int][]string    // {post, development} → IDs added to it
 	fresh  [][]string             // new developments, oldest first
+	style  style                  // the subscription's layout and mention
+	topic  string
 }
 
 // deliverDevelopments posts a topic subscription's claimed stories one embed per development:
@@ -53,6 +56,7 @@ func (l *Live) deliverDevelopments(ctx context.Context, sub store.Subscription, 
 		l.opts.Logger.Warn("delivery: planning live developments; posting them one by one", "subscription_id", sub.ID, "error", err)
 		plan = freshPlan(stories, sub.LivePosts)
 	}
+	plan.style, plan.topic = compileStyle(sub), sub.Topic
 	editor, _ := l.d.sender.(Editor)
 	byPost := map[int]map[int][]string{}
 	for at, added := range plan.edited {
@@ -158,7 +162,8 @@ func (l *Live) edit(ctx context.Context, editor Editor, sub store.Subscription, 
 		lp.Developments[d] = append(lp.Developments[d], ids...)
 		added = append(added, ids...)
 	}
-	after := p.render(*lp, l.opts.Now())
+	// An edit replaces the content: the mention stays as written (Discord never pings on edits).
+	after := p.style.withMention(p.render(*lp, l.opts.Now()), p.stories(*lp))
 	if message.Validate(after) != nil {
 		removeIDs(lp, added) // the grown post would break Discord's limits: a new post instead
 		return false
@@ -180,6 +185,19 @@ func (l *Live) edit(ctx context.Context, editor Editor, sub store.Subscription, 
 	return true
 }
 
+// stories are the known stories a live post shows.
+func (p *developments) stories(lp store.LivePost) []story.Story {
+	var out []story.Story
+	for _, dev := range lp.Developments {
+		for _, id := range dev {
+			if s, ok := p.known[id]; ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 // render is a live post's message: one embed per development.
 func (p *developments) render(lp store.LivePost, now time.Time) message.Message {
 	var m message.Message
@@ -191,7 +209,7 @@ func (p *developments) render(lp store.LivePost, now time.Time) message.Message 
 			}
 		}
 		if len(members) > 0 {
-			m.Embeds = append(m.Embeds, briefing.DevelopmentEmbed(members, now))
+			m.Embeds = append(m.Embeds, p.style.tmpl.Development(members, p.topic, now))
 		}
 	}
 	return m
@@ -208,12 +226,13 @@ func (l *Live) postFresh(ctx context.Context, sub store.Subscription, p *develop
 	var out []store.LivePost
 	for b, lp := range batches {
 		m := p.render(lp, l.opts.Now())
-		if b == len(batches)-1 && more > 0 {
-			m.Content = fmt.Sprintf("…and %d more older stories %s.", more, why)
-		}
 		var batchIDs []string
 		for _, dev := range lp.Developments {
 			batchIDs = append(batchIDs, dev...)
+		}
+		m = p.style.withMention(m, p.stories(lp))
+		if b == len(batches)-1 && more > 0 {
+			m.Content = strings.TrimSpace(m.Content + "\n" + fmt.Sprintf("…and %d more older stories %s.", more, why))
 		}
 		id, err := l.d.sender.Send(ctx, sub.ChannelID, m, Nonce(sub.ChannelID, append([]string{"live"}, batchIDs...)...))
 		if err != nil {

@@ -22,9 +22,24 @@ const (
 // serialise as null, which Discord treats as "default" (parse everything).
 type allowedMentions struct {
 	Parse []string `json:"parse"`
+	Roles []string `json:"roles,omitempty"`
+	Users []string `json:"users,omitempty"`
 }
 
 func noMentions() allowedMentions { return allowedMentions{Parse: []string{}} }
+
+// mentionsOf allows exactly the message's one configured mention, if any: Parse stays empty,
+// so no other role, user or @everyone in the content pings.
+func mentionsOf(m message.Message) allowedMentions {
+	am := noMentions()
+	switch {
+	case message.IsSnowflake(m.Mention.RoleID):
+		am.Roles = []string{m.Mention.RoleID}
+	case message.IsSnowflake(m.Mention.UserID):
+		am.Users = []string{m.Mention.UserID}
+	}
+	return am
+}
 
 // messagePayload is the JSON body of a message create, interaction response data or edit.
 type messagePayload struct {
@@ -46,6 +61,7 @@ type embedPayload struct {
 	Footer      *footerPayload `json:"footer,omitempty"`
 	Author      *authorPayload `json:"author,omitempty"`
 	Image       *imagePayload  `json:"image,omitempty"`
+	Thumbnail   *imagePayload  `json:"thumbnail,omitempty"`
 }
 
 type fieldPayload struct {
@@ -68,7 +84,7 @@ type imagePayload struct {
 
 // toPayload converts a message to Discord's JSON shape; ephemeral becomes flag 64.
 func toPayload(m message.Message) messagePayload {
-	p := messagePayload{Content: m.Content, Embeds: []embedPayload{}, AllowedMentions: noMentions()}
+	p := messagePayload{Content: m.Content, Embeds: []embedPayload{}, AllowedMentions: mentionsOf(m)}
 	if m.Ephemeral {
 		p.Flags = flagEphemeral
 	}
@@ -94,6 +110,9 @@ func toEmbed(e message.Embed) embedPayload {
 	}
 	if e.Image != "" {
 		ep.Image = &imagePayload{URL: e.Image}
+	}
+	if e.Thumbnail != "" {
+		ep.Thumbnail = &imagePayload{URL: e.Thumbnail}
 	}
 	return ep
 }

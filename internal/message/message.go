@@ -28,6 +28,8 @@ type Message struct {
 	Embeds  []Embed
 	// Ephemeral replies are shown only to the user who invoked a command.
 	Ephemeral bool
+	// Mention is the one role or user the message pings (see WithMention); zero pings nobody.
+	Mention Mention
 }
 
 // Embed mirrors the subset of Discord's rich embed Herald uses.
@@ -41,6 +43,8 @@ type Embed struct {
 	Footer      string
 	Author      string
 	Image       string
+	// Thumbnail is a small image beside the text (a template's choice for the story image).
+	Thumbnail string
 }
 
 // Field is one name/value pair of an embed.

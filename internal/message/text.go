@@ -47,6 +47,9 @@ func embedText(e Embed) string {
 	if e.Image != "" {
 		add("[image] " + e.Image)
 	}
+	if e.Thumbnail != "" {
+		add("[thumbnail] " + e.Thumbnail)
+	}
 	add(footerText(e))
 	return strings.Join(lines, "\n")
 }
@@ -80,7 +83,7 @@ func footerText(e Embed) string {
 	return "— " + strings.Join(parts, " · ")
 }
 
-// plain turns Markdown links into "text (url)".
+// plain turns Markdown links into "text (url)" and Discord timestamps into UTC times.
 func plain(s string) string {
-	return markdownLink.ReplaceAllString(s, "$1 ($2)")
+	return plainTimestamps(markdownLink.ReplaceAllString(s, "$1 ($2)"))
 }

@@ -95,7 +95,8 @@ func validateEmbed(name string, e Embed) []error {
 // embedEmpty reports an embed Discord would render as nothing (a URL alone is invisible).
 func embedEmpty(e Embed) bool {
 	return runes(e.Title) == 0 && runes(e.Description) == 0 && len(e.Fields) == 0 &&
-		runes(e.Footer) == 0 && runes(e.Author) == 0 && strings.TrimSpace(e.Image) == ""
+		runes(e.Footer) == 0 && runes(e.Author) == 0 && strings.TrimSpace(e.Image) == "" &&
+		strings.TrimSpace(e.Thumbnail) == ""
 }
 
 // trimmedLen is Embed.Len as Discord counts it: after trimming each text.

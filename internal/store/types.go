@@ -83,6 +83,8 @@ type Subscription struct {
 	// FeedDown is set (to the outage's key) once a feed subscription's channel was told its
 	// feed was disabled, and cleared when it was told the feed recovered: each notice once.
 	FeedDown string `json:"feed_down,omitempty"`
+	// Style is the subscriber's filter, mention and layout for live posts.
+	Style PostStyle `json:"style"`
 	// Paused stops delivery until resumed (the dashboard's pause); nothing is posted meanwhile.
 	Paused bool `json:"paused,omitempty"`
 	// LivePosts are a topic subscription's recent live posts, so that a later outlet's report

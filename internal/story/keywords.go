@@ -79,3 +79,7 @@ func (s Story) Aliases() []string {
 	}
 	return out
 }
+
+// Words splits s into the lower-cased words MatchesKeywords compares (letters and digits;
+// apostrophes dropped), so other filters match words exactly as keyword filters do.
+func Words(s string) []string { return strings.Fields(normaliseWords(s)) }

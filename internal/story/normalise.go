@@ -15,6 +15,7 @@ import (
 const (
 	MaxTitleRunes    = 256
 	MaxSummaryRunes  = 600
+	MaxAuthorRunes   = 100
 	MaxCategories    = 10
 	maxCategoryRunes = 64
 	// untitledWords is how much of the summary stands in for a missing title.
@@ -73,7 +74,21 @@ func fromItem(it *gofeed.Item, base *url.URL, now time.Time) Story {
 		FirstSeen:  now,
 		Image:      itemImage(it, base),
 		Categories: categories(it.Categories),
+		Author:     itemAuthor(it),
 	}
+}
+
+// itemAuthor is the first named author of the item, plain text.
+func itemAuthor(it *gofeed.Item) string {
+	for _, p := range it.Authors {
+		if p == nil {
+			continue
+		}
+		if a := truncatedText(p.Name, MaxAuthorRunes); a != "" {
+			return a
+		}
+	}
+	return ""
 }
 
 // sourceName picks the configured name, else the feed's title, else the feed's host.

@@ -49,7 +49,20 @@ func refFromItem(it *gofeed.Item, base *url.URL, now time.Time) Story {
 		FirstSeen:  now,
 		Image:      refItemImage(it, base),
 		Categories: refCategories(it.Categories),
+		Author:     refAuthor(it),
 	}
+}
+
+func refAuthor(it *gofeed.Item) string {
+	for _, p := range it.Authors {
+		if p == nil {
+			continue
+		}
+		if a := refTruncate(refPlainText(p.Name), MaxAuthorRunes); a != "" {
+			return a
+		}
+	}
+	return ""
 }
 
 func refSourceName(src Source, fd *gofeed.Feed) string {

@@ -28,6 +28,8 @@ type Story struct {
 	FirstSeen  time.Time `json:"first_seen"`
 	Image      string    `json:"image,omitempty"`
 	Categories []string  `json:"categories,omitempty"`
+	// Author is the item's author (plain text, at most MaxAuthorRunes), for per-field filters.
+	Author string `json:"author,omitempty"`
 	// Topics holds the ids of the configured topics the story matches, set at ingest.
 	Topics []string `json:"topics,omitempty"`
 	// Backfill marks stories recorded by the first successful fetch of their feed: they are

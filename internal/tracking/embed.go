@@ -51,7 +51,7 @@ func Embed(st Status, now time.Time) message.Embed {
 	}
 	if st.Latest.Headline != "" {
 		e.Fields = append(e.Fields, message.Field{Name: "Latest development",
-			Value: message.Truncate(latestLine(st.Latest, now), message.MaxFieldValue)})
+			Value: message.Truncate(latestLine(st.Latest), message.MaxFieldValue)})
 	}
 	if len(st.Timeline) > 0 {
 		e.Fields = append(e.Fields, message.Field{Name: "Timeline",
@@ -80,14 +80,16 @@ func evidenceNote(st Status) string {
 // Markdown; the headline is then shown unlinked.
 const maxLinkRunes = 512
 
-func latestLine(d Development, now time.Time) string {
+// latestLine dates the development with a Discord timestamp, which stays current and reads in
+// each reader's zone.
+func latestLine(d Development) string {
 	head := escape(d.Headline)
 	if d.Link != "" && utf8.RuneCountInString(d.Link) <= maxLinkRunes {
 		head = "[" + message.Truncate(head, 400) + "](" + d.Link + ")"
 	}
 	meta := outletList(d.Outlets)
-	if age := message.RelativeAge(now, d.Time); age != "" {
-		meta += " · " + age
+	if ts := message.Timestamp(d.Time, message.TimestampRelative); ts != "" {
+		meta += " · " + ts
 	}
 	return head + "\n" + meta
 }

@@ -80,6 +80,9 @@ func addWords(add func(string), toks []string) {
 	sub := false
 	for i, w := range toks {
 		add("w:" + w)
+		if st := stem(w); st != w {
+			add("st:" + st)
+		}
 		if i > 0 {
 			add("b:" + toks[i-1] + "_" + w)
 		}
@@ -132,6 +135,18 @@ func addForm(add func(string), title string, toks []string) {
 	if strings.ContainsAny(title, "\"“”") {
 		add("x:quote")
 	}
+}
+
+// stem strips an English inflection ("holds", "holding", "held" stay apart, but "talks" and
+// "talk", "agreed" and "agree" meet), so that the few labelled examples of a kind count for
+// its other forms.
+func stem(w string) string {
+	for _, suf := range []string{"ing", "ed", "es", "s"} {
+		if len(w) > len(suf)+3 && strings.HasSuffix(w, suf) {
+			return w[:len(w)-len(suf)]
+		}
+	}
+	return w
 }
 
 func isNumber(w string) bool {

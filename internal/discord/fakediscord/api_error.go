@@ -21,6 +21,13 @@ const (
 	CodeInvalidWebhookToken   = 50027
 	CodeInvalidFormBody       = 50035
 	CodeTooManyGlobalCommands = 30032
+	// CodeNonTextChannel: a message sent straight to a forum or media channel (posts are
+	// threads there) or to a voice or category channel.
+	CodeNonTextChannel = 50008
+	// CodeWrongChannelType: e.g. crossposting outside an announcement channel.
+	CodeWrongChannelType = 50024
+	// CodeAlreadyCrossposted: the message was published already.
+	CodeAlreadyCrossposted = 40033
 )
 
 // apiError is an error response: HTTP status plus Discord's {"code","message","errors"} body.

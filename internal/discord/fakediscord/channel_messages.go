@@ -23,11 +23,14 @@ type Message struct {
 	Components      []any
 	Flags           int64
 	Nonce           string
-	WebhookID       string // set for interaction responses and followups (the application id)
-	Timestamp       time.Time
-	EditedAt        time.Time // zero unless edited
-	Edits           int       // accepted PATCHes of the message
-	Body            []byte    // the JSON body that created (or last edited) it
+	WebhookID       string // set for interaction responses and followups (the application id) and webhook executions
+	// Username and AvatarURL are a webhook execution's overrides of the webhook's identity.
+	Username, AvatarURL string
+	Crossposted         bool // published to following channels (POST …/crosspost)
+	Timestamp           time.Time
+	EditedAt            time.Time // zero unless edited
+	Edits               int       // accepted PATCHes of the message
+	Body                []byte    // the JSON body that created (or last edited) it
 }
 
 // ParsesMentions reports whether Discord would turn @everyone, roles and users in this
@@ -45,6 +48,9 @@ type store struct {
 	channelErrs map[string]int        // channel id → Discord error code
 	commands    map[string][]map[string]any
 	putCount    int
+	threads     map[string]*Thread  // by thread id
+	webhooks    map[string]*Webhook // by webhook id
+	chanTypes   map[string]int      // channel id → type, set by SetChannelType
 }
 
 type nonceEntry struct {
@@ -58,6 +64,9 @@ func newStore() *store {
 		nonces:      map[string]nonceEntry{},
 		channelErrs: map[string]int{},
 		commands:    map[string][]map[string]any{},
+		threads:     map[string]*Thread{},
+		webhooks:    map[string]*Webhook{},
+		chanTypes:   map[string]int{},
 	}
 }
 
@@ -185,6 +194,9 @@ func (s *Server) handleCreateMessage(c *call) {
 		return
 	}
 	body, e := jsonBody(c)
+	if e == nil {
+		e = s.checkPostable(channelID)
+	}
 	if e == nil {
 		var mb *messageBody
 		mb, e = s.parseMessage(bodyMessageCreate, body, c.files > 0)

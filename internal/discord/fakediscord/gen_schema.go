@@ -27,6 +27,9 @@ var routes = map[string][]string{
 	"/webhooks/{webhook_id}/{webhook_token}":                       {"post"},
 	"/webhooks/{webhook_id}/{webhook_token}/messages/@original":    {"patch"},
 	"/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": {"patch"},
+	"/channels/{channel_id}/threads":                               {"post"},
+	"/channels/{channel_id}/messages/{message_id}/threads":         {"post"},
+	"/channels/{channel_id}/webhooks":                              {"post"},
 }
 
 // extraSchemas are kept although no kept request body references them.

@@ -40,7 +40,11 @@ type Interaction struct {
 	Options        []Option
 	CustomID       string // message components: the clicked component's custom_id
 	MessageID      string // message components: the message carrying the component
-	Locale         string
+	// ComponentType is the clicked component's type (2 button, the default; 3 string select)
+	// and Values the options chosen in a select menu.
+	ComponentType int
+	Values        []string
+	Locale        string
 }
 
 // Option is one command option value; Focused marks the option being autocompleted.
@@ -256,7 +260,11 @@ func (s *Server) interactionPayload(in Interaction) map[string]any {
 		p["data"] = data
 	}
 	if in.Type == InteractionMessageComponent {
-		p["message"] = s.messageJSONLocked(&Message{ID: orDefault(in.MessageID, in.ID), ChannelID: in.ChannelID, Timestamp: s.now()})
+		m := s.componentMessageLocked(in)
+		if m == nil {
+			m = &Message{ID: orDefault(in.MessageID, in.ID), ChannelID: in.ChannelID, Timestamp: s.now()}
+		}
+		p["message"] = s.messageJSONLocked(m)
 	}
 	return p
 }
@@ -273,7 +281,11 @@ func interactionData(in Interaction) map[string]any {
 		}
 		return d
 	case InteractionMessageComponent:
-		return map[string]any{"custom_id": in.CustomID, "component_type": 2}
+		d := map[string]any{"custom_id": in.CustomID, "component_type": max(in.ComponentType, 2)}
+		if in.Values != nil {
+			d["values"] = in.Values
+		}
+		return d
 	case InteractionModalSubmit:
 		return map[string]any{"custom_id": in.CustomID, "components": []any{}}
 	}
@@ -343,8 +355,14 @@ func (s *Server) acknowledge(id, token string, body []byte, hasFiles bool, now t
 	}
 	it.acked = true
 	it.resp.Type, it.resp.Data, it.resp.At, it.resp.Latency = cb.Type, cb.Data, now, now.Sub(it.sent)
-	if cb.Type == 4 || cb.Type == 5 {
+	switch cb.Type {
+	case 4, 5:
 		it.resp.Original = s.interactionMessage(it, cb.msg, cb.Data, now)
+	case 7: // UPDATE_MESSAGE edits the message whose component was used
+		if m := s.componentMessageLocked(it.in); m != nil {
+			applyEdit(m, cb.msg, cb.Data)
+			m.EditedAt, m.Edits = now, m.Edits+1
+		}
 	}
 	it.notify()
 	return nil
@@ -395,4 +413,38 @@ func (s *Server) interactionMessage(it *interaction, mb *messageBody, data []byt
 	m := newMessage(s.newIDLocked(), it.in.ChannelID, mb, data, now)
 	m.WebhookID = s.opts.AppID
 	return m
+}
+
+// componentMessageLocked finds the stored message a component interaction came from: a
+// channel message or an interaction's original response or followup.
+func (s *Server) componentMessageLocked(in Interaction) *Message {
+	if in.MessageID == "" {
+		return nil
+	}
+	for _, m := range s.state.messages[in.ChannelID] {
+		if m.ID == in.MessageID {
+			return m
+		}
+	}
+	for _, it := range s.interactions {
+		if o := it.resp.Original; o != nil && o.ID == in.MessageID {
+			return o
+		}
+		for i := range it.resp.Followups {
+			if it.resp.Followups[i].ID == in.MessageID {
+				return &it.resp.Followups[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Message returns a copy of the channel message, interaction response or followup with id.
+func (s *Server) Message(channelID, id string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.componentMessageLocked(Interaction{ChannelID: channelID, MessageID: id}); m != nil {
+		return *m, true
+	}
+	return Message{}, false
 }

@@ -2,6 +2,7 @@ package fakediscord
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -132,7 +133,28 @@ func checkLimits(b *messageBody) *formError {
 	if total > maxEmbedTotal {
 		tree.add([]string{"embeds"}, "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
 	}
+	checkAllowedMentions(tree, b.AllowedMentions)
 	return tree
+}
+
+// checkAllowedMentions applies Discord's rule that parse may not name a kind whose ids are
+// also listed, and the 100-id cap per list.
+func checkAllowedMentions(tree *formError, am *AllowedMentions) {
+	if am == nil {
+		return
+	}
+	for _, kind := range []struct {
+		name string
+		ids  []string
+	}{{"users", am.Users}, {"roles", am.Roles}} {
+		if len(kind.ids) > 0 && slices.Contains(am.Parse, kind.name) {
+			tree.add([]string{"allowed_mentions", "parse"}, "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+				`parse:["`+kind.name+`"] and `+kind.name+`: [ids...] are mutually exclusive.`)
+		}
+		if len(kind.ids) > 100 {
+			tree.add([]string{"allowed_mentions", kind.name}, "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+		}
+	}
 }
 
 // checkEmbed records per-field violations of embed i and returns its counted length.

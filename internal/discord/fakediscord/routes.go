@@ -57,7 +57,13 @@ func (s *Server) routeTable() []route {
 		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditOriginal},
 		{method: "DELETE", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleDeleteOriginal},
 		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditFollowup},
-		{method: "POST", pattern: "/webhooks/{webhook_id}/{webhook_token}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleFollowup},
+		{method: "POST", pattern: "/webhooks/{webhook_id}/{webhook_token}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleExecute},
+		{method: "POST", pattern: "/channels/{channel_id}/threads", major: "channel_id", handle: s.handleCreateThread},
+		{method: "POST", pattern: "/channels/{channel_id}/messages/{message_id}/threads", major: "channel_id", handle: s.handleThreadFromMessage},
+		{method: "POST", pattern: "/channels/{channel_id}/messages/{message_id}/crosspost", major: "channel_id", handle: s.handleCrosspost},
+		{method: "POST", pattern: "/channels/{channel_id}/webhooks", major: "channel_id", handle: s.handleCreateWebhook},
+		{method: "GET", pattern: "/channels/{channel_id}/webhooks", major: "channel_id", handle: s.handleListWebhooks},
+		{method: "DELETE", pattern: "/webhooks/{webhook_id}", major: "webhook_id", handle: s.handleDeleteWebhook},
 	}
 	for i := range rs {
 		rs[i].segs = strings.Split(strings.Trim(rs[i].pattern, "/"), "/")

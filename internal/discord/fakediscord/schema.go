@@ -34,6 +34,9 @@ const (
 	bodyWebhookExecute  = "/webhooks/{webhook_id}/{webhook_token} post"
 	bodyWebhookOriginal = "/webhooks/{webhook_id}/{webhook_token}/messages/@original patch"
 	bodyWebhookMessage  = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id} patch"
+	bodyThreadCreate    = "/channels/{channel_id}/threads post"
+	bodyThreadOfMessage = "/channels/{channel_id}/messages/{message_id}/threads post"
+	bodyWebhookCreate   = "/channels/{channel_id}/webhooks post"
 )
 
 // schemaSet holds the compiled request-body schemas.
@@ -69,7 +72,8 @@ func newSchemaSet() (*schemaSet, error) {
 }
 
 var bodyNames = [...]string{bodyMessageCreate, bodyMessageEdit, bodyGlobalCommands, bodyGuildCommands,
-	bodyCallback, bodyWebhookExecute, bodyWebhookOriginal, bodyWebhookMessage}
+	bodyCallback, bodyWebhookExecute, bodyWebhookOriginal, bodyWebhookMessage,
+	bodyThreadCreate, bodyThreadOfMessage, bodyWebhookCreate}
 
 func bodyDef(i int) string { return fmt.Sprintf("fakediscord_body_%d", i) }
 

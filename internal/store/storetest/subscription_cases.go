@@ -16,6 +16,7 @@ func subscriptionCases() []testCase {
 		{name: "subscriptions/list_filters_oldest_first", run: subList},
 		{name: "subscriptions/update", run: subUpdate},
 		{name: "subscriptions/delete", run: subDelete},
+		{name: "subscriptions/post_style_round_trips", run: subPostStyle},
 	}
 }
 
@@ -135,4 +136,24 @@ func subDelete(t *testing.T, e *env) {
 	mustDiff(t, "after delete", []store.Subscription{keep}, got)
 	// The target is free again.
 	create(t, e, feedSub("g1", "c1", "https://a.example", now.Add(2*time.Minute)))
+}
+
+// subPostStyle: the filter, mention and layout a subscriber chose survive create, list and an
+// edit in place (the /subscription edit path), and clearing them clears them.
+func subPostStyle(t *testing.T, e *env) {
+	sub := feedSub("g1", "c1", "https://a.example", e.clock.Now())
+	sub.Style = store.PostStyle{
+		Filter: `ceasefire NOT title:/^live:/`, MentionRole: "123456789012345678", MentionFilter: "breaking",
+		Template: "{title}\n{published_ago}", Color: 0x1F8B4C, Thumbnail: true,
+	}
+	s := create(t, e, sub)
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "listed with a style", []store.Subscription{s}, got)
+
+	s.Style = store.PostStyle{MentionUser: "223456789012345678"}
+	noErr(t, "UpdateSubscription", e.store.UpdateSubscription(e.ctx, s))
+	got, err = e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "after editing the style", []store.Subscription{s}, got)
 }
