@@ -126,3 +126,8 @@ func (k keys) rateBucket(bucket string) string {
 // rateInvalid is a HASH counting invalid requests (401, 403, 429) in fixed windows: start (of
 // the current window), prev and cur (counts). TTL: two windows, refreshed by every write.
 func (k keys) rateInvalid() string { return k.prefix + "{discord}:rate:invalid" }
+
+// pollDue is a ZSET of every polled feed's URL scored by when it is next due (unix ms); a feed
+// being polled is scored by its lease's end (schedule.go). One key, so every script is
+// single-slot. No TTL: feeds are removed explicitly.
+func (k keys) pollDue() string { return k.prefix + "poll:due" }
