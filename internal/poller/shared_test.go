@@ -13,7 +13,6 @@ import (
 	"github.com/heraldbot/herald/internal/store/redisstore"
 )
 
-
 // TestSharedScheduleFetchesEachFeedOncePerInterval runs three replicas of the poller on one
 // Redis schedule over 60 feeds polled every 2 s. No feed is fetched twice within an interval
 // while all three run; then one replica dies (its context ends mid-poll, its leases are left
