@@ -55,17 +55,30 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	if err != nil {
 		return err
 	}
-	gw, err := a.connect(runCtx, ready)
-	if err != nil {
-		shutdownHTTP(srv)
-		return err
+	var gw *discord.Gateway
+	var polling <-chan struct{}
+	lost := make(chan error, 1)
+	if a.cfg.ShardAuto && a.cfg.DiscordPublicKey == "" {
+		// A standby replica (every shard held elsewhere) polls and delivers while it waits.
+		polling = a.startBackground(runCtx)
+		a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
+		if gw, err = a.connectAuto(runCtx, ready, lost); err != nil && ctx.Err() == nil {
+			a.shutdown(cancelRun, polling, sender, nil, srv)
+			return err
+		}
+	} else {
+		if gw, err = a.connect(runCtx, ready); err != nil {
+			shutdownHTTP(srv)
+			return err
+		}
+		polling = a.startBackground(runCtx)
+		a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
 	}
-	polling := a.startBackground(runCtx)
-	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
 	var fatal error
 	select {
 	case <-ctx.Done():
 	case fatal = <-gatewayDone(gw):
+	case fatal = <-lost:
 	}
 	a.shutdown(cancelRun, polling, sender, gw, srv)
 	return fatal
@@ -85,8 +98,56 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 	if a.cfg.DiscordPublicKey != "" {
 		return nil, a.registerHTTP(ctx, ready)
 	}
-	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: a.cfg.ShardID,
-		ShardCount: a.cfg.ShardCount, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
+	return a.openGateway(ctx, ready, a.cfg.ShardID, a.cfg.ShardCount)
+}
+
+// shardLease is how long a replica's claim on its shard lasts without renewal: a standby
+// takes over a dead replica's shard within it.
+const shardLease = 30 * time.Second
+
+// connectAuto is connect for DISCORD_SHARD_COUNT=auto: the count comes from GET /gateway/bot;
+// without DISCORD_SHARD_ID the replica claims a free shard through a store lease (waiting as
+// a standby while all are held), keeps it renewed and reports on lost when it loses it. Each
+// identify waits its turn in its max_concurrency bucket, fleet-wide.
+func (a *app) connectAuto(ctx context.Context, ready *atomic.Bool, lost chan<- error) (*discord.Gateway, error) {
+	plan, err := discord.RecommendedShards(a.cfg.DiscordToken)
+	if err != nil {
+		return nil, explainDiscordError("reading the recommended shard count (GET /gateway/bot)", a.cfg.DiscordAPIURL, err)
+	}
+	c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: shardLease, Logger: a.logger}
+	id := a.cfg.ShardID
+	if id >= plan.Count {
+		return nil, fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", id, plan.Count, plan.Count-1)
+	}
+	claimed := id < 0
+	if claimed {
+		if id, err = c.Claim(ctx); err != nil {
+			return nil, err
+		}
+	}
+	a.logger.Info("gateway shard assigned", "shard_id", id, "shard_count", plan.Count, "claimed", claimed,
+		"max_concurrency", plan.MaxConcurrency, "session_starts_left", plan.Remaining)
+	if err := c.WaitIdentify(ctx, id); err != nil {
+		return nil, err
+	}
+	gw, err := a.openGateway(ctx, ready, id, plan.Count)
+	if err != nil {
+		return nil, err
+	}
+	if claimed {
+		go a.safely("shard lease", func() {
+			if err := c.Hold(ctx, id); err != nil {
+				lost <- err
+			}
+		})
+	}
+	return gw, nil
+}
+
+// openGateway connects shard id of count to the gateway; ready follows its session.
+func (a *app) openGateway(ctx context.Context, ready *atomic.Bool, id, count int) (*discord.Gateway, error) {
+	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: id,
+		ShardCount: count, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
 		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store})
 	if err != nil {
 		return nil, err
