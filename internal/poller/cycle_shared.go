@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/store"
 )
 
 // Schedule is a poll schedule shared by the replicas of the bot: each feed's next poll time,
@@ -25,6 +26,10 @@ type Schedule interface {
 	Earliest(ctx context.Context) (at time.Time, ok bool, err error)
 }
 
+// healthSyncEvery is how often runShared reads the fleet's feed states into Health while some
+// feed has not finished a first poll; afterwards it does so once per interval.
+const healthSyncEvery = 5 * time.Second
+
 // sharedIdle bounds how long runShared sleeps: feeds other replicas add, or whose leases
 // lapse, come due without this replica being told.
 const sharedIdle = time.Second
@@ -37,6 +42,7 @@ type sharedRunner struct {
 	results chan result
 	window  Summary
 	start   time.Time
+	synced  time.Time // last syncHealth
 }
 
 // runShared is Run over a shared Schedule: it puts this replica's feeds on it (those already
@@ -56,6 +62,7 @@ func (p *Poller) runShared(ctx context.Context) {
 	for {
 		now := p.opts.Now()
 		r.launch(ctx, &wg, now)
+		r.maybeSyncHealth(ctx, now)
 		r.maybeLogWindow(now)
 		timer.Reset(r.wait(ctx, now))
 		select {
@@ -189,3 +196,51 @@ func (r *sharedRunner) maybeLogWindow(now time.Time) {
 	}
 	r.window, r.start = Summary{}, now
 }
+
+// maybeSyncHealth brings Health up to date with the polls other replicas made: every
+// healthSyncEvery until each feed has a first result, then once per interval.
+func (r *sharedRunner) maybeSyncHealth(ctx context.Context, now time.Time) {
+	every := r.p.opts.Interval
+	if r.p.Health().Polling() {
+		every = min(every, healthSyncEvery)
+	}
+	if now.Sub(r.synced) < every {
+		return
+	}
+	r.synced = now
+	r.p.syncHealth(ctx)
+}
+
+// feedStateLister is what syncHealth needs beyond Store: every store implements it.
+type feedStateLister interface {
+	ListFeedStates(ctx context.Context) ([]store.FeedState, error)
+}
+
+// syncHealth records, for each known feed, the latest outcome any replica stored in its feed
+// state, so Health (what /latest and /status say about the polls) covers the feeds this
+// replica never took from the shared schedule.
+func (p *Poller) syncHealth(ctx context.Context) {
+	ls, ok := p.store.(feedStateLister)
+	if !ok {
+		return
+	}
+	states, err := ls.ListFeedStates(ctx)
+	if err != nil {
+		p.opts.Logger.Warn("poller: reading feed states for health", "error", err)
+		return
+	}
+	for _, st := range states {
+		if !p.polled(st.URL) {
+			continue
+		}
+		switch {
+		case st.Disabled:
+			p.recordDisabled(st)
+		case st.Failures > 0:
+			p.record(st.URL, &Failure{URL: st.URL, Class: feed.ErrorClass(st.ErrorClass), Err: st.LastError})
+		case !st.LastSuccess.IsZero():
+			p.record(st.URL, nil)
+		}
+	}
+}
+

@@ -41,12 +41,14 @@ func TestSharedScheduleFetchesEachFeedOncePerInterval(t *testing.T) {
 		list = append(list, Feed{URL: h.site.url(path)})
 	}
 	ctxs := make([]context.CancelFunc, replicas)
+	pollers := make([]*Poller, replicas)
 	var wg sync.WaitGroup
 	for r := range replicas {
 		ctx, cancel := context.WithCancel(context.Background())
 		ctxs[r] = cancel
 		p := New(list, realFetcher(time.Now), st, nil, Options{Interval: interval, FirstSpread: 300 * time.Millisecond,
 			Lease: lease, Schedule: st.PollSchedule(), Logger: discard})
+		pollers[r] = p
 		wg.Go(func() { p.Run(ctx) })
 	}
 	defer func() {
@@ -63,6 +65,12 @@ func TestSharedScheduleFetchesEachFeedOncePerInterval(t *testing.T) {
 	timer.Reset(interval + lease + 2*time.Second)
 	<-timer.C
 	end := time.Now()
+	// Each survivor's Health covers every feed, polled by it or by the others.
+	for r, p := range pollers[1:] {
+		if h := p.Health(); h.Finished != feeds || h.OK != feeds {
+			t.Errorf("replica %d Health: %d of %d feeds finished, %d OK; want all", r+1, h.Finished, feeds, h.OK)
+		}
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
