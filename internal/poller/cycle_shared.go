@@ -243,4 +243,3 @@ func (p *Poller) syncHealth(ctx context.Context) {
 		}
 	}
 }
-
