@@ -52,7 +52,7 @@ func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
 	addForm(add, title, toks)
 	rds := r.readSentence(title)
 	cue = fineNone
-	if rd, ok := bestOf(rds, 1); ok {
+	if rd, ok := bestOf(plainReadings(rds), 1); ok {
 		cue = fineOfCoarse(rd.Kind)
 	}
 	for _, rd := range rds {
@@ -73,6 +73,19 @@ func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
 	}
 	slices.Sort(out)
 	return out, cue
+}
+
+// plainReadings drops the hedged and denied readings: "calls for a ceasefire and talks" or
+// "could reach a deal" report no development (the guidelines' none), whatever kind the cues
+// map them to; they stay features for the model.
+func plainReadings(rds []reading) []reading {
+	out := rds[:0:0]
+	for _, rd := range rds {
+		if !rd.Hedged && !rd.Denied {
+			out = append(out, rd)
+		}
+	}
+	return out
 }
 
 // addWords adds unigrams, bigrams, and the words of subordinate clauses marked as such.

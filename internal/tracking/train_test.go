@@ -211,7 +211,7 @@ func crossValidate(r *reader, dev []realItem, h hyper, k int) (fine, coarse *sco
 	return fs[0], cs[0]
 }
 
-// crossValidateCue scores each CueBelow value in cues over the same trainings.
+// crossValidateCue scores each set of decision thresholds over the same trainings.
 func crossValidateCue(r *reader, dev []realItem, h hyper, k int, cues []thresholds) (fine, coarse []*scores) {
 	for range cues {
 		fine, coarse = append(fine, newScores(fineKinds())), append(coarse, newScores(coarseClasses()))
