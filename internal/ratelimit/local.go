@@ -124,13 +124,29 @@ func (l *LocalLimiter) Observe(_ context.Context, bucket string, o Observation) 
 	return nil
 }
 
+// maxBuckets is how many buckets the limiter keeps before it forgets those whose window has
+// ended (one per channel posted to; a forgotten bucket is one whose window refilled anyway).
+const maxBuckets = 4096
+
 func (l *LocalLimiter) bucket(key string) *localBucket {
 	b, ok := l.buckets[key]
 	if !ok {
+		if len(l.buckets) >= maxBuckets {
+			l.prune(l.now())
+		}
 		b = &localBucket{}
 		l.buckets[key] = b
 	}
 	return b
+}
+
+// prune forgets the buckets whose window has ended: their next request would find them full.
+func (l *LocalLimiter) prune(now time.Time) {
+	for k, b := range l.buckets {
+		if !now.Before(b.resetAt) {
+			delete(l.buckets, k)
+		}
+	}
 }
 
 // rollWindow moves the invalid-request windows on to the one holding now.
