@@ -90,3 +90,34 @@ func TestSendersShareOneBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestSenderStopsBeforeCloudflareBan: posting to channels that all answer 403 (each counts
+// as an invalid request), the sender stops at its invalid budget, far below the fake's ban
+// threshold, and holds every later post instead of sending it.
+func TestSenderStopsBeforeCloudflareBan(t *testing.T) {
+	const budget, banAt, channels = 10, 40, 30
+	f := newFake(t, fakediscord.Options{InvalidRequestLimit: banAt})
+	s := fakeSender(f, SenderOptions{Limiter: ratelimit.NewLocalLimiter(ratelimit.Options{InvalidBudget: budget})})
+	t.Cleanup(s.Close)
+	for c := range channels {
+		if err := f.SetChannelError(fmt.Sprintf("gone%d", c), fakediscord.CodeMissingAccess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for c := range channels {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, _ = s.Send(ctx, fmt.Sprintf("gone%d", c), message.Message{Content: "x"}, "")
+		})
+	}
+	wg.Wait()
+	// Requests already in flight when the budget ran out may land too (one every 22 ms).
+	if n := f.InvalidRequests(); n < budget || n > budget+2 {
+		t.Errorf("%d invalid requests reached Discord, want the budget, %d (+2 in flight)", n, budget)
+	}
+	if f.Banned() {
+		t.Error("the fake banned the bot")
+	}
+}
