@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/lifecycle"
 	"github.com/heraldbot/herald/internal/redistest"
 	"github.com/heraldbot/herald/internal/store"
 )
@@ -80,7 +81,8 @@ func (s *loadSite) totalHits() int {
 	return t
 }
 
-// TestLoadFleet is the fleet load test: three replicas built as main builds them, on one Redis,
+// TestLoadFleet is the fleet load test: three replicas built as main builds them (their
+// background parts under a lifecycle runner each), on one Redis,
 // against fake Discord, polling many feeds on two host names; after the first polls, new items
 // in some feeds make a burst of posts to subscribed channels. It reports and checks fetches per
 // feed per interval across the fleet (≤ 1.1), the busiest second of Discord requests (≤ 50,
@@ -113,7 +115,7 @@ func TestLoadFleet(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logger := slog.New(slog.DiscardHandler)
-	var done []<-chan struct{}
+	var done []chan error
 	for r := range 3 {
 		sender, err := discordSender(cfg, logger)
 		if err != nil {
@@ -134,12 +136,17 @@ func TestLoadFleet(t *testing.T) {
 				}
 			}
 		}
-		done = append(done, a.startBackground(ctx))
+		runner := lifecycle.New(lifecycle.Options{Logger: logger}, a.backgroundParts()...)
+		ran := make(chan error, 1)
+		go func() { ran <- runner.Run(ctx) }()
+		done = append(done, ran)
 	}
 	defer func() {
 		cancel()
 		for _, d := range done {
-			<-d
+			if err := <-d; err != nil {
+				t.Errorf("replica stopped: %v", err)
+			}
 		}
 	}()
 

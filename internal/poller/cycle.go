@@ -138,14 +138,14 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 // once, at a deterministic offset within FirstSpread derived from its URL, so a first start
 // answers within seconds without every request leaving in the same instant; a feed overdue
 // after downtime is spread the same way over OverdueSpread. A summary line is logged once per
-// interval.
+// interval. It returns nil when ctx ends, once every poll it started has returned.
 //
 // With Options.Schedule set, the schedule is shared with the other replicas instead (see
 // runShared).
-func (p *Poller) Run(ctx context.Context) {
+func (p *Poller) Run(ctx context.Context) error {
 	if p.opts.Schedule != nil {
 		p.runShared(ctx)
-		return
+		return nil
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -165,7 +165,7 @@ func (p *Poller) Run(ctx context.Context) {
 		timer.Reset(r.wait(now))
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case res := <-r.results:
 			r.finish(res, p.opts.Now())
 		case <-p.wake:
