@@ -33,13 +33,15 @@ func busiestSecond(reqs []fakediscord.Request) int {
 	return best
 }
 
-// TestSendersShareOneBudget: three senders (three replicas) each configured for 18 requests
+// TestSendersShareOneBudget: three senders (three replicas) each configured for 16 requests
 // per second against a fake Discord allowing 20 per second. Drawing from one Redis budget they
 // stay within it together, without a 429; each with its own in-process budget they overshoot
 // (the case shows the test can fail).
 func TestSendersShareOneBudget(t *testing.T) {
 	url := redistest.URL(t)
-	const replicas, perReplica, rate, discordLimit = 3, 30, 18, 20
+	// The pace leaves Discord's limit a margin: GCRA allows one interval of burst, and on a
+	// loaded machine requests reserved apart can arrive closer together.
+	const replicas, perReplica, rate, discordLimit = 3, 30, 16, 20
 	cases := []struct {
 		name   string
 		shared bool
@@ -72,8 +74,6 @@ func TestSendersShareOneBudget(t *testing.T) {
 			wg.Wait()
 			busiest, n429 := busiestSecond(f.Requests()), f.Count429()
 			t.Logf("busiest second %d requests, %d 429s", busiest, n429)
-			// GCRA allows one interval of burst, and requests reserved a second apart can arrive
-			// closer together: the fleet's pace is 18/s, Discord's limit 20/s.
 			if tc.shared && (busiest > discordLimit || n429 > 0) {
 				t.Errorf("shared budget: busiest second %d requests (want <= %d), %d 429s (want 0)", busiest, discordLimit, n429)
 			}
