@@ -63,7 +63,8 @@ func TestShardClaimerStandbyTakesOver(t *testing.T) {
 	if id, err := a.Claim(ctx); err != nil || id != 0 {
 		t.Fatalf("a.Claim after b died = %d, %v", id, err)
 	}
-	if took := time.Since(start); took > lease+lease/3+100*time.Millisecond {
+	// Within the lease plus one standby retry (lease/3), with room for a loaded machine.
+	if took := time.Since(start); took > 2*lease {
 		t.Errorf("took over after %v, want within a lease (%v) and one retry", took, lease)
 	}
 	// b comes back to renew: the shard is a's now.
