@@ -26,6 +26,9 @@ func newRouter(a *app) *commands.Router {
 	r.On("subscribe feed", subs.Feed)
 	r.On("subscribe topic", subs.Topic)
 	r.On("unsubscribe", subs.Unsubscribe)
+	r.On("subscription edit", subs.Edit)
+	r.On("subscription pause", subs.Pause)
+	r.On("subscription resume", subs.Resume)
 	r.On("subscriptions", subs.List)
 	r.On("retry-feed", subs.RetryFeed)
 	r.On("help", commands.Help(defs))
@@ -33,7 +36,10 @@ func newRouter(a *app) *commands.Router {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
 	}
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
-	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
+	for _, route := range []string{"unsubscribe subscription", "subscription edit subscription",
+		"subscription pause subscription", "subscription resume subscription"} {
+		r.OnAutocomplete(route, subs.SubscriptionChoices)
+	}
 	return r
 }
 

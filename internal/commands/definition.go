@@ -126,15 +126,16 @@ func Definitions() []Command {
 					{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
 					topicOpt("Only this tracked topic", false),
 				}},
-				{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: []Option{
+				{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: append([]Option{
 					{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
 					{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
 					{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
-				}},
-				{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: []Option{
+				}, styleOptions()...)},
+				{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
 					topicOpt("The tracked topic", true),
-				}},
+				}, styleOptions()...)},
 			}},
+		subscriptionCommand(manage, server),
 		{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: manage,
 			Contexts: server, Private: true, Options: []Option{
 				{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
@@ -102,12 +101,16 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err := s.precheck(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw, ChannelID: req.ChannelID}); err != nil {
 		return message.Message{}, err
 	}
+	style, err := applyStyle(store.PostStyle{}, req)
+	if err != nil {
+		return message.Message{}, err
+	}
 	items, err := s.Feeds.CheckFeed(ctx, raw)
 	if err != nil {
 		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(err))
 	}
 	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw,
-		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"])})
+		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"]), Style: style})
 	if err != nil {
 		return message.Message{}, err
 	}
@@ -124,7 +127,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
 	if ok {
-		m.Embeds = []message.Embed{briefing.StoryEmbed(preview, s.Now())}
+		m.Embeds = []message.Embed{previewEmbed(preview, sub.Style)}
 	}
 	return m, nil
 }
@@ -133,7 +136,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 // through, by the same rule live posts use, so the preview shows what will be posted.
 func newestMatching(items []story.Story, sub store.Subscription) (story.Story, bool) {
 	for _, it := range items { // newest first
-		if story.MatchesKeywords(it, sub.Include, sub.Exclude) {
+		if passesStyle(it, sub) {
 			return it, true
 		}
 	}
@@ -146,10 +149,16 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	if err != nil {
 		return message.Message{}, err
 	}
-	if _, err := s.create(ctx, req, store.Subscription{Kind: store.KindTopic, Topic: topic}); err != nil {
+	style, err := applyStyle(store.PostStyle{}, req)
+	if err != nil {
 		return message.Message{}, err
 	}
-	return message.Message{Content: fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive.", topicTitle(topic, s.Topics))}, nil
+	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindTopic, Topic: topic, Style: style})
+	if err != nil {
+		return message.Message{}, err
+	}
+	return message.Message{Content: message.Truncate(fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive%s.",
+		topicTitle(topic, s.Topics), styleText(sub.Style)), message.MaxContent)}, nil
 }
 
 // precheck refuses early (before fetching a feed) what create would refuse: DMs, the guild's
@@ -354,9 +363,9 @@ func describe(sub store.Subscription, topics []TopicInfo) string {
 		}
 		return d
 	case store.KindFeed:
-		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub)
+		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub) + styleText(sub.Style)
 	default:
-		return "live posts on " + topicTitle(sub.Topic, topics)
+		return "live posts on " + topicTitle(sub.Topic, topics) + styleText(sub.Style)
 	}
 }
 

@@ -431,7 +431,7 @@ func TestGatewayPrivateCommands(t *testing.T) {
 		}
 	}
 	wantContexts := map[string][]int{"latest": {0, 1}, "ceasefire-status": {0, 1}, "status": {0, 1}, "subscribe": {0},
-		"unsubscribe": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
+		"unsubscribe": {0}, "subscription": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
 	if diff := cmp.Diff(wantContexts, contexts); diff != "" {
 		t.Errorf("registered contexts (-want +got):\n%s", diff)
 	}
