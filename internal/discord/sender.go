@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
 
 	"github.com/heraldbot/herald/internal/message"
 )
@@ -156,6 +155,9 @@ type sendJob struct {
 	// messageID, when set, makes the job an edit (PATCH) of that message instead of a post.
 	messageID string
 	payload   messagePayload
+	// place, when set, makes the job a forum post, thread, crosspost or webhook execution
+	// (sender_places.go) sharing the channel's queue and limits.
+	place     *placeJob
 	attempts  int
 	limited   int
 	cancelled bool
@@ -463,11 +465,8 @@ func (s *Sender) deliver(j *sendJob) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
 	defer cancel()
-	method, url := http.MethodPost, discordgo.EndpointChannelMessages(j.channelID)
-	if j.messageID != "" {
-		method, url = http.MethodPatch, discordgo.EndpointChannelMessage(j.channelID, j.messageID)
-	}
-	r, err := s.rest.do(ctx, method, url, j.payload)
+	method, url, body := j.request()
+	r, err := s.rest.do(ctx, method, url, body)
 	s.settle(j, func(ch *channelState) (sendResult, bool) { return s.outcome(j, ch, url, r, err) })
 }
 
@@ -531,6 +530,8 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 		return sendResult{id: m.ID}, true
 	case r.Status == http.StatusTooManyRequests:
 		return s.rateLimited(j, ch, now, r)
+	case j.place != nil && j.place.webhook != nil && r.Status == http.StatusNotFound:
+		return sendResult{err: fmt.Errorf("discord: webhook %s of %s: %w", j.place.webhook.ID, j.channelID, ErrWebhookGone)}, true
 	case j.messageID != "" && r.Status == http.StatusNotFound && parseAPIError(r.Body).Code == codeUnknownMessage:
 		return sendResult{err: fmt.Errorf("discord: edit %s in %s: %w", j.messageID, j.channelID, ErrMessageGone)}, true
 	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:
