@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/heraldbot/herald/internal/message"
 )
 

@@ -67,7 +67,7 @@ func (j *sendJob) request() (method, url string, body any) {
 	case placeForumPost:
 		return http.MethodPost, discordgo.EndpointChannelThreads(j.channelID), forumPostBody{Name: p.name, Message: j.payload}
 	case placeThread:
-		return http.MethodPost, discordgo.EndpointChannelMessage(j.channelID, j.messageID)+"/threads",
+		return http.MethodPost, discordgo.EndpointChannelMessage(j.channelID, j.messageID) + "/threads",
 			threadBody{Name: p.name, AutoArchiveDuration: 1440}
 	case placeCrosspost:
 		return http.MethodPost, discordgo.EndpointChannelMessageCrosspost(j.channelID, j.messageID), nil
