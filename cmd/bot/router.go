@@ -47,7 +47,8 @@ func newRouter(a *app) *commands.Router {
 func (a *app) subscriptions() commands.Subscriptions {
 	return commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topicInfos(a),
 		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg)}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg),
+		Places: placesOf(a.sender)}
 }
 
 func topicInfos(a *app) []commands.TopicInfo {
@@ -65,4 +66,12 @@ func feedURLs(cfg *config.Config) []string {
 		out[i] = f.URL
 	}
 	return out
+}
+
+// placesOf is the sender's channel and webhook access when it talks to Discord, else nil.
+func placesOf(s delivery.Sender) commands.Places {
+	if p, ok := s.(commands.Places); ok {
+		return p
+	}
+	return nil
 }

@@ -130,7 +130,7 @@ func Definitions() []Command {
 					{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
 					{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
 					{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
-				}, styleOptions()...)},
+				}, append(styleOptions(), placementOptions()...)...)},
 				{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
 					topicOpt("The tracked topic", true),
 				}, styleOptions()...)},

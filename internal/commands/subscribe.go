@@ -53,6 +53,8 @@ type Subscriptions struct {
 	Health FeedHealth
 	// Sources are the configured feeds' URLs (what topic and digest subscriptions read).
 	Sources []string
+	// Places, when set (Discord), reads channel types and makes webhooks for placements.
+	Places Places
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
@@ -109,13 +111,17 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err != nil {
 		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(err))
 	}
+	if style, err = s.applyPlacement(ctx, style, req); err != nil {
+		return message.Message{}, err
+	}
 	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw,
 		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"]), Style: style})
 	if err != nil {
 		return message.Message{}, err
 	}
 	// The confirmation is public: a private feed's password stays hidden.
-	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", feed.RedactURL(raw), filterText(sub))
+	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s%s. Nothing old will be posted.",
+		feed.RedactURL(raw), filterText(sub), placeText(sub.Style))
 	preview, ok := newestMatching(items, sub)
 	switch {
 	case ok:

@@ -16,6 +16,7 @@ type style struct {
 	mention       message.Mention
 	mentionFilter *filter.Filter
 	tmpl          briefing.Template
+	place         placement
 }
 
 // compileStyle compiles sub.Style. Filters and templates are validated when stored, so an
@@ -34,6 +35,9 @@ func compileStyle(sub store.Subscription) style {
 		st.tmpl = t
 	}
 	st.tmpl.Color, st.tmpl.Thumbnail = sub.Style.Color, sub.Style.Thumbnail
+	if sub.Kind == store.KindFeed { // topic posts are edited in place as outlets add to them
+		st.place = placementOf(sub.Style)
+	}
 	return st
 }
 

@@ -529,6 +529,8 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 		return sendResult{id: m.ID}, true
 	case r.Status == http.StatusTooManyRequests:
 		return s.rateLimited(j, ch, now, r)
+	case j.place != nil && j.place.done(r):
+		return sendResult{id: j.messageID}, true // a retry finds the thread or crosspost made
 	case j.place != nil && j.place.webhook != nil && r.Status == http.StatusNotFound:
 		return sendResult{err: fmt.Errorf("discord: webhook %s of %s: %w", j.place.webhook.ID, j.channelID, ErrWebhookGone)}, true
 	case j.messageID != "" && r.Status == http.StatusNotFound && parseAPIError(r.Body).Code == codeUnknownMessage:

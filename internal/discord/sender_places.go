@@ -51,6 +51,22 @@ const (
 	placeWebhook
 )
 
+// Discord's answers to a thread or crosspost made already: a retry after a lost answer or a
+// re-sent post (its nonce returns the first message) meets them, and they mean done.
+const (
+	codeThreadExists       = 160004
+	codeAlreadyCrossposted = 40033
+)
+
+// done reports an answer that means this thread or crosspost exists already.
+func (p *placeJob) done(r restResponse) bool {
+	if r.Status != http.StatusBadRequest {
+		return false
+	}
+	code := parseAPIError(r.Body).Code
+	return p.kind == placeThread && code == codeThreadExists || p.kind == placeCrosspost && code == codeAlreadyCrossposted
+}
+
 // maxThreadName is Discord's limit on thread names.
 const maxThreadName = 100
 
