@@ -18,6 +18,7 @@ import (
 	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/store/redisstore"
 	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/subscription"
 	"github.com/heraldbot/herald/internal/topic"
 )
 
@@ -35,6 +36,7 @@ type app struct {
 	sender   delivery.Sender
 	live     *delivery.Live
 	digests  *delivery.Digests
+	subs     *subscription.Service
 	router   *commands.Router
 }
 
@@ -68,21 +70,14 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
 	})
+	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
+	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
+		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
 	a.router = newRouter(a)
-	a.pollSubscribedFeeds(ctx)
+	if err := a.subs.PollSubscribed(ctx); err != nil {
+		logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
+	}
 	return a, nil
-}
-
-// pollSubscribedFeeds adds the feeds of /subscribe feed subscriptions to the poller.
-func (a *app) pollSubscribedFeeds(ctx context.Context) {
-	subs, err := a.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindFeed})
-	if err != nil {
-		a.logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
-		return
-	}
-	for _, s := range subs {
-		a.poller.AddFeed(ctx, poller.Feed{URL: s.FeedURL})
-	}
 }
 
 func (a *app) close() {
@@ -162,37 +157,42 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now
 }
 
 // feedChecker validates /subscribe feed URLs the way the poller fetches them.
-func (a *app) feedChecker() commands.FeedChecker { return feedChecker{a} }
+type feedChecker struct {
+	fetcher feedFetcher
+	store   interface {
+		PutStories(ctx context.Context, stories []story.Story) ([]string, error)
+		GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
+		PutFeedState(ctx context.Context, st store.FeedState) error
+	}
+	tag func(story.Story) []string
+	now func() time.Time
+}
 
-type feedChecker struct{ a *app }
-
-// CheckFeed fetches and parses url, stores its current items as known (backfill, never posted)
-// and adds the feed to the poller; it returns the items newest first.
-func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, error) {
-	res, err := c.a.fetcher.Fetch(ctx, url, feed.Validators{})
+// CheckFeed fetches and parses url and stores its current items as known (backfill, never
+// posted); it returns the feed's title and items, newest first. Polling is the subscription
+// service's business.
+func (c feedChecker) CheckFeed(ctx context.Context, url string) (subscription.Checked, error) {
+	res, err := c.fetcher.Fetch(ctx, url, feed.Validators{})
 	if err != nil {
-		return nil, err
+		return subscription.Checked{}, err
 	}
 	if res.Feed == nil {
-		return nil, fmt.Errorf("feed: %s answered without a feed body", url)
+		return subscription.Checked{}, fmt.Errorf("feed: %s answered without a feed body", url)
 	}
-	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.a.now())
+	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.now())
 	for i := range items {
 		items[i].Backfill = true
-		items[i].Topics = c.a.topics.Tags(items[i])
+		items[i].Topics = c.tag(items[i])
 	}
-	if _, err := c.a.store.PutStories(ctx, items); err != nil {
-		return nil, fmt.Errorf("store: recording the feed's current items: %w", err)
+	if _, err := c.store.PutStories(ctx, items); err != nil {
+		return subscription.Checked{}, fmt.Errorf("store: recording the feed's current items: %w", err)
 	}
 	if err := c.markKnown(ctx, url, res); err != nil {
-		return nil, err
+		return subscription.Checked{}, err
 	}
-	c.a.poller.AddFeed(ctx, poller.Feed{URL: url, Name: res.Feed.Title})
-	c.a.poller.Fetched(url)
-	c.a.poller.Resume(ctx, url) // it was just fetched: a feed disabled earlier works again
 	// Newest first: the reply previews items[0].
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
-	return items, nil
+	return subscription.Checked{Title: res.Feed.Title, Items: items}, nil
 }
 
 // markKnown records the feed as fetched once, unless the poller already did. The items just
@@ -200,17 +200,17 @@ func (c feedChecker) CheckFeed(ctx context.Context, url string) ([]story.Story, 
 // has never polled (a configured feed is first polled within seconds of start) takes
 // every item for backfill, silently dropping whatever was published after /subscribe.
 func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
-	st, ok, err := c.a.store.GetFeedState(ctx, url)
+	st, ok, err := c.store.GetFeedState(ctx, url)
 	if err != nil {
 		return fmt.Errorf("store: reading the feed's state: %w", err)
 	}
 	if ok && st.Known {
 		return nil
 	}
-	now := c.a.now()
+	now := c.now()
 	st.URL, st.Known, st.LastPoll, st.LastSuccess = url, true, now, now
 	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
-	if err := c.a.store.PutFeedState(ctx, st); err != nil {
+	if err := c.store.PutFeedState(ctx, st); err != nil {
 		return fmt.Errorf("store: recording the feed's state: %w", err)
 	}
 	return nil

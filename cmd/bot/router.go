@@ -43,12 +43,12 @@ func newRouter(a *app) *commands.Router {
 	return r
 }
 
-// subscriptions is the one subscription service: the slash commands and the dashboard use it.
+// subscriptions is the commands adapter over the one subscription service (a.subs); the
+// slash commands and the dashboard both go through it.
 func (a *app) subscriptions() commands.Subscriptions {
-	return commands.Subscriptions{Store: a.store, Feeds: a.feedChecker(), Scheduler: a.digests, Topics: topicInfos(a),
-		Limit: a.cfg.Subscriptions.PerGuildLimit, DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Sources: feedURLs(a.cfg),
-		Places: placesOf(a.sender)}
+	return commands.Subscriptions{Service: a.subs, Topics: topicInfos(a),
+		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender)}
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

@@ -2,12 +2,14 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/subscription"
 )
 
 // FeedHealth reads what the poller recorded about a feed: last success, last error (in the
@@ -21,7 +23,7 @@ type FeedHealth interface {
 // it works, polling resumes. A disabled feed otherwise stays disabled, restarts included.
 func (s Subscriptions) RetryFeed(ctx context.Context, req Request) (message.Message, error) {
 	raw := strings.TrimSpace(req.Options["url"])
-	known, err := s.knownFeed(ctx, req.GuildID, raw)
+	known, err := s.Service.KnownFeed(ctx, req.GuildID, raw)
 	if err != nil {
 		return message.Message{}, err
 	}
@@ -39,30 +41,13 @@ func (s Subscriptions) RetryFeed(ctx context.Context, req Request) (message.Mess
 		return message.Message{Content: fmt.Sprintf("✅ %s is working (last fetched %s); nothing to retry.",
 			feed.RedactURL(raw), message.RelativeAge(s.Now(), st.LastSuccess))}, nil
 	}
-	if _, err := s.Feeds.CheckFeed(ctx, raw); err != nil {
-		return message.Message{}, Errorf("Herald still cannot fetch %s: %s. It stays paused; try again later.", feed.RedactURL(raw), userText(err))
+	var ce *subscription.CheckError
+	if err := s.Service.Refetch(ctx, raw); errors.As(err, &ce) {
+		return message.Message{}, Errorf("Herald still cannot fetch %s: %s. It stays paused; try again later.", feed.RedactURL(raw), userText(ce.Err))
+	} else if err != nil {
+		return message.Message{}, err
 	}
 	return message.Message{Content: fmt.Sprintf("✅ %s works again: Herald polls it again, and new stories are posted where it is subscribed.", feed.RedactURL(raw))}, nil
-}
-
-// knownFeed reports whether url is a feed of one of the guild's feed subscriptions or one of
-// the configured feeds: /retry-feed must not become a way to make Herald fetch any URL.
-func (s Subscriptions) knownFeed(ctx context.Context, guildID, url string) (bool, error) {
-	for _, src := range s.Sources {
-		if src == url {
-			return true, nil
-		}
-	}
-	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: guildID, Kind: store.KindFeed})
-	if err != nil {
-		return false, fmt.Errorf("commands: listing subscriptions: %w", err)
-	}
-	for _, sub := range subs {
-		if sub.FeedURL == url {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // healthText is a feed's state for /subscriptions: working, failing or paused, with when it
@@ -96,7 +81,8 @@ func (s Subscriptions) healthText(ctx context.Context, url string) string {
 // ones failing or paused, so those channels learn why stories are missing.
 func (s Subscriptions) sourcesText(ctx context.Context) string {
 	var bad []string
-	for _, src := range s.Sources {
+	sources := s.Service.Sources()
+	for _, src := range sources {
 		if h := s.healthText(ctx, src); strings.HasPrefix(h, "⛔") || strings.HasPrefix(h, "⚠️") {
 			bad = append(bad, feed.RedactURL(src)+": "+h)
 		}
@@ -104,7 +90,7 @@ func (s Subscriptions) sourcesText(ctx context.Context) string {
 	if len(bad) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\n**Feeds behind topics and digests: %d of %d not working**\n%s\n", len(bad), len(s.Sources), strings.Join(bad, "\n"))
+	return fmt.Sprintf("\n**Feeds behind topics and digests: %d of %d not working**\n%s\n", len(bad), len(sources), strings.Join(bad, "\n"))
 }
 
 func plural(n int, one, many string) string {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/store"
-	"github.com/heraldbot/herald/internal/store/boltstore"
+	"github.com/heraldbot/herald/internal/subscription"
 )
 
 const (
@@ -23,10 +23,9 @@ const (
 // one, and a paused configured feed behind the topic subscription.
 func healthSubs(t *testing.T) (Subscriptions, *fakeChecker) {
 	t.Helper()
-	s, fc, _ := newSubs(t)
-	s.Limit = 10
-	db := s.Store.(*boltstore.Store)
-	s.Health, s.Sources = db, []string{sourceBad, healthy}
+	f := newSubsWith(t, subscription.Options{Limit: 10, Sources: []string{sourceBad, healthy}})
+	s, fc, db := f.s, f.fc, f.db
+	s.Health = db
 	ctx := context.Background()
 	states := []store.FeedState{
 		{URL: paused, Known: true, Disabled: true, Failures: 10, LastSuccess: t0.Add(-26 * time.Hour),

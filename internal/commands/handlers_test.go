@@ -15,9 +15,11 @@ import (
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/subscription"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -141,9 +143,9 @@ type fakeChecker struct {
 	calls int
 }
 
-func (f *fakeChecker) CheckFeed(context.Context, string) ([]story.Story, error) {
+func (f *fakeChecker) CheckFeed(context.Context, string) (subscription.Checked, error) {
 	f.calls++
-	return f.items, f.err
+	return subscription.Checked{Title: "Feed", Items: f.items}, f.err
 }
 
 type fakeScheduler struct{ added, removed []string }
@@ -154,14 +156,42 @@ func (f *fakeScheduler) Add(sub store.Subscription) error {
 }
 func (f *fakeScheduler) Remove(id string) { f.removed = append(f.removed, id) }
 
-func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
-	fc := &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item: Gaza hostages freed", Source: "Feed", Published: t0}}}
-	fs := &fakeScheduler{}
-	s := Subscriptions{Store: openStore(t), Feeds: fc, Scheduler: fs, Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
-		Limit: 3, DefaultTime: "08:00", DefaultZone: "UTC", Now: func() time.Time { return t0 },
+// fakePolls records the poll set the service keeps.
+type fakePolls struct{ polled map[string]bool }
+
+func (f *fakePolls) AddFeed(_ context.Context, fd poller.Feed) { f.polled[fd.URL] = true }
+func (f *fakePolls) RemoveFeed(url string) bool {
+	was := f.polled[url]
+	delete(f.polled, url)
+	return was
+}
+func (f *fakePolls) Fetched(string)                      {}
+func (f *fakePolls) Resume(context.Context, string) bool { return false }
+
+// subsFixture is the /subscribe adapter over a real service and bolt store, with fakes for
+// the feed check, the digest schedule and the poll set.
+type subsFixture struct {
+	s     Subscriptions
+	fc    *fakeChecker
+	fs    *fakeScheduler
+	polls *fakePolls
+	db    *boltstore.Store
+}
+
+func newSubsWith(t *testing.T, opts subscription.Options) subsFixture {
+	f := subsFixture{fc: &fakeChecker{items: []story.Story{{ID: "0000000000000001", Title: "Newest item: Gaza hostages freed", Source: "Feed", Published: t0}}},
+		fs: &fakeScheduler{}, polls: &fakePolls{polled: map[string]bool{}}, db: openStore(t)}
+	opts.Now = func() time.Time { return t0 }
+	f.s = Subscriptions{Service: subscription.New(f.db, f.fc, f.polls, f.fs, opts), Topics: []TopicInfo{{ID: "ceasefire", Title: "Gaza ceasefire"}},
+		DefaultTime: "08:00", DefaultZone: "UTC", Now: opts.Now,
 		NextRun: func(store.Subscription, time.Time) (time.Time, error) { return t0.Add(90 * time.Minute), nil },
 		Clock:   delivery.CanonicalClock}
-	return s, fc, fs
+	return f
+}
+
+func newSubs(t *testing.T) (Subscriptions, *fakeChecker, *fakeScheduler) {
+	f := newSubsWith(t, subscription.Options{Limit: 3})
+	return f.s, f.fc, f.fs
 }
 
 func req(sub string, opts map[string]string) Request {
@@ -200,7 +230,7 @@ func TestSubscribeFlow(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "most allowed") {
 		t.Errorf("limit: got %v", err)
 	}
-	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
+	subs, _ := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 3 || fc.calls != 1 {
 		t.Fatalf("want 3 subscriptions and one feed check, got %d and %d", len(subs), fc.calls)
 	}
@@ -352,7 +382,7 @@ func TestSubscribeFeedHidesPassword(t *testing.T) {
 			t.Errorf("%s %q: want the feed URL with its password hidden", name, text)
 		}
 	}
-	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
+	subs, _ := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if len(subs) != 1 || !strings.Contains(subs[0].FeedURL, password) {
 		t.Errorf("stored subscription %+v must keep the real URL: the poller needs the password", subs)
 	}

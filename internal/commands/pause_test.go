@@ -19,14 +19,14 @@ func TestSetPaused(t *testing.T) {
 	if _, err := s.Topic(ctx, req("topic", map[string]string{"topic": "ceasefire"})); err != nil {
 		t.Fatal(err)
 	}
-	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
+	subs, err := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("ListSubscriptions = %v, %v", subs, err)
 	}
 	id := subs[0].ID
 	paused := func() bool {
 		t.Helper()
-		got, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
+		got, err := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1"})
 		if err != nil || len(got) != 1 {
 			t.Fatalf("ListSubscriptions = %v, %v", got, err)
 		}
@@ -73,7 +73,7 @@ func TestSetFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKind := map[store.Kind]string{}
-	subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1"})
+	subs, _ := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1"})
 	for _, sub := range subs {
 		byKind[sub.Kind] = sub.ID
 	}
@@ -96,7 +96,7 @@ func TestSetFilters(t *testing.T) {
 			if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("SetFilters err = %v, want %q", err, tc.wantErr)
 			}
-			subs, _ := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: "g1", Kind: store.KindFeed})
+			subs, _ := s.Service.List(ctx, store.SubscriptionFilter{GuildID: "g1", Kind: store.KindFeed})
 			if d := cmp.Diff(tc.wantInclude, subs[0].Include, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("include (-want +got):\n%s", d)
 			}

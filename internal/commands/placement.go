@@ -46,26 +46,30 @@ func placementOptions() []Option {
 	}
 }
 
-// applyPlacement decides where posts go from the channel's type and the options, checking
-// the bot's permissions for each choice. A forum or media channel always gets one post per
-// story; a thread is posted into like a channel.
-func (s Subscriptions) applyPlacement(ctx context.Context, st store.PostStyle, req Request) (store.PostStyle, error) {
+// placement decides where posts go from the channel's type and the options, checking the
+// bot's permissions for each choice; it returns the webhook name asked for (made by
+// attachWebhook once the subscription exists). A forum or media channel always gets one post
+// per story; a thread is posted into like a channel.
+func (s Subscriptions) placement(ctx context.Context, st store.PostStyle, req Request) (store.PostStyle, string, error) {
 	wantThread := req.Options["thread"] == "true"
 	wantCross := req.Options["crosspost"] == "true"
 	hookName := strings.TrimSpace(req.Options["webhook_name"])
 	asked := wantThread || wantCross || hookName != ""
 	if s.Places == nil {
 		if asked {
-			return st, Errorf("Threads, crossposts and webhooks need Herald to be connected to Discord.")
+			return st, "", Errorf("Threads, crossposts and webhooks need Herald to be connected to Discord.")
 		}
-		return st, nil
+		return st, "", nil
 	}
 	typ, err := s.Places.ChannelType(ctx, req.ChannelID)
 	if err != nil {
-		return st, fmt.Errorf("commands: reading the channel's type: %w", err)
+		return st, "", fmt.Errorf("commands: reading the channel's type: %w", err)
 	}
 	if err := placementAllowed(typ, wantThread, wantCross, hookName != ""); err != nil {
-		return st, err
+		return st, "", err
+	}
+	if err := checkWebhookOptions(hookName, req.Options["webhook_avatar"]); err != nil {
+		return st, "", err
 	}
 	st.Forum = typ == chanForum || typ == chanMedia
 	st.ThreadPerStory = wantThread && !st.Forum
@@ -81,12 +85,39 @@ func (s Subscriptions) applyPlacement(ctx context.Context, st store.PostStyle, r
 		need |= PermManageWebhooks
 	}
 	if missing := need &^ req.AppPermissions; missing != 0 {
-		return st, Errorf("Herald lacks a permission here for that: %s. Grant it to Herald's role in this channel and try again.", placementPermNames(missing))
+		return st, "", Errorf("Herald lacks a permission here for that: %s. Grant it to Herald's role in this channel and try again.", placementPermNames(missing))
 	}
-	if hookName == "" {
-		return st, nil
+	return st, hookName, nil
+}
+
+func checkWebhookOptions(name, avatar string) error {
+	if name == "" {
+		return nil
 	}
-	return s.withWebhook(ctx, st, req, hookName)
+	if a := strings.TrimSpace(avatar); a != "" && !strings.HasPrefix(a, "https://") {
+		return Errorf("webhook_avatar must be an https:// image URL.")
+	}
+	if n := len([]rune(name)); n > 80 {
+		return Errorf("webhook_name may have at most 80 characters.")
+	}
+	return nil
+}
+
+// attachWebhook makes the new subscription's webhook, so a name Discord refuses is reported
+// now rather than at the first post; when it cannot, the subscription is removed again.
+func (s Subscriptions) attachWebhook(ctx context.Context, req Request, sub store.Subscription, name string) (store.Subscription, error) {
+	wh, err := s.Places.MakeWebhook(ctx, req.ChannelID, name)
+	if err != nil {
+		if _, uerr := s.Service.Unsubscribe(ctx, req.GuildID, sub.ID); uerr != nil {
+			return sub, fmt.Errorf("commands: removing the subscription whose webhook failed: %w", uerr)
+		}
+		return sub, Errorf("Discord refused to make the webhook %q (%s), so nothing was subscribed.", name, userText(err))
+	}
+	wh.Name, wh.AvatarURL = name, strings.TrimSpace(req.Options["webhook_avatar"])
+	return s.Service.Edit(ctx, req.GuildID, sub.ID, func(cur *store.Subscription) error {
+		cur.Style.Webhook = &wh
+		return nil
+	})
 }
 
 func placementAllowed(typ int, thread, crosspost, webhook bool) error {
@@ -100,25 +131,6 @@ func placementAllowed(typ int, thread, crosspost, webhook bool) error {
 		return Errorf("Webhooks belong to channels: subscribe the thread's channel to post through one.")
 	}
 	return nil
-}
-
-// withWebhook makes the subscription's webhook now, so a missing permission or a name
-// Discord refuses is reported here rather than at the first post.
-func (s Subscriptions) withWebhook(ctx context.Context, st store.PostStyle, req Request, name string) (store.PostStyle, error) {
-	avatar := strings.TrimSpace(req.Options["webhook_avatar"])
-	if avatar != "" && !strings.HasPrefix(avatar, "https://") {
-		return st, Errorf("webhook_avatar must be an https:// image URL.")
-	}
-	if n := len([]rune(name)); n > 80 {
-		return st, Errorf("webhook_name may have at most 80 characters.")
-	}
-	wh, err := s.Places.MakeWebhook(ctx, req.ChannelID, name)
-	if err != nil {
-		return st, Errorf("Discord refused to make the webhook %q: %s", name, userText(err))
-	}
-	wh.Name, wh.AvatarURL = name, avatar
-	st.Webhook = &wh
-	return st, nil
 }
 
 // placementPermNames lists permission bits by their names in Discord's settings.

@@ -17,7 +17,7 @@ const role = "112233445566778899"
 
 func onlySub(t *testing.T, s Subscriptions) store.Subscription {
 	t.Helper()
-	subs, err := s.Store.ListSubscriptions(context.Background(), store.SubscriptionFilter{GuildID: "g1"})
+	subs, err := s.Service.List(context.Background(), store.SubscriptionFilter{GuildID: "g1"})
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("subscriptions %+v, %v; want one", subs, err)
 	}
@@ -75,7 +75,7 @@ func TestSubscribeStyleErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || asUserError(err) == nil {
 				t.Fatalf("err = %v, want a user error saying %q", err, tc.want)
 			}
-			if subs, _ := s.Store.ListSubscriptions(context.Background(), store.SubscriptionFilter{}); len(subs) != 0 {
+			if subs, _ := s.Service.List(context.Background(), store.SubscriptionFilter{}); len(subs) != 0 {
 				t.Errorf("a subscription was made: %+v", subs)
 			}
 		})

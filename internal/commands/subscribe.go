@@ -4,45 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/subscription"
 )
 
-// SubscriptionStore is what the subscription commands need from the store.
-type SubscriptionStore interface {
-	CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
-	UpdateSubscription(ctx context.Context, sub store.Subscription) error
-	DeleteSubscription(ctx context.Context, guildID, id string) error
-	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
-}
-
-// FeedChecker fetches and parses a feed the way the poller will, records its current items as
-// already known (so subscribing posts nothing old) and returns them, newest first.
-type FeedChecker interface {
-	CheckFeed(ctx context.Context, url string) ([]story.Story, error)
-}
-
-// Scheduler is told about digest subscriptions as they come and go, so no restart is needed.
-type Scheduler interface {
-	Add(sub store.Subscription) error
-	Remove(id string)
-}
-
-// Subscriptions implements /subscribe, /unsubscribe and /subscriptions.
+// Subscriptions implements /subscribe, /unsubscribe, /subscriptions and /retry-feed as an
+// adapter over the subscription service: it reads the options and words the reply; the
+// service runs the workflows (store, digest schedule, poll set).
 type Subscriptions struct {
-	Store     SubscriptionStore
-	Feeds     FeedChecker
-	Scheduler Scheduler
-	Topics    []TopicInfo
-	// Limit is the most subscriptions one guild may have (default 50).
-	Limit       int
+	Service     *subscription.Service
+	Topics      []TopicInfo
 	DefaultTime string
 	DefaultZone string
 	// NextRun says when a digest runs next (for /subscriptions).
@@ -51,13 +28,25 @@ type Subscriptions struct {
 	// Health, when set, shows each feed's state in /subscriptions and lets /retry-feed
 	// resume a paused one.
 	Health FeedHealth
-	// Sources are the configured feeds' URLs (what topic and digest subscriptions read).
-	Sources []string
 	// Places, when set (Discord), reads channel types and makes webhooks for placements.
 	Places Places
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
+}
+
+// owner is who runs the command, and where.
+func owner(req Request) subscription.Owner {
+	return subscription.Owner{GuildID: req.GuildID, ChannelID: req.ChannelID, UserID: req.UserID}
+}
+
+// refusal turns the service's refusals into user errors worded as the service wrote them.
+func refusal(err error) error {
+	var r *subscription.Refusal
+	if errors.As(err, &r) {
+		return Errorf("%s", r.Reason)
+	}
+	return err
 }
 
 // Digest implements /subscribe digest [time] [timezone] [topic].
@@ -71,12 +60,9 @@ func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message
 	if err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
+	sub, err := s.Service.Subscribe(ctx, owner(req), store.Subscription{Kind: store.KindDigest, Time: hhmm, TimeZone: zone, Topic: topic})
 	if err != nil {
-		return message.Message{}, err
-	}
-	if err := s.Scheduler.Add(sub); err != nil {
-		return message.Message{}, fmt.Errorf("commands: scheduling digest: %w", err)
+		return message.Message{}, refusal(err)
 	}
 	what := "A daily briefing"
 	if topic != "" {
@@ -86,38 +72,30 @@ func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message
 	return message.Message{Content: fmt.Sprintf("✅ %s will arrive here every day at %s (%s). %s", what, sub.Time, zone, next)}, nil
 }
 
-// maxFeedURL bounds a feed URL: Discord lets a string option carry 6000 characters, which
-// would make every message quoting the URL too long to post. Real feed URLs are far shorter.
-const maxFeedURL = 1000
-
 // Feed implements /subscribe feed url [include] [exclude].
 func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, error) {
 	raw := strings.TrimSpace(req.Options["url"])
-	if n := utf8.RuneCountInString(raw); n > maxFeedURL {
-		return message.Message{}, Errorf("That URL is %d characters long; feed URLs may have at most %d.", n, maxFeedURL)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return message.Message{}, Errorf("That is not a feed URL: it must start with http:// or https://.")
-	}
-	if err := s.precheck(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw, ChannelID: req.ChannelID}); err != nil {
-		return message.Message{}, err
-	}
 	style, err := applyStyle(store.PostStyle{}, req)
 	if err != nil {
 		return message.Message{}, err
 	}
-	items, err := s.Feeds.CheckFeed(ctx, raw)
+	style, hook, err := s.placement(ctx, style, req)
 	if err != nil {
-		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(err))
-	}
-	if style, err = s.applyPlacement(ctx, style, req); err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindFeed, FeedURL: raw,
+	sub, items, err := s.Service.SubscribeFeedWith(ctx, owner(req), store.Subscription{Kind: store.KindFeed, FeedURL: raw,
 		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"]), Style: style})
+	var ce *subscription.CheckError
+	if errors.As(err, &ce) {
+		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(ce.Err))
+	}
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, refusal(err)
+	}
+	if hook != "" {
+		if sub, err = s.attachWebhook(ctx, req, sub, hook); err != nil {
+			return message.Message{}, err
+		}
 	}
 	// The confirmation is public: a private feed's password stays hidden.
 	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s%s. Nothing old will be posted.",
@@ -159,72 +137,19 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	if err != nil {
 		return message.Message{}, err
 	}
-	sub, err := s.create(ctx, req, store.Subscription{Kind: store.KindTopic, Topic: topic, Style: style})
+	sub, err := s.Service.Subscribe(ctx, owner(req), store.Subscription{Kind: store.KindTopic, Topic: topic, Style: style})
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, refusal(err)
 	}
 	return message.Message{Content: message.Truncate(fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive%s.",
 		topicTitle(topic, s.Topics), styleText(sub.Style)), message.MaxContent)}, nil
 }
 
-// precheck refuses early (before fetching a feed) what create would refuse: DMs, the guild's
-// limit, a duplicate in the channel. create re-checks duplicates atomically in the store.
-func (s Subscriptions) precheck(ctx context.Context, req Request, sub store.Subscription) error {
-	if req.GuildID == "" {
-		return Errorf("Subscriptions work in server channels, not in direct messages.")
-	}
-	existing, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
-	if err != nil {
-		return fmt.Errorf("commands: listing subscriptions: %w", err)
-	}
-	if limit := s.limit(); len(existing) >= limit {
-		return Errorf("This server already has %d subscriptions, the most allowed. Remove one with /unsubscribe first.", limit)
-	}
-	for _, e := range existing {
-		if e.SameTarget(sub) && sub.Kind == store.KindFeed {
-			return Errorf("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
-		}
-		if e.SameTarget(sub) {
-			return Errorf("This channel already has that subscription.")
-		}
-	}
-	return nil
-}
-
-func (s Subscriptions) create(ctx context.Context, req Request, sub store.Subscription) (store.Subscription, error) {
-	sub.ChannelID = req.ChannelID
-	if err := s.precheck(ctx, req, sub); err != nil {
-		return sub, err
-	}
-	sub.GuildID, sub.ChannelID, sub.CreatedBy, sub.CreatedAt = req.GuildID, req.ChannelID, req.UserID, s.Now()
-	created, err := s.Store.CreateSubscription(ctx, sub)
-	if errors.Is(err, store.ErrDuplicate) {
-		return sub, Errorf("This channel already has that subscription.")
-	}
-	if err != nil {
-		return sub, fmt.Errorf("commands: creating subscription: %w", err)
-	}
-	return created, nil
-}
-
-func (s Subscriptions) limit() int {
-	if s.Limit <= 0 {
-		return 50
-	}
-	return s.Limit
-}
-
 // Unsubscribe implements /unsubscribe subscription.
 func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Message, error) {
-	sub, err := s.find(ctx, req)
+	sub, err := s.Service.Unsubscribe(ctx, req.GuildID, req.Options["subscription"])
 	if err != nil {
-		return message.Message{}, err
-	}
-	if err := s.Store.DeleteSubscription(ctx, req.GuildID, sub.ID); err != nil {
-		return message.Message{}, fmt.Errorf("commands: deleting subscription: %w", err)
-	}
-	if sub.Kind == store.KindDigest {
-		s.Scheduler.Remove(sub.ID)
+		return message.Message{}, refusal(err)
 	}
 	return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
 }
@@ -232,13 +157,9 @@ func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Me
 // SetPaused pauses or resumes the subscription named by the "subscription" option (the
 // dashboard's pause): a paused subscription posts nothing until it is resumed.
 func (s Subscriptions) SetPaused(ctx context.Context, req Request, paused bool) (message.Message, error) {
-	sub, err := s.find(ctx, req)
+	sub, err := s.Service.SetPaused(ctx, req.GuildID, req.Options["subscription"], paused)
 	if err != nil {
-		return message.Message{}, err
-	}
-	sub.Paused = paused
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
+		return message.Message{}, refusal(err)
 	}
 	verb := "Resumed"
 	if paused {
@@ -251,34 +172,12 @@ func (s Subscriptions) SetPaused(ctx context.Context, req Request, paused bool) 
 // option with the "include" and "exclude" options (comma-separated, as /subscribe feed takes
 // them; empty clears a filter).
 func (s Subscriptions) SetFilters(ctx context.Context, req Request) (message.Message, error) {
-	sub, err := s.find(ctx, req)
+	sub, err := s.Service.SetFilters(ctx, req.GuildID, req.Options["subscription"],
+		keywords(req.Options["include"]), keywords(req.Options["exclude"]))
 	if err != nil {
-		return message.Message{}, err
-	}
-	if sub.Kind != store.KindFeed {
-		return message.Message{}, Errorf("Only feed subscriptions have keyword filters.")
-	}
-	sub.Include, sub.Exclude = keywords(req.Options["include"]), keywords(req.Options["exclude"])
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
+		return message.Message{}, refusal(err)
 	}
 	return message.Message{Content: message.Truncate("✅ Updated: "+describe(sub, s.Topics)+".", message.MaxContent)}, nil
-}
-
-// find returns the subscription named by the "subscription" option among the request's
-// guild's: an id of another guild is not found.
-func (s Subscriptions) find(ctx context.Context, req Request) (store.Subscription, error) {
-	id := strings.TrimSpace(req.Options["subscription"])
-	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
-	if err != nil {
-		return store.Subscription{}, fmt.Errorf("commands: listing subscriptions: %w", err)
-	}
-	for _, sub := range subs {
-		if sub.ID == id {
-			return sub, nil
-		}
-	}
-	return store.Subscription{}, Errorf("No subscription %q in this server. /subscriptions lists them.", id)
 }
 
 // Describe says what sub delivers in the words /subscriptions uses.
@@ -292,9 +191,9 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 	if manager {
 		f.ChannelID = ""
 	}
-	subs, err := s.Store.ListSubscriptions(ctx, f)
+	subs, err := s.Service.List(ctx, f)
 	if err != nil {
-		return message.Message{}, fmt.Errorf("commands: listing subscriptions: %w", err)
+		return message.Message{}, err
 	}
 	if len(subs) == 0 {
 		return message.Message{Content: "No subscriptions yet. Add one with /subscribe.", Ephemeral: true}, nil
@@ -334,7 +233,7 @@ func (s Subscriptions) List(ctx context.Context, req Request) (message.Message, 
 
 // SubscriptionChoices autocompletes /unsubscribe over the server's subscriptions.
 func (s Subscriptions) SubscriptionChoices(ctx context.Context, req Request) []Choice {
-	subs, err := s.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
+	subs, err := s.Service.List(ctx, store.SubscriptionFilter{GuildID: req.GuildID})
 	if err != nil {
 		return nil
 	}

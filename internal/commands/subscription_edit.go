@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
@@ -32,10 +31,6 @@ var editOptions = []string{"include", "exclude", "filter", "mention", "mention_u
 // Edit implements /subscription edit: options given replace the subscription's, the others
 // stay; each is validated as /subscribe validates it.
 func (s Subscriptions) Edit(ctx context.Context, req Request) (message.Message, error) {
-	sub, err := s.find(ctx, req)
-	if err != nil {
-		return message.Message{}, err
-	}
 	changed := false
 	for _, o := range editOptions {
 		_, ok := req.Options[o]
@@ -44,8 +39,19 @@ func (s Subscriptions) Edit(ctx context.Context, req Request) (message.Message, 
 	if !changed {
 		return message.Message{}, Errorf("Give at least one option to change, e.g. filter, mention or template.")
 	}
+	sub, err := s.Service.Edit(ctx, req.GuildID, req.Options["subscription"], func(sub *store.Subscription) error {
+		return editSubscription(sub, req)
+	})
+	if err != nil {
+		return message.Message{}, refusal(err)
+	}
+	return message.Message{Content: message.Truncate("✅ Updated: "+describe(sub, s.Topics)+".", message.MaxContent)}, nil
+}
+
+// editSubscription applies the options of /subscription edit to sub, validating each.
+func editSubscription(sub *store.Subscription, req Request) error {
 	if sub.Kind == store.KindDigest {
-		return message.Message{}, Errorf("Daily briefings have no filters, mentions or templates; only live posts do.")
+		return Errorf("Daily briefings have no filters, mentions or templates; only live posts do.")
 	}
 	if _, ok := req.Options["include"]; ok && sub.Kind == store.KindFeed {
 		sub.Include = keywords(noneIsEmpty(req.Options["include"]))
@@ -53,13 +59,12 @@ func (s Subscriptions) Edit(ctx context.Context, req Request) (message.Message, 
 	if _, ok := req.Options["exclude"]; ok && sub.Kind == store.KindFeed {
 		sub.Exclude = keywords(noneIsEmpty(req.Options["exclude"]))
 	}
-	if sub.Style, err = applyStyle(sub.Style, req); err != nil {
-		return message.Message{}, err
+	st, err := applyStyle(sub.Style, req)
+	if err != nil {
+		return err
 	}
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
-		return message.Message{}, fmt.Errorf("commands: updating subscription: %w", err)
-	}
-	return message.Message{Content: message.Truncate("✅ Updated: "+describe(sub, s.Topics)+".", message.MaxContent)}, nil
+	sub.Style = st
+	return nil
 }
 
 // Pause implements /subscription pause.

@@ -20,11 +20,12 @@ import (
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
+	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/redistest"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/store/redisstore"
-	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/subscription"
 )
 
 // Test ids: user ada manages g1 (channels c1, c2); she is a plain member of g2, which Herald is
@@ -95,7 +96,17 @@ func openRedis(t testing.TB) store.Store {
 // noFeeds refuses feed checks: these tests subscribe to topics and digests.
 type noFeeds struct{}
 
-func (noFeeds) CheckFeed(context.Context, string) ([]storyT, error) { return nil, errNoFeeds }
+func (noFeeds) CheckFeed(context.Context, string) (subscription.Checked, error) {
+	return subscription.Checked{}, errNoFeeds
+}
+
+// noPolls is the poll set of tests without feed subscriptions.
+type noPolls struct{}
+
+func (noPolls) AddFeed(context.Context, poller.Feed) {}
+func (noPolls) RemoveFeed(string) bool               { return false }
+func (noPolls) Fetched(string)                       {}
+func (noPolls) Resume(context.Context, string) bool  { return false }
 
 type fakeScheduler struct{}
 
@@ -120,7 +131,8 @@ func newEnv(t testing.TB, st store.Store, tune func(*Options)) *env {
 	e.fake.SetMember("g3", userAda, commands.PermManageChannels)
 	e.fake.SetMember("g2", userBob, commands.PermManageChannels)
 	now := func() time.Time { return time.Now() }
-	e.subs = commands.Subscriptions{Store: st, Feeds: noFeeds{}, Scheduler: fakeScheduler{}, Topics: topics, Limit: 2000,
+	svc := subscription.New(st, noFeeds{}, noPolls{}, fakeScheduler{}, subscription.Options{Limit: 2000, Now: now})
+	e.subs = commands.Subscriptions{Service: svc, Topics: topics,
 		DefaultTime: "08:00", DefaultZone: "UTC", Now: now, Clock: delivery.CanonicalClock}
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.srv.Start()
@@ -227,7 +239,5 @@ func (e *env) createSub(t testing.TB, sub store.Subscription) store.Subscription
 	}
 	return created
 }
-
-type storyT = story.Story
 
 var errNoFeeds = errors.New("test: feed subscriptions are not part of this test")

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -47,6 +49,10 @@ func (e *FatalCloseError) Error() string {
 // goroutine, before it decides to reconnect.
 type closeWatcher struct {
 	onFatal func(code int)
+	// closed is set by Gateway.Close: dialing then fails with discordgo.ErrWSAlreadyOpen, the
+	// one error that ends discordgo's reconnect loop, which Close cannot stop otherwise (a
+	// heartbeat failing on the closed socket starts one that retries forever).
+	closed atomic.Bool
 }
 
 // dialer returns a websocket dialer whose connections report fatal close codes. It copies
@@ -56,6 +62,9 @@ func (w *closeWatcher) dialer() *websocket.Dialer {
 	d := *websocket.DefaultDialer
 	nd := &net.Dialer{}
 	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if w.closed.Load() {
+			return nil, discordgo.ErrWSAlreadyOpen
+		}
 		c, err := nd.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
@@ -63,6 +72,9 @@ func (w *closeWatcher) dialer() *websocket.Dialer {
 		return &sniffConn{Conn: c, w: w}, nil
 	}
 	d.NetDialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if w.closed.Load() {
+			return nil, discordgo.ErrWSAlreadyOpen
+		}
 		host, _, _ := net.SplitHostPort(addr)
 		td := &tls.Dialer{NetDialer: nd, Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}}
 		c, err := td.DialContext(ctx, network, addr)

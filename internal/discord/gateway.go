@@ -67,6 +67,7 @@ type Gateway struct {
 	mu    sync.Mutex
 	appID string
 
+	watch     *closeWatcher
 	fatal     chan error
 	fatalOnce sync.Once
 	fatalSeen atomic.Bool
@@ -111,6 +112,7 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	s.StateEnabled = false
 	s.LogLevel = discordgo.LogError
 	w := &closeWatcher{onFatal: g.onFatalClose}
+	g.watch = w
 	s.Dialer = w.dialer()
 	s.AddHandler(g.onReady)
 	s.AddHandler(g.onInteractionCreate)
@@ -174,8 +176,10 @@ func (g *Gateway) Open(ctx context.Context) error {
 
 // Close disconnects and cancels in-flight interaction contexts.
 // discordgo's listener sees the connection replaced and does not reconnect after Close.
+// Dialing is refused first (see closeWatcher.closed), so no reconnect loop outlives Close.
 func (g *Gateway) Close() error {
 	g.cancel()
+	g.watch.closed.Store(true)
 	g.setConnected(false)
 	if err := g.s.Close(); err != nil {
 		return fmt.Errorf("discord: close gateway: %w", err)

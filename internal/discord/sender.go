@@ -51,8 +51,12 @@ func (e *ChannelError) Unwrap() error { return ErrChannelGone }
 // SenderOptions tunes the Sender; zero values take the defaults.
 type SenderOptions struct {
 	// GlobalPerSecond paces every request (default 45, under Discord's 50/s). A fraction is
-	// kept: discord.global_rate 0.5 is one request every 2 s, not the default.
+	// kept: discord.global_rate 0.5 is one request every 2 s, not the default. It configures
+	// the default LocalLimiter; a Limiter given below has its own rate.
 	GlobalPerSecond float64
+	// Limiter is the budget requests are taken from (a LocalLimiter when nil); replicas share
+	// one so that the bot as a whole stays within Discord's limits.
+	Limiter Limiter
 	// ChannelBurst messages per ChannelWindow per channel (default 5 per 5 s, as observed).
 	ChannelBurst  int
 	ChannelWindow time.Duration
@@ -72,7 +76,7 @@ type SenderOptions struct {
 
 func (o SenderOptions) withDefaults() SenderOptions {
 	if o.GlobalPerSecond <= 0 {
-		o.GlobalPerSecond = 45
+		o.GlobalPerSecond = DefaultGlobalPerSecond
 	}
 	if o.ChannelBurst <= 0 {
 		o.ChannelBurst = 5
@@ -101,17 +105,21 @@ func (o SenderOptions) withDefaults() SenderOptions {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Limiter == nil {
+		o.Limiter = NewLocalLimiter(LocalLimiterOptions{PerSecond: o.GlobalPerSecond, Now: o.Now})
+	}
 	return o
 }
 
-// Sender is the one queue every message Herald posts goes through. It paces requests below
-// the global limit, keeps each channel within its bucket, and waits out 429s without sending
-// anything while a wait is in force, so the bot never approaches Cloudflare's ban threshold.
+// Sender is the one queue every message Herald posts goes through. Its parts: the per-channel
+// queues served round-robin (sender_queue.go), the budget each request is taken from
+// (Limiter: global pacing, Discord's buckets, invalid requests), and the retry policy
+// (sender_retry.go). This file dispatches jobs from the queues through the budget to Discord
+// and applies the answers.
 type Sender struct {
-	rest *RESTClient
-	opts SenderOptions
-	// interval is the global spacing between requests.
-	interval time.Duration
+	rest    *RESTClient
+	opts    SenderOptions
+	limiter Limiter
 
 	mu       sync.Mutex
 	channels map[string]*channelState
@@ -120,10 +128,11 @@ type Sender struct {
 	depth    int
 	closed   bool
 	stats    SenderStats
-	// tat is the theoretical arrival time of the next request (GCRA); globalPause is set by a
-	// global 429.
-	tat         time.Time
-	globalPause time.Time
+	// routeBuckets maps a route (method and path template) to the X-RateLimit-Bucket Discord
+	// named for it, so routes sharing a bucket share its budget.
+	routeBuckets map[string]string
+	// pausedUntil holds every channel after the Limiter answered with a global wait.
+	pausedUntil time.Time
 
 	wake   chan struct{}
 	stop   chan struct{}
@@ -138,15 +147,6 @@ type SenderStats struct {
 	Retried      int64 // 5xx or transport failures retried
 	Failed       int64 // messages given up on, gone channels included
 	ChannelsGone int64 // channels marked gone (403/404)
-}
-
-type channelState struct {
-	queue    []*sendJob
-	inFlight bool
-	listed   bool // present in Sender.order
-	readyAt  time.Time
-	sent     []time.Time // dispatch times within the last window
-	gone     *ChannelError
 }
 
 type sendJob struct {
@@ -172,12 +172,11 @@ type sendResult struct {
 func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	opts = opts.withDefaults()
 	s := &Sender{
-		rest: rest, opts: opts,
-		interval: time.Duration(float64(time.Second) / opts.GlobalPerSecond),
-		channels: map[string]*channelState{},
-		wake:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		rest: rest, opts: opts, limiter: opts.Limiter,
+		channels: map[string]*channelState{}, routeBuckets: map[string]string{},
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	go s.dispatch()
 	return s
@@ -261,80 +260,25 @@ func (s *Sender) Edit(ctx context.Context, channelID, messageID string, m messag
 	}
 }
 
-func (s *Sender) enqueue(j *sendJob) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrSenderClosed
-	}
-	ch := s.channel(j.channelID)
-	if ch.gone != nil {
-		s.stats.Failed++
-		s.mu.Unlock()
-		return ch.gone
-	}
-	ch.queue = append(ch.queue, j)
-	s.list(j.channelID, ch)
-	s.depth++
-	s.mu.Unlock()
-	s.signal()
-	return nil
-}
-
-// cancel drops a job that has not been sent yet; one in flight is dropped when it settles
-// unless it was delivered.
-func (s *Sender) cancel(j *sendJob) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j.cancelled = true
-	ch := s.channels[j.channelID]
-	if ch == nil {
-		return
-	}
-	for k, q := range ch.queue {
-		if q == j {
-			ch.queue = append(ch.queue[:k:k], ch.queue[k+1:]...)
-			s.finish(j, sendResult{err: context.Canceled})
-			return
-		}
-	}
-}
-
-func (s *Sender) channel(id string) *channelState {
-	ch, ok := s.channels[id]
-	if !ok {
-		ch = &channelState{}
-		s.channels[id] = ch
-	}
-	return ch
-}
-
-func (s *Sender) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// finish delivers a job's result once; callers hold s.mu.
-func (s *Sender) finish(j *sendJob, r sendResult) {
-	s.depth--
-	j.result <- r
-}
-
-// dispatch is the scheduler loop: it starts each request when both the global pacer and the
-// channel's bucket allow it, and otherwise sleeps until the earliest moment one could.
+// dispatch is the scheduler loop: it takes the next job its channel allows, asks the Limiter
+// for a request from the budget, and starts the request; otherwise it sleeps until the
+// earliest moment one could go.
 func (s *Sender) dispatch() {
 	defer close(s.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.stop
+		cancel()
+	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		j, wait := s.safeNext()
-		if j != nil {
-			go s.deliver(j)
-			continue
+		wait := s.step(ctx)
+		if wait < 0 {
+			continue // a request was started: look for the next at once
 		}
-		if wait <= 0 {
+		if wait == 0 {
 			wait = time.Hour
 		}
 		timer.Reset(wait)
@@ -347,113 +291,79 @@ func (s *Sender) dispatch() {
 	}
 }
 
-func (s *Sender) safeNext() (j *sendJob, wait time.Duration) {
+// step starts at most one request. It returns -1 when it started one, else how long to wait
+// (0: until woken).
+func (s *Sender) step(ctx context.Context) (wait time.Duration) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.opts.Logger.Error("discord: sender scheduler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			j, wait = nil, time.Second
+			wait = time.Second
 		}
 	}()
 	s.mu.Lock()
+	j, wait := s.next(s.opts.Now())
+	s.mu.Unlock()
+	if j == nil {
+		return wait
+	}
+	bucket := s.bucketOf(j)
+	w, global, err := s.limiter.Reserve(ctx, bucket)
+	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.next(s.opts.Now())
+	now := s.opts.Now()
+	switch {
+	case err != nil:
+		// The shared budget is unreachable: sending without it could break the fleet's
+		// limit, so wait and ask again.
+		s.opts.Logger.Warn("discord: rate limiter unavailable, holding posts", "error", err)
+		s.pausedUntil = now.Add(time.Second)
+		return time.Second
+	case w > 0 && global:
+		s.pausedUntil = now.Add(w)
+		return w
+	case w > 0:
+		s.hold(j, now, w)
+		return -1 // its channel waits; look for another
+	case !s.take(j, now):
+		return -1 // cancelled meanwhile: the reservation is lost, look again
+	}
+	go s.deliver(j, bucket)
+	return -1
 }
 
-// next picks the next sendable job (round-robin over channels) or reports how long to wait.
-func (s *Sender) next(now time.Time) (*sendJob, time.Duration) {
-	if w := s.globalWait(now); w > 0 {
-		return nil, w
+// route names the Discord route of a job: method and path template, as buckets are assigned.
+func route(j *sendJob) string {
+	if j.messageID != "" {
+		return "PATCH /channels/{channel}/messages/{message}"
 	}
-	var wait time.Duration
-	n := len(s.order)
-	for k := 0; k < n; k++ {
-		idx := (s.rr + k) % n
-		id := s.order[idx]
-		ch := s.channels[id]
-		if len(ch.queue) == 0 {
-			continue
-		}
-		if ch.inFlight {
-			continue
-		}
-		if w := s.channelWait(ch, now); w > 0 {
-			if wait == 0 || w < wait {
-				wait = w
-			}
-			continue
-		}
-		s.rr = idx + 1
-		return s.take(ch, now), 0
-	}
-	s.compactOrder()
-	return nil, wait
+	return "POST /channels/{channel}/messages"
 }
 
-// globalWait implements GCRA with one interval of tolerance: the long-run rate is exactly
-// GlobalPerSecond while a late timer does not lose a slot.
-func (s *Sender) globalWait(now time.Time) time.Duration {
-	if now.Before(s.globalPause) {
-		return s.globalPause.Sub(now)
+// bucketOf is the Limiter key of a job: the bucket Discord named for its route (the route
+// itself until Discord has answered once) and the channel, its major parameter.
+func (s *Sender) bucketOf(j *sendJob) string {
+	r := route(j)
+	s.mu.Lock()
+	b, ok := s.routeBuckets[r]
+	s.mu.Unlock()
+	if !ok {
+		b = r
 	}
-	if allowed := s.tat.Add(-s.interval); now.Before(allowed) {
-		return allowed.Sub(now)
-	}
-	return 0
+	return b + ":" + j.channelID
 }
 
-func (s *Sender) channelWait(ch *channelState, now time.Time) time.Duration {
-	if now.Before(ch.readyAt) {
-		return ch.readyAt.Sub(now)
-	}
-	cut := now.Add(-s.opts.ChannelWindow)
-	for len(ch.sent) > 0 && !ch.sent[0].After(cut) {
-		ch.sent = ch.sent[1:]
-	}
-	if len(ch.sent) >= s.opts.ChannelBurst {
-		return ch.sent[0].Add(s.opts.ChannelWindow).Sub(now)
-	}
-	return 0
-}
-
-func (s *Sender) take(ch *channelState, now time.Time) *sendJob {
-	j := ch.queue[0]
-	ch.queue = ch.queue[1:]
-	ch.inFlight = true
-	ch.sent = append(ch.sent, now)
-	if s.tat.Before(now) {
-		s.tat = now
-	}
-	s.tat = s.tat.Add(s.interval)
-	return j
-}
-
-// list puts a channel with queued work in the round-robin order; callers hold s.mu.
-func (s *Sender) list(id string, ch *channelState) {
-	if !ch.listed && len(ch.queue) > 0 {
-		ch.listed = true
-		s.order = append(s.order, id)
+// learnBucket records the X-RateLimit-Bucket Discord named for a job's route.
+func (s *Sender) learnBucket(j *sendJob, h http.Header) {
+	if b := h.Get("X-RateLimit-Bucket"); b != "" {
+		s.mu.Lock()
+		s.routeBuckets[route(j)] = b
+		s.mu.Unlock()
 	}
 }
 
-// compactOrder forgets channels with nothing queued or in flight.
-func (s *Sender) compactOrder() {
-	kept := s.order[:0]
-	for _, id := range s.order {
-		ch := s.channels[id]
-		if len(ch.queue) > 0 || ch.inFlight {
-			kept = append(kept, id)
-			continue
-		}
-		ch.listed = false
-	}
-	s.order = kept
-	if s.rr >= len(s.order) {
-		s.rr = 0
-	}
-}
-
-// deliver makes one attempt and feeds the outcome back to the scheduler.
-func (s *Sender) deliver(j *sendJob) {
+// deliver makes one attempt, reports Discord's answer to the Limiter and feeds the outcome
+// back to the queue.
+func (s *Sender) deliver(j *sendJob, bucket string) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.opts.Logger.Error("discord: sender delivery panicked", "channel_id", j.channelID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -466,7 +376,15 @@ func (s *Sender) deliver(j *sendJob) {
 	defer cancel()
 	method, url, body := j.request()
 	r, err := s.rest.do(ctx, method, url, body)
-	s.settle(j, func(ch *channelState) (sendResult, bool) { return s.outcome(j, ch, url, r, err) })
+	var o Observation
+	if err == nil {
+		o = observe(r)
+		s.learnBucket(j, r.Header)
+		if err := s.limiter.Observe(ctx, s.bucketOf(j), o); err != nil {
+			s.opts.Logger.Warn("discord: recording a rate limit answer", "bucket", bucket, "error", err)
+		}
+	}
+	s.settle(j, func(ch *channelState) (sendResult, bool) { return s.outcome(j, ch, url, r, o, err) })
 }
 
 // settle applies an outcome under the lock: either the job is finished or it goes back to the
@@ -503,21 +421,12 @@ func (s *Sender) count(r sendResult) {
 	s.stats.Failed++
 }
 
-func (s *Sender) failQueued(ch *channelState) {
-	for _, q := range ch.queue {
-		s.stats.Failed++
-		s.finish(q, sendResult{err: ch.gone})
-	}
-	ch.queue = nil
-}
-
 // outcome interprets one response; callers hold s.mu. It returns final=false to retry.
-func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restResponse, err error) (sendResult, bool) {
+func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restResponse, o Observation, err error) (sendResult, bool) {
 	now := s.opts.Now()
 	if err != nil {
 		return s.retryLater(j, ch, now, err)
 	}
-	s.noteBucket(ch, now, r.Header)
 	switch {
 	case r.Status >= 200 && r.Status < 300:
 		var m struct {
@@ -528,7 +437,7 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 		}
 		return sendResult{id: m.ID}, true
 	case r.Status == http.StatusTooManyRequests:
-		return s.rateLimited(j, ch, now, r)
+		return s.rateLimited(j, o)
 	case j.place != nil && j.place.done(r):
 		return sendResult{id: j.messageID}, true // a retry finds the thread or crosspost made
 	case j.place != nil && j.place.webhook != nil && r.Status == http.StatusNotFound:
@@ -546,55 +455,4 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 	default:
 		return sendResult{err: statusError(http.MethodPost, url, r)}, true
 	}
-}
-
-// noteBucket honours X-RateLimit-Remaining/Reset-After: an exhausted bucket holds the channel
-// until it resets.
-func (s *Sender) noteBucket(ch *channelState, now time.Time, h http.Header) {
-	if h.Get("X-RateLimit-Remaining") != "0" {
-		return
-	}
-	if d, ok := headerSeconds(h, "X-RateLimit-Reset-After"); ok {
-		if t := now.Add(d); t.After(ch.readyAt) {
-			ch.readyAt = t
-		}
-	}
-}
-
-func (s *Sender) rateLimited(j *sendJob, ch *channelState, now time.Time, r restResponse) (sendResult, bool) {
-	j.limited++
-	s.stats.RateLimited++
-	wait := retryAfter(r)
-	ae := parseAPIError(r.Body)
-	global := ae.Global || r.Header.Get("X-RateLimit-Global") == "true"
-	s.opts.Logger.Warn("discord: rate limited", "channel_id", j.channelID, "global", global,
-		"retry_after_ms", wait.Milliseconds(), "scope", r.Header.Get("X-RateLimit-Scope"))
-	if global {
-		if t := now.Add(wait); t.After(s.globalPause) {
-			s.globalPause = t
-		}
-	} else if t := now.Add(wait); t.After(ch.readyAt) {
-		ch.readyAt = t
-	}
-	if j.limited > s.opts.Max429 {
-		return sendResult{err: fmt.Errorf("discord: send to %s: rate limited %d times, giving up", j.channelID, j.limited)}, true
-	}
-	return sendResult{}, false
-}
-
-func (s *Sender) retryLater(j *sendJob, ch *channelState, now time.Time, err error) (sendResult, bool) {
-	j.attempts++
-	if j.attempts > s.opts.MaxRetries {
-		return sendResult{err: fmt.Errorf("discord: send to %s: giving up after %d attempts: %w", j.channelID, j.attempts, err)}, true
-	}
-	s.stats.Retried++
-	d := s.opts.BaseBackoff << (j.attempts - 1)
-	if d > s.opts.MaxBackoff || d <= 0 {
-		d = s.opts.MaxBackoff
-	}
-	s.opts.Logger.Warn("discord: send failed, retrying", "channel_id", j.channelID, "attempt", j.attempts, "backoff_ms", d.Milliseconds(), "error", err)
-	if t := now.Add(d); t.After(ch.readyAt) {
-		ch.readyAt = t
-	}
-	return sendResult{}, false
 }

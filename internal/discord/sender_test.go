@@ -354,8 +354,8 @@ func TestSenderKeepsFractionalRate(t *testing.T) {
 		want time.Duration
 	}{{45, time.Second / 45}, {2.5, 400 * time.Millisecond}, {0.5, 2 * time.Second}} {
 		s := testSender(t, SenderOptions{GlobalPerSecond: tc.rate})
-		if s.interval != tc.want {
-			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, s.interval, tc.want)
+		if got := s.limiter.(*LocalLimiter).interval; got != tc.want {
+			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, got, tc.want)
 		}
 	}
 }

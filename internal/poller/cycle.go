@@ -239,6 +239,10 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 		if e.running || e.at.After(now) {
 			continue
 		}
+		if !r.p.polled(url) { // removed by RemoveFeed since it was scheduled
+			delete(r.due, url)
+			continue
+		}
 		e.running = true
 		fd := e.feed
 		wg.Go(func() {

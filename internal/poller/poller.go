@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -226,6 +227,31 @@ func (p *Poller) AddFeed(ctx context.Context, fd Feed) {
 	if p.addFeed(fd) {
 		p.schedule(fd)
 	}
+}
+
+// RemoveFeed stops polling feedURL (the last subscription of a feed was removed). A poll in
+// progress finishes; the running loop drops the feed the next time it comes due, so it is
+// fetched no more than once after this call, within one interval. It reports whether the
+// feed was being polled.
+func (p *Poller) RemoveFeed(feedURL string) bool {
+	feedURL = strings.TrimSpace(feedURL)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.known[feedURL] {
+		return false
+	}
+	delete(p.known, feedURL)
+	delete(p.last, feedURL)
+	p.feeds = slices.DeleteFunc(p.feeds, func(f Feed) bool { return f.URL == feedURL })
+	p.pending = slices.DeleteFunc(p.pending, func(f Feed) bool { return f.URL == feedURL })
+	return true
+}
+
+// polled reports whether feedURL is still in the feed list: Run drops a removed feed's entry.
+func (p *Poller) polled(feedURL string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.known[feedURL]
 }
 
 // Resume enables feedURL again with its failure count reset and polls it at once: the caller

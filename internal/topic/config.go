@@ -48,6 +48,8 @@ type Match struct {
 	Weak []string `yaml:"weak,omitempty"`
 	// WeakNeeds: a story anchored by Weak alone must name one of these.
 	WeakNeeds []string `yaml:"weak_needs,omitempty"`
+	// WeakAlone: with one of these in the headline ("ceasefire"), a single weak anchor will do.
+	WeakAlone []string `yaml:"weak_alone,omitempty"`
 	// AllOf: every group must have at least one phrase occurring too (e.g. ceasefire words),
 	// so an anchor alone (a Gaza story about floods) does not match.
 	AllOf [][]string `yaml:"all_of"`

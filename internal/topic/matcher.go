@@ -18,8 +18,8 @@ type Matcher struct {
 
 // rules is one topic's Match, compiled.
 type rules struct {
-	any, weak, weakNeeds, exclude, neighbours []Phrase
-	allOf                                     [][]Phrase
+	any, weak, weakNeeds, weakAlone, exclude, neighbours []Phrase
+	allOf                                                [][]Phrase
 }
 
 // NewMatcher validates cfgs (ids unique and well-formed, aliases unique, phrases valid) and
@@ -63,6 +63,9 @@ func compileRules(mt Match) (rules, error) {
 		return r, err
 	}
 	if r.weakNeeds, err = CompilePhrases(mt.WeakNeeds); err != nil {
+		return r, err
+	}
+	if r.weakAlone, err = CompilePhrases(mt.WeakAlone); err != nil {
 		return r, err
 	}
 	if r.exclude, err = CompilePhrases(mt.Exclude); err != nil {
@@ -112,7 +115,7 @@ func (m *Matcher) Tags(s story.Story) []string {
 
 func (r rules) matches(title, all []string) bool {
 	anchored := AnyIn(r.any, all) ||
-		(countIn(r.weak, all) >= 2 && AnyIn(r.weakNeeds, all) && !AnyIn(r.neighbours, all))
+		(r.weaklyAnchored(title, all) && !AnyIn(r.neighbours, all))
 	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
@@ -143,6 +146,13 @@ func (m *Matcher) ByAlias(alias string) (Config, bool) {
 		return Config{}, false
 	}
 	return m.topics[i], true
+}
+
+// weaklyAnchored: two weak anchors and a needed phrase, or one in a headline that names
+// the thing itself (a ceasefire).
+func (r rules) weaklyAnchored(title, all []string) bool {
+	n := countIn(r.weak, all)
+	return (n >= 2 && AnyIn(r.weakNeeds, all)) || (n >= 1 && AnyIn(r.weakAlone, title))
 }
 
 // countIn counts the phrases of ps that occur in toks.

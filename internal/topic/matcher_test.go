@@ -112,6 +112,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"hostages in papua are not gaza's", "Hostages freed in Papua New Guinea", "Negotiators secured the release.", nil, nil},
 		{"israel alone needs a ceasefire word", "Israel signs missile deal with Germany", "", nil, nil},
 		{"israel with a ceasefire", "Israel and Islamic Jihad agree truce", "", nil, []string{"ceasefire"}},
+		{"one weak anchor with a ceasefire in the headline", "Biden reverses call for Israel ceasefire", "", nil, []string{"ceasefire"}},
+		{"one weak anchor with a ceasefire only in the summary", "Israel signs gas deal", "Officials also discussed a ceasefire.", nil, nil},
 		{"sudan", "Sudan's army agrees humanitarian truce", "", nil, nil},
 		{"iran", "Iran and Israel ceasefire holds", "The truce comes as Gaza talks continue.", nil, nil},
 		{"a protest for a ceasefire is on the topic (read as no development)", "Protesters demand Gaza ceasefire outside parliament", "", nil, []string{"ceasefire"}},

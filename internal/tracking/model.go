@@ -91,11 +91,14 @@ type thresholds struct {
 	Veto   float64 `json:"veto"`
 	Switch float64 `json:"switch"`
 	Add    float64 `json:"add"`
+	// CueFloor is the least weight of a cue reading the model doubted (its weight is otherwise
+	// the model's doubt, 1 - its best probability).
+	CueFloor float64 `json:"cue_floor"`
 }
 
 // decide returns the fine kind read from the model's probabilities and the cues' reading, and
 // how sure the reading is: the probability of the state kind it implies (its fine kinds
-// summed), at least one half when the cues' reading stands.
+// summed); when the cues overrule the model, the model's doubt about its own reading.
 func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
 	best := argmax(probs)
 	fine, pBest := m.Classes[best], probs[best]
@@ -104,12 +107,9 @@ func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
 		if fine != fineNone && pBest < m.Decide.Add {
 			fine = fineNone
 		}
-	case fine == fineNone:
-		if pBest < m.Decide.Veto {
-			fine = cue
-		}
-	case coarseOf(fine) != coarseOf(cue) && pBest < m.Decide.Switch:
-		fine = cue
+	case fine == fineNone && pBest < m.Decide.Veto,
+		fine != fineNone && coarseOf(fine) != coarseOf(cue) && pBest < m.Decide.Switch:
+		return cue, max(1-pBest, m.Decide.CueFloor)
 	}
 	for i, c := range m.Classes {
 		if coarseOf(c) == coarseOf(fine) {
@@ -117,7 +117,7 @@ func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
 		}
 	}
 	if fine == cue {
-		p = max(p, 0.5)
+		p = max(p, 0.5) // model and cues agree
 	}
 	return fine, p
 }

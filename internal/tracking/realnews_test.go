@@ -118,7 +118,7 @@ func parseRealItem(n int, line []byte) (realItem, error) {
 	if err != nil {
 		return realItem{}, err
 	}
-	pub, err := time.Parse("2006-01-02 15:04:05-07:00", raw.Published)
+	pub, err := parsePublished(raw.Published)
 	if err != nil {
 		pub = captured.Add(12 * time.Hour)
 	}
@@ -130,6 +130,26 @@ func parseRealItem(n int, line []byte) (realItem, error) {
 		Title: raw.Title, Summary: story.Truncate(raw.Description, story.MaxSummaryRunes), Link: raw.Link,
 		Published: pub.UTC(), FirstSeen: pub.UTC()}
 	return realItem{ID: n, Captured: captured, Story: s}, nil
+}
+
+// storedRealnews is the shared file as the store would hold it: every item, tagged by m.
+func storedRealnews(t testing.TB, m *topic.Matcher) []story.Story {
+	items := loadRealnews(t, m)
+	stored := make([]story.Story, len(items))
+	for i, it := range items {
+		stored[i] = it.Story
+	}
+	return stored
+}
+
+// parsePublished reads the file's two time formats ("2023-01-01 00:43:58+00:00" and RFC 3339).
+func parsePublished(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05-07:00", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("published %q: unknown format", s)
 }
 
 // labelled returns the labelled items of one part (test or development) that the reader is
@@ -254,11 +274,12 @@ func coarseName(fine string) string {
 	return fineNone
 }
 
-// Floors of the December test part, measured when the model was last trained (docs/
-// performance.md) less a small margin: a regression fails, the goals are logged.
+// Floors of the December test part: the figures reported in docs/performance.md (final
+// reading: fine 0.433, state 0.611) less a small margin, so a regression fails.
+// The goal is logged; it is not met.
 const (
-	floorFineMacroF1   = 0.0
-	floorCoarseMacroF1 = 0.0
+	floorFineMacroF1   = 0.39
+	floorCoarseMacroF1 = 0.57
 	goalMacroF1        = 0.85
 )
 
@@ -352,10 +373,11 @@ func topicScores(t *testing.T, items []realItem, test bool, topicID, label strin
 	return c
 }
 
-// Topic floors on the December test part (achieved less a margin) and the goal.
+// Topic floors on the December test part (final 0.879 / 0.938, less a margin) and the goal,
+// which is not met.
 const (
-	floorTopicPrecision = 0.0
-	floorTopicRecall    = 0.0
+	floorTopicPrecision = 0.85
+	floorTopicRecall    = 0.90
 	goalTopic           = 0.95
 )
 
@@ -383,9 +405,9 @@ func TestRealnewsTopic(t *testing.T) {
 	}
 }
 
-// Checkpoint floor on December (achieved less a margin) and the goal.
+// Checkpoint floor on December (final 3/8, less one checkpoint) and the goal, which is not met.
 const (
-	floorCheckpoints = 0.0
+	floorCheckpoints = 0.25
 	goalCheckpoints  = 0.90
 )
 
@@ -397,11 +419,7 @@ func TestRealnewsCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := loadRealnews(t, m)
-	stored := make([]story.Story, len(items))
-	for i, it := range items {
-		stored[i] = it.Story
-	}
+	stored := storedRealnews(t, m)
 	assessors := make(map[string]*Assessor)
 	type tally struct{ right, all int }
 	parts := make(map[string]*tally)

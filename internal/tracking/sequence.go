@@ -108,9 +108,10 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false // an agreement needs a plain report of a deal, or several
 	}
 	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
-		!c.reports(fineBegan, fineHolding) && c.strength < strengthCorroborate {
-		// A violation alleged or a release reported implies a ceasefire, but a ceasefire in
-		// effect that no report says began or is holding needs more than one outlet's word.
+		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) && (state == "" || c.strength >= strengthResume)) {
+		// A ceasefire in effect needs reports that it began or holds — plainly, when talks
+		// without a deal came before — or several outlets' word (a violation alleged implies
+		// a ceasefire, but one outlet's claim is not enough).
 		return state, false
 	}
 	switch state {
@@ -123,8 +124,10 @@ func step(state string, c *cluster) (string, bool) {
 			(k == topic.KindTalks && c.strength >= strengthResume))
 	case topic.KindAgreement:
 		switch k {
-		case topic.KindInEffect, topic.KindCollapsed:
+		case topic.KindInEffect:
 			return k, true
+		case topic.KindCollapsed:
+			return stepFrom(state, k, c.strength >= strengthCollapse)
 		case topic.KindNoDeal:
 			return stepFrom(state, k, c.strength >= strengthUnravel)
 		}
@@ -199,6 +202,14 @@ func outdates(state string, c *cluster, last time.Time) bool {
 		(c.kind == topic.KindAgreement && state == topic.KindInEffect)
 }
 
+// thinChain tells whether c would build a ceasefire in effect on a deal that itself rests on
+// one unplain report, without saying the ceasefire began: two thin readings in a row are more
+// likely misreadings than a truce.
+func thinChain(state, next string, changes []*cluster, c *cluster) bool {
+	return state == topic.KindAgreement && next == topic.KindInEffect && len(changes) > 0 &&
+		changes[len(changes)-1].strength < 1 && c.strength < 1 && !c.reports(fineBegan)
+}
+
 // infer runs the developments through step.
 func infer(cs []*cluster) inference {
 	state, changes, since, latest, against := "", []*cluster(nil), []*cluster(nil), (*cluster)(nil), []*cluster(nil)
@@ -206,6 +217,9 @@ func infer(cs []*cluster) inference {
 	pending := 0.0 // strength of the developments since the state went stale
 	for _, c := range cs {
 		next, ok := step(state, c)
+		if ok && thinChain(state, next, changes, c) {
+			ok = false
+		}
 		if outdates(state, c, lastSupport) {
 			if pending += c.strength; pending >= strengthResume {
 				next, ok = c.kind, true

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldbot/herald/internal/topic"
 )
@@ -26,11 +27,12 @@ type hyper struct {
 	ClassPower float64 // class weights (n / k·n_c)^ClassPower against the mass of "none"
 	MinCount   int     // a feature must occur in this many training headlines
 	Epochs     int
+	Average    bool // average the weights of the later epochs
 	Decide     thresholds
 }
 
 // chosen is the setting cross-validation picked (TestTrainModel -update prints the grid).
-var chosen = hyper{L2: 1e-2, ClassPower: 1, MinCount: 2, Epochs: 30, Decide: thresholds{Veto: 0.7, Switch: 0.9, Add: 0.3}}
+var chosen = hyper{L2: 1e-2, ClassPower: 1, MinCount: 2, Epochs: 30, Average: true, Decide: thresholds{Veto: 0.95, Switch: 0.9, Add: 0.3, CueFloor: 0.5}}
 
 // example is one labelled headline's features and class.
 type example struct {
@@ -78,6 +80,7 @@ func trainModel(exs []example, classes []string, h hyper) *model {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	z := make([]float64, len(classes))
+	avg := newAverage(m)
 	for ep := range h.Epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		lr := 0.2 / (1 + 0.1*float64(ep))
@@ -101,8 +104,53 @@ func trainModel(exs []example, classes []string, h hyper) *model {
 				}
 			}
 		}
+		if h.Average && ep >= h.Epochs/2 {
+			avg.add(m)
+		}
+	}
+	if h.Average {
+		avg.into(m)
 	}
 	return m
+}
+
+// average accumulates a model's weights over the later epochs: the mean of the SGD iterates
+// generalises better than the last one, which follows the last few examples.
+type average struct {
+	w [][]float64
+	b []float64
+	n float64
+}
+
+func newAverage(m *model) *average {
+	a := &average{w: make([][]float64, len(m.Weights)), b: make([]float64, len(m.Bias))}
+	for i := range a.w {
+		a.w[i] = make([]float64, len(m.Classes))
+	}
+	return a
+}
+
+func (a *average) add(m *model) {
+	for i, row := range m.Weights {
+		for c, v := range row {
+			a.w[i][c] += v
+		}
+	}
+	for c, v := range m.Bias {
+		a.b[c] += v
+	}
+	a.n++
+}
+
+func (a *average) into(m *model) {
+	for i, row := range a.w {
+		for c, v := range row {
+			m.Weights[i][c] = v / a.n
+		}
+	}
+	for c, v := range a.b {
+		m.Bias[c] = v / a.n
+	}
 }
 
 func classWeights(exs []example, k int, power float64) []float64 {
@@ -163,7 +211,7 @@ func crossValidate(r *reader, dev []realItem, h hyper, k int) (fine, coarse *sco
 	return fs[0], cs[0]
 }
 
-// crossValidateCue scores each CueBelow value in cues over the same trainings.
+// crossValidateCue scores each set of decision thresholds over the same trainings.
 func crossValidateCue(r *reader, dev []realItem, h hyper, k int, cues []thresholds) (fine, coarse []*scores) {
 	for range cues {
 		fine, coarse = append(fine, newScores(fineKinds())), append(coarse, newScores(coarseClasses()))
@@ -215,7 +263,8 @@ func TestTrainModel(t *testing.T) {
 		t.Fatalf("%d development labels, want at least 200", len(dev))
 	}
 	h := chosen
-	if *update {
+	if *update && os.Getenv("HERALD_KEEP_CHOSEN") == "" {
+		// HERALD_KEEP_CHOSEN=1 retrains with the chosen setting, for new labels.
 		h = searchGrid(t, r, dev)
 	}
 	m := trainModel(examples(r, dev), fineKinds(), h)
@@ -257,35 +306,83 @@ func searchGrid(t *testing.T, r *reader, dev []realItem) hyper {
 	for _, l2 := range []float64{1e-4, 1e-3, 1e-2} {
 		for _, cp := range []float64{0, 0.5, 1} {
 			for _, mc := range []int{1, 2} {
-				h := hyper{L2: l2, ClassPower: cp, MinCount: mc, Epochs: chosen.Epochs}
-				var ths []thresholds
-				for _, veto := range []float64{0.5, 0.7, 0.8, 0.9, 0.95, 1.01} {
-					for _, sw := range []float64{0.5, 0.7, 0.9, 1.01} {
-						for _, add := range []float64{0.3, 0.5, 0.7, 0.9, 1.01} {
-							ths = append(ths, thresholds{Veto: veto, Switch: sw, Add: add})
+				for _, av := range []bool{false, true} {
+					h := hyper{L2: l2, ClassPower: cp, MinCount: mc, Epochs: chosen.Epochs, Average: av}
+					var ths []thresholds
+					for _, veto := range []float64{0.5, 0.7, 0.8, 0.9, 0.95, 1.01} {
+						for _, sw := range []float64{0.5, 0.7, 0.9, 1.01} {
+							for _, add := range []float64{0.3, 0.5, 0.7, 0.9, 1.01} {
+								ths = append(ths, thresholds{Veto: veto, Switch: sw, Add: add})
+							}
 						}
 					}
-				}
-				fines, coarses := crossValidateCue(r, dev, h, 5, ths)
-				for j, th := range ths {
-					h.Decide = th
-					cands = append(cands, cand{h, (fines[j].macroF1() + coarses[j].macroF1()) / 2})
+					fines, coarses := crossValidateCue(r, dev, h, 5, ths)
+					for j, th := range ths {
+						h.Decide = th
+						cands = append(cands, cand{h, (fines[j].macroF1() + coarses[j].macroF1()) / 2})
+					}
 				}
 			}
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmpFloat(b.score, a.score) })
+	// Among the settings within scoreSlack of the best, keep those whose model keeps the
+	// authored evaluation at its goal, and take the one right at the most development
+	// checkpoints (then the best score).
 	exs := examples(r, dev)
-	for i, c := range cands[:min(len(cands), 60)] {
+	best, bestRight := hyper{}, -1
+	for i, c := range cands {
+		if c.score < cands[0].score-scoreSlack || i >= 25 {
+			break
+		}
 		m := trainModel(exs, fineKinds(), c.h)
-		ok, note := keepsAuthoredEval(t, m)
-		t.Logf("#%d %+v: CV mean macro-F1 %.3f; authored evaluation %s", i+1, c.h, c.score, note)
-		if ok {
-			return c.h
+		for _, floor := range []float64{0, 0.3, 0.5} {
+			// The floor changes the weights, not the readings: cross-validation cannot tell.
+			m.Decide.CueFloor, c.h.Decide.CueFloor = floor, floor
+			ok, note := keepsAuthoredEval(t, m)
+			right := devCheckpoints(t, m)
+			t.Logf("#%d %+v: CV mean macro-F1 %.3f; authored evaluation %s; development checkpoints right %d", i+1, c.h, c.score, note, right)
+			if ok && right > bestRight {
+				best, bestRight = c.h, right
+			}
 		}
 	}
-	t.Fatal("no setting keeps the authored evaluation at its goal")
-	return hyper{}
+	if bestRight < 0 {
+		t.Fatal("no setting keeps the authored evaluation at its goal")
+	}
+	t.Logf("chosen %+v (set it as chosen in train_test.go)", best)
+	return best
+}
+
+// scoreSlack is how far below the best cross-validated score a setting may be and still be
+// chosen for doing better on the development checkpoints.
+const scoreSlack = 0.02
+
+// devCheckpoints counts the development checkpoints (testdata/realnews_checkpoints.tsv, part
+// dev) the topics get right with m.
+func devCheckpoints(t *testing.T, m *model) int {
+	mt, err := topic.NewMatcher(loadTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := storedRealnews(t, mt)
+	right := 0
+	for _, row := range readTSV(t, "", "realnews_checkpoints.tsv", 5) {
+		if row[0] != "dev" {
+			continue
+		}
+		cfg, _ := mt.Get(row[1])
+		a, err := NewAssessor(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.r.model = m
+		at, _ := time.Parse(time.RFC3339, row[2])
+		if string(a.Assess(stored, at, DefaultWindow).Label) == row[3] {
+			right++
+		}
+	}
+	return right
 }
 
 func cmpFloat(a, b float64) int {
