@@ -29,6 +29,7 @@ func newRouter(a *app) *commands.Router {
 	r.On("subscription edit", subs.Edit)
 	r.On("subscription pause", subs.Pause)
 	r.On("subscription resume", subs.Resume)
+	r.On("subscription why", subs.Why)
 	r.On("subscriptions", subs.List)
 	r.On("retry-feed", subs.RetryFeed)
 	r.On("help", commands.Help(defs))
@@ -37,7 +38,7 @@ func newRouter(a *app) *commands.Router {
 	}
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
 	for _, route := range []string{"unsubscribe subscription", "subscription edit subscription",
-		"subscription pause subscription", "subscription resume subscription"} {
+		"subscription pause subscription", "subscription resume subscription", "subscription why subscription"} {
 		r.OnAutocomplete(route, subs.SubscriptionChoices)
 	}
 	return r
@@ -48,7 +49,8 @@ func newRouter(a *app) *commands.Router {
 func (a *app) subscriptions() commands.Subscriptions {
 	return commands.Subscriptions{Service: a.subs, Topics: topicInfos(a),
 		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender)}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender),
+		Stories: a.store, Rule: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}}
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

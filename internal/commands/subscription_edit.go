@@ -16,11 +16,13 @@ func subscriptionCommand(manage *int64, server []Context) Command {
 		{Type: OptionString, Name: "exclude", Description: "Feed: skip stories with any of these words (none: skip none)"},
 	}, styleOptions()...)
 	edit = append(edit, Option{Type: OptionBoolean, Name: "no_mention", Description: "Stop pinging anyone"})
-	return Command{Name: "subscription", Description: "Edit, pause or resume one of this server's subscriptions",
+	return Command{Name: "subscription", Description: "Edit, pause, resume or question one of this server's subscriptions",
 		DefaultMemberPermissions: manage, Contexts: server, Private: true, Options: []Option{
 			{Type: OptionSubCommand, Name: "edit", Description: "Change filters, mention or look; options left out stay as they are", Options: edit},
 			{Type: OptionSubCommand, Name: "pause", Description: "Post nothing until resumed", Options: []Option{pick}},
 			{Type: OptionSubCommand, Name: "resume", Description: "Post again; what arrived meanwhile is caught up", Options: []Option{pick}},
+			{Type: OptionSubCommand, Name: "why", Description: "Why a story was or was not posted here", Options: []Option{pick,
+				{Type: OptionString, Name: "story", Description: "The story's link, or words of its title", Required: true}}},
 		}}
 }
 
