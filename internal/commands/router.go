@@ -37,6 +37,10 @@ type Request struct {
 	// app_permissions); the console grants everything.
 	AppPermissions int64
 	Locale         string
+	// Component marks a button press: Issued is when the button was made (ComponentID), and
+	// the answer replaces the button's message.
+	Component bool
+	Issued    time.Time
 }
 
 // Responder carries a command's answer back over its transport.
@@ -123,6 +127,7 @@ func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
 	if err != nil {
 		msg = errorMessage(err)
 	}
+	msg.Replace = req.Component && err == nil
 	msg.Ephemeral = msg.Ephemeral || cmd.Private
 	if rerr := sr.Reply(ctx, msg); rerr != nil {
 		r.logger.Warn("commands: reply failed", "command", req.Route(), "interaction_id", req.ID, "error", rerr)
@@ -167,6 +172,9 @@ func (r *Router) run(ctx context.Context, req Request) (msg message.Message, err
 	cmd, ok := r.find(req.Name)
 	if !ok {
 		return message.Message{}, Errorf("Unknown command /%s. Try /help.", req.Name)
+	}
+	if req.Component && time.Since(req.Issued) > ComponentLifetime {
+		return message.Message{}, Errorf("These buttons have expired. Run /%s again for a fresh page.", req.Name)
 	}
 	if cmd.GuildOnly() && req.GuildID == "" {
 		return message.Message{}, Errorf("/%s works only in a server channel, not in direct messages.", req.Name)

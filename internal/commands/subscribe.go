@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
@@ -31,10 +30,10 @@ type Subscriptions struct {
 	Health FeedHealth
 	// Places, when set (Discord), reads channel types and makes webhooks for placements.
 	Places Places
-	// Stories and Rule answer /subscription why: what reached Herald, what a channel was
-	// shown, and the live posts' age limit.
+	// Stories and Rules answer /subscription why: what reached Herald, what a channel was
+	// shown, and delivery's rule of what is posted.
 	Stories StoryLog
-	Rule    delivery.LiveRule
+	Rules   LiveRules
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)

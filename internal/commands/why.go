@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
@@ -14,6 +13,12 @@ import (
 
 // whyWindow is how far back /subscription why looks for the story.
 const whyWindow = 7 * 24 * time.Hour
+
+// LiveRules is delivery's rule of what a live subscription posts (delivery.LiveRule):
+// WhyNot names the rule that keeps a story out, "" when none does.
+type LiveRules interface {
+	WhyNot(sub store.Subscription, s story.Story, now time.Time) string
+}
 
 // StoryLog is what /subscription why reads: recent stories and what a channel was shown.
 type StoryLog interface {
@@ -81,18 +86,10 @@ func findStory(stories []story.Story, q string) (story.Story, bool) {
 
 // verdict says what happened to s in sub's channel, naming the rule.
 func (s Subscriptions) verdict(ctx context.Context, sub store.Subscription, st story.Story) (string, error) {
-	switch delivery.Eligibility(sub, st) {
-	case delivery.Backfill:
-		return "Not posted: it was already in the feed when Herald first read it; only newer stories are posted.", nil
-	case delivery.BeforeSubscription:
-		return "Not posted: it arrived before this subscription was made.", nil
-	case delivery.Filtered:
-		return "Not posted: dropped by " + delivery.WhyFiltered(sub, st) + ".", nil
-	case delivery.OtherSource:
-		return "Not posted: it is not from this subscription's feed or topic.", nil
-	}
-	if !s.Rule.Fresh(st.Published, s.Now()) && !st.Published.IsZero() {
-		return "Not posted: " + s.Rule.Explain() + ".", nil
+	if s.Rules != nil {
+		if why := s.Rules.WhyNot(sub, st, s.Now()); why != "" {
+			return "Not posted: " + why + ".", nil
+		}
 	}
 	unseen, err := s.Stories.Unseen(ctx, sub.ChannelID, append([]string{st.ID}, st.Aliases()...))
 	if err != nil {

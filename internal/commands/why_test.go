@@ -16,7 +16,7 @@ import (
 // backfill; or says where it was posted.
 func TestSubscriptionWhy(t *testing.T) {
 	f := newSubsWith(t, subscription.Options{Limit: 5})
-	f.s.Stories, f.s.Rule = f.db, delivery.LiveRule{MaxAge: 24 * time.Hour}
+	f.s.Stories, f.s.Rules = f.db, delivery.LiveRule{MaxAge: 24 * time.Hour}
 	ctx := context.Background()
 	const url = "https://news.example/rss"
 	if _, err := f.s.Feed(ctx, req("feed", map[string]string{"url": url, "filter": "NOT opinion"})); err != nil {

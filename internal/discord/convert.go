@@ -103,6 +103,14 @@ func ToRequest(i *discordgo.Interaction) commands.Request {
 	case i.User != nil:
 		req.UserID = i.User.ID
 	}
+	if i.Type == discordgo.InteractionMessageComponent {
+		// A button of Herald's carries the command it repeats (commands.ComponentID); the
+		// router then checks it like the command. A foreign id routes nowhere.
+		if name, sub, opts, issued, ok := commands.ParseComponentID(i.MessageComponentData().CustomID); ok {
+			req.Name, req.Sub, req.Options, req.Component, req.Issued = name, sub, opts, true, issued
+		}
+		return req
+	}
 	if i.Type != discordgo.InteractionApplicationCommand && i.Type != discordgo.InteractionApplicationCommandAutocomplete {
 		return req
 	}

@@ -248,10 +248,11 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 		appID = g.AppID()
 	}
 	switch i.Type {
-	case discordgo.InteractionApplicationCommand:
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
 		defer cancel()
-		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
+		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger,
+			component: i.Type == discordgo.InteractionMessageComponent}
 		stop := make(chan struct{})
 		go g.deferWatchdog(ctx, resp, stop, privateCommand(g.cfg.Handler, i))
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
@@ -367,8 +368,10 @@ type gatewayResponder struct {
 	rest             *RESTClient
 	appID, id, token string
 	logger           *slog.Logger
-	mu               sync.Mutex
-	acked, answered  bool
+	// component answers a button press: deferring keeps the button's message (type 6).
+	component       bool
+	mu              sync.Mutex
+	acked, answered bool
 }
 
 func (r *gatewayResponder) replied() bool {
@@ -384,7 +387,11 @@ func (r *gatewayResponder) Defer(ctx context.Context, ephemeral bool) error {
 	if r.acked {
 		return nil
 	}
-	if err := r.rest.interactionCallback(ctx, r.id, r.token, deferredResponse(ephemeral)); err != nil {
+	body := deferredResponse(ephemeral)
+	if r.component {
+		body = interactionResponse{Type: callbackDeferredUpdate}
+	}
+	if err := r.rest.interactionCallback(ctx, r.id, r.token, body); err != nil {
 		return err
 	}
 	r.acked = true

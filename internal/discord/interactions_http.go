@@ -145,7 +145,7 @@ func (ih *interactionsHandler) dispatch(w http.ResponseWriter, r *http.Request, 
 		ctx, cancel := context.WithTimeout(r.Context(), autocompleteTimeout)
 		defer cancel()
 		writeJSON(w, autocompleteResponse(ctx, ih.h, i, ih.logger))
-	case discordgo.InteractionApplicationCommand:
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 		ih.command(w, i)
 	default:
 		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
@@ -159,7 +159,8 @@ func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Inter
 	if appID == "" {
 		appID = ih.appID
 	}
-	resp := &httpResponder{rest: ih.rest, appID: appID, token: i.Token, logger: ih.logger, first: make(chan interactionResponse, 1)}
+	resp := &httpResponder{rest: ih.rest, appID: appID, token: i.Token, logger: ih.logger, first: make(chan interactionResponse, 1),
+		component: i.Type == discordgo.InteractionMessageComponent}
 	req := ToRequest(i)
 	go func() {
 		defer func() {
@@ -177,7 +178,7 @@ func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Inter
 	case body := <-resp.first:
 		writeJSON(w, body)
 	case <-t.C:
-		resp.acknowledge(deferredResponse(privateCommand(ih.h, i)))
+		_ = resp.Defer(ih.ctx, privateCommand(ih.h, i))
 		writeJSON(w, <-resp.first)
 	}
 }
@@ -199,6 +200,8 @@ type httpResponder struct {
 	appID, token string
 	logger       *slog.Logger
 	first        chan interactionResponse
+	// component answers a button press: deferring keeps the button's message (type 6).
+	component bool
 
 	mu              sync.Mutex
 	acked, answered bool
@@ -224,6 +227,10 @@ func (r *httpResponder) replied() bool {
 
 // Defer answers type 5 inline (no-op if something was already sent).
 func (r *httpResponder) Defer(_ context.Context, ephemeral bool) error {
+	if r.component {
+		r.acknowledge(interactionResponse{Type: callbackDeferredUpdate})
+		return nil
+	}
 	r.acknowledge(deferredResponse(ephemeral))
 	return nil
 }

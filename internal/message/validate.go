@@ -59,6 +59,7 @@ func Validate(m Message) error {
 		total += trimmedLen(e)
 	}
 	add("embeds total", total, MaxEmbedTotal)
+	errs = append(errs, validateButtons(m.Buttons)...)
 	return errors.Join(errs...)
 }
 
