@@ -47,6 +47,8 @@ const (
 type Command struct {
 	Name        string
 	Description string
+	// DescriptionLocalizations are the description in other languages, by Discord locale.
+	DescriptionLocalizations map[string]string
 	Options     []Option
 	// DefaultMemberPermissions hides the command from members lacking these bits; the router
 	// still checks them on every interaction, since server admins can override the default.
@@ -110,7 +112,7 @@ func Definitions() []Command {
 	manage := ptrI(PermManageChannels)
 	anywhere := []Context{ContextGuild, ContextBotDM}
 	server := []Context{ContextGuild}
-	return []Command{
+	return localise([]Command{
 		{Name: "latest", Description: "The newest stories from Herald's feeds", Contexts: anywhere, Options: []Option{
 			{Type: OptionInteger, Name: "count", Description: "How many stories (1-10, default 5)", MinValue: ptrF(1), MaxValue: ptrF(10)},
 			topicOpt("Only stories on this tracked topic", false),
@@ -151,5 +153,5 @@ func Definitions() []Command {
 		{Name: "help", Description: "What Herald can do, or how to use one command", Contexts: anywhere, Private: true, Options: []Option{
 			{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
 		}},
-	}
+	})
 }

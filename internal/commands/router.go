@@ -128,6 +128,7 @@ func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
 		msg = errorMessage(err)
 	}
 	msg.Replace = req.Component && err == nil
+	msg = translate(req.Locale, msg)
 	msg.Ephemeral = msg.Ephemeral || cmd.Private
 	if rerr := sr.Reply(ctx, msg); rerr != nil {
 		r.logger.Warn("commands: reply failed", "command", req.Route(), "interaction_id", req.ID, "error", rerr)

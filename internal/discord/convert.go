@@ -25,6 +25,13 @@ func toApplicationCommand(d commands.Command) *discordgo.ApplicationCommand {
 		Description: d.Description,
 		Options:     toOptions(d.Options),
 	}
+	if len(d.DescriptionLocalizations) > 0 {
+		loc := map[discordgo.Locale]string{}
+		for k, v := range d.DescriptionLocalizations {
+			loc[discordgo.Locale(k)] = v
+		}
+		ac.DescriptionLocalizations = &loc
+	}
 	if d.DefaultMemberPermissions != nil {
 		p := *d.DefaultMemberPermissions
 		ac.DefaultMemberPermissions = &p

@@ -108,6 +108,11 @@ func TestGatewayRegistersCommandsOnce(t *testing.T) {
 	if got := len(f.Commands(testGuild)); got != len(commands.Definitions()) {
 		t.Errorf("%d commands registered in the guild, want %d", got, len(commands.Definitions()))
 	}
+	for _, c := range f.Commands(testGuild) {
+		if c.DescriptionLocalizations["de"] == "" {
+			t.Errorf("/%s registered without a German description: %v", c.Name, c.DescriptionLocalizations)
+		}
+	}
 	_ = g.Close()
 	_, changed = openGateway(t, f, testRouter(time.Second, nil))
 	if changed || f.PutCount() != 1 {
