@@ -49,7 +49,7 @@ type Command struct {
 	Description string
 	// DescriptionLocalizations are the description in other languages, by Discord locale.
 	DescriptionLocalizations map[string]string
-	Options     []Option
+	Options                  []Option
 	// DefaultMemberPermissions hides the command from members lacking these bits; the router
 	// still checks them on every interaction, since server admins can override the default.
 	DefaultMemberPermissions *int64
