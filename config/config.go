@@ -201,7 +201,7 @@ func (c *Config) Console() bool { return c.DiscordToken == "" && c.DiscordPublic
 // String renders the configuration for logs with every secret redacted.
 func (c *Config) String() string {
 	return fmt.Sprintf("feeds=%d topics=%d poll_interval=%s store=%s discord_token=%s redis_url=%s http_addr=%s",
-		len(c.Feeds), len(c.Topics), c.Poll.Interval, c.storeName(), redact(c.DiscordToken), RedactURL(c.RedisURL), c.HTTPAddr)
+		len(c.Feeds), len(c.Topics), c.Poll.Interval, c.storeName(), hideToken(c.DiscordToken), RedactURL(c.RedisURL), c.HTTPAddr)
 }
 
 // LogValue makes slog.Any("config", cfg) print String's redacted summary: without it a JSON
@@ -216,7 +216,8 @@ func (c *Config) storeName() string {
 	return "embedded(" + c.DataDir + ")"
 }
 
-func redact(s string) string {
+// hideToken says whether a token is set without showing any of it.
+func hideToken(s string) string {
 	if s == "" {
 		return "unset"
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldbot/herald/internal/redact"
 )
 
 // Variables lists every environment variable Herald reads, with what it accepts; README's
@@ -266,14 +268,11 @@ func parseShards(cfg *Config, id, count string) error {
 	return nil
 }
 
-// RedactURL hides the password of a URL such as REDIS_URL, for logs and errors.
+// RedactURL hides the password of a setting's URL such as REDIS_URL, for logs and errors: an
+// unset one reads "unset", any other goes through redact.URL, the one redactor.
 func RedactURL(raw string) string {
 	if raw == "" {
 		return "unset"
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "[unparseable, redacted]"
-	}
-	return u.Redacted()
+	return redact.URL(raw)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/subscription"
 	"github.com/heraldbot/herald/internal/topic"
+	"github.com/heraldbot/herald/internal/tracking"
 )
 
 // app holds everything built from the configuration.
@@ -32,7 +33,7 @@ type app struct {
 	fetcher  feedFetcher
 	topics   *topic.Matcher
 	poller   *poller.Poller
-	tracking *trackingSource
+	tracking *tracking.StatusSource
 	sender   delivery.Sender
 	live     *delivery.Live
 	digests  *delivery.Digests
@@ -51,7 +52,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	if a.store, err = openStore(ctx, cfg, logger, a.now); err != nil {
 		return nil, err
 	}
-	if a.tracking, err = newTrackingSource(a); err != nil {
+	if a.tracking, err = tracking.NewStatusSource(a.store, a.topics.Topics(), cfg.Tracking.Window, a.now, logger); err != nil {
 		a.close()
 		return nil, fmt.Errorf("config: topics: %w", err)
 	}
@@ -63,7 +64,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
 	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace, Lease: cfg.Delivery.ClaimLease,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
-		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.statusLines, Now: a.now, Logger: logger,
+		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.StatusLines, Now: a.now, Logger: logger,
 		OnRun: a.metrics.observeDigest})
 	fetcher := instrumentedFetcher{inner: a.fetcher, m: a.metrics}
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
@@ -73,7 +74,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
-	a.router = newRouter(a)
+	if a.router, err = newRouter(a); err != nil {
+		a.close()
+		return nil, err
+	}
 	if err := a.subs.PollSubscribed(ctx); err != nil {
 		logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/tracking"
 )
 
 // benchGuild is where the benchmark registers its commands and sends its interactions.
@@ -26,7 +27,7 @@ const realisticShare = 250
 // stories, per backend, at three depths:
 //
 //   - latest_query: the store call /latest makes (issue 3's index query, on this fixture);
-//   - ceasefire_status_source: what cmd/bot runs for /ceasefire-status (trackingSource:
+//   - ceasefire_status_source: what cmd/bot runs for /ceasefire-status (tracking.StatusSource:
 //     RecentStories{Topic, Since, Limit 5000}, the topic's reused Assessor, tracking.Embed),
 //     as commands find it (the last assessment reused while no report arrived) and
 //     _uncached (every call reads and assesses the window, as after a new report);
@@ -95,12 +96,12 @@ func benchLatestQuery(b *testing.B, a *app, fx fixture) {
 	l.report(b, "")
 }
 
-// benchStatusSource measures trackingSource.StatusEmbed; uncached forgets the last
+// benchStatusSource measures tracking.StatusSource.StatusEmbed; uncached forgets the last
 // assessment before every call, measuring a command after a new report (or the TTL).
 func benchStatusSource(b *testing.B, a *app, fx fixture, uncached bool) {
 	ctx := context.Background()
-	st, err := a.tracking.status(ctx, "ceasefire")
-	if want := min(fx.onTopic, statusReadLimit); err != nil || st.Reports != want {
+	st, err := a.tracking.Status(ctx, "ceasefire")
+	if want := min(fx.onTopic, tracking.StatusReadLimit); err != nil || st.Reports != want {
 		b.Fatalf("status: %d reports, err %v; want %d of the %d stored on-topic stories", st.Reports, err, want, fx.onTopic)
 	}
 	b.Logf("status %q from %d reports", st.Label, st.Reports)
@@ -124,7 +125,7 @@ func benchStatusSource(b *testing.B, a *app, fx fixture, uncached bool) {
 // topic's window grows by one report per iteration (388 → 388+N).
 func benchStatusNewReport(b *testing.B, a *app, fx fixture) {
 	ctx := context.Background()
-	if _, err := a.tracking.status(ctx, "ceasefire"); err != nil {
+	if _, err := a.tracking.Status(ctx, "ceasefire"); err != nil {
 		b.Fatal(err)
 	}
 	l := newLatencies(b)
@@ -138,10 +139,10 @@ func benchStatusNewReport(b *testing.B, a *app, fx fixture) {
 		}
 		reports++
 		cpu0, t0 := processCPU(b), time.Now()
-		st, err := a.tracking.status(ctx, "ceasefire")
+		st, err := a.tracking.Status(ctx, "ceasefire")
 		l.add(time.Since(t0))
 		l.addCPU(processCPU(b) - cpu0)
-		if want := min(reports, statusReadLimit); err != nil || st.Reports != want {
+		if want := min(reports, tracking.StatusReadLimit); err != nil || st.Reports != want {
 			b.Fatalf("status after a new report: %d reports, err %v; want %d", st.Reports, err, want)
 		}
 	}
@@ -149,12 +150,7 @@ func benchStatusNewReport(b *testing.B, a *app, fx fixture) {
 }
 
 // forgetStatus drops a topic's cached assessment, as a new report or the TTL would.
-func forgetStatus(a *app, topicID string) {
-	c := a.tracking.cache[topicID]
-	c.mu.Lock()
-	c.valid = false
-	c.mu.Unlock()
-}
+func forgetStatus(a *app, topicID string) { a.tracking.Invalidate(topicID) }
 
 // openBenchGateway starts a fake Discord and connects a gateway to it with the app's router,
 // exactly as discord mode's connect does, and waits for command registration.
@@ -182,6 +178,10 @@ func openBenchGateway(b *testing.B, a *app) *fakediscord.Server {
 		b.Fatalf("gateway: %v", err)
 	}
 	b.Cleanup(func() { _ = gw.Close() })
+	runCtx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- gw.Run(runCtx) }()
+	b.Cleanup(func() { stop(); <-ran })
 	select {
 	case err := <-synced:
 		if err != nil {

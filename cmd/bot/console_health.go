@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 )
 
@@ -10,13 +9,13 @@ import (
 // `docker run -it` of the image is healthy like Discord mode. Piped (one-shot) runs serve
 // nothing: they exit within seconds, and a second listener on the same port would collide
 // with a bot already running there. A busy port is only a warning: the console works without.
-func (a *app) consoleHTTP(ctx context.Context) *http.Server {
+func (a *app) consoleHTTP(ctx context.Context, parts func() error) (webServer, bool) {
 	ready := &atomic.Bool{}
 	ready.Store(true) // the console has no gateway to wait for; /readyz still pings the store
-	srv, err := a.startHTTP(ctx, ready)
+	web, err := a.startHTTP(ctx, ready, parts)
 	if err != nil {
 		a.logger.Warn("console: health listener not started", "error", err)
-		return nil
+		return webServer{}, false
 	}
-	return srv
+	return web, true
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/heraldbot/herald/internal/console"
+	"github.com/heraldbot/herald/internal/lifecycle"
 )
 
 // runConsole polls every feed once with a progress line, says which feeds failed and why,
@@ -35,20 +35,29 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, screen *console.Sc
 			fmt.Fprintln(screen, "Failed feeds are retried in the background.")
 		}
 		fmt.Fprintln(screen, "Type /help for the commands, /help COMMAND for one, Ctrl-D to quit.")
-		bgCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		polling := a.startBackground(bgCtx)
-		srv := a.consoleHTTP(bgCtx)
-		defer func() {
-			cancel()
-			stopCtx, stopCancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer stopCancel()
-			a.digests.Stop(stopCtx)
-			<-polling
-			shutdownHTTP(srv)
-		}()
+		stop := a.runConsoleBackground(ctx)
+		defer stop()
 	}
 	return console.New(a.router, stdin, screen).Run(ctx)
+}
+
+// runConsoleBackground runs the background parts (and the health listener, when its port is
+// free) under one runner; stop ends them in order and waits for all of them.
+func (a *app) runConsoleBackground(ctx context.Context) (stop func()) {
+	bgCtx, cancel := context.WithCancel(ctx)
+	runner := lifecycle.New(lifecycle.Options{Logger: a.logger})
+	if web, ok := a.consoleHTTP(bgCtx, runner.Healthy); ok {
+		runner.Add(lifecycle.Part{Name: "http", Run: web.run})
+	}
+	runner.Add(a.backgroundParts()...)
+	ran := make(chan error, 1)
+	go func() { ran <- runner.Run(bgCtx) }()
+	return func() {
+		cancel()
+		if err := <-ran; err != nil {
+			a.logger.Warn("console: background parts", "error", err)
+		}
+	}
 }
 
 func storeLabel(a *app) string {

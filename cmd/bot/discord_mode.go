@@ -16,10 +16,8 @@ import (
 
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/discord"
+	"github.com/heraldbot/herald/internal/lifecycle"
 )
-
-// shutdownBudget keeps the whole ordered shutdown under docker stop's 10 s kill.
-const shutdownBudget = 7 * time.Second
 
 // discordSender is Discord mode's sender: every post goes through one rate-limited queue.
 // It points discordgo at DISCORD_API_URL first, before anything talks to Discord.
@@ -31,32 +29,64 @@ func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, er
 	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
 }
 
-// runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally, then
-// shuts down in order: stop scheduling and polling, drain the sender, close the gateway and the
-// HTTP listener; the store is closed by the caller last.
+// runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally.
+// The HTTP listener serves /healthz while the gateway connects; then one runner owns every
+// part and stops them in reverse start order (polling first, the sender's drain last) within
+// the shutdown budget; the store is closed by the caller last.
 func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
-	runCtx, cancelRun := context.WithCancel(ctx)
-	defer cancelRun()
 	a.metrics.watchSender(sender)
 	ready := &atomic.Bool{}
-	srv, err := a.startHTTP(runCtx, ready)
+	runner := lifecycle.New(lifecycle.Options{Logger: a.logger})
+	web, err := a.startHTTP(ctx, ready, runner.Healthy)
 	if err != nil {
 		return err
 	}
-	gw, err := a.connect(runCtx, ready)
+	gw, err := a.connect(ctx, ready)
 	if err != nil {
-		shutdownHTTP(srv)
+		shutdownHTTP(ctx, web.srv)
 		return err
 	}
-	polling := a.startBackground(runCtx)
+	parts := []lifecycle.Part{
+		{Name: "sender", Run: func(ctx context.Context) error {
+			<-ctx.Done()
+			sender.Close() // drains what was queued
+			return nil
+		}},
+		{Name: "http", Run: web.run, Critical: a.cfg.DiscordPublicKey != ""},
+	}
+	if gw != nil {
+		parts = append(parts, lifecycle.Part{Name: "gateway", Run: gatewayPart(gw, a.logger), Critical: true})
+	}
+	runner.Add(append(parts, a.backgroundParts()...)...)
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
-	var fatal error
-	select {
-	case <-ctx.Done():
-	case fatal = <-gatewayDone(gw):
+	start := time.Now()
+	err = runner.Run(ctx)
+	a.logger.Info("herald stopped", "shutdown_ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// gatewayPart serves interactions (gateway.Run) until ctx ends or the gateway fails for good,
+// then waits for the interactions in flight and closes the session.
+func gatewayPart(gw *discord.Gateway, logger *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ran := make(chan error, 1)
+		go func() { ran <- gw.Run(runCtx) }()
+		var fatal error
+		select {
+		case <-ctx.Done():
+		case fatal = <-gw.Done():
+		}
+		cancel()
+		if err := <-ran; err != nil && fatal == nil {
+			fatal = err
+		}
+		if err := gw.Close(); err != nil {
+			logger.Warn("closing gateway", "error", err)
+		}
+		return fatal
 	}
-	a.shutdown(cancelRun, polling, sender, gw, srv)
-	return fatal
 }
 
 func (a *app) mode() string {
@@ -101,77 +131,64 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	return nil
 }
 
-func gatewayDone(gw *discord.Gateway) <-chan error {
-	if gw == nil {
-		return nil
-	}
-	return gw.Done()
+// webServer is the HTTP listener, already serving; run owns its shutdown.
+type webServer struct {
+	srv    *http.Server
+	served chan error
 }
 
-// startHTTP serves /healthz, /readyz, /metrics and, with DISCORD_PUBLIC_KEY, /interactions.
-func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool) (*http.Server, error) {
+// run waits for ctx, then shuts the server down (in-flight requests get 2 s); a listener that
+// fails on its own is the part's death.
+func (w webServer) run(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		shutdownHTTP(ctx, w.srv)
+		return nil
+	case err := <-w.served:
+		return fmt.Errorf("http: %w", err)
+	}
+}
+
+// startHTTP serves /healthz, /readyz, /metrics and, with DISCORD_PUBLIC_KEY, /interactions;
+// parts reports the background parts' health to /readyz.
+func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() error) (webServer, error) {
 	mux := http.NewServeMux()
-	a.healthRoutes(mux, ready)
+	a.healthRoutes(mux, ready, parts)
 	if a.cfg.DiscordPublicKey != "" {
 		key, err := hex.DecodeString(a.cfg.DiscordPublicKey)
 		if err != nil || len(key) != ed25519.PublicKeySize {
-			return nil, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
+			return webServer{}, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
 		}
 		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
 		mux.Handle("POST /interactions", discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), a.cfg.DiscordAppID,
 			a.router, rest, discord.InteractionsOptions{Logger: a.logger}))
 	}
 	if err := a.dashboardRoutes(mux); err != nil {
-		return nil, err
+		return webServer{}, err
 	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
+		return webServer{}, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
-	go a.safely("http", func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.logger.Error("http server stopped", "error", err)
+	w := webServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, served: make(chan error, 1)}
+	go func() {
+		if err := w.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			w.served <- err
 		}
-	})
+	}()
 	a.logger.Info("http listening", "addr", ln.Addr().String())
-	return srv, nil
+	return w, nil
 }
 
-// shutdown runs the ordered stop within shutdownBudget.
-func (a *app) shutdown(cancelRun context.CancelFunc, polling <-chan struct{}, sender *discord.Sender, gw *discord.Gateway, srv *http.Server) {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
+// shutdownHTTP stops srv, giving in-flight requests up to 2 s; ctx may be done already.
+func shutdownHTTP(ctx context.Context, srv *http.Server) {
+	if srv == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	stopCtx, stopCancel := context.WithTimeout(ctx, 3*time.Second)
-	a.digests.Stop(stopCtx) // stop scheduling; running digests finish or leave leases to expire
-	stopCancel()
-	cancelRun() // stop polling and in-flight deliveries; unconfirmed claims are retried next start
-	select {
-	case <-polling:
-	case <-ctx.Done():
-	}
-	sender.Close()
-	if gw != nil {
-		if err := gw.Close(); err != nil {
-			a.logger.Warn("closing gateway", "error", err)
-		}
-	}
-	shutdownHTTPCtx(ctx, srv)
-	a.logger.Info("herald stopped", "shutdown_ms", time.Since(start).Milliseconds())
-}
-
-func shutdownHTTP(srv *http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	shutdownHTTPCtx(ctx, srv)
-}
-
-func shutdownHTTPCtx(ctx context.Context, srv *http.Server) {
-	if srv != nil {
-		_ = srv.Shutdown(ctx)
-	}
+	_ = srv.Shutdown(sctx)
 }
 
 // explainDiscordError says what to check when Discord cannot be used at start-up: the token

@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// healthRoutes serves liveness, readiness and metrics.
-func (a *app) healthRoutes(mux *http.ServeMux, ready *atomic.Bool) {
+// healthRoutes serves liveness, readiness and metrics. Readiness fails while the store is
+// unreachable, Discord is not connected, a background part has died (parts reports it) or
+// the digest schedule has not started.
+func (a *app) healthRoutes(mux *http.ServeMux, ready *atomic.Bool, parts func() error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = fmt.Fprintln(w, "ok")
 	})
@@ -27,18 +28,15 @@ func (a *app) healthRoutes(mux *http.ServeMux, ready *atomic.Bool) {
 			http.Error(w, "discord not connected", http.StatusServiceUnavailable)
 			return
 		}
+		if err := parts(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if !a.digests.Scheduled() {
+			http.Error(w, "digests not scheduled yet (the store did not answer; retrying)", http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
-}
-
-// safely runs f, logging instead of crashing on a panic: every goroutine Herald starts goes
-// through it.
-func (a *app) safely(what string, f func()) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.logger.Error("recovered panic", "goroutine", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
-	f()
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/heraldbot/herald/internal/lifecycle"
 )
 
 // trimEvery is how often old stories, expired seen marks and leases are deleted.
@@ -10,7 +12,7 @@ const trimEvery = time.Hour
 
 // maintain trims the store at start and then every trimEvery until ctx is done, so story
 // retention (14 days, 100k stories by default) holds without operator action.
-func (a *app) maintain(ctx context.Context) {
+func (a *app) maintain(ctx context.Context) error {
 	t := time.NewTicker(trimEvery)
 	defer t.Stop()
 	for {
@@ -24,22 +26,24 @@ func (a *app) maintain(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}
 }
 
-// startBackground starts what runs beside command handling: polling, delivery and upkeep.
-// It returns a channel closed when the poller has stopped.
-func (a *app) startBackground(ctx context.Context) <-chan struct{} {
-	if err := a.digests.Start(ctx); err != nil {
-		a.logger.Warn("digests not scheduled; retrying at next start", "error", err)
+// backgroundParts are what runs beside command handling, in start order: deliveries before
+// polling, so the first poll's new stories find live delivery running; upkeep last. The
+// runner stops them in reverse: polling first, then what it feeds.
+func (a *app) backgroundParts() []lifecycle.Part {
+	return []lifecycle.Part{
+		{Name: "digests", Run: a.digests.Run},
+		{Name: "live", Run: func(ctx context.Context) error {
+			a.live.CatchUp(ctx)
+			return a.live.Run(ctx)
+		}},
+		{Name: "poller", Run: a.poller.Run},
+		{Name: "maintenance", Run: a.maintain},
+		{Name: "status_warming", Run: a.tracking.Run},
 	}
-	go a.safely("live", func() { a.live.CatchUp(ctx); a.live.Run(ctx) })
-	go a.safely("maintenance", func() { a.maintain(ctx) })
-	go a.safely("status_warming", func() { a.tracking.keepWarm(ctx) })
-	polling := make(chan struct{})
-	go func() { defer close(polling); a.safely("poller", func() { a.poller.Run(ctx) }) }()
-	return polling
 }

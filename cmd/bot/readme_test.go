@@ -70,7 +70,11 @@ func TestReadmeRunCommands(t *testing.T) {
 // the command table lists exactly the registered commands.
 func TestReadmeSlashCommands(t *testing.T) {
 	readme := repoFile(t, "README.md")
-	defs := commands.Definitions()
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs := commands.Definitions(commandAliases(cfg.Topics)...)
 	var typed []string
 	for _, line := range shellLines(readme) {
 		if _, list, ok := strings.Cut(line, "# console mode on the built-in feeds; type "); ok {

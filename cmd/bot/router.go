@@ -1,14 +1,18 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
+	"github.com/heraldbot/herald/internal/topic"
 )
 
-// newRouter attaches every handler to the command definitions.
-func newRouter(a *app) *commands.Router {
-	defs := commands.Definitions()
+// newRouter attaches every handler to the command definitions; a route left without a
+// handler (or an autocompleted option without a completer) fails start-up.
+func newRouter(a *app) (*commands.Router, error) {
+	defs := commands.Definitions(commandAliases(a.topics.Topics())...)
 	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand})
 	topics := topicInfos(a)
 	health := pollerHealth{a.poller}
@@ -41,7 +45,10 @@ func newRouter(a *app) *commands.Router {
 		"subscription pause subscription", "subscription resume subscription", "subscription why subscription"} {
 		r.OnAutocomplete(route, subs.SubscriptionChoices)
 	}
-	return r
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return r, nil
 }
 
 // subscriptions is the commands adapter over the one subscription service (a.subs); the
@@ -51,6 +58,18 @@ func (a *app) subscriptions() commands.Subscriptions {
 		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
 		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender),
 		Stories: a.store, Rules: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}}
+}
+
+// commandAliases are the topics' command aliases (alias: in topics.yaml), such as
+// /ceasefire-status.
+func commandAliases(topics []topic.Config) []commands.Alias {
+	var out []commands.Alias
+	for _, t := range topics {
+		if t.Alias != "" {
+			out = append(out, commands.Alias{Name: t.Alias, Title: t.Title})
+		}
+	}
+	return out
 }
 
 func topicInfos(a *app) []commands.TopicInfo {

@@ -104,54 +104,43 @@ type Choice struct {
 func ptrF(v float64) *float64 { return &v }
 func ptrI(v int64) *int64     { return &v }
 
-// Definitions is Herald's full command surface, in the order /help lists it.
-func Definitions() []Command {
-	topicOpt := func(desc string, required bool) Option {
-		return Option{Type: OptionString, Name: "topic", Description: desc, Required: required, Autocomplete: true}
-	}
-	manage := ptrI(PermManageChannels)
-	anywhere := []Context{ContextGuild, ContextBotDM}
-	server := []Context{ContextGuild}
-	return localise([]Command{
-		{Name: "latest", Description: "The newest stories from Herald's feeds", Contexts: anywhere, Options: []Option{
-			{Type: OptionInteger, Name: "count", Description: "How many stories (1-10, default 5)", MinValue: ptrF(1), MaxValue: ptrF(10)},
-			topicOpt("Only stories on this tracked topic", false),
-		}},
-		{Name: "ceasefire-status", Description: "Where the Israel-Hamas ceasefire negotiations stand, with evidence", Contexts: anywhere},
-		{Name: "status", Description: "Where a tracked story stands, with evidence", Contexts: anywhere, Options: []Option{
-			topicOpt("The tracked topic", true),
-		}},
-		{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: manage, PostsHere: true,
-			Contexts: server, Private: true, Options: []Option{
-				{Type: OptionSubCommand, Name: "digest", Description: "A daily briefing in this channel", Options: []Option{
-					{Type: OptionString, Name: "time", Description: "Local time such as 08:00, 20:30 or 8:30 pm (default 08:00)"},
-					{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
-					topicOpt("Only this tracked topic", false),
-				}},
-				{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: append([]Option{
-					{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
-					{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
-					{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
-				}, append(styleOptions(), placementOptions()...)...)},
-				{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
-					topicOpt("The tracked topic", true),
-				}, styleOptions()...)},
-			}},
-		subscriptionCommand(manage, server),
-		{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: manage,
-			Contexts: server, Private: true, Options: []Option{
-				{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
-			}},
-		{Name: "subscriptions", Description: "This channel's subscriptions, their next runs and their feeds' health", Contexts: server, Private: true},
-		{Name: "retry-feed", Description: "Try a paused feed again; if it works, Herald polls it again", DefaultMemberPermissions: manage,
-			Contexts: server, Private: true, Options: []Option{
-				{Type: OptionString, Name: "url", Description: "The feed's URL, as /subscriptions shows it", Required: true},
-			}},
-		{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Contexts: anywhere, Options: []Option{
-			topicOpt("Only this tracked topic", false),
-		}},
-		{Name: "help", Description: "What Herald can do, or how to use one command", Contexts: anywhere, Private: true, Options: []Option{
-			{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
-		}},
-	})
+// Alias is a command that answers /status for one tracked topic (/ceasefire-status), named
+// in config/topics.yaml; Title is the topic's.
+type Alias struct {
+	Name, Title string
 }
+
+// aliasCommand defines an alias: offered wherever /status is.
+func aliasCommand(a Alias) Command {
+	desc := "Where the story stands, with evidence: " + a.Title
+	if len([]rune(desc)) > 100 { // Discord's limit for a description
+		desc = string([]rune(desc)[:99]) + "…"
+	}
+	de := "Wo die Geschichte steht, mit Belegen: " + a.Title
+	if len([]rune(de)) > 100 {
+		de = string([]rune(de)[:99]) + "…"
+	}
+	return Command{Name: a.Name, Description: desc, Contexts: anywhere(), DescriptionLocalizations: map[string]string{German: de}}
+}
+
+// Definitions is Herald's full command surface, in the order /help lists it; aliases (from
+// the topics' configuration) follow /latest. Each command is defined next to its handler.
+func Definitions(aliases ...Alias) []Command {
+	out := []Command{latestCommand()}
+	for _, a := range aliases {
+		out = append(out, aliasCommand(a))
+	}
+	return localise(append(out, statusCommand(), subscribeCommand(), subscriptionCommand(ptrI(PermManageChannels), serverOnly()),
+		unsubscribeCommand(), subscriptionsCommand(), retryFeedCommand(), briefingCommand(), helpCommand()))
+}
+
+// topicOpt is the topic option several commands share.
+func topicOpt(desc string, required bool) Option {
+	return Option{Type: OptionString, Name: "topic", Description: desc, Required: required, Autocomplete: true}
+}
+
+// anywhere offers a command in server channels and in DMs with Herald.
+func anywhere() []Context { return []Context{ContextGuild, ContextBotDM} }
+
+// serverOnly offers a command in server channels only.
+func serverOnly() []Context { return []Context{ContextGuild} }

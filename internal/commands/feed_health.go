@@ -99,3 +99,11 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// retryFeedCommand defines /retry-feed.
+func retryFeedCommand() Command {
+	return Command{Name: "retry-feed", Description: "Try a paused feed again; if it works, Herald polls it again", DefaultMemberPermissions: ptrI(PermManageChannels),
+		Contexts: serverOnly(), Private: true, Options: []Option{
+			{Type: OptionString, Name: "url", Description: "The feed's URL, as /subscriptions shows it", Required: true},
+		}}
+}

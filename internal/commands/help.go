@@ -103,3 +103,10 @@ func writeHelp(b *strings.Builder, prefix string, c Command) {
 	}
 	b.WriteString("**: " + c.Description + "\n")
 }
+
+// helpCommand defines /help.
+func helpCommand() Command {
+	return Command{Name: "help", Description: "What Herald can do, or how to use one command", Contexts: anywhere(), Private: true, Options: []Option{
+		{Type: OptionString, Name: "command", Description: "A command, e.g. latest or subscribe feed"},
+	}}
+}

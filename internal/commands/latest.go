@@ -230,3 +230,11 @@ func TopicChoices(topics []TopicInfo) AutocompleteFunc {
 		return FilterChoices(all, req.Options[req.Focused])
 	}
 }
+
+// latestCommand defines /latest.
+func latestCommand() Command {
+	return Command{Name: "latest", Description: "The newest stories from Herald's feeds", Contexts: anywhere(), Options: []Option{
+		{Type: OptionInteger, Name: "count", Description: "How many stories (1-10, default 5)", MinValue: ptrF(1), MaxValue: ptrF(10)},
+		topicOpt("Only stories on this tracked topic", false),
+	}}
+}

@@ -67,12 +67,12 @@ func Errorf(format string, args ...any) error { return &UserError{Msg: fmt.Sprin
 
 // Router dispatches requests to handlers through the middleware chain.
 type Router struct {
-	defs        []Command
-	handlers    map[string]HandlerFunc
-	completers  map[string]AutocompleteFunc
-	deferAfter  time.Duration
-	logger      *slog.Logger
-	onCompleted func(name string, d time.Duration, err error)
+	defs       []Command
+	handlers   map[string]HandlerFunc
+	completers map[string]AutocompleteFunc
+	logger     *slog.Logger
+	// chain wraps the dispatch to the handler, outermost first (Use appends).
+	chain []Middleware
 }
 
 // RouterOptions tunes the router.
@@ -85,7 +85,30 @@ type RouterOptions struct {
 	OnCompleted func(name string, d time.Duration, err error)
 }
 
-// NewRouter builds a router over defs; handlers are attached with Handle and Complete.
+// Call is one command on its way through the middleware: the request, the definition of its
+// command (zero when the command is unknown) and the responder, safe to use from several
+// goroutines.
+type Call struct {
+	Request
+	Command   Command
+	Responder Responder
+	// deferred is the responder's record of whether the command was deferred.
+	serial *serialResponder
+}
+
+// Deferred reports whether the call was acknowledged with a defer.
+func (c *Call) Deferred() bool { return c.serial.wasDeferred() }
+
+// Endpoint answers a call.
+type Endpoint func(ctx context.Context, c *Call) (message.Message, error)
+
+// Middleware wraps an endpoint with behaviour every command shares.
+type Middleware func(next Endpoint) Endpoint
+
+// NewRouter builds a router over defs with Herald's middleware, outermost first: Observe (log
+// and metrics), Respond (the one reply), Recover, AutoDefer (the one owner of deferring) and
+// Guard (unknown commands, DMs, permissions). Handlers are attached with On and
+// OnAutocomplete; Use adds middleware inside these.
 func NewRouter(defs []Command, opts RouterOptions) *Router {
 	if opts.DeferAfter <= 0 {
 		opts.DeferAfter = 2 * time.Second
@@ -93,9 +116,13 @@ func NewRouter(defs []Command, opts RouterOptions) *Router {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Router{defs: defs, handlers: map[string]HandlerFunc{}, completers: map[string]AutocompleteFunc{},
-		deferAfter: opts.DeferAfter, logger: opts.Logger, onCompleted: opts.OnCompleted}
+	r := &Router{defs: defs, handlers: map[string]HandlerFunc{}, completers: map[string]AutocompleteFunc{}, logger: opts.Logger}
+	r.Use(Observe(opts.Logger, opts.OnCompleted), Respond(opts.Logger), Recover(opts.Logger), AutoDefer(opts.DeferAfter, opts.Logger), Guard())
+	return r
 }
+
+// Use appends middleware to the chain; the first added is the outermost.
+func (r *Router) Use(mw ...Middleware) { r.chain = append(r.chain, mw...) }
 
 // On attaches the handler of a command ("subscribe feed" for a subcommand).
 func (r *Router) On(route string, h HandlerFunc) { r.handlers[route] = h }
@@ -106,6 +133,50 @@ func (r *Router) OnAutocomplete(route string, f AutocompleteFunc) { r.completers
 // Definitions returns the commands as data, for registration.
 func (r *Router) Definitions() []Command { return r.defs }
 
+// Validate checks that every route the definitions offer (each command, or each subcommand)
+// has a handler and every autocompleted option a completer: Herald refuses to start rather
+// than register a command that answers "not available".
+func (r *Router) Validate() error {
+	var missing []string
+	for _, c := range r.defs {
+		routes := []string{c.Name}
+		opts := map[string][]Option{c.Name: c.Options}
+		if subs := subcommands(c); len(subs) > 0 {
+			routes = routes[:0]
+			for _, s := range subs {
+				route := c.Name + " " + s.Name
+				routes = append(routes, route)
+				opts[route] = s.Options
+			}
+			delete(opts, c.Name)
+		}
+		for _, route := range routes {
+			if _, ok := r.handlers[route]; !ok {
+				missing = append(missing, "/"+route+" has no handler")
+			}
+			for _, o := range opts[route] {
+				if _, ok := r.completers[route+" "+o.Name]; o.Autocomplete && !ok {
+					missing = append(missing, "/"+route+" "+o.Name+" has no completer")
+				}
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("commands: %s", strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+func subcommands(c Command) []Option {
+	var out []Option
+	for _, o := range c.Options {
+		if o.Type == OptionSubCommand {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Route names the handler key of a request.
 func (req Request) Route() string {
 	if req.Sub != "" {
@@ -114,93 +185,154 @@ func (req Request) Route() string {
 	return req.Name
 }
 
-// Handle runs one command to completion: it never panics, always answers (an error becomes an
-// ephemeral reply), and defers on the handler's behalf when it runs long.
+// Handle runs one command through the middleware to its handler: it never panics and always
+// answers (an error becomes an ephemeral reply).
 func (r *Router) Handle(ctx context.Context, req Request, resp Responder) {
-	start := time.Now()
-	sr := &serialResponder{inner: resp}
-	done := make(chan struct{})
 	cmd, _ := r.find(req.Name)
-	go r.autoDefer(ctx, sr, done, cmd.Private)
-	msg, err := r.run(ctx, req)
-	close(done)
-	if err != nil {
-		msg = errorMessage(err)
+	sr := &serialResponder{inner: resp}
+	call := &Call{Request: req, Command: cmd, Responder: sr, serial: sr}
+	end := Endpoint(r.dispatch)
+	for i := len(r.chain) - 1; i >= 0; i-- {
+		end = r.chain[i](end)
 	}
-	msg.Replace = req.Component && err == nil
-	msg = translate(req.Locale, msg)
-	msg.Ephemeral = msg.Ephemeral || cmd.Private
-	if rerr := sr.Reply(ctx, msg); rerr != nil {
-		r.logger.Warn("commands: reply failed", "command", req.Route(), "interaction_id", req.ID, "error", rerr)
+	_, _ = end(ctx, call)
+}
+
+// dispatch is the end of the chain: the route's handler.
+func (r *Router) dispatch(ctx context.Context, c *Call) (message.Message, error) {
+	h, ok := r.handlers[c.Route()]
+	if !ok {
+		return message.Message{}, Errorf("/%s is not available yet in this version of Herald.", c.Route())
 	}
-	d := time.Since(start)
-	r.logger.Info("command", "command", req.Route(), "guild_id", req.GuildID, "channel_id", req.ChannelID,
-		"duration_ms", d.Milliseconds(), "deferred", sr.deferred, "error", errString(err))
-	if r.onCompleted != nil {
-		r.onCompleted(req.Name, d, err)
+	return h(ctx, c.Request)
+}
+
+// Observe logs every command and reports it to onCompleted (metrics), after the reply.
+func Observe(logger *slog.Logger, onCompleted func(name string, d time.Duration, err error)) Middleware {
+	return func(next Endpoint) Endpoint {
+		return func(ctx context.Context, c *Call) (message.Message, error) {
+			start := time.Now()
+			msg, err := next(ctx, c)
+			d := time.Since(start)
+			logger.Info("command", "command", c.Route(), "guild_id", c.GuildID, "channel_id", c.ChannelID,
+				"duration_ms", d.Milliseconds(), "deferred", c.Deferred(), "error", errString(err))
+			if onCompleted != nil {
+				onCompleted(c.Name, d, err)
+			}
+			return msg, err
+		}
 	}
 }
 
-// autoDefer defers on the handler's behalf once it has run for deferAfter; a panic in the
-// Responder is logged, never silently dropped: it would otherwise hide why a slow command
-// lost its interaction.
-func (r *Router) autoDefer(ctx context.Context, sr *serialResponder, done <-chan struct{}, private bool) {
+// Respond sends the one reply: the handler's message, or its error as an ephemeral message;
+// a private command's reply is always ephemeral.
+func Respond(logger *slog.Logger) Middleware {
+	return func(next Endpoint) Endpoint {
+		return func(ctx context.Context, c *Call) (message.Message, error) {
+			msg, err := next(ctx, c)
+			if err != nil {
+				msg = errorMessage(err)
+			}
+			msg.Replace = c.Component && err == nil
+			msg = translate(c.Locale, msg)
+			msg.Ephemeral = msg.Ephemeral || c.Command.Private
+			if rerr := c.Responder.Reply(ctx, msg); rerr != nil {
+				logger.Warn("commands: reply failed", "command", c.Route(), "interaction_id", c.ID, "error", rerr)
+			}
+			return msg, err
+		}
+	}
+}
+
+// Recover is the handlers' boundary: a panic becomes an error the user sees and a logged stack.
+func Recover(logger *slog.Logger) Middleware {
+	return func(next Endpoint) Endpoint {
+		return func(ctx context.Context, c *Call) (msg message.Message, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					logger.Error("commands: handler panicked", "command", c.Route(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					err = Errorf("Something went wrong while running /%s. The error was logged; please try again.", c.Route())
+				}
+			}()
+			return next(ctx, c)
+		}
+	}
+}
+
+// AutoDefer defers on the handler's behalf once it has run for after (privately for a private
+// command): the one place Herald decides to defer.
+func AutoDefer(after time.Duration, logger *slog.Logger) Middleware {
+	return func(next Endpoint) Endpoint {
+		return func(ctx context.Context, c *Call) (message.Message, error) {
+			done := make(chan struct{})
+			go autoDefer(ctx, c, done, after, logger)
+			defer close(done)
+			return next(ctx, c)
+		}
+	}
+}
+
+// autoDefer waits for the handler or the deadline; a panic in the Responder is logged, never
+// silently dropped: it would otherwise hide why a slow command lost its interaction.
+func autoDefer(ctx context.Context, c *Call, done <-chan struct{}, after time.Duration, logger *slog.Logger) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.logger.Error("commands: auto-defer panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			logger.Error("commands: auto-defer panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
-	t := time.NewTimer(r.deferAfter)
+	t := time.NewTimer(after)
 	defer t.Stop()
 	select {
 	case <-done:
 	case <-ctx.Done():
 	case <-t.C:
-		if err := sr.Defer(ctx, private); err != nil {
-			r.logger.Warn("commands: defer failed", "error", err)
+		if err := c.Responder.Defer(ctx, c.Command.Private); err != nil {
+			logger.Warn("commands: defer failed", "error", err)
 		}
 	}
 }
 
-// run finds the handler, checks permissions and recovers a panic into an error.
-func (r *Router) run(ctx context.Context, req Request) (msg message.Message, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.logger.Error("commands: handler panicked", "command", req.Route(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = Errorf("Something went wrong while running /%s. The error was logged; please try again.", req.Route())
+// Guard refuses what the definitions rule out before a handler runs: unknown commands,
+// guild-only commands in DMs, members without the command's permissions (named), and
+// subscriptions where Herald cannot post.
+func Guard() Middleware {
+	return func(next Endpoint) Endpoint {
+		return func(ctx context.Context, c *Call) (message.Message, error) {
+			if err := guardRefusal(c); err != nil {
+				return message.Message{}, err
+			}
+			return next(ctx, c)
 		}
-	}()
-	cmd, ok := r.find(req.Name)
-	if !ok {
-		return message.Message{}, Errorf("Unknown command /%s. Try /help.", req.Name)
 	}
-	if req.Component && time.Since(req.Issued) > ComponentLifetime {
-		return message.Message{}, Errorf("These buttons have expired. Run /%s again for a fresh page.", req.Name)
+}
+
+func guardRefusal(c *Call) error {
+	cmd := c.Command
+	switch {
+	case cmd.Name == "":
+		return Errorf("Unknown command /%s. Try /help.", c.Name)
+	case c.Component && time.Since(c.Issued) > ComponentLifetime:
+		return Errorf("These buttons have expired. Run /%s again for a fresh page.", c.Name)
+	case cmd.GuildOnly() && c.GuildID == "":
+		return Errorf("/%s works only in a server channel, not in direct messages.", c.Name)
 	}
-	if cmd.GuildOnly() && req.GuildID == "" {
-		return message.Message{}, Errorf("/%s works only in a server channel, not in direct messages.", req.Name)
+	if need := cmd.DefaultMemberPermissions; need != nil && c.Permissions&*need != *need {
+		return Errorf("You need the %s permission to use /%s.", permNames(*need&^c.Permissions), c.Name)
 	}
-	if cmd.DefaultMemberPermissions != nil && req.Permissions&*cmd.DefaultMemberPermissions != *cmd.DefaultMemberPermissions {
-		return message.Message{}, Errorf("You need the Manage Channels permission to use /%s.", req.Name)
-	}
-	if missing := BotPermissions &^ req.AppPermissions; cmd.PostsHere && missing != 0 {
-		return message.Message{}, Errorf("Herald cannot post in this channel: it lacks %s here. Grant it View Channel, "+
+	if missing := BotPermissions &^ c.AppPermissions; cmd.PostsHere && missing != 0 {
+		return Errorf("Herald cannot post in this channel: it lacks %s here. Grant it View Channel, "+
 			"Send Messages and Embed Links in this channel (or invite it again with those permissions), then try again.", permNames(missing))
 	}
-	h, ok := r.handlers[req.Route()]
-	if !ok {
-		return message.Message{}, Errorf("/%s is not available yet in this version of Herald.", req.Route())
-	}
-	return h(ctx, req)
+	return nil
 }
 
-// permNames names the posting permissions in bits.
+// permNames names the permissions in bits, in Discord's words.
 func permNames(bits int64) string {
 	var names []string
 	for _, p := range []struct {
 		bit  int64
 		name string
-	}{{PermViewChannel, "View Channel"}, {PermSendMessages, "Send Messages"}, {PermEmbedLinks, "Embed Links"}} {
+	}{{PermManageChannels, "Manage Channels"}, {PermViewChannel, "View Channel"}, {PermSendMessages, "Send Messages"}, {PermEmbedLinks, "Embed Links"}} {
 		if bits&p.bit != 0 {
 			names = append(names, p.name)
 		}
@@ -292,6 +424,12 @@ type serialResponder struct {
 	inner    Responder
 	deferred bool
 	replied  bool
+}
+
+func (s *serialResponder) wasDeferred() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deferred
 }
 
 func (s *serialResponder) Defer(ctx context.Context, ephemeral bool) error {

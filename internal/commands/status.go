@@ -76,3 +76,17 @@ func (b Briefing) Handle(ctx context.Context, req Request) (message.Message, err
 	}
 	return m, nil
 }
+
+// statusCommand defines /status.
+func statusCommand() Command {
+	return Command{Name: "status", Description: "Where a tracked story stands, with evidence", Contexts: anywhere(), Options: []Option{
+		topicOpt("The tracked topic", true),
+	}}
+}
+
+// briefingCommand defines /briefing.
+func briefingCommand() Command {
+	return Command{Name: "briefing", Description: "A briefing of what this channel has not seen yet", Contexts: anywhere(), Options: []Option{
+		topicOpt("Only this tracked topic", false),
+	}}
+}

@@ -331,3 +331,36 @@ func userText(err error) string {
 		msg = msg[i+2:]
 	}
 }
+
+// subscribeCommand defines /subscribe and its subcommands.
+func subscribeCommand() Command {
+	return Command{Name: "subscribe", Description: "Subscribe this channel to briefings or live posts", DefaultMemberPermissions: ptrI(PermManageChannels),
+		PostsHere: true, Contexts: serverOnly(), Private: true, Options: []Option{
+			{Type: OptionSubCommand, Name: "digest", Description: "A daily briefing in this channel", Options: []Option{
+				{Type: OptionString, Name: "time", Description: "Local time such as 08:00, 20:30 or 8:30 pm (default 08:00)"},
+				{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
+				topicOpt("Only this tracked topic", false),
+			}},
+			{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: append([]Option{
+				{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
+				{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
+				{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
+			}, append(styleOptions(), placementOptions()...)...)},
+			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
+				topicOpt("The tracked topic", true),
+			}, styleOptions()...)},
+		}}
+}
+
+// unsubscribeCommand defines /unsubscribe.
+func unsubscribeCommand() Command {
+	return Command{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: ptrI(PermManageChannels),
+		Contexts: serverOnly(), Private: true, Options: []Option{
+			{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
+		}}
+}
+
+// subscriptionsCommand defines /subscriptions.
+func subscriptionsCommand() Command {
+	return Command{Name: "subscriptions", Description: "This channel's subscriptions, their next runs and their feeds' health", Contexts: serverOnly(), Private: true}
+}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	defs := commands.Definitions()
+	defs := commands.Definitions(ceasefireAlias)
 	for _, tc := range []struct {
 		name    string
 		line    string
@@ -117,3 +117,6 @@ func boolString(b bool) string {
 	}
 	return "false"
 }
+
+// ceasefireAlias is the alias config/topics.yaml defines.
+var ceasefireAlias = commands.Alias{Name: "ceasefire-status", Title: "Gaza ceasefire"}

@@ -35,6 +35,8 @@ type Store interface {
 	GetSession(ctx context.Context, id string) (store.Session, bool, error)
 	DeleteSession(ctx context.Context, id string) error
 	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
+	SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error)
+	GuildFeedURLs(ctx context.Context, guildID string) ([]string, error)
 	ListFeedStates(ctx context.Context) ([]store.FeedState, error)
 	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
 	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)

@@ -64,20 +64,9 @@ func feedRows(states []store.FeedState, urls []string, now time.Time) []feedRow 
 	return rows
 }
 
-// guildFeeds lists the feed URLs of the server's feed subscriptions.
+// guildFeeds lists the feed URLs of the server's feed subscriptions, sorted.
 func (d *Dashboard) guildFeeds(r *http.Request, guildID string) ([]string, error) {
-	subs, err := d.opts.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{GuildID: guildID, Kind: store.KindFeed})
-	if err != nil {
-		return nil, err
-	}
-	var urls []string
-	for _, s := range subs {
-		if !slices.Contains(urls, s.FeedURL) {
-			urls = append(urls, s.FeedURL)
-		}
-	}
-	sort.Strings(urls)
-	return urls, nil
+	return d.opts.Store.GuildFeedURLs(r.Context(), guildID)
 }
 
 func (d *Dashboard) feedsPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {

@@ -218,7 +218,7 @@ func TestSubscriptionsPaged(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		rows  int
-	}{{"", 100}, {"?page=2", 50}, {"?page=9", 50}, {"?page=x", 100}} {
+	}{{"", 100}, {"?page=2", 50}, {"?page=9", 50}, {"?page=x", 100}, {"?page=99999999999999", 50}} {
 		_, body := b.get("/dashboard/g/g1/" + tc.query)
 		if n := strings.Count(body, `<tr id="sub-`); n != tc.rows || !strings.Contains(body, "Subscriptions (150)") {
 			t.Errorf("page %q: %d rows, want %d", tc.query, n, tc.rows)

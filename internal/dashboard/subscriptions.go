@@ -36,27 +36,39 @@ type pageLink struct {
 // many subscriptions a server has.
 const perPage = 100
 
-// pageOf returns the 0-based page the request asks for (?page=N, 1-based) within n rows, and
-// the links to every page.
-func pageOf(r *http.Request, n int) (int, []pageLink) {
-	pages := max(1, (n+perPage-1)/perPage)
+// requestedPage returns the 0-based page the request asks for (?page=N, 1-based), bounded so
+// that its offset cannot overflow; a page past the last shows the last.
+func requestedPage(r *http.Request) int {
 	p, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || p < 1 {
-		p = 1
+		return 0
 	}
-	p = min(p, pages)
+	return min(p, maxPage) - 1
+}
+
+// maxPage bounds ?page=: far more than any server's subscriptions fill.
+const maxPage = 1_000_000
+
+// pageLinks links every page of n rows, marking page (0-based); none when one page holds them.
+func pageLinks(page, n int) []pageLink {
+	pages := max(1, (n+perPage-1)/perPage)
 	var links []pageLink
 	if pages > 1 {
 		for i := 1; i <= pages; i++ {
-			links = append(links, pageLink{N: i, Current: i == p})
+			links = append(links, pageLink{N: i, Current: i == page+1})
 		}
 	}
-	return p - 1, links
+	return links
 }
 
 func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
-	subs, err := d.opts.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: g.ID})
+	page := requestedPage(r)
+	subs, total, err := d.opts.Store.SubscriptionPage(ctx, g.ID, page*perPage, perPage)
+	if err == nil && len(subs) == 0 && page > 0 && total > 0 { // past the last page: show the last
+		page = (total - 1) / perPage
+		subs, total, err = d.opts.Store.SubscriptionPage(ctx, g.ID, page*perPage, perPage)
+	}
 	if err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
@@ -66,9 +78,8 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
 	}
-	page, links := pageOf(r, len(subs))
-	body := subscriptionsBody{Total: len(subs), Pages: links, Channels: postable, Topics: d.opts.Topics}
-	for _, s := range subs[min(len(subs), page*perPage):min(len(subs), (page+1)*perPage)] {
+	body := subscriptionsBody{Total: total, Pages: pageLinks(page, total), Channels: postable, Topics: d.opts.Topics}
+	for _, s := range subs {
 		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
 			State: subState(s), Paused: s.Paused})
 	}

@@ -41,6 +41,12 @@ type DigestOptions struct {
 	Logger      *slog.Logger
 	// OnRun observes every digest run (metrics).
 	OnRun func(sub store.Subscription, err error)
+	// OnStartError observes every failed start of the schedule in Run (metrics); Run retries.
+	OnStartError func(err error)
+	// RetryStart is Run's first wait after a failed start, doubled up to a minute (default 5 s).
+	RetryStart time.Duration
+	// StopTimeout bounds how long Run's stop waits for running digests (default 3 s).
+	StopTimeout time.Duration
 }
 
 // Digests schedules every digest subscription in its own time zone and delivers each slot once
@@ -54,7 +60,12 @@ type Digests struct {
 	// running holds the slot leases being delivered by this process: a replica re-acquires its
 	// own lease, so the cron job and the sweep must not both run one slot.
 	running map[string]bool
-	ctx     context.Context
+	// jobs carries the cron clock's firings to the goroutine Start launched, which holds the
+	// context the digests are delivered under; done closes when that goroutine has returned.
+	jobs         chan slotJob
+	dispatchDone chan struct{}
+	// scheduled is true once a start succeeded.
+	scheduled atomic.Bool
 	// sem holds one token per digest being delivered (Concurrency).
 	sem chan struct{}
 	// stopSweep ends the retry sweep Start launched (without cancelling a digest it is
@@ -71,7 +82,7 @@ type Digests struct {
 func NewDigests(st Store, sender Sender, opts DigestOptions) *Digests {
 	opts = digestDefaults(opts)
 	g := &Digests{d: deliverer{store: st, sender: sender, lease: opts.Lease, logger: opts.Logger},
-		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, ctx: context.Background(),
+		opts: opts, entries: map[string]cron.EntryID{}, running: map[string]bool{}, jobs: make(chan slotJob),
 		sem: make(chan struct{}, opts.Concurrency)}
 	logger := cronLogger{opts.Logger}
 	g.cron = cron.New(cron.WithLogger(logger), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
@@ -103,14 +114,74 @@ func digestDefaults(o DigestOptions) DigestOptions {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
+	if o.RetryStart <= 0 {
+		o.RetryStart = 5 * time.Second
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 3 * time.Second
+	}
 	return o
 }
+
+// slotJob is one firing of a digest's cron entry; done closes once it was delivered (or not).
+type slotJob struct {
+	sub  store.Subscription
+	slot time.Time
+	done chan struct{}
+}
+
+// Run schedules the digests until ctx ends, then stops, waiting up to StopTimeout for running
+// digests (under a context of their own, so a briefing half sent at SIGTERM may still finish).
+// A failed start (the store unreachable) is reported through the log and OnStartError and
+// retried with backoff: a digest /subscribe confirmed is scheduled as soon as the store
+// answers, not at the next restart.
+func (g *Digests) Run(ctx context.Context) error {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	if !g.startRetrying(ctx, work) {
+		return nil
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(work, g.opts.StopTimeout)
+	defer cancel()
+	g.Stop(stopCtx)
+	return nil
+}
+
+// startRetrying starts the schedule, retrying until it succeeds or ctx ends (false).
+func (g *Digests) startRetrying(ctx, work context.Context) bool {
+	wait := g.opts.RetryStart
+	for attempt := 1; ; attempt++ {
+		err := g.start(ctx, work)
+		if err == nil {
+			return true
+		}
+		g.opts.Logger.Warn("delivery: digests not scheduled; retrying", "attempt", attempt, "retry_in", wait, "error", err)
+		if g.opts.OnStartError != nil {
+			g.opts.OnStartError(err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
+// Scheduled reports whether the schedule started: until then no digest is delivered, and
+// readiness says so.
+func (g *Digests) Scheduled() bool { return g.scheduled.Load() }
 
 // Start schedules every stored digest subscription, starts delivering (in the background,
 // at most Concurrency at a time) the ones missed by less than the grace period, and starts the
 // clock and the retry sweep. Stop waits for all of it.
-func (g *Digests) Start(ctx context.Context) error {
-	g.ctx = ctx
+func (g *Digests) Start(ctx context.Context) error { return g.start(ctx, ctx) }
+
+// start loads the subscriptions under ctx and delivers under work.
+func (g *Digests) start(ctx, work context.Context) error {
 	subs, err := g.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindDigest})
 	if err != nil {
 		return fmt.Errorf("delivery: loading digests: %w", err)
@@ -120,11 +191,13 @@ func (g *Digests) Start(ctx context.Context) error {
 			g.opts.Logger.Warn("delivery: bad digest subscription", "subscription_id", sub.ID, "error", err)
 			continue
 		}
-		g.background.Go(func() { g.runMissed(ctx, sub) })
+		g.background.Go(func() { g.runMissed(work, sub) })
 	}
+	g.stopSweep, g.sweepDone, g.dispatchDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go g.sweepEvery(work, g.opts.Lease)
+	go g.dispatch(work)
 	g.cron.Start()
-	g.stopSweep, g.sweepDone = make(chan struct{}), make(chan struct{})
-	go g.sweepEvery(ctx, g.opts.Lease)
+	g.scheduled.Store(true)
 	return nil
 }
 
@@ -146,9 +219,11 @@ func (g *Digests) Stop(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	g.stopOnce.Do(func() { close(g.stopSweep) })
-	select {
-	case <-g.sweepDone:
-	case <-ctx.Done():
+	for _, done := range []chan struct{}{g.sweepDone, g.dispatchDone} {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -168,6 +243,34 @@ func (g *Digests) sweepEvery(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 			g.safeSweep(ctx)
 		}
+	}
+}
+
+// dispatch delivers the cron clock's firings under ctx, each in its own goroutine (as the
+// clock itself used to run them), until Stop or ctx ends it.
+func (g *Digests) dispatch(ctx context.Context) {
+	defer close(g.dispatchDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.stopSweep:
+			return
+		case job := <-g.jobs:
+			g.background.Go(func() {
+				defer close(job.done)
+				defer g.recoverDigest(job.sub)
+				g.report(job.sub, g.RunSlot(ctx, job.sub.ID, job.sub.ChannelID, job.slot))
+			})
+		}
+	}
+}
+
+// recoverDigest is the boundary of one digest delivery: a panic is logged, the slot's lease
+// is left to expire and the sweep retries it.
+func (g *Digests) recoverDigest(sub store.Subscription) {
+	if p := recover(); p != nil {
+		g.opts.Logger.Error("delivery: digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	}
 }
 
@@ -222,8 +325,12 @@ func (g *Digests) Add(sub store.Subscription) error {
 	}
 	g.Remove(sub.ID)
 	id := g.cron.Schedule(sched, cron.FuncJob(func() {
-		slot := PreviousSlot(sched, g.opts.Now())
-		g.report(sub, g.RunSlot(g.ctx, sub.ID, sub.ChannelID, slot))
+		job := slotJob{sub: sub, slot: PreviousSlot(sched, g.opts.Now()), done: make(chan struct{})}
+		select {
+		case g.jobs <- job:
+			<-job.done
+		case <-g.dispatchDone: // stopped: the sweep delivers the slot after a restart, within Grace
+		}
 	}))
 	g.mu.Lock()
 	g.entries[sub.ID] = id

@@ -118,3 +118,79 @@ func TestDigestPanicIsRecoveredAndRetried(t *testing.T) {
 		}
 	})
 }
+
+// failingList fails ListSubscriptions while fails > 0 (the store unreachable at start-up).
+type failingList struct {
+	*boltstore.Store
+	fails atomic.Int32
+}
+
+func (f *failingList) ListSubscriptions(ctx context.Context, filter store.SubscriptionFilter) ([]store.Subscription, error) {
+	if f.fails.Add(-1) >= 0 {
+		return nil, store.ErrUnavailable
+	}
+	return f.Store.ListSubscriptions(ctx, filter)
+}
+
+// TestDigestRunRetriesFailedStart: a schedule that cannot start (store down) is reported and
+// retried with backoff, and the digests run once it starts; before the fix a failed Start was
+// logged "retrying at next start" and no digest ran until a restart.
+func TestDigestRunRetriesFailedStart(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		st := &failingList{Store: lifecycleStore(t, dir)}
+		defer st.Close()
+		st.fails.Store(2)
+		snd := &gateSender{release: make(chan struct{})}
+		close(snd.release)
+		var reported atomic.Int32
+		g := NewDigests(st, snd, DigestOptions{Owner: "r1", OnStartError: func(error) { reported.Add(1) }})
+		ctx, cancel := context.WithCancel(t.Context())
+		ran := make(chan error)
+		go func() { ran <- g.Run(ctx) }()
+		synctest.Wait()
+		if g.Scheduled() || reported.Load() != 1 {
+			t.Fatalf("after a failed start: scheduled=%v reported=%d, want false and 1", g.Scheduled(), reported.Load())
+		}
+		time.Sleep(5 * time.Second) // first retry: fails again
+		synctest.Wait()
+		if g.Scheduled() || reported.Load() != 2 {
+			t.Fatalf("after the first retry: scheduled=%v reported=%d, want false and 2", g.Scheduled(), reported.Load())
+		}
+		time.Sleep(10 * time.Second) // second retry, after a doubled wait: the store answers
+		synctest.Wait()
+		if !g.Scheduled() {
+			t.Fatal("not scheduled once the store answered")
+		}
+		time.Sleep(8 * time.Hour)
+		synctest.Wait()
+		if n := snd.sent.Load(); n != 1 {
+			t.Errorf("sent %d digests at 08:00, want 1", n)
+		}
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+}
+
+// TestDigestRunStopsWhileRetrying: SIGTERM while the store is still down ends Run at once.
+func TestDigestRunStopsWhileRetrying(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		st := &failingList{Store: lifecycleStore(t, dir)}
+		defer st.Close()
+		st.fails.Store(1000)
+		g := NewDigests(st, &gateSender{release: make(chan struct{})}, DigestOptions{Owner: "r1"})
+		ctx, cancel := context.WithCancel(t.Context())
+		ran := make(chan error)
+		go func() { ran <- g.Run(ctx) }()
+		time.Sleep(time.Minute)
+		start := time.Now()
+		cancel()
+		<-ran
+		if took := time.Since(start); took != 0 {
+			t.Errorf("Run returned %v after cancellation, want at once", took)
+		}
+	})
+}

@@ -240,14 +240,14 @@ func (l *Live) skip(ctx context.Context, channelID string, stories []story.Story
 
 // Run sweeps every Lease until ctx is done: stories whose delivery failed (a Discord outage, a
 // store outage, a crash that left leases to expire) are retried by CatchUp, and feed
-// disabled/recovered notices are posted by CheckFeeds.
-func (l *Live) Run(ctx context.Context) {
+// disabled/recovered notices are posted by CheckFeeds. It returns nil when ctx ends.
+func (l *Live) Run(ctx context.Context) error {
 	t := time.NewTicker(l.opts.Lease)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 			l.retry(ctx)
 			l.CheckFeeds(ctx)

@@ -42,6 +42,7 @@ func Example() {
 		return
 	}
 	defer g.Close()
+	go func() { _ = g.Run(ctx) }() // serves interactions until ctx ends
 
 	sender := discord.NewSender(discord.RESTClientFromSession(g.Session()), discord.SenderOptions{Logger: logger})
 	defer sender.Close()

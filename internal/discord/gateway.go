@@ -42,9 +42,6 @@ type GatewayConfig struct {
 	Handler Handler
 	// Definitions are registered on READY by shard 0; nil skips registration.
 	Definitions []commands.Command
-	// DeferAfter is when the gateway defers on a handler's behalf if it has neither deferred
-	// nor replied (default 2.5 s, inside Discord's 3 s; commands.Router defers earlier itself).
-	DeferAfter time.Duration
 	// OnSynced observes each registration attempt (metrics, tests).
 	OnSynced func(changed bool, err error)
 	// OnConnection observes each change of Connected (tests, metrics); it must not block.
@@ -61,8 +58,12 @@ type Gateway struct {
 	rest   *RESTClient
 	logger *slog.Logger
 
-	ctx    context.Context
-	cancel context.CancelFunc
+	// jobs carries the work discordgo's callbacks hand over (interactions, command
+	// registration) to Run, which owns the context they run under; closed ends the hand-over
+	// once the gateway is closed.
+	jobs      chan func(ctx context.Context)
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	mu    sync.Mutex
 	appID string
@@ -93,9 +94,6 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.DeferAfter <= 0 {
-		cfg.DeferAfter = inlineDeadline
-	}
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: gateway: %w", err)
@@ -103,9 +101,8 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	if cfg.HTTPClient != nil {
 		s.Client = cfg.HTTPClient
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	g := &Gateway{cfg: cfg, s: s, rest: RESTClientFromSession(s), logger: cfg.Logger, ctx: ctx, cancel: cancel,
-		appID: cfg.AppID, fatal: make(chan error, 1)}
+	g := &Gateway{cfg: cfg, s: s, rest: RESTClientFromSession(s), logger: cfg.Logger, jobs: make(chan func(context.Context)),
+		closed: make(chan struct{}), appID: cfg.AppID, fatal: make(chan error, 1)}
 	s.Identify.Intents = 0
 	s.ShouldReconnectOnError = true
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
@@ -174,11 +171,35 @@ func (g *Gateway) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and cancels in-flight interaction contexts.
+// Run serves what the session receives (interactions, command registration on READY) until ctx
+// ends, each under a context derived from ctx, and returns nil once every one has finished.
+// Nothing is answered before Run starts: discordgo's callbacks wait for it.
+func (g *Gateway) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case job := <-g.jobs:
+			wg.Go(func() { job(ctx) })
+		}
+	}
+}
+
+// hand passes job to Run; it is dropped once the gateway is closed.
+func (g *Gateway) hand(job func(ctx context.Context)) {
+	select {
+	case g.jobs <- job:
+	case <-g.closed:
+	}
+}
+
+// Close disconnects; work in flight ends with Run's context.
 // discordgo's listener sees the connection replaced and does not reconnect after Close.
 // Dialing is refused first (see closeWatcher.closed), so no reconnect loop outlives Close.
 func (g *Gateway) Close() error {
-	g.cancel()
+	g.closeOnce.Do(func() { close(g.closed) })
 	g.watch.closed.Store(true)
 	g.setConnected(false)
 	if err := g.s.Close(); err != nil {
@@ -218,7 +239,13 @@ func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	if g.cfg.ShardID != 0 || g.cfg.Definitions == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(g.ctx, time.Minute)
+	g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+}
+
+// sync registers the commands (shard 0, on READY).
+func (g *Gateway) sync(ctx context.Context, appID string) {
+	defer g.recoverHandler("sync_commands")
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
 	if err != nil {
@@ -238,27 +265,30 @@ func (g *Gateway) recoverHandler(what string) {
 }
 
 func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-	defer g.recoverHandler("interaction_create")
 	if ic == nil || ic.Interaction == nil {
 		return
 	}
-	i := ic.Interaction
+	g.hand(func(ctx context.Context) { g.interaction(ctx, ic.Interaction) })
+}
+
+// interaction answers one interaction under ctx (Run's).
+func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
+	defer g.recoverHandler("interaction_create")
 	appID := i.AppID
 	if appID == "" {
 		appID = g.AppID()
 	}
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
-		ctx, cancel := context.WithTimeout(g.ctx, interactionLifetime)
+		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
 		defer cancel()
+		// Deferring a slow command is the router's (commands.AutoDefer, the one owner); the
+		// gateway only carries the answer.
 		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger,
 			component: i.Type == discordgo.InteractionMessageComponent}
-		stop := make(chan struct{})
-		go g.deferWatchdog(ctx, resp, stop, privateCommand(g.cfg.Handler, i))
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
-		close(stop)
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		ctx, cancel := context.WithTimeout(g.ctx, autocompleteTimeout)
+		ctx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
 		defer cancel()
 		body := autocompleteResponse(ctx, g.cfg.Handler, i, g.logger)
 		if err := g.rest.interactionCallback(ctx, i.ID, i.Token, body); err != nil {
@@ -269,25 +299,9 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 	}
 }
 
-// deferWatchdog acknowledges an interaction whose handler is still silent at DeferAfter, so
-// a slow handler that forgot to defer does not lose its interaction token.
-func (g *Gateway) deferWatchdog(ctx context.Context, resp *gatewayResponder, stop <-chan struct{}, private bool) {
-	defer g.recoverHandler("defer_watchdog")
-	t := time.NewTimer(g.cfg.DeferAfter)
-	defer t.Stop()
-	select {
-	case <-stop:
-	case <-ctx.Done():
-	case <-t.C:
-		if err := resp.Defer(ctx, private); err != nil {
-			g.logger.Warn("deferring a slow interaction failed", "interaction_id", resp.id, "error", err)
-		}
-	}
-}
-
 // privateCommand reports whether the interaction's command answers privately (see
-// commands.Command.Private): a transport's own fallback defer must be as private as the
-// router's, or a failing private command would show its error to the channel.
+// commands.Command.Private): the HTTP endpoint's deadline answer must be as private as the
+// router's defer, or a failing private command would show its error to the channel.
 func privateCommand(h Handler, i *discordgo.Interaction) bool {
 	d, ok := h.(interface{ Definitions() []commands.Command })
 	if !ok || i.Type != discordgo.InteractionApplicationCommand {

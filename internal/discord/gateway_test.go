@@ -81,6 +81,7 @@ func openGateway(t *testing.T, f *fakediscord.Server, h Handler) (*Gateway, bool
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
+	runGateway(t, g)
 	select {
 	case changed := <-synced:
 		return g, changed
@@ -327,40 +328,18 @@ func TestGatewayBadTokenIsFatalOnOpen(t *testing.T) {
 	}
 }
 
-// silentHandler neither defers nor replies until released: the gateway must defer for it.
-type silentHandler struct{ release chan struct{} }
-
-func (h silentHandler) Handle(ctx context.Context, _ commands.Request, resp commands.Responder) {
-	<-h.release
-	_ = resp.Reply(ctx, message.Message{Content: "finally"})
-}
-
-func (silentHandler) Autocomplete(context.Context, commands.Request) []commands.Choice { return nil }
-
-func TestGatewayDefersForSilentHandler(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	h := silentHandler{release: make(chan struct{})}
-	g, err := NewGateway(GatewayConfig{Token: f.BotToken(), Handler: h, DeferAfter: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Open(waitCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = g.Close() })
-	p, err := f.InjectInteraction(waitCtx(t), fakediscord.Interaction{GuildID: testGuild, ChannelID: "800", CommandName: "latest"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := p.Wait(waitCtx(t))
-	if err != nil || resp.Type != 5 {
-		t.Fatalf("first response %v type %d, want deferred", err, resp.Type)
-	}
-	close(h.release)
-	resp, err = p.WaitEdits(waitCtx(t), 1)
-	if err != nil || resp.Original == nil || resp.Original.Content != "finally" {
-		t.Errorf("edit: %v %+v", err, resp.Original)
-	}
+// runGateway serves g's interactions until the test ends, then waits for Run to return.
+func runGateway(t *testing.T, g *Gateway) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- g.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
 }
 
 // TestGatewayShards runs two shards; each guild's interaction reaches, and is answered by,
@@ -384,6 +363,7 @@ func TestGatewayShards(t *testing.T) {
 			t.Fatalf("shard %d: %v", shard, err)
 		}
 		t.Cleanup(func() { _ = g.Close() })
+		runGateway(t, g)
 	}
 	if err := f.WaitSession(waitCtx(t), 2); err != nil {
 		t.Fatal(err)
@@ -435,7 +415,7 @@ func TestGatewayPrivateCommands(t *testing.T) {
 			t.Errorf("/%s integration_types (-want +got):\n%s", c.Name, diff)
 		}
 	}
-	wantContexts := map[string][]int{"latest": {0, 1}, "ceasefire-status": {0, 1}, "status": {0, 1}, "subscribe": {0},
+	wantContexts := map[string][]int{"latest": {0, 1}, "status": {0, 1}, "subscribe": {0},
 		"unsubscribe": {0}, "subscription": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
 	if diff := cmp.Diff(wantContexts, contexts); diff != "" {
 		t.Errorf("registered contexts (-want +got):\n%s", diff)

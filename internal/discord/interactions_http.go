@@ -153,7 +153,10 @@ func (ih *interactionsHandler) dispatch(w http.ResponseWriter, r *http.Request, 
 }
 
 // command runs the handler in its own goroutine and answers with whatever comes first: its
-// reply or deferral, or a deferral of our own at the inline deadline.
+// reply or deferral, or, at the inline deadline, a deferral of our own. Deferring is the
+// router's (commands.AutoDefer, at 2 s); the deadline (2.5 s) stays because this POST must be
+// answered inline within Discord's 3 s whatever the handler does, so it is the HTTP response's
+// upper bound rather than a second policy.
 func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Interaction) {
 	appID := i.AppID
 	if appID == "" {

@@ -228,6 +228,7 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 	if len(atStop) >= len(fresh) {
 		t.Fatalf("all %d stories were posted before the bot stopped: the test did not interrupt delivery", len(fresh))
 	}
+	assertPartsStopped(t, bot, "status_warming", "maintenance", "poller", "live", "digests", "gateway", "http", "sender")
 	assertNoToken(t, bot)
 
 	env["HERALD_HTTP_ADDR"] = freeAddr(t)
@@ -238,6 +239,29 @@ func TestSIGTERMMidDeliveryNoLossNoDuplicates(t *testing.T) {
 	}
 	quiet(fake, opsChannel, 7*time.Second) // two more retry sweeps (lease 3 s) to show a duplicate
 	assertEachOnce(t, fake.Messages(opsChannel), fresh)
+}
+
+// assertPartsStopped checks the bot's log says each part stopped, in this order, and that none
+// was left behind by the shutdown budget: the runner waited for every one of them.
+func assertPartsStopped(t *testing.T, bot *botProc, order ...string) {
+	t.Helper()
+	var stopped []string
+	for _, line := range strings.Split(bot.output(), "\n") {
+		if strings.Contains(line, "did not stop within the shutdown budget") {
+			t.Errorf("a part was not waited for: %s", line)
+		}
+		if !strings.Contains(line, "lifecycle: part stopped") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if name, ok := strings.CutPrefix(f, "part="); ok {
+				stopped = append(stopped, name)
+			}
+		}
+	}
+	if strings.Join(stopped, " ") != strings.Join(order, " ") {
+		t.Errorf("parts stopped %v, want %v", stopped, order)
+	}
 }
 
 // TestSIGTERMWhileFetchHangs stops the bot while its only feed fetch is stuck on a server that

@@ -138,8 +138,8 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 // once, at a deterministic offset within FirstSpread derived from its URL, so a first start
 // answers within seconds without every request leaving in the same instant; a feed overdue
 // after downtime is spread the same way over OverdueSpread. A summary line is logged once per
-// interval.
-func (p *Poller) Run(ctx context.Context) {
+// interval. It returns nil when ctx ends, once every poll it started has returned.
+func (p *Poller) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	r := &runner{p: p, due: map[string]*entry{}, results: make(chan result)}
@@ -158,7 +158,7 @@ func (p *Poller) Run(ctx context.Context) {
 		timer.Reset(r.wait(now))
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case res := <-r.results:
 			r.finish(res, p.opts.Now())
 		case <-p.wake:

@@ -65,6 +65,12 @@ type Store interface {
 	DeleteSubscription(ctx context.Context, guildID, id string) error
 	// ListSubscriptions returns the subscriptions passing f, oldest first.
 	ListSubscriptions(ctx context.Context, f SubscriptionFilter) ([]Subscription, error)
+	// SubscriptionPage returns up to limit of guildID's subscriptions from offset (0-based) in
+	// creation order, oldest first, and how many the guild has: a page of a long list without
+	// decoding the rest of it.
+	SubscriptionPage(ctx context.Context, guildID string, offset, limit int) (page []Subscription, total int, err error)
+	// GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.
+	GuildFeedURLs(ctx context.Context, guildID string) ([]string, error)
 
 	// PutSession stores s under s.ID until s.Expires, replacing what was there.
 	PutSession(ctx context.Context, s Session) error

@@ -44,7 +44,15 @@ func MatchesKeywords(s Story, include, exclude []string) bool {
 	return false
 }
 
-// normaliseWords lower-cases and turns every non-letter, non-digit into a space.
+// normaliseWords lower-cases and turns every non-letter, non-digit into a space; apostrophes
+// vanish ("didn't" → "didnt") and articles stay.
+//
+// It is kept apart from topic.Tokenize (which keeps apostrophes inside words and drops a/an/the)
+// on purpose: its output is part of every story's title alias (Aliases), a key stored with
+// each channel's seen marks, so tokenizing differently would give stories already posted new
+// aliases and post them again after an upgrade; and subscribers' include/exclude words were
+// written against it (with articles dropped, a keyword "the hague" would match every "hague").
+// Merging the two would change which stories are posted, not only how text is split.
 func normaliseWords(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {

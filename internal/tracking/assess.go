@@ -77,7 +77,8 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 		st.Reports++
 		outlets[s.Source] = true
 		obs = a.observe(obs, s)
-		if newest == nil || s.Published.After(newest.Published) {
+		if newest == nil || s.Published.After(newest.Published) ||
+			(s.Published.Equal(newest.Published) && s.ID < newest.ID) {
 			newest = s
 		}
 	}
@@ -99,8 +100,8 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 			st.Latest = d
 		}
 	}
-	if inf.latest != nil {
-		st.Latest = a.development(inf.latest)
+	if c := shownLatest(inf.own); c != nil {
+		st.Latest = a.development(c)
 	}
 	st.Timeline = a.timeline(inf.changes)
 	for _, c := range inf.since {
@@ -131,7 +132,7 @@ func (a *Assessor) caveat(inf inference) string {
 		return ""
 	}
 	var out string
-	if set := inf.changes[len(inf.changes)-1]; set.strength < 1 && len(set.obs) == 1 {
+	if thin(inf) {
 		out = " Only one report says so, and not plainly; treat it as unconfirmed."
 	}
 	var strongest *cluster
@@ -146,6 +147,36 @@ func (a *Assessor) caveat(inf inference) string {
 			outletList(d.Outlets), d.Time.UTC().Format("2 Jan"), strings.ToLower(string(d.Label)))
 	}
 	return out
+}
+
+// thin tells whether the state rests on one report that is not plain: the one that set it,
+// with nothing of the same kind since.
+func thin(inf inference) bool {
+	set := inf.changes[len(inf.changes)-1]
+	if set.strength >= 1 || len(set.obs) > 1 {
+		return false
+	}
+	for _, c := range inf.own {
+		if c != set {
+			return false
+		}
+	}
+	return true
+}
+
+// shownLatest picks the development a status quotes as its latest: the newest of the state's
+// own developments with a report the model and the cues read alike. A development only the
+// model reads so (or only the cues) may count towards the state, but quoting it could show a
+// headline that plainly says otherwise; with none, the status quotes nothing.
+func shownLatest(own []*cluster) *cluster {
+	for i := len(own) - 1; i >= 0; i-- {
+		for _, o := range own[i].obs {
+			if !o.rd.Disputed {
+				return own[i]
+			}
+		}
+	}
+	return nil
 }
 
 // observe appends what one story reports.
@@ -166,7 +197,7 @@ func (a *Assessor) development(c *cluster) Development {
 	seen := make(map[string]bool)
 	d := Development{Kind: c.kind, Label: LabelOf(c.kind), Time: c.start(), Strength: c.strength}
 	for _, o := range c.obs {
-		if o.rd.Weight > best.rd.Weight {
+		if better(o.rd, best.rd) {
 			best = o
 		}
 		if !seen[o.s.Source] {
@@ -179,6 +210,15 @@ func (a *Assessor) development(c *cluster) Development {
 	}
 	d.Headline, d.Link = best.s.Title, best.s.Link
 	return d
+}
+
+// better tells whether a report states its development more plainly than another: undisputed
+// first, then heavier.
+func better(a, b reading) bool {
+	if a.Disputed != b.Disputed {
+		return !a.Disputed
+	}
+	return a.Weight > b.Weight
 }
 
 // timeline lists the last maxTimeline changes of state.

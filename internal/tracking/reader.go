@@ -105,6 +105,10 @@ type reading struct {
 	Hedged     bool
 	Denied     bool
 	Reported   bool
+	// Disputed marks a model reading the topic's cues read as another kind ("ceasefire over as
+	// soon as it begins" read as began): it still counts (the cues miss more than the model),
+	// but a status never quotes it as its latest development.
+	Disputed bool
 }
 
 // priority orders kinds when a headline reports several: the later stage is the news
@@ -453,9 +457,13 @@ const confident = 0.8
 // probability of the state kind it implies.
 func (r *reader) readWithModel(s story.Story) storyReading {
 	var sr storyReading
-	fine, p := r.classify(story.Truncate(s.Title, maxTitleRunes))
+	title := story.Truncate(s.Title, maxTitleRunes)
+	fine, p := r.classify(title)
 	if kind := coarseOf(fine); kind != "" {
 		sr.main, sr.ok = reading{Kind: kind, Fine: fine, Weight: min(p/confident, 1)}, true
+		if rds := r.plain.readSentence(title); disputes(rds, kind) {
+			sr.main.Disputed = true
+		}
 	}
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
 		if _, cont := r.readSentenceFull(sent); cont {
@@ -464,6 +472,22 @@ func (r *reader) readWithModel(s story.Story) storyReading {
 		}
 	}
 	return sr
+}
+
+// disputes tells whether the cues' readings of a headline (after negation and hedges) read
+// something and none of it is kind.
+func disputes(rds []reading, kind string) bool {
+	fore := 0
+	for _, rd := range rds {
+		if rd.Background {
+			continue
+		}
+		if rd.Kind == kind {
+			return false
+		}
+		fore++
+	}
+	return fore > 0
 }
 
 // classify returns the fine kind of a headline and how sure the reading is (model.decide).

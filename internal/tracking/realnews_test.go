@@ -423,8 +423,12 @@ func TestRealnewsCheckpoints(t *testing.T) {
 	assessors := make(map[string]*Assessor)
 	type tally struct{ right, all int }
 	parts := make(map[string]*tally)
+	devOnly := os.Getenv("HERALD_REALNEWS_PART") == "dev"
 	for _, row := range readTSV(t, "", "realnews_checkpoints.tsv", 5) {
 		part, id := row[0], row[1]
+		if devOnly && part != "dev" {
+			continue // developing: December is not read
+		}
 		at, err := time.Parse(time.RFC3339, row[2])
 		if err != nil {
 			t.Fatalf("checkpoint %q: %v", row[2], err)
@@ -458,6 +462,9 @@ func TestRealnewsCheckpoints(t *testing.T) {
 	for _, key := range slices.Sorted(maps.Keys(parts)) {
 		p := parts[key]
 		t.Logf("checkpoints %s: %d/%d right (%.2f); goal %.2f", key, p.right, p.all, ratio(p.right, p.all), goalCheckpoints)
+	}
+	if devOnly {
+		return
 	}
 	if p := parts["test/ceasefire"]; p == nil || p.all < 6 || ratio(p.right, p.all) < floorCheckpoints {
 		t.Errorf("December checkpoints %+v: want at least 6, accuracy at least %.2f", p, floorCheckpoints)

@@ -3,6 +3,7 @@ package tracking
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldbot/herald/internal/story"
@@ -51,7 +52,7 @@ func (c *cluster) start() time.Time { return c.obs[0].at }
 // buildClusters groups observations by kind (foreground and background apart) and time, and
 // returns the clusters ordered by their first report.
 func buildClusters(obs []observation) []*cluster {
-	slices.SortStableFunc(obs, func(a, b observation) int { return a.at.Compare(b.at) })
+	slices.SortStableFunc(obs, compareObservations)
 	open := make(map[string]*cluster)
 	var out []*cluster
 	for _, o := range obs {
@@ -74,6 +75,24 @@ func buildClusters(obs []observation) []*cluster {
 	return out
 }
 
+// compareObservations orders observations by time, then by outlet, story and kind: the stores
+// hand stories over in any order, and the status must not depend on it.
+func compareObservations(a, b observation) int {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.s.Source, b.s.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.s.ID, b.s.ID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.s.Title, b.s.Title); c != 0 {
+		return c
+	}
+	return strings.Compare(a.rd.Kind, b.rd.Kind)
+}
+
 // strength sums each outlet's strongest report: five outlets agreeing outweigh one outlet
 // repeating itself.
 func strength(obs []observation) float64 {
@@ -92,7 +111,9 @@ func strength(obs []observation) float64 {
 // step applies one development to the state and reports the new state and whether the
 // development was accepted (consistent with the story so far, or strong enough to move it).
 // The rules are the story's grammar: an agreement becomes a ceasefire in effect when it takes
-// effect; talks during a ceasefire do not end it; only fighting resuming collapses it.
+// effect; talks during a ceasefire do not end it; only fighting resuming collapses it. A
+// collapse reported without a ceasefire before it in the window needs several outlets: it
+// implies a ceasefire the window does not show.
 func step(state string, c *cluster) (string, bool) {
 	if c.strength < minStrength {
 		return state, false
@@ -118,10 +139,11 @@ func step(state string, c *cluster) (string, bool) {
 	case "":
 		return k, true
 	case topic.KindTalks:
-		return stepFrom(state, k, k != topic.KindCollapsed)
+		return stepFrom(state, k, k != topic.KindCollapsed || c.strength >= strengthCorroborate)
 	case topic.KindNoDeal:
 		return stepFrom(state, k, k == topic.KindNoDeal || k == topic.KindAgreement || k == topic.KindInEffect ||
-			(k == topic.KindTalks && c.strength >= strengthResume))
+			(k == topic.KindTalks && c.strength >= strengthResume) ||
+			(k == topic.KindCollapsed && c.strength >= strengthCorroborate))
 	case topic.KindAgreement:
 		switch k {
 		case topic.KindInEffect:
@@ -138,6 +160,9 @@ func step(state string, c *cluster) (string, bool) {
 		}
 		return state, true
 	case topic.KindCollapsed:
+		if k == topic.KindNoDeal {
+			return state, true // talks failing after a collapse: still no ceasefire, the collapse is the news
+		}
 		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
 	}
 	return state, false
@@ -165,9 +190,11 @@ func stepFrom(state, kind string, move bool) (string, bool) {
 type inference struct {
 	state string
 	// changes are the clusters that changed the state, oldest first; since the accepted
-	// clusters since the last change; latest the latest accepted foreground cluster.
+	// clusters since the last change.
 	changes, since []*cluster
-	latest         *cluster
+	// own are the accepted foreground clusters of the state's own kind since it was set,
+	// oldest first: the candidates for the latest development shown.
+	own []*cluster
 	// against are the foreground developments since the last change that step did not accept
 	// and that say otherwise: evidence the status sentence must own up to.
 	against []*cluster
@@ -191,9 +218,12 @@ func supports(state string, c *cluster) bool {
 }
 
 // outdates tells whether c — talks, a stall, or a new deal — is reported when an agreement or
-// a ceasefire in effect last supported at last has gone stale; its strength then counts
-// towards moving on (see infer).
+// a ceasefire in effect last supported at last has gone stale, or talks are reported again
+// after they failed (reopens); its strength then counts towards moving on (see infer).
 func outdates(state string, c *cluster, last time.Time) bool {
+	if state == topic.KindNoDeal {
+		return reopens(c, last)
+	}
 	switch {
 	case state != topic.KindInEffect && state != topic.KindAgreement, c.background, c.start().Sub(last) <= staleAfter:
 		return false
@@ -202,22 +232,38 @@ func outdates(state string, c *cluster, last time.Time) bool {
 		(c.kind == topic.KindAgreement && state == topic.KindInEffect)
 }
 
+// reopens tells whether c reports talks after the last report that the talks had failed: such
+// reports, however thin each one, add up (see infer), so that a rejection is not the news for
+// ever once delegations travel and proposals are studied again, while one weak reading alone
+// does not reopen the talks.
+func reopens(c *cluster, last time.Time) bool {
+	return c.kind == topic.KindTalks && !c.background && c.start().After(last)
+}
+
 // thinChain tells whether c would build a ceasefire in effect on a deal that itself rests on
-// one unplain report, without saying the ceasefire began: two thin readings in a row are more
-// likely misreadings than a truce.
-func thinChain(state, next string, changes []*cluster, c *cluster) bool {
-	return state == topic.KindAgreement && next == topic.KindInEffect && len(changes) > 0 &&
-		changes[len(changes)-1].strength < 1 && c.strength < 1 && !c.reports(fineBegan)
+// one unplain report (own: the deal's reports since), without saying the ceasefire began: two
+// thin readings in a row are more likely misreadings than a truce.
+func thinChain(state, next string, changes, own []*cluster, c *cluster) bool {
+	if state != topic.KindAgreement || next != topic.KindInEffect || len(changes) == 0 ||
+		c.strength >= 1 || c.reports(fineBegan) {
+		return false
+	}
+	for _, d := range own {
+		if d.strength >= 1 {
+			return false
+		}
+	}
+	return changes[len(changes)-1].strength < 1
 }
 
 // infer runs the developments through step.
 func infer(cs []*cluster) inference {
-	state, changes, since, latest, against := "", []*cluster(nil), []*cluster(nil), (*cluster)(nil), []*cluster(nil)
+	state, changes, since, against, own := "", []*cluster(nil), []*cluster(nil), []*cluster(nil), []*cluster(nil)
 	var lastSupport time.Time
 	pending := 0.0 // strength of the developments since the state went stale
 	for _, c := range cs {
 		next, ok := step(state, c)
-		if ok && thinChain(state, next, changes, c) {
+		if ok && thinChain(state, next, changes, own, c) {
 			ok = false
 		}
 		if outdates(state, c, lastSupport) {
@@ -235,6 +281,7 @@ func infer(cs []*cluster) inference {
 			changes = append(changes, c)
 			since = since[:0]
 			against = against[:0]
+			own = own[:0]
 			pending = 0
 		}
 		state = next
@@ -243,8 +290,8 @@ func infer(cs []*cluster) inference {
 			lastSupport, pending = c.obs[len(c.obs)-1].at, 0
 		}
 		if !c.background && c.kind == state {
-			latest = c // a development of the state itself: talks during a truce are not its news
+			own = append(own, c) // a development of the state itself: talks during a truce are not its news
 		}
 	}
-	return inference{state: state, changes: changes, since: since, latest: latest, against: against}
+	return inference{state: state, changes: changes, since: since, against: against, own: own}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -135,4 +136,86 @@ func newSubID(b *bolt.Bucket) string {
 			return id
 		}
 	}
+}
+
+// subHead is the part of a subscription record that selects and orders it: decoding these
+// fields of every record, and the whole of only the ones wanted, skips building the rest
+// (filters, times, live posts) for the others.
+type subHead struct {
+	ID        string     `json:"id"`
+	GuildID   string     `json:"guild_id"`
+	Kind      store.Kind `json:"kind"`
+	FeedURL   string     `json:"feed_url"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// guildHeads returns the heads of guildID's subscriptions in ListSubscriptions' order.
+func guildHeads(b *bolt.Bucket, guildID string) ([]subHead, error) {
+	var out []subHead
+	err := b.ForEach(func(k, v []byte) error {
+		var h subHead
+		if err := json.Unmarshal(v, &h); err != nil {
+			return fmt.Errorf("decode subscription %q: %w", k, err)
+		}
+		if h.GuildID == guildID {
+			out = append(out, h)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b subHead) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
+// CreatedAt first (ListSubscriptions' order), and how many the guild has; only the page's
+// records are decoded whole.
+func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error) {
+	if offset < 0 || limit <= 0 {
+		return nil, 0, fmt.Errorf("boltstore: subscription page: offset %d, limit %d", offset, limit)
+	}
+	var out []store.Subscription
+	var total int
+	err := s.view(ctx, "subscription page", func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketSubs)
+		heads, err := guildHeads(b, guildID)
+		if err != nil {
+			return err
+		}
+		total = len(heads)
+		for _, h := range heads[min(offset, total):min(offset+limit, total)] {
+			sub, ok, err := getSubscription(b, []byte(h.ID))
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, sub)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.
+func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, error) {
+	var out []string
+	err := s.view(ctx, "guild feed urls", func(tx *bolt.Tx) error {
+		heads, err := guildHeads(bucket(tx, bucketSubs), guildID)
+		for _, h := range heads {
+			if h.Kind == store.KindFeed {
+				out = append(out, h.FeedURL)
+			}
+		}
+		return err
+	})
+	slices.Sort(out)
+	return slices.Compact(out), err
 }

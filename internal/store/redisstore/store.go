@@ -12,12 +12,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/heraldbot/herald/internal/redact"
 	"github.com/heraldbot/herald/internal/store"
 )
 
@@ -189,24 +189,7 @@ func unavailable(err error) bool {
 }
 
 // redactURL hides the password of a Redis URL, so errors and logs can name it.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
+func redactURL(raw string) string { return redact.URL(raw) }
 
 // redactErr returns err's text with any password of raw removed (url.Parse quotes its input).
-func redactErr(err error, raw string) string {
-	msg := err.Error()
-	if i := strings.Index(raw, "://"); i >= 0 {
-		if at := strings.LastIndex(raw, "@"); at > i {
-			userinfo := raw[i+3 : at]
-			if c := strings.Index(userinfo, ":"); c >= 0 && c+1 < len(userinfo) {
-				msg = strings.ReplaceAll(msg, userinfo[c+1:], "xxxxx")
-			}
-		}
-	}
-	return msg
-}
+func redactErr(err error, raw string) string { return redact.PasswordIn(err.Error(), raw) }

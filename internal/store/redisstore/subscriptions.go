@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -235,4 +237,91 @@ func (s *Store) ListSubscriptions(ctx context.Context, f store.SubscriptionFilte
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, nil
+}
+
+// guildRecords reads the JSON records of guildID's subscriptions in creation order; a record
+// deleted between the two reads is left out.
+func (s *Store) guildRecords(ctx context.Context, op, guildID string) ([]string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	ids, err := s.rdb.ZRange(ctx, s.keys.subByGuild(guildID), 0, -1).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, s.wrap(op, err)
+	}
+	vals, err := s.rdb.HMGet(ctx, s.keys.subRecords(), ids...).Result()
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	out := make([]string, 0, len(vals))
+	for _, v := range vals {
+		if js, ok := v.(string); ok {
+			out = append(out, js)
+		}
+	}
+	return out, nil
+}
+
+// subHead is the part of a subscription record that selects and orders it: decoding only
+// these fields skips building the rest (filters, times, live posts).
+type subHead struct {
+	ID        string     `json:"id"`
+	Kind      store.Kind `json:"kind"`
+	FeedURL   string     `json:"feed_url"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
+// CreatedAt first (ListSubscriptions' order), and how many the guild has; only the page's
+// records are decoded whole.
+func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error) {
+	if offset < 0 || limit <= 0 {
+		return nil, 0, fmt.Errorf("redisstore: subscription page: offset %d, limit %d", offset, limit)
+	}
+	recs, err := s.guildRecords(ctx, "subscription page", guildID)
+	if err != nil {
+		return nil, 0, err
+	}
+	type head struct {
+		at  time.Time
+		rec string
+	}
+	heads := make([]head, len(recs))
+	for i, js := range recs {
+		var h subHead
+		if err := json.Unmarshal([]byte(js), &h); err != nil {
+			return nil, 0, fmt.Errorf("redisstore: subscription page: decode: %w", err)
+		}
+		heads[i] = head{h.CreatedAt, js}
+	}
+	// Stable: equal times keep creation order, as in ListSubscriptions.
+	slices.SortStableFunc(heads, func(a, b head) int { return a.at.Compare(b.at) })
+	var out []store.Subscription
+	for _, h := range heads[min(offset, len(heads)):min(offset+limit, len(heads))] {
+		var sub store.Subscription
+		if err := json.Unmarshal([]byte(h.rec), &sub); err != nil {
+			return nil, 0, fmt.Errorf("redisstore: subscription page: decode: %w", err)
+		}
+		out = append(out, sub)
+	}
+	return out, len(heads), nil
+}
+
+// GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.
+func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, error) {
+	recs, err := s.guildRecords(ctx, "guild feed urls", guildID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, js := range recs {
+		var h subHead
+		if err := json.Unmarshal([]byte(js), &h); err != nil {
+			return nil, fmt.Errorf("redisstore: guild feed urls: decode: %w", err)
+		}
+		if h.Kind == store.KindFeed {
+			out = append(out, h.FeedURL)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ func subscriptionCases() []testCase {
 		{name: "subscriptions/update", run: subUpdate},
 		{name: "subscriptions/delete", run: subDelete},
 		{name: "subscriptions/post_style_round_trips", run: subPostStyle},
+		{name: "subscriptions/page_of_a_guild", run: subPage},
+		{name: "subscriptions/guild_feed_urls", run: subGuildFeedURLs},
 	}
 }
 
@@ -156,4 +159,69 @@ func subPostStyle(t *testing.T, e *env) {
 	got, err = e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
 	noErr(t, "ListSubscriptions", err)
 	mustDiff(t, "after editing the style", []store.Subscription{s}, got)
+}
+
+func subPage(t *testing.T, e *env) {
+	now := e.clock.Now()
+	// Created out of order, as in subList: a page follows CreatedAt, not insertion.
+	var all []store.Subscription
+	for i, m := range []int{4, 0, 3, 1, 2} {
+		all = append(all, create(t, e, digestSub("g1", fmt.Sprint("c", i), "08:00", now.Add(time.Duration(m)*time.Minute))))
+	}
+	create(t, e, feedSub("g2", "c9", "https://a.example", now.Add(-time.Minute))) // another guild's
+	byTime := []store.Subscription{all[1], all[3], all[4], all[2], all[0]}
+	cases := []struct {
+		name          string
+		guild         string
+		offset, limit int
+		want          []store.Subscription
+		total         int
+	}{
+		{"first page", "g1", 0, 2, byTime[:2], 5},
+		{"middle page", "g1", 2, 2, byTime[2:4], 5},
+		{"short last page", "g1", 4, 2, byTime[4:], 5},
+		{"past the end", "g1", 5, 2, nil, 5},
+		{"whole list", "g1", 0, 100, byTime, 5},
+		{"no subscriptions", "g3", 0, 10, nil, 0},
+	}
+	for _, c := range cases {
+		got, total, err := e.store.SubscriptionPage(e.ctx, c.guild, c.offset, c.limit)
+		noErr(t, "SubscriptionPage "+c.name, err)
+		mustDiff(t, "SubscriptionPage "+c.name, c.want, got)
+		if total != c.total {
+			t.Errorf("SubscriptionPage %s: total %d, want %d", c.name, total, c.total)
+		}
+	}
+	listed, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{GuildID: "g1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "ListSubscriptions' order", listed, byTime)
+	if _, _, err := e.store.SubscriptionPage(e.ctx, "g1", 0, 0); err == nil {
+		t.Error("SubscriptionPage with limit 0: no error, want one")
+	}
+	if _, _, err := e.store.SubscriptionPage(e.ctx, "g1", -1, 10); err == nil {
+		t.Error("SubscriptionPage with offset -1: no error, want one")
+	}
+}
+
+func subGuildFeedURLs(t *testing.T, e *env) {
+	now := e.clock.Now()
+	create(t, e, feedSub("g1", "c1", "https://b.example/rss", now))
+	create(t, e, feedSub("g1", "c2", "https://a.example/rss", now.Add(time.Minute)))
+	create(t, e, feedSub("g1", "c3", "https://b.example/rss", now.Add(2*time.Minute))) // same feed, once
+	create(t, e, digestSub("g1", "c1", "08:00", now))
+	create(t, e, store.Subscription{GuildID: "g1", ChannelID: "c1", Kind: store.KindTopic, Topic: "gaza", CreatedAt: now})
+	create(t, e, feedSub("g2", "c9", "https://other.example/rss", now)) // another guild's
+	cases := []struct {
+		name, guild string
+		want        []string
+	}{
+		{"distinct and sorted", "g1", []string{"https://a.example/rss", "https://b.example/rss"}},
+		{"other guild", "g2", []string{"https://other.example/rss"}},
+		{"no subscriptions", "g3", nil},
+	}
+	for _, c := range cases {
+		got, err := e.store.GuildFeedURLs(e.ctx, c.guild)
+		noErr(t, "GuildFeedURLs "+c.name, err)
+		mustDiff(t, "GuildFeedURLs "+c.name, c.want, got)
+	}
 }

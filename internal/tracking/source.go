@@ -1,4 +1,4 @@
-package main
+package tracking
 
 import (
 	"context"
@@ -13,15 +13,19 @@ import (
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
-	"github.com/heraldbot/herald/internal/tracking"
+	"github.com/heraldbot/herald/internal/topic"
 )
 
-// trackingSource answers /status from stored stories with each topic's compiled assessor.
-type trackingSource struct {
-	stories interface {
-		RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
-	}
-	assessors map[string]*tracking.Assessor
+// StoryReader is what the status source reads: the stored stories.
+type StoryReader interface {
+	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
+}
+
+// StatusSource answers /status from stored stories with each topic's compiled assessor,
+// caching each topic's assessment (see statusTTL); Run keeps the cache warm.
+type StatusSource struct {
+	stories   StoryReader
+	assessors map[string]*Assessor
 	// cache holds each topic's last status; the map is filled at construction, read-only after.
 	cache  map[string]*cachedStatus
 	window time.Duration
@@ -38,12 +42,12 @@ type trackingSource struct {
 // stories trimmed or aged out of the window.
 const statusTTL = time.Minute
 
-// statusWarmEvery is how often keepWarm looks at each topic. It re-reads windows older than
+// statusWarmEvery is how often Run looks at each topic. It re-reads windows older than
 // half the TTL, so a command, however rare, finds a fresh assessment instead of paying for one.
 const statusWarmEvery = statusTTL / 4
 
-// statusReadLimit caps the window read: the newest 5,000 stories on the topic.
-const statusReadLimit = 5000
+// StatusReadLimit caps the window read: the newest 5,000 stories on the topic.
+const StatusReadLimit = 5000
 
 // cachedStatus is one topic's last assessment. mu guards the fields; assessing serialises
 // assessments, so concurrent commands on a stale topic read the window once, while commands
@@ -52,7 +56,7 @@ type cachedStatus struct {
 	assessing sync.Mutex
 	mu        sync.Mutex
 	valid     bool
-	st        tracking.Status
+	st        Status
 	stories   []story.Story // the window assessed, newest first
 	readAt    time.Time     // when the window was last read whole
 }
@@ -66,11 +70,13 @@ const (
 	fresh                    // reuse as it is
 )
 
-func newTrackingSource(a *app) (*trackingSource, error) {
-	ts := &trackingSource{stories: a.store, assessors: map[string]*tracking.Assessor{}, cache: map[string]*cachedStatus{},
-		window: a.cfg.Tracking.Window, now: a.now, logger: a.logger}
-	for _, t := range a.topics.Topics() {
-		as, err := tracking.NewAssessor(t)
+// NewStatusSource builds the cached status source over stories for topics, assessing each
+// over window.
+func NewStatusSource(stories StoryReader, topics []topic.Config, window time.Duration, now func() time.Time, logger *slog.Logger) (*StatusSource, error) {
+	ts := &StatusSource{stories: stories, assessors: map[string]*Assessor{}, cache: map[string]*cachedStatus{},
+		window: window, now: now, logger: logger}
+	for _, t := range topics {
+		as, err := NewAssessor(t)
 		if err != nil {
 			return nil, err
 		}
@@ -80,18 +86,30 @@ func newTrackingSource(a *app) (*trackingSource, error) {
 	return ts, nil
 }
 
-// status assesses a topic over the tracking window, reusing the last assessment while the
+// Invalidate drops a topic's cached assessment, as a new report or the TTL would: the next
+// Status reads the whole window (the benchmarks measure that path).
+func (ts *StatusSource) Invalidate(topicID string) {
+	c := ts.cache[topicID]
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.valid = false
+	c.mu.Unlock()
+}
+
+// Status assesses a topic over the tracking window, reusing the last assessment while the
 // topic's newest stored story is unchanged and its window read is younger than statusTTL.
-func (ts *trackingSource) status(ctx context.Context, topicID string) (tracking.Status, error) {
+func (ts *StatusSource) Status(ctx context.Context, topicID string) (Status, error) {
 	return ts.statusWithin(ctx, topicID, statusTTL)
 }
 
 // statusWithin is status with the window read trusted for maxAge.
-func (ts *trackingSource) statusWithin(ctx context.Context, topicID string, maxAge time.Duration) (tracking.Status, error) {
+func (ts *StatusSource) statusWithin(ctx context.Context, topicID string, maxAge time.Duration) (Status, error) {
 	as, ok := ts.assessors[topicID]
 	c := ts.cache[topicID]
 	if !ok || c == nil {
-		return tracking.Status{}, fmt.Errorf("tracking: unknown topic %q", topicID)
+		return Status{}, fmt.Errorf("tracking: unknown topic %q", topicID)
 	}
 	if st, _, f, err := ts.check(ctx, topicID, c, maxAge); f == fresh || err != nil {
 		return st, err
@@ -106,7 +124,7 @@ func (ts *trackingSource) statusWithin(ctx context.Context, topicID string, maxA
 	now := ts.now()
 	stories, whole, err := ts.readWindow(ctx, topicID, prev, f, now.Add(-ts.window))
 	if err != nil {
-		return tracking.Status{}, err
+		return Status{}, err
 	}
 	st = as.Assess(stories, now, ts.window)
 	c.mu.Lock()
@@ -120,57 +138,74 @@ func (ts *trackingSource) statusWithin(ctx context.Context, topicID string, maxA
 
 // readWindow returns the topic's stories since since, newest first: prev extended with the
 // new ones when only they changed, else (whole) a read of the whole window.
-func (ts *trackingSource) readWindow(ctx context.Context, topicID string, prev []story.Story, f freshness, since time.Time) (stories []story.Story, whole bool, err error) {
+func (ts *StatusSource) readWindow(ctx context.Context, topicID string, prev []story.Story, f freshness, since time.Time) (stories []story.Story, whole bool, err error) {
 	if f == changed {
 		stories, ok, err := ts.extend(ctx, topicID, prev, since)
 		if err != nil || ok {
 			return stories, false, err
 		}
 	}
-	stories, err = ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: since, Limit: statusReadLimit})
+	stories, err = ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: since, Limit: StatusReadLimit})
 	return stories, true, err
 }
 
 // check tells what the cached status is good for: stale when invalid or its window read is
-// maxAge old, changed when the topic's newest stored story (one single-story read) is not the
-// one assessed, else fresh. It returns the cached status and window.
-func (ts *trackingSource) check(ctx context.Context, topicID string, c *cachedStatus, maxAge time.Duration) (tracking.Status, []story.Story, freshness, error) {
+// maxAge old, changed when a stored story published since the newest assessed one is not in
+// the window (one read of a story or two), else fresh. It returns the cached status and window.
+func (ts *StatusSource) check(ctx context.Context, topicID string, c *cachedStatus, maxAge time.Duration) (Status, []story.Story, freshness, error) {
 	c.mu.Lock()
 	st, stories, readAt, valid := c.st, c.stories, c.readAt, c.valid
 	c.mu.Unlock()
 	now := ts.now()
 	if !valid || now.Sub(readAt) >= maxAge || now.Before(readAt) {
-		return tracking.Status{}, nil, stale, nil
+		return Status{}, nil, stale, nil
 	}
-	head, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: now.Add(-ts.window), Limit: 1})
+	since := now.Add(-ts.window)
+	if len(stories) > 0 && stories[0].Published.After(since) {
+		since = stories[0].Published
+	}
+	known := storiesSince(stories, since)
+	// Every stored story published since the newest assessed one, but for one more than were
+	// assessed: a story the window lacks shows among them even when it ties with the newest on
+	// Published (same second in a feed, same millisecond in Redis's index) and sorts after it.
+	head, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: since, Limit: len(known) + 1})
 	if err != nil {
-		return tracking.Status{}, nil, stale, err
+		return Status{}, nil, stale, err
 	}
-	if newestID(head) != newestID(stories) {
-		return st, stories, changed, nil
+	for _, s := range head {
+		if !known[s.ID] {
+			return st, stories, changed, nil
+		}
 	}
 	return st, stories, fresh, nil
+}
+
+// storiesSince returns the IDs of the stories published at or after since. It looks at them
+// all: a store orders stories only to its timestamps' precision, so one published after the
+// first may come later.
+func storiesSince(stories []story.Story, since time.Time) map[string]bool {
+	ids := map[string]bool{}
+	for _, s := range stories {
+		if !s.Published.Before(since) {
+			ids[s.ID] = true
+		}
+	}
+	return ids
 }
 
 // extend adds to prev (the window assessed, newest first) the stories published since its
 // newest and drops those now older than since; ok is false when a whole read is needed
 // (nothing assessed before, or more new stories than the read limit).
-func (ts *trackingSource) extend(ctx context.Context, topicID string, prev []story.Story, since time.Time) (out []story.Story, ok bool, err error) {
+func (ts *StatusSource) extend(ctx context.Context, topicID string, prev []story.Story, since time.Time) (out []story.Story, ok bool, err error) {
 	if len(prev) == 0 {
 		return nil, false, nil
 	}
 	from := prev[0].Published
-	newer, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: from, Limit: statusReadLimit})
-	if err != nil || len(newer) == statusReadLimit {
+	newer, err := ts.stories.RecentStories(ctx, store.StoryQuery{Topic: topicID, Since: from, Limit: StatusReadLimit})
+	if err != nil || len(newer) == StatusReadLimit {
 		return nil, false, err
 	}
-	known := map[string]bool{} // the stories published at from that prev already holds
-	for _, s := range prev {
-		if !s.Published.Equal(from) {
-			break
-		}
-		known[s.ID] = true
-	}
+	known := storiesSince(prev, from) // the stories since from that prev already holds
 	if !slices.ContainsFunc(newer, func(s story.Story) bool { return s.ID == prev[0].ID }) {
 		return nil, false, nil // the newest assessed story is gone (trimmed): read it all
 	}
@@ -193,20 +228,12 @@ func (ts *trackingSource) extend(ctx context.Context, topicID string, prev []sto
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
-	return out[:min(len(out), statusReadLimit)], true, nil
+	return out[:min(len(out), StatusReadLimit)], true, nil
 }
 
-// newestID is the ID of the first (newest) story, "" when there is none.
-func newestID(stories []story.Story) string {
-	if len(stories) == 0 {
-		return ""
-	}
-	return stories[0].ID
-}
-
-// keepWarm re-assesses every topic whose status is older than half statusTTL, or whose
-// newest story changed, every statusWarmEvery until ctx ends.
-func (ts *trackingSource) keepWarm(ctx context.Context) {
+// Run keeps the statuses warm: it re-assesses every topic whose status is older than half statusTTL, or whose
+// newest story changed, every statusWarmEvery until ctx ends (then nil).
+func (ts *StatusSource) Run(ctx context.Context) error {
 	ids := make([]string, 0, len(ts.assessors))
 	for id := range ts.assessors {
 		ids = append(ids, id)
@@ -222,22 +249,22 @@ func (ts *trackingSource) keepWarm(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}
 }
 
-func (ts *trackingSource) StatusEmbed(ctx context.Context, topicID string) (message.Embed, error) {
-	st, err := ts.status(ctx, topicID)
+func (ts *StatusSource) StatusEmbed(ctx context.Context, topicID string) (message.Embed, error) {
+	st, err := ts.Status(ctx, topicID)
 	if err != nil {
 		return message.Embed{}, err
 	}
-	return tracking.Embed(st, ts.now()), nil
+	return Embed(st, ts.now()), nil
 }
 
-// statusLines gives briefings their status lines: the topic's own, or every topic's.
-func (ts *trackingSource) statusLines(ctx context.Context, topicID string) []string {
+// StatusLines gives briefings their status lines: the topic's own, or every topic's.
+func (ts *StatusSource) StatusLines(ctx context.Context, topicID string) []string {
 	ids := []string{topicID}
 	if topicID == "" {
 		ids = ids[:0]
@@ -248,8 +275,8 @@ func (ts *trackingSource) statusLines(ctx context.Context, topicID string) []str
 	}
 	var out []string
 	for _, id := range ids {
-		if st, err := ts.status(ctx, id); err == nil && st.Label != tracking.LabelNoNews {
-			out = append(out, tracking.StatusLine(st))
+		if st, err := ts.Status(ctx, id); err == nil && st.Label != LabelNoNews {
+			out = append(out, StatusLine(st))
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package main
+package tracking
 
 import (
 	"context"
@@ -19,11 +19,10 @@ import (
 	"github.com/heraldbot/herald/internal/store/storetest"
 	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/topic"
-	"github.com/heraldbot/herald/internal/tracking"
 )
 
-// countingStories is the real store with its window reads (Limit > 1) counted and an
-// injectable failure.
+// countingStories is the real store with its window reads (Limit StatusReadLimit) counted and
+// an injectable failure.
 type countingStories struct {
 	*boltstore.Store
 	mu    sync.Mutex
@@ -34,7 +33,7 @@ type countingStories struct {
 
 func (c *countingStories) RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error) {
 	c.mu.Lock()
-	if q.Limit > 1 {
+	if q.Limit == StatusReadLimit {
 		c.reads++
 		c.last = q
 	}
@@ -52,9 +51,9 @@ func (c *countingStories) windowReads() int {
 	return c.reads
 }
 
-// cacheEnv is a trackingSource over a real embedded store holding three ceasefire reports.
+// cacheEnv is a StatusSource over a real embedded store holding three ceasefire reports.
 type cacheEnv struct {
-	ts    *trackingSource
+	ts    *StatusSource
 	store *countingStories
 	clock *storetest.Clock
 	n     int
@@ -80,7 +79,7 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 	if !ok {
 		t.Fatal("no ceasefire topic in the embedded configuration")
 	}
-	as, err := tracking.NewAssessor(tc)
+	as, err := NewAssessor(tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	env := &cacheEnv{store: &countingStories{Store: st}, clock: clock}
-	env.ts = &trackingSource{stories: env.store, assessors: map[string]*tracking.Assessor{"ceasefire": as},
+	env.ts = &StatusSource{stories: env.store, assessors: map[string]*Assessor{"ceasefire": as},
 		cache: map[string]*cachedStatus{"ceasefire": {}}, window: 14 * 24 * time.Hour, now: clock.Now,
 		logger: slog.New(slog.DiscardHandler)}
 	for i := range 3 {
@@ -104,7 +103,24 @@ func newCacheEnvAt(t *testing.T, start time.Time) *cacheEnv {
 func (e *cacheEnv) put(t *testing.T, pub time.Time) {
 	t.Helper()
 	e.n++
-	s := story.Story{ID: story.NewID("https://wire.example/rss", fmt.Sprint(e.n)), FeedURL: "https://wire.example/rss",
+	e.store1(t, pub)
+}
+
+// putSortingAfter stores one ceasefire report published at pub whose ID sorts below id, so
+// that among stories published together the stores return it after id's.
+func (e *cacheEnv) putSortingAfter(t *testing.T, pub time.Time, id string) {
+	t.Helper()
+	for e.n++; reportID(e.n) >= id; e.n++ {
+	}
+	e.store1(t, pub)
+}
+
+func reportID(n int) string { return story.NewID("https://wire.example/rss", fmt.Sprint(n)) }
+
+// store1 stores report e.n, published at pub.
+func (e *cacheEnv) store1(t *testing.T, pub time.Time) {
+	t.Helper()
+	s := story.Story{ID: reportID(e.n), FeedURL: "https://wire.example/rss",
 		Source: "Wire", Title: fmt.Sprintf("Mediators press Israel and Hamas as Gaza ceasefire talks resume, round %d", e.n),
 		Link: fmt.Sprintf("https://wire.example/%d", e.n), Published: pub, Topics: []string{"ceasefire"}}
 	if _, err := e.store.PutStories(context.Background(), []story.Story{s}); err != nil {
@@ -114,7 +130,7 @@ func (e *cacheEnv) put(t *testing.T, pub time.Time) {
 
 func (e *cacheEnv) reports(t *testing.T) int {
 	t.Helper()
-	st, err := e.ts.status(context.Background(), "ceasefire")
+	st, err := e.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
@@ -134,6 +150,10 @@ func TestStatusCache(t *testing.T) {
 		{"a newer report is seen at once", func(t *testing.T, e *cacheEnv) {
 			e.clock.Advance(time.Second)
 			e.put(t, e.clock.Now())
+		}, 2, 4},
+		{"a report published with the newest, sorting after it, is seen at once", func(t *testing.T, e *cacheEnv) {
+			e.clock.Advance(time.Second)
+			e.putSortingAfter(t, e.clock.Now().Add(-time.Second-time.Hour), reportID(3)) // report 3 is the newest
 		}, 2, 4},
 		{"a late report older than the newest waits for the TTL", func(t *testing.T, e *cacheEnv) {
 			e.put(t, e.clock.Now().Add(-5*time.Hour))
@@ -170,7 +190,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 	e.clock.Advance(time.Second)
 	e.put(t, e.clock.Now())
 	e.put(t, newest) // a second report at the newest assessed one's time
-	got, err := e.ts.status(context.Background(), "ceasefire")
+	got, err := e.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +199,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 	}
 	whole := newCacheEnvAt(t, e.clock.Now())
 	whole.ts.stories = e.store // same stories, fresh cache
-	want, err := whole.ts.status(context.Background(), "ceasefire")
+	want, err := whole.ts.Status(context.Background(), "ceasefire")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +213,7 @@ func TestStatusCacheReadsOnlyNewReports(t *testing.T) {
 func TestStatusCacheKeepsNoFailure(t *testing.T) {
 	e := newCacheEnv(t)
 	e.store.fail = store.ErrUnavailable
-	if _, err := e.ts.status(context.Background(), "ceasefire"); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := e.ts.Status(context.Background(), "ceasefire"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("status with the store down: %v, want ErrUnavailable", err)
 	}
 	e.store.mu.Lock()
@@ -212,7 +232,7 @@ func TestStatusCacheConcurrent(t *testing.T) {
 	errs := make(chan string, 8)
 	for range 8 {
 		wg.Go(func() {
-			st, err := e.ts.status(context.Background(), "ceasefire")
+			st, err := e.ts.Status(context.Background(), "ceasefire")
 			if err != nil || st.Reports != 3 {
 				errs <- fmt.Sprintf("status: %d reports, %v", st.Reports, err)
 			}
@@ -236,7 +256,7 @@ func TestStatusWarming(t *testing.T) {
 		e.ts.now = time.Now // the bubble's clock, which the ticker follows
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
-		go func() { defer close(done); e.ts.keepWarm(ctx) }()
+		go func() { defer close(done); e.ts.Run(ctx) }()
 		steps := []struct {
 			name      string
 			wait      time.Duration

