@@ -53,3 +53,6 @@ func ParseComponentID(id string) (name, sub string, opts map[string]string, issu
 	name, sub, _ = strings.Cut(route, " ")
 	return name, sub, opts, time.Unix(sec, 0), true
 }
+
+// SelectedOption is the option a select menu's chosen value arrives in.
+const SelectedOption = "selected"

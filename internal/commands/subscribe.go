@@ -149,15 +149,6 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 		topicTitle(topic, s.Topics), styleText(sub.Style)), message.MaxContent)}, nil
 }
 
-// Unsubscribe implements /unsubscribe subscription.
-func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Message, error) {
-	sub, err := s.Service.Unsubscribe(ctx, req.GuildID, req.Options["subscription"])
-	if err != nil {
-		return message.Message{}, refusal(err)
-	}
-	return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
-}
-
 // SetPaused pauses or resumes the subscription named by the "subscription" option (the
 // dashboard's pause): a paused subscription posts nothing until it is resumed.
 func (s Subscriptions) SetPaused(ctx context.Context, req Request, paused bool) (message.Message, error) {
@@ -356,7 +347,7 @@ func subscribeCommand() Command {
 func unsubscribeCommand() Command {
 	return Command{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: ptrI(PermManageChannels),
 		Contexts: serverOnly(), Private: true, Options: []Option{
-			{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
+			{Type: OptionString, Name: "subscription", Description: "The subscription to remove (leave out to pick from a list)", Autocomplete: true},
 		}}
 }
 

@@ -113,8 +113,12 @@ func ToRequest(i *discordgo.Interaction) commands.Request {
 	if i.Type == discordgo.InteractionMessageComponent {
 		// A button of Herald's carries the command it repeats (commands.ComponentID); the
 		// router then checks it like the command. A foreign id routes nowhere.
-		if name, sub, opts, issued, ok := commands.ParseComponentID(i.MessageComponentData().CustomID); ok {
+		data := i.MessageComponentData()
+		if name, sub, opts, issued, ok := commands.ParseComponentID(data.CustomID); ok {
 			req.Name, req.Sub, req.Options, req.Component, req.Issued = name, sub, opts, true, issued
+			if len(data.Values) > 0 {
+				req.Options[commands.SelectedOption] = data.Values[0]
+			}
 		}
 		return req
 	}

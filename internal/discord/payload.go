@@ -101,14 +101,35 @@ func toPayload(m message.Message) messagePayload {
 		}
 		p.Components = []actionRow{row}
 	}
+	if s := m.Select; s != nil {
+		sp := selectPayload{Type: 3, CustomID: s.ID, Placeholder: s.Placeholder}
+		for _, o := range s.Options {
+			sp.Options = append(sp.Options, selectOptionPayload(o))
+		}
+		p.Components = append(p.Components, actionRow{Type: 1, Components: []any{sp}})
+	}
 	return p
+}
+
+// selectPayload is a string select menu (component type 3).
+type selectPayload struct {
+	Type        int                   `json:"type"`
+	CustomID    string                `json:"custom_id"`
+	Placeholder string                `json:"placeholder,omitempty"`
+	Options     []selectOptionPayload `json:"options"`
+}
+
+type selectOptionPayload struct {
+	Label       string `json:"label"`
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
 }
 
 // actionRow and buttonPayload are Discord's component objects (type 1 row, type 2 button,
 // style 2 secondary).
 type actionRow struct {
-	Type       int             `json:"type"`
-	Components []buttonPayload `json:"components"`
+	Type       int   `json:"type"`
+	Components []any `json:"components"`
 }
 
 type buttonPayload struct {
@@ -164,7 +185,7 @@ type autocompleteData struct {
 // messageResponse answers with a new message, or for a button's answer with Replace set,
 // with an update of the button's message.
 func messageResponse(m message.Message) interactionResponse {
-	if m.Replace && !m.Ephemeral {
+	if m.Replace {
 		return interactionResponse{Type: callbackUpdateMessage, Data: toPayload(m)}
 	}
 	return interactionResponse{Type: callbackMessage, Data: toPayload(m)}

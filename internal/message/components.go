@@ -44,3 +44,47 @@ func limitErr(n int) error {
 	}
 	return ErrTooLong
 }
+
+// Select is a drop-down menu under a message; choosing sends ID and the chosen Value back.
+type Select struct {
+	ID          string
+	Placeholder string
+	Options     []SelectOption
+}
+
+// SelectOption is one choice of a Select.
+type SelectOption struct {
+	Label, Value, Description string
+}
+
+// Discord's select menu limits.
+const (
+	MaxSelectOptions = 25
+	maxSelectText    = 100 // label, value, description
+	maxPlaceholder   = 150
+)
+
+func validateSelect(s *Select) []error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	add := func(field string, n, max int) {
+		if n == 0 || n > max {
+			errs = append(errs, &FieldError{Field: "select." + field, Len: n, Max: max, Err: limitErr(n)})
+		}
+	}
+	add("custom_id", utf8.RuneCountInString(s.ID), MaxComponentID)
+	if n := utf8.RuneCountInString(s.Placeholder); n > maxPlaceholder {
+		errs = append(errs, &FieldError{Field: "select.placeholder", Len: n, Max: maxPlaceholder, Err: ErrTooLong})
+	}
+	add("options", len(s.Options), MaxSelectOptions)
+	for i, o := range s.Options {
+		add(fmt.Sprintf("options[%d].label", i), utf8.RuneCountInString(o.Label), maxSelectText)
+		add(fmt.Sprintf("options[%d].value", i), utf8.RuneCountInString(o.Value), maxSelectText)
+		if n := utf8.RuneCountInString(o.Description); n > maxSelectText {
+			errs = append(errs, &FieldError{Field: fmt.Sprintf("select.options[%d].description", i), Len: n, Max: maxSelectText, Err: ErrTooLong})
+		}
+	}
+	return errs
+}

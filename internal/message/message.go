@@ -32,6 +32,8 @@ type Message struct {
 	Mention Mention
 	// Buttons are one row of buttons under the message (e.g. /latest's older and newer).
 	Buttons []Button
+	// Select is a drop-down menu under the message (e.g. /unsubscribe's pick of a subscription).
+	Select *Select
 	// Replace makes an answer to a button replace the message the button is on (a new page)
 	// instead of arriving as a new message.
 	Replace bool

@@ -60,6 +60,7 @@ func Validate(m Message) error {
 	}
 	add("embeds total", total, MaxEmbedTotal)
 	errs = append(errs, validateButtons(m.Buttons)...)
+	errs = append(errs, validateSelect(m.Select)...)
 	return errors.Join(errs...)
 }
 
