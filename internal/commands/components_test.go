@@ -14,11 +14,11 @@ import (
 func TestComponentIDRoundTrip(t *testing.T) {
 	t.Parallel()
 	at := time.Unix(1796459400, 0)
-	id := ComponentID("latest", map[string]string{"count": "5", "offset": "10", "topic": "ceasefire"}, at)
+	id := message.ComponentID("latest", map[string]string{"count": "5", "offset": "10", "topic": "ceasefire"}, at)
 	if len(id) > message.MaxComponentID {
 		t.Fatalf("custom_id %q is %d long", id, len(id))
 	}
-	name, sub, opts, issued, ok := ParseComponentID(id)
+	name, sub, opts, issued, ok := message.ParseComponentID(id)
 	if !ok || name != "latest" || sub != "" || !issued.Equal(at) {
 		t.Fatalf("parsed %q %q %v %v", name, sub, issued, ok)
 	}
@@ -26,8 +26,8 @@ func TestComponentIDRoundTrip(t *testing.T) {
 		t.Errorf("options (-want +got):\n%s", diff)
 	}
 	for _, bad := range []string{"", "latest", "h1|latest", "h1||@=1", "h2|latest|@=1", "h1|latest|%zz"} {
-		if _, _, _, _, ok := ParseComponentID(bad); ok {
-			t.Errorf("ParseComponentID(%q) accepted", bad)
+		if _, _, _, _, ok := message.ParseComponentID(bad); ok {
+			t.Errorf("message.ParseComponentID(%q) accepted", bad)
 		}
 	}
 }
@@ -48,7 +48,7 @@ func TestLatestPages(t *testing.T) {
 		t.Fatalf("first page buttons %+v: newer disabled, older enabled", first.Buttons)
 	}
 	press := func(b message.Button) message.Message {
-		name, sub, opts, issued, ok := ParseComponentID(b.ID)
+		name, sub, opts, issued, ok := message.ParseComponentID(b.ID)
 		if !ok {
 			t.Fatalf("button id %q", b.ID)
 		}
@@ -78,9 +78,35 @@ func TestLatestPages(t *testing.T) {
 	if !strings.Contains(expired.Content, "expired") || !expired.Ephemeral || expired.Replace {
 		t.Errorf("an expired button answered %+v", expired)
 	}
-	fresh := ComponentID("latest", map[string]string{"count": "5", "offset": "5"}, time.Now())
+	fresh := message.ComponentID("latest", map[string]string{"count": "5", "offset": "5"}, time.Now())
 	got := press(message.Button{Label: "Older", ID: fresh})
 	if !got.Replace || len(got.Embeds) != 5 {
 		t.Errorf("a fresh button answered %+v: want a replacing page of 5", got)
+	}
+}
+
+// A private command's answer to a button replaces the button's message only when that message
+// is private too: "Retry now" on a channel's notice answers the member alone.
+func TestPrivateAnswerNeverReplacesAPublicMessage(t *testing.T) {
+	t.Parallel()
+	r := NewRouter(Definitions(), RouterOptions{})
+	r.On("retry-feed", func(context.Context, Request) (message.Message, error) {
+		return message.Message{Content: "retried"}, nil
+	})
+	for _, tc := range []struct {
+		name          string
+		onPrivate     bool
+		wantReplace   bool
+		wantEphemeral bool
+	}{
+		{"on a channel's notice", false, false, true},
+		{"on a private answer", true, true, true},
+	} {
+		rec := &recorder{start: time.Now()}
+		r.Handle(context.Background(), Request{Name: "retry-feed", GuildID: "g1", Permissions: PermManageChannels,
+			Options: map[string]string{"url": "https://a.example/rss"}, Component: true, Issued: time.Now(), OnPrivateMessage: tc.onPrivate}, rec)
+		if rec.reply.Replace != tc.wantReplace || rec.reply.Ephemeral != tc.wantEphemeral || rec.reply.Content != "retried" {
+			t.Errorf("%s: reply %+v", tc.name, rec.reply)
+		}
 	}
 }

@@ -113,7 +113,7 @@ func latestButtons(req Request, offset, count int, older bool, now time.Time) []
 		if t := req.Options["topic"]; t != "" {
 			opts["topic"] = t
 		}
-		return ComponentID("latest", opts, now)
+		return message.ComponentID("latest", opts, now)
 	}
 	return []message.Button{
 		{Label: "◀ Newer", ID: page(max(offset-count, 0)), Disabled: offset == 0},

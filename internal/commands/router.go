@@ -41,6 +41,9 @@ type Request struct {
 	// the answer replaces the button's message.
 	Component bool
 	Issued    time.Time
+	// OnPrivateMessage says the pressed component is on a message only the member sees: a
+	// private command's answer may replace only such a message, never one the channel sees.
+	OnPrivateMessage bool
 }
 
 // Responder carries a command's answer back over its transport.
@@ -233,7 +236,7 @@ func Respond(logger *slog.Logger) Middleware {
 			if err != nil {
 				msg = errorMessage(err)
 			}
-			msg.Replace = c.Component && err == nil
+			msg.Replace = c.Component && err == nil && (!c.Command.Private || c.OnPrivateMessage)
 			msg = translate(c.Locale, msg)
 			msg.Ephemeral = msg.Ephemeral || c.Command.Private
 			if rerr := c.Responder.Reply(ctx, msg); rerr != nil {

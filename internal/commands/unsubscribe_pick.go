@@ -51,7 +51,7 @@ func (s Subscriptions) removalMenu(ctx context.Context, req Request) (message.Me
 	if len(subs) == 0 {
 		return message.Message{Content: "No subscriptions yet. Add one with /subscribe."}, nil
 	}
-	sel := &message.Select{ID: ComponentID("unsubscribe", map[string]string{"step": unsubPick}, s.Now()),
+	sel := &message.Select{ID: message.ComponentID("unsubscribe", map[string]string{"step": unsubPick}, s.Now()),
 		Placeholder: "Subscription to remove"}
 	for _, sub := range subs[:min(len(subs), message.MaxSelectOptions)] {
 		sel.Options = append(sel.Options, message.SelectOption{Label: message.Truncate(describe(sub, s.Topics), 100),
@@ -75,8 +75,8 @@ func (s Subscriptions) confirmRemoval(ctx context.Context, req Request) (message
 	return message.Message{
 		Content: message.Truncate("Remove "+describe(sub, s.Topics)+"? It stops posting at once.", message.MaxContent),
 		Buttons: []message.Button{
-			{Label: "Remove", ID: ComponentID("unsubscribe", map[string]string{"step": unsubConfirm, "subscription": sub.ID}, now)},
-			{Label: "Cancel", ID: ComponentID("unsubscribe", map[string]string{"step": unsubCancel}, now)},
+			{Label: "Remove", ID: message.ComponentID("unsubscribe", map[string]string{"step": unsubConfirm, "subscription": sub.ID}, now)},
+			{Label: "Cancel", ID: message.ComponentID("unsubscribe", map[string]string{"step": unsubCancel}, now)},
 		},
 	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
 )
 
 // ToApplicationCommands converts Herald's command definitions to discordgo's registration type.
@@ -114,8 +115,9 @@ func ToRequest(i *discordgo.Interaction) commands.Request {
 		// A button of Herald's carries the command it repeats (commands.ComponentID); the
 		// router then checks it like the command. A foreign id routes nowhere.
 		data := i.MessageComponentData()
-		if name, sub, opts, issued, ok := commands.ParseComponentID(data.CustomID); ok {
+		if name, sub, opts, issued, ok := message.ParseComponentID(data.CustomID); ok {
 			req.Name, req.Sub, req.Options, req.Component, req.Issued = name, sub, opts, true, issued
+			req.OnPrivateMessage = i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0
 			if len(data.Values) > 0 {
 				req.Options[commands.SelectedOption] = data.Values[0]
 			}

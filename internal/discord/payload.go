@@ -186,7 +186,9 @@ type autocompleteData struct {
 // with an update of the button's message.
 func messageResponse(m message.Message) interactionResponse {
 	if m.Replace {
-		return interactionResponse{Type: callbackUpdateMessage, Data: toPayload(m)}
+		p := toPayload(m)
+		p.Flags = 0 // an update cannot change whether the message is ephemeral
+		return interactionResponse{Type: callbackUpdateMessage, Data: p}
 	}
 	return interactionResponse{Type: callbackMessage, Data: toPayload(m)}
 }
