@@ -138,4 +138,3 @@ func authoredTopicScores(t *testing.T, stories []story.Story, want map[string]st
 	}
 	return c
 }
-
