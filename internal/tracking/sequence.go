@@ -139,11 +139,11 @@ func step(state string, c *cluster) (string, bool) {
 	case "":
 		return k, true
 	case topic.KindTalks:
-		return stepFrom(state, k, k != topic.KindCollapsed || c.strength >= strengthCorroborate)
+		return stepFrom(state, k, k != topic.KindCollapsed || c.corroborated())
 	case topic.KindNoDeal:
 		return stepFrom(state, k, k == topic.KindNoDeal || k == topic.KindAgreement || k == topic.KindInEffect ||
 			(k == topic.KindTalks && c.strength >= strengthResume) ||
-			(k == topic.KindCollapsed && c.strength >= strengthCorroborate))
+			(k == topic.KindCollapsed && c.corroborated()))
 	case topic.KindAgreement:
 		switch k {
 		case topic.KindInEffect:
@@ -166,6 +166,20 @@ func step(state string, c *cluster) (string, bool) {
 		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
 	}
 	return state, false
+}
+
+// corroborated tells whether c is reported by several outlets with the weight of at least one
+// plain headline: one outlet, however sure, is never corroboration.
+func (c *cluster) corroborated() bool {
+	if c.strength < strengthResume {
+		return false
+	}
+	for _, o := range c.obs[1:] {
+		if o.s.Source != c.obs[0].s.Source {
+			return true
+		}
+	}
+	return false
 }
 
 // reports tells whether any report of c reads as one of the fine kinds (always true when the
