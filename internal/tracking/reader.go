@@ -461,11 +461,11 @@ const confident = 0.8
 // probability of the state kind it implies.
 func (r *reader) readWithModel(s story.Story) storyReading {
 	var sr storyReading
-	title := story.Truncate(s.Title, maxTitleRunes)
-	fine, p := r.classify(title)
+	feats, cue, rds := r.plain.headlineReadings(story.Truncate(s.Title, maxTitleRunes))
+	fine, p := r.model.decide(r.model.predict(feats), cue)
 	if kind := coarseOf(fine); kind != "" {
 		sr.main, sr.ok = reading{Kind: kind, Fine: fine, Weight: min(p/confident, 1)}, true
-		sr.main.Confirmed = confirms(r.plain.readSentence(title), kind)
+		sr.main.Confirmed = confirms(rds, kind)
 	}
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
 		if _, cont := r.readSentenceFull(sent); cont {
@@ -487,8 +487,3 @@ func confirms(rds []reading, kind string) bool {
 	return false
 }
 
-// classify returns the fine kind of a headline and how sure the reading is (model.decide).
-func (r *reader) classify(title string) (fine string, p float64) {
-	feats, cue := r.plain.headlineFeatures(title)
-	return r.model.decide(r.model.predict(feats), cue)
-}
