@@ -486,4 +486,3 @@ func confirms(rds []reading, kind string) bool {
 	}
 	return false
 }
-
