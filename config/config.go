@@ -89,10 +89,13 @@ type Config struct {
 	DiscordAPIURL    string `yaml:"-"`
 	ShardID          int    `yaml:"-"`
 	ShardCount       int    `yaml:"-"`
-	RedisURL         string `yaml:"-"`
-	RedisPrefix      string `yaml:"-"`
-	DataDir          string `yaml:"-"`
-	HTTPAddr         string `yaml:"-"`
+	// ShardAuto is DISCORD_SHARD_COUNT=auto: the count comes from GET /gateway/bot and, without
+	// DISCORD_SHARD_ID, each replica claims a shard through the store (ShardID is then -1).
+	ShardAuto   bool   `yaml:"-"`
+	RedisURL    string `yaml:"-"`
+	RedisPrefix string `yaml:"-"`
+	DataDir     string `yaml:"-"`
+	HTTPAddr    string `yaml:"-"`
 	// PrivateFeeds says which feeds may live on private, loopback or link-local addresses:
 	// PrivateNone, PrivateConfigured (the operator's own feeds) or PrivateAll (/subscribe too).
 	PrivateFeeds PrivateFeeds `yaml:"-"`

@@ -233,3 +233,31 @@ func TestGlobalRateKeepsFractions(t *testing.T) {
 		}
 	}
 }
+
+func TestShardCountAuto(t *testing.T) {
+	for _, tc := range []struct {
+		name, id, count string
+		wantID          int
+		wantErr         bool
+	}{
+		{"auto claims a shard", "", "auto", -1, false},
+		{"auto with a fixed shard", "2", "AUTO", 2, false},
+		{"auto with a bad shard", "-1", "auto", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load(env(map[string]string{"DISCORD_SHARD_ID": tc.id, "DISCORD_SHARD_COUNT": tc.count}))
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "DISCORD_SHARD_ID") {
+					t.Fatalf("Load = %v, want an error naming DISCORD_SHARD_ID", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cfg.ShardAuto || cfg.ShardID != tc.wantID {
+				t.Errorf("ShardAuto %v ShardID %d, want true %d", cfg.ShardAuto, cfg.ShardID, tc.wantID)
+			}
+		})
+	}
+}

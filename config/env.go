@@ -259,6 +259,18 @@ func parseShards(cfg *Config, id, count string) error {
 		cfg.ShardCount = 1
 		return nil
 	}
+	if strings.EqualFold(strings.TrimSpace(count), "auto") {
+		cfg.ShardAuto, cfg.ShardID = true, -1
+		if strings.TrimSpace(id) == "" {
+			return nil
+		}
+		i, err := strconv.Atoi(strings.TrimSpace(id))
+		if err != nil || i < 0 {
+			return fmt.Errorf("config: DISCORD_SHARD_ID=%q with DISCORD_SHARD_COUNT=auto: want a shard number, or unset to claim one", id)
+		}
+		cfg.ShardID = i
+		return nil
+	}
 	i, err1 := strconv.Atoi(strings.TrimSpace(id))
 	n, err2 := strconv.Atoi(strings.TrimSpace(count))
 	if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {

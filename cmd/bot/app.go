@@ -70,6 +70,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
+		Schedule: sharedSchedule(a.store),
 	})
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
@@ -216,6 +217,16 @@ func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result
 	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
 	if err := c.store.PutFeedState(ctx, st); err != nil {
 		return fmt.Errorf("store: recording the feed's state: %w", err)
+	}
+	return nil
+}
+
+// sharedSchedule is the poll schedule every replica shares when the store is Redis, so each
+// feed is fetched once per interval across the fleet; nil (the embedded store: one process)
+// keeps the poller's own schedule.
+func sharedSchedule(st store.Store) poller.Schedule {
+	if rs, ok := st.(*redisstore.Store); ok {
+		return rs.PollSchedule()
 	}
 	return nil
 }

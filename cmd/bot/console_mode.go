@@ -46,7 +46,7 @@ func runConsole(ctx context.Context, a *app, stdin io.Reader, screen *console.Sc
 func (a *app) runConsoleBackground(ctx context.Context) (stop func()) {
 	bgCtx, cancel := context.WithCancel(ctx)
 	runner := lifecycle.New(lifecycle.Options{Logger: a.logger})
-	if web, ok := a.consoleHTTP(bgCtx, runner.Healthy); ok {
+	if web, ok := a.consoleHTTP(runner.Healthy); ok {
 		runner.Add(lifecycle.Part{Name: "http", Run: web.run})
 	}
 	runner.Add(a.backgroundParts()...)

@@ -17,6 +17,8 @@ import (
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/discord"
 	"github.com/heraldbot/herald/internal/lifecycle"
+	"github.com/heraldbot/herald/internal/ratelimit"
+	"github.com/heraldbot/herald/internal/store/redisstore"
 )
 
 // discordSender is Discord mode's sender: every post goes through one rate-limited queue.
@@ -29,6 +31,16 @@ func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, er
 	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
 }
 
+// shareBudget makes the sender draw from the budget every replica shares when the store is
+// Redis: Discord limits the bot token, not each process. The embedded store means one
+// process, which keeps its in-process budget.
+func shareBudget(a *app, sender *discord.Sender) {
+	if rs, ok := a.store.(*redisstore.Store); ok {
+		sender.ShareBudget(rs.Limiter(ratelimit.Options{PerSecond: a.cfg.Discord.GlobalRate, Now: a.now}))
+		a.logger.Info("discord request budget shared through redis", "global_rate", a.cfg.Discord.GlobalRate)
+	}
+}
+
 // runDiscord serves Discord until ctx is cancelled (SIGTERM) or the gateway fails fatally.
 // The HTTP listener serves /healthz while the gateway connects; then one runner owns every
 // part and stops them in reverse start order (polling first, the sender's drain last) within
@@ -37,14 +49,17 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	a.metrics.watchSender(sender)
 	ready := &atomic.Bool{}
 	runner := lifecycle.New(lifecycle.Options{Logger: a.logger})
-	web, err := a.startHTTP(ctx, ready, runner.Healthy)
+	web, err := a.startHTTP(ready, runner.Healthy)
 	if err != nil {
 		return err
 	}
-	gw, err := a.connect(ctx, ready)
-	if err != nil {
-		shutdownHTTP(ctx, web.srv)
-		return err
+	auto := a.cfg.ShardAuto && a.cfg.DiscordPublicKey == ""
+	var gw *discord.Gateway
+	if !auto {
+		if gw, err = a.connect(ctx, ready); err != nil {
+			shutdownHTTP(ctx, web.srv)
+			return err
+		}
 	}
 	parts := []lifecycle.Part{
 		{Name: "sender", Run: func(ctx context.Context) error {
@@ -54,8 +69,12 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		}},
 		{Name: "http", Run: web.run, Critical: a.cfg.DiscordPublicKey != ""},
 	}
-	if gw != nil {
-		parts = append(parts, lifecycle.Part{Name: "gateway", Run: gatewayPart(gw, a.logger), Critical: true})
+	switch {
+	case auto:
+		// The shard is claimed while the other parts run: a standby polls and posts meanwhile.
+		parts = append(parts, lifecycle.Part{Name: "gateway", Run: a.autoGatewayPart(ready), Critical: true})
+	case gw != nil:
+		parts = append(parts, lifecycle.Part{Name: "gateway", Run: gatewayPart(gw, a.logger, nil), Critical: true})
 	}
 	runner.Add(append(parts, a.backgroundParts()...)...)
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
@@ -65,9 +84,10 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	return err
 }
 
-// gatewayPart serves interactions (gateway.Run) until ctx ends or the gateway fails for good,
-// then waits for the interactions in flight and closes the session.
-func gatewayPart(gw *discord.Gateway, logger *slog.Logger) func(context.Context) error {
+// gatewayPart serves interactions (gateway.Run) until ctx ends, the gateway fails for good or
+// the shard is lost to another replica (lost, nil when the shard is fixed), then waits for the
+// interactions in flight and closes the session.
+func gatewayPart(gw *discord.Gateway, logger *slog.Logger, lost <-chan error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		runCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -77,6 +97,7 @@ func gatewayPart(gw *discord.Gateway, logger *slog.Logger) func(context.Context)
 		select {
 		case <-ctx.Done():
 		case fatal = <-gw.Done():
+		case fatal = <-lost:
 		}
 		cancel()
 		if err := <-ran; err != nil && fatal == nil {
@@ -86,6 +107,55 @@ func gatewayPart(gw *discord.Gateway, logger *slog.Logger) func(context.Context)
 			logger.Warn("closing gateway", "error", err)
 		}
 		return fatal
+	}
+}
+
+// shardLease is how long a replica's claim on its shard lasts without renewal: a standby
+// takes over a dead replica's shard within it.
+const shardLease = 30 * time.Second
+
+// autoGatewayPart is the gateway part for DISCORD_SHARD_COUNT=auto: the count comes from GET
+// /gateway/bot; without DISCORD_SHARD_ID the replica claims a free shard through a store lease
+// (waiting as a standby while all are held) and keeps it renewed, released when the part
+// stops. Each identify waits its turn in its max_concurrency bucket, fleet-wide.
+func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		plan, err := discord.RecommendedShards(a.cfg.DiscordToken)
+		if err != nil {
+			return explainDiscordError("reading the recommended shard count (GET /gateway/bot)", a.cfg.DiscordAPIURL, err)
+		}
+		c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: shardLease, Logger: a.logger}
+		id := a.cfg.ShardID
+		if id >= plan.Count {
+			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", id, plan.Count, plan.Count-1)
+		}
+		claimed := id < 0
+		if claimed {
+			if id, err = c.Claim(ctx); err != nil {
+				return nil // stopped while standing by
+			}
+		}
+		a.logger.Info("gateway shard assigned", "shard_id", id, "shard_count", plan.Count, "claimed", claimed,
+			"max_concurrency", plan.MaxConcurrency, "session_starts_left", plan.Remaining)
+		if err := c.WaitIdentify(ctx, id); err != nil {
+			return nil
+		}
+		gw, err := a.openGateway(ctx, ready, id, plan.Count)
+		if err != nil {
+			return err
+		}
+		holdCtx, stopHold := context.WithCancel(ctx)
+		defer stopHold() // releases the shard
+		var lost chan error
+		if claimed {
+			lost = make(chan error, 1)
+			go func() {
+				if err := c.Hold(holdCtx, id); err != nil {
+					lost <- err
+				}
+			}()
+		}
+		return gatewayPart(gw, a.logger, lost)(ctx)
 	}
 }
 
@@ -103,8 +173,13 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 	if a.cfg.DiscordPublicKey != "" {
 		return nil, a.registerHTTP(ctx, ready)
 	}
-	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: a.cfg.ShardID,
-		ShardCount: a.cfg.ShardCount, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
+	return a.openGateway(ctx, ready, a.cfg.ShardID, a.cfg.ShardCount)
+}
+
+// openGateway connects shard id of count to the gateway; ready follows its session.
+func (a *app) openGateway(ctx context.Context, ready *atomic.Bool, id, count int) (*discord.Gateway, error) {
+	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: id,
+		ShardCount: count, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
 		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store})
 	if err != nil {
 		return nil, err
@@ -131,28 +206,42 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	return nil
 }
 
-// webServer is the HTTP listener, already serving; run owns its shutdown.
+// webServer is the HTTP listener, already serving; run owns its shutdown and, in HTTP
+// interactions mode, runs the commands the endpoint receives.
 type webServer struct {
-	srv    *http.Server
-	served chan error
+	srv          *http.Server
+	served       chan error
+	interactions *discord.Interactions
 }
 
-// run waits for ctx, then shuts the server down (in-flight requests get 2 s); a listener that
-// fails on its own is the part's death.
+// run waits for ctx, then shuts the server down (in-flight requests get 2 s) and lets the
+// interactions' commands finish; a listener that fails on its own is the part's death.
 func (w webServer) run(ctx context.Context) error {
+	commandsCtx, stopCommands := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCommands()
+	ran := make(chan error, 1)
+	if w.interactions != nil {
+		go func() { ran <- w.interactions.Run(commandsCtx) }()
+	} else {
+		ran <- nil
+	}
+	var err error
 	select {
 	case <-ctx.Done():
 		shutdownHTTP(ctx, w.srv)
-		return nil
-	case err := <-w.served:
-		return fmt.Errorf("http: %w", err)
+	case err = <-w.served:
+		err = fmt.Errorf("http: %w", err)
 	}
+	stopCommands()
+	<-ran
+	return err
 }
 
 // startHTTP serves /healthz, /readyz, /metrics and, with DISCORD_PUBLIC_KEY, /interactions;
 // parts reports the background parts' health to /readyz.
-func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() error) (webServer, error) {
+func (a *app) startHTTP(ready *atomic.Bool, parts func() error) (webServer, error) {
 	mux := http.NewServeMux()
+	var interactions *discord.Interactions
 	a.healthRoutes(mux, ready, parts)
 	if a.cfg.DiscordPublicKey != "" {
 		key, err := hex.DecodeString(a.cfg.DiscordPublicKey)
@@ -160,8 +249,9 @@ func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() er
 			return webServer{}, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
 		}
 		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
-		mux.Handle("POST /interactions", discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), a.cfg.DiscordAppID,
-			a.router, rest, discord.InteractionsOptions{Logger: a.logger}))
+		interactions = discord.NewInteractionsHandler(ed25519.PublicKey(key), a.cfg.DiscordAppID,
+			a.router, rest, discord.InteractionsOptions{Logger: a.logger})
+		mux.Handle("POST /interactions", interactions)
 	}
 	if err := a.dashboardRoutes(mux); err != nil {
 		return webServer{}, err
@@ -171,7 +261,7 @@ func (a *app) startHTTP(ctx context.Context, ready *atomic.Bool, parts func() er
 		return webServer{}, fmt.Errorf("http: HERALD_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
 	}
 	w := webServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, served: make(chan error, 1)}
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, served: make(chan error, 1), interactions: interactions}
 	go func() {
 		if err := w.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			w.served <- err

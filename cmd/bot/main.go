@@ -89,6 +89,7 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 		return err
 	}
 	defer app.close()
+	shareBudget(app, sender)
 	return runDiscord(ctx, app, sender)
 }
 

@@ -37,6 +37,7 @@ type Store interface {
 	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
 	SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error)
 	GuildFeedURLs(ctx context.Context, guildID string) ([]string, error)
+	GetSubscription(ctx context.Context, guildID, id string) (store.Subscription, error)
 	ListFeedStates(ctx context.Context) ([]store.FeedState, error)
 	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
 	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)

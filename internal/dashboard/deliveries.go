@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,22 +41,19 @@ type deliveriesBody struct {
 
 func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
-	subs, err := d.liveSubscriptions(r, g.ID)
+	sub, ok, err := d.pickLive(r, g.ID)
 	if err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
+	}
+	if !ok && r.URL.Query().Get("subscription") != "" {
+		d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
 		return
 	}
 	body := deliveriesBody{Window: "7 days"}
 	data := d.base(ctx, sess, "Deliveries")
 	data.Guild, data.Tab, data.Body = &g, "deliveries", &body
-	pick := 0
-	if id := r.URL.Query().Get("subscription"); id != "" {
-		if pick = slices.IndexFunc(subs, func(s store.Subscription) bool { return s.ID == id }); pick < 0 {
-			d.fail(w, r, http.StatusNotFound, "No live subscription with that id in this server.", nil)
-			return
-		}
-	}
-	if len(subs) == 0 {
+	if !ok {
 		d.render(w, http.StatusOK, "deliveries", data)
 		return
 	}
@@ -66,25 +64,52 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 	}
 	// The picker offers the live subscriptions of the same channel: a server may have hundreds,
 	// and every subscription's own page links here.
-	for _, s := range subs {
-		if s.ChannelID != subs[pick].ChannelID {
-			continue
-		}
-		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == subs[pick].ID})
+	subs, err := d.liveSubscriptions(r, store.SubscriptionFilter{GuildID: g.ID, ChannelID: sub.ChannelID})
+	if err != nil {
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
+		return
 	}
-	if body.Sub, err = d.explainSub(r, subs[pick], nameOr(names, subs[pick].ChannelID)); err != nil {
+	for _, s := range subs {
+		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == sub.ID})
+	}
+	if body.Sub, err = d.explainSub(r, sub, nameOr(names, sub.ChannelID)); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
 	}
 	d.render(w, http.StatusOK, "deliveries", data)
 }
 
-func (d *Dashboard) liveSubscriptions(r *http.Request, guildID string) ([]store.Subscription, error) {
-	all, err := d.opts.Store.ListSubscriptions(r.Context(), store.SubscriptionFilter{GuildID: guildID})
+// pickLive returns the live (feed or topic) subscription the page explains: the one the
+// request names (?subscription=), read alone, else the server's oldest; ok is false when there
+// is none.
+func (d *Dashboard) pickLive(r *http.Request, guildID string) (store.Subscription, bool, error) {
+	id := r.URL.Query().Get("subscription")
+	if id == "" {
+		subs, err := d.liveSubscriptions(r, store.SubscriptionFilter{GuildID: guildID})
+		if err != nil || len(subs) == 0 {
+			return store.Subscription{}, false, err
+		}
+		return subs[0], true, nil
+	}
+	sub, err := d.opts.Store.GetSubscription(r.Context(), guildID, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Subscription{}, false, nil
+	case err != nil:
+		return store.Subscription{}, false, err
+	}
+	return sub, isLive(sub), nil
+}
+
+func isLive(s store.Subscription) bool { return s.Kind == store.KindFeed || s.Kind == store.KindTopic }
+
+// liveSubscriptions lists the feed and topic subscriptions passing f.
+func (d *Dashboard) liveSubscriptions(r *http.Request, f store.SubscriptionFilter) ([]store.Subscription, error) {
+	all, err := d.opts.Store.ListSubscriptions(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(s store.Subscription) bool { return s.Kind != store.KindFeed && s.Kind != store.KindTopic }), nil
+	return slices.DeleteFunc(all, func(s store.Subscription) bool { return !isLive(s) }), nil
 }
 
 // explainSub says, for each of sub's recent stories, whether it was posted and if not why:

@@ -144,14 +144,13 @@ type subscriptionBody struct {
 // subscriptionPage shows one of the server's subscriptions, with its filters to edit.
 func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, sess store.Session, g guild) {
 	ctx := r.Context()
-	subs, err := d.opts.Store.ListSubscriptions(ctx, store.SubscriptionFilter{GuildID: g.ID})
-	if err != nil {
-		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
-		return
-	}
-	i := slices.IndexFunc(subs, func(s store.Subscription) bool { return s.ID == r.PathValue("id") })
-	if i < 0 {
+	s, err := d.opts.Store.GetSubscription(ctx, g.ID, r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		d.fail(w, r, http.StatusNotFound, "No subscription with that id in this server.", nil)
+		return
+	case err != nil:
+		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
 		return
 	}
 	names, _, err := d.channelNames(ctx, g.ID, false)
@@ -159,7 +158,7 @@ func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, ses
 		d.fail(w, r, http.StatusBadGateway, "Discord could not list this server's channels. Please try again.", err)
 		return
 	}
-	s, now := subs[i], d.opts.Now()
+	now := d.opts.Now()
 	data := d.base(ctx, sess, "Subscription")
 	data.Guild, data.Tab = &g, "subscriptions"
 	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), State: subState(s),

@@ -68,7 +68,8 @@ func ExampleNewInteractionsHandler() {
 	}
 	router := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
 	rest := discord.NewRESTClient(os.Getenv("DISCORD_TOKEN"), nil)
-	h := discord.NewInteractionsHandler(ctx, ed25519.PublicKey(key), os.Getenv("DISCORD_APP_ID"), router, rest,
+	h := discord.NewInteractionsHandler(ed25519.PublicKey(key), os.Getenv("DISCORD_APP_ID"), router, rest,
 		discord.InteractionsOptions{})
+	go func() { _ = h.Run(ctx) }() // runs the commands until ctx ends
 	http.Handle("POST /interactions", h)
 }

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"net/http"
@@ -35,8 +34,9 @@ func FuzzInteractionsHandler(f *testing.F) {
 	}
 	now := time.Unix(1_800_000_000, 0)
 	router := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
-	ih := NewInteractionsHandler(context.Background(), pub, "1", router, nil,
+	ih := NewInteractionsHandler(pub, "1", router, nil,
 		InteractionsOptions{Now: func() time.Time { return now }, InlineDeadline: 100 * time.Millisecond})
+	runInteractions(f, ih)
 	ts := strconv.FormatInt(now.Unix(), 10)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/interactions", bytes.NewReader(body))

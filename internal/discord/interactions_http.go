@@ -39,8 +39,9 @@ type InteractionsOptions struct {
 	Logger         *slog.Logger
 }
 
-// interactionsHandler serves Discord's Interactions Endpoint URL.
-type interactionsHandler struct {
+// Interactions serves Discord's Interactions Endpoint URL (ServeHTTP); Run runs the commands
+// it receives, under Run's context, so a deferred command outlives its POST but not Run.
+type Interactions struct {
 	key      ed25519.PublicKey
 	appID    string
 	h        Handler
@@ -48,15 +49,18 @@ type interactionsHandler struct {
 	now      func() time.Time
 	deadline time.Duration
 	logger   *slog.Logger
-	ctx      context.Context
+	// jobs hands commands to Run; stopped closes when Run returns, so nothing waits for it.
+	jobs    chan func(ctx context.Context)
+	stopped chan struct{}
+	once    sync.Once
 }
 
 // NewInteractionsHandler serves POST /interactions: it verifies Discord's Ed25519 signature
 // and timestamp (401 on any failure, since Discord probes with bad signatures and removes
 // endpoints that accept them), answers PING, and runs commands, answering inline when the
 // handler is quick and deferring otherwise; a later reply edits @original through rest.
-// ctx bounds the work of deferred handlers (cancel it at shutdown).
-func NewInteractionsHandler(ctx context.Context, publicKey ed25519.PublicKey, appID string, h Handler, rest *RESTClient, opts InteractionsOptions) http.Handler {
+// Commands run only while Run runs.
+func NewInteractionsHandler(publicKey ed25519.PublicKey, appID string, h Handler, rest *RESTClient, opts InteractionsOptions) *Interactions {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -66,11 +70,36 @@ func NewInteractionsHandler(ctx context.Context, publicKey ed25519.PublicKey, ap
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &interactionsHandler{key: publicKey, appID: appID, h: h, rest: rest, now: opts.Now,
-		deadline: opts.InlineDeadline, logger: opts.Logger, ctx: ctx}
+	return &Interactions{key: publicKey, appID: appID, h: h, rest: rest, now: opts.Now,
+		deadline: opts.InlineDeadline, logger: opts.Logger, jobs: make(chan func(context.Context)), stopped: make(chan struct{})}
 }
 
-func (ih *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Run runs the commands ServeHTTP receives until ctx ends, then waits for those in flight.
+// Commands arriving after it returned are not run (the POST gets a deferral that is never
+// followed up, as at a crash); call it once.
+func (ih *Interactions) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer ih.once.Do(func() { close(ih.stopped) })
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case job := <-ih.jobs:
+			wg.Go(func() { job(ctx) })
+		}
+	}
+}
+
+// hand passes job to Run, or drops it once Run has returned.
+func (ih *Interactions) hand(job func(ctx context.Context)) {
+	select {
+	case ih.jobs <- job:
+	case <-ih.stopped:
+	}
+}
+
+func (ih *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			ih.logger.Error("discord: interactions endpoint panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -100,7 +129,7 @@ func (ih *interactionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request)
 }
 
 // reject answers 401 for every verification failure, without saying which check failed.
-func (ih *interactionsHandler) reject(w http.ResponseWriter, what string, err error) {
+func (ih *Interactions) reject(w http.ResponseWriter, what string, err error) {
 	ih.logger.Warn("interaction rejected", "check", what, "error", errString(err))
 	http.Error(w, "invalid request signature", http.StatusUnauthorized)
 }
@@ -113,7 +142,7 @@ func errString(err error) string {
 }
 
 // verify checks the timestamp's age and the Ed25519 signature over timestamp + body.
-func (ih *interactionsHandler) verify(h http.Header, body []byte) error {
+func (ih *Interactions) verify(h http.Header, body []byte) error {
 	ts := h.Get("X-Signature-Timestamp")
 	sig, err := hex.DecodeString(h.Get("X-Signature-Ed25519"))
 	if err != nil || len(sig) != ed25519.SignatureSize {
@@ -137,7 +166,7 @@ func (ih *interactionsHandler) verify(h http.Header, body []byte) error {
 	return nil
 }
 
-func (ih *interactionsHandler) dispatch(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction) {
+func (ih *Interactions) dispatch(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction) {
 	switch i.Type {
 	case discordgo.InteractionPing:
 		writeJSON(w, interactionResponse{Type: callbackPong})
@@ -146,7 +175,7 @@ func (ih *interactionsHandler) dispatch(w http.ResponseWriter, r *http.Request, 
 		defer cancel()
 		writeJSON(w, autocompleteResponse(ctx, ih.h, i, ih.logger))
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
-		ih.command(w, i)
+		ih.command(w, r, i)
 	default:
 		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
 	}
@@ -157,7 +186,7 @@ func (ih *interactionsHandler) dispatch(w http.ResponseWriter, r *http.Request, 
 // router's (commands.AutoDefer, at 2 s); the deadline (2.5 s) stays because this POST must be
 // answered inline within Discord's 3 s whatever the handler does, so it is the HTTP response's
 // upper bound rather than a second policy.
-func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Interaction) {
+func (ih *Interactions) command(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction) {
 	appID := i.AppID
 	if appID == "" {
 		appID = ih.appID
@@ -165,23 +194,23 @@ func (ih *interactionsHandler) command(w http.ResponseWriter, i *discordgo.Inter
 	resp := &httpResponder{rest: ih.rest, appID: appID, token: i.Token, logger: ih.logger, first: make(chan interactionResponse, 1),
 		component: i.Type == discordgo.InteractionMessageComponent}
 	req := ToRequest(i)
-	go func() {
+	go ih.hand(func(ctx context.Context) {
 		defer func() {
 			if p := recover(); p != nil {
 				ih.logger.Error("discord: interaction goroutine panicked", "panic", fmt.Sprint(p))
 			}
 		}()
-		ctx, cancel := context.WithTimeout(ih.ctx, interactionLifetime)
+		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
 		defer cancel()
 		runHandler(ctx, ih.h, req, resp, ih.logger)
-	}()
+	})
 	t := time.NewTimer(ih.deadline)
 	defer t.Stop()
 	select {
 	case body := <-resp.first:
 		writeJSON(w, body)
 	case <-t.C:
-		_ = resp.Defer(ih.ctx, privateCommand(ih.h, i))
+		_ = resp.Defer(r.Context(), privateCommand(ih.h, i))
 		writeJSON(w, <-resp.first)
 	}
 }

@@ -17,13 +17,26 @@ import (
 
 func newInteractionsServer(t *testing.T, f *fakediscord.Server, h Handler, deadline time.Duration) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	ih := NewInteractionsHandler(ctx, f.PublicKey(), f.AppID(), h, NewRESTClient(f.BotToken(), nil),
+	ih := NewInteractionsHandler(f.PublicKey(), f.AppID(), h, NewRESTClient(f.BotToken(), nil),
 		InteractionsOptions{InlineDeadline: deadline})
+	runInteractions(t, ih)
 	srv := httptest.NewServer(ih)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/interactions"
+}
+
+// runInteractions runs ih's commands until the test ends, then waits for Run to return.
+func runInteractions(t testing.TB, ih *Interactions) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- ih.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
 }
 
 func TestInteractionsHTTPSignatures(t *testing.T) {
@@ -64,8 +77,9 @@ func TestInteractionsHTTPClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Unix(1_800_000_000, 0)
-	ih := NewInteractionsHandler(context.Background(), pub, "1", testRouter(time.Second, nil), nil,
+	ih := NewInteractionsHandler(pub, "1", testRouter(time.Second, nil), nil,
 		InteractionsOptions{Now: func() time.Time { return now }})
+	runInteractions(t, ih)
 	body := []byte(`{"type":1,"id":"1","application_id":"1","token":"t","version":1}`)
 	tests := []struct {
 		name string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/ratelimit"
 )
 
 // ErrChannelGone marks a channel Herald may not post to (403 Missing Access, 404 Unknown
@@ -56,7 +57,7 @@ type SenderOptions struct {
 	GlobalPerSecond float64
 	// Limiter is the budget requests are taken from (a LocalLimiter when nil); replicas share
 	// one so that the bot as a whole stays within Discord's limits.
-	Limiter Limiter
+	Limiter ratelimit.Limiter
 	// ChannelBurst messages per ChannelWindow per channel (default 5 per 5 s, as observed).
 	ChannelBurst  int
 	ChannelWindow time.Duration
@@ -76,7 +77,7 @@ type SenderOptions struct {
 
 func (o SenderOptions) withDefaults() SenderOptions {
 	if o.GlobalPerSecond <= 0 {
-		o.GlobalPerSecond = DefaultGlobalPerSecond
+		o.GlobalPerSecond = ratelimit.DefaultGlobalPerSecond
 	}
 	if o.ChannelBurst <= 0 {
 		o.ChannelBurst = 5
@@ -106,7 +107,7 @@ func (o SenderOptions) withDefaults() SenderOptions {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Limiter == nil {
-		o.Limiter = NewLocalLimiter(LocalLimiterOptions{PerSecond: o.GlobalPerSecond, Now: o.Now})
+		o.Limiter = ratelimit.NewLocalLimiter(ratelimit.Options{PerSecond: o.GlobalPerSecond, Now: o.Now})
 	}
 	return o
 }
@@ -119,7 +120,7 @@ func (o SenderOptions) withDefaults() SenderOptions {
 type Sender struct {
 	rest    *RESTClient
 	opts    SenderOptions
-	limiter Limiter
+	limiter ratelimit.Limiter
 
 	mu       sync.Mutex
 	channels map[string]*channelState
@@ -180,6 +181,14 @@ func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	}
 	go s.dispatch()
 	return s
+}
+
+// ShareBudget makes the Sender take its requests from l from now on: the budget shared with
+// the other replicas, which exists only once the store is open, after the Sender was built.
+func (s *Sender) ShareBudget(l ratelimit.Limiter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limiter = l
 }
 
 // Depth is the number of messages queued or in flight.
@@ -302,12 +311,13 @@ func (s *Sender) step(ctx context.Context) (wait time.Duration) {
 	}()
 	s.mu.Lock()
 	j, wait := s.next(s.opts.Now())
+	limiter := s.limiter
 	s.mu.Unlock()
 	if j == nil {
 		return wait
 	}
 	bucket := s.bucketOf(j)
-	w, global, err := s.limiter.Reserve(ctx, bucket)
+	w, global, err := limiter.Reserve(ctx, bucket)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
@@ -376,11 +386,14 @@ func (s *Sender) deliver(j *sendJob, bucket string) {
 	defer cancel()
 	method, url, body := j.request()
 	r, err := s.rest.do(ctx, method, url, body)
-	var o Observation
+	var o ratelimit.Observation
 	if err == nil {
 		o = observe(r)
 		s.learnBucket(j, r.Header)
-		if err := s.limiter.Observe(ctx, s.bucketOf(j), o); err != nil {
+		s.mu.Lock()
+		limiter := s.limiter
+		s.mu.Unlock()
+		if err := limiter.Observe(ctx, s.bucketOf(j), o); err != nil {
 			s.opts.Logger.Warn("discord: recording a rate limit answer", "bucket", bucket, "error", err)
 		}
 	}
@@ -422,7 +435,7 @@ func (s *Sender) count(r sendResult) {
 }
 
 // outcome interprets one response; callers hold s.mu. It returns final=false to retry.
-func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restResponse, o Observation, err error) (sendResult, bool) {
+func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restResponse, o ratelimit.Observation, err error) (sendResult, bool) {
 	now := s.opts.Now()
 	if err != nil {
 		return s.retryLater(j, ch, now, err)

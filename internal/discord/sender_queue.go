@@ -174,3 +174,11 @@ func (s *Sender) failQueued(ch *channelState) {
 	}
 	ch.queue = nil
 }
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -3,6 +3,8 @@ package discord
 import (
 	"fmt"
 	"time"
+
+	"github.com/heraldbot/herald/internal/ratelimit"
 )
 
 // The Sender's retry policy: a 429 is retried after its wait (the Limiter holds the bucket or
@@ -10,7 +12,7 @@ import (
 // to MaxRetries times. Both put the job back at the head of its channel's queue.
 
 // rateLimited decides what a 429 means for the job; callers hold s.mu.
-func (s *Sender) rateLimited(j *sendJob, o Observation) (sendResult, bool) {
+func (s *Sender) rateLimited(j *sendJob, o ratelimit.Observation) (sendResult, bool) {
 	j.limited++
 	s.stats.RateLimited++
 	s.opts.Logger.Warn("discord: rate limited", "channel_id", j.channelID, "global", o.Global,

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/message"
+	"github.com/heraldbot/herald/internal/ratelimit"
 )
 
 // recorded is one request the scripted server received, and when it answered.
@@ -354,7 +355,7 @@ func TestSenderKeepsFractionalRate(t *testing.T) {
 		want time.Duration
 	}{{45, time.Second / 45}, {2.5, 400 * time.Millisecond}, {0.5, 2 * time.Second}} {
 		s := testSender(t, SenderOptions{GlobalPerSecond: tc.rate})
-		if got := s.limiter.(*LocalLimiter).interval; got != tc.want {
+		if got := s.limiter.(*ratelimit.LocalLimiter).Interval(); got != tc.want {
 			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, got, tc.want)
 		}
 	}

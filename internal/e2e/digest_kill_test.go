@@ -15,7 +15,8 @@ const digestChannel = "910000000000000002"
 // TestSIGKILLDuringDigest SIGKILLs the bot while its daily digest is being sent (the fake
 // Discord answers a global 429, so the post waits) and restarts it: the digest slot, left
 // leased by the dead process, must be delivered by the new one once the claim lease
-// (HERALD_CLAIM_LEASE, 3 s) expires, exactly once.
+// (HERALD_CLAIM_LEASE, 3 s) expires, exactly once. The 429's wait is recorded in the budget
+// the replicas share through Redis, so the new process must not post before it ends either.
 func TestSIGKILLDuringDigest(t *testing.T) {
 	t.Parallel()
 	url := redistest.URL(t)
@@ -35,12 +36,13 @@ func TestSIGKILLDuringDigest(t *testing.T) {
 
 	// Just before the slot, make Discord refuse everything for long enough to kill mid-send.
 	waitFor(time.Until(slot)+time.Second, func() bool { return time.Until(slot) < 2*time.Second })
-	fake.ForceGlobal429(2 * time.Minute)
+	const pause = 12 * time.Second
+	fake.ForceGlobal429(pause)
+	pauseEnd := time.Now().Add(pause)
 	if !waitFor(time.Until(slot)+30*time.Second, func() bool { return digestAttempted(fake) }) {
 		t.Fatalf("the digest due at %s was never attempted", slot.Format(time.TimeOnly))
 	}
 	bot.kill9()
-	fake.ForceGlobal429(0)
 	if n := len(fake.Messages(digestChannel)); n != 0 {
 		t.Fatalf("%d digest messages landed while Discord answered 429", n)
 	}
@@ -52,6 +54,12 @@ func TestSIGKILLDuringDigest(t *testing.T) {
 		t.Fatalf("the interrupted digest was not delivered within 45 s of the restart")
 	}
 	quiet(fake, digestChannel, 7*time.Second)
+	for _, r := range fake.Requests() {
+		if r.Status == http.StatusTooManyRequests && r.Time.After(pauseEnd.Add(-pause/2)) && strings.Contains(r.Path, digestChannel) {
+			t.Errorf("a post to the digest channel %v after the global 429 began: the restarted bot ignored the shared pause",
+				r.Time.Sub(pauseEnd.Add(-pause)).Round(time.Millisecond))
+		}
+	}
 	msgs := fake.Messages(digestChannel)
 	t.Logf("messages:\n%s", describeMessages(msgs))
 	headers := 0

@@ -139,7 +139,14 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 // answers within seconds without every request leaving in the same instant; a feed overdue
 // after downtime is spread the same way over OverdueSpread. A summary line is logged once per
 // interval. It returns nil when ctx ends, once every poll it started has returned.
+//
+// With Options.Schedule set, the schedule is shared with the other replicas instead (see
+// runShared).
 func (p *Poller) Run(ctx context.Context) error {
+	if p.opts.Schedule != nil {
+		p.runShared(ctx)
+		return nil
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	r := &runner{p: p, due: map[string]*entry{}, results: make(chan result)}
@@ -194,20 +201,28 @@ type runner struct {
 // schedule places fd at its persisted next poll; a feed never polled, or overdue, gets its
 // spread offset from now. Disabled feeds are left out.
 func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
-	at := now.Add(spreadOffset(fd.URL, r.p.opts.FirstSpread))
-	st, ok, err := r.p.readState(ctx, fd.URL)
+	if at, ok := r.p.firstDue(ctx, fd, now); ok {
+		r.due[fd.URL] = &entry{feed: fd, at: at}
+	}
+}
+
+// firstDue is when a feed is first due after start: its persisted next poll; a feed never
+// polled, or overdue, gets its spread offset from now. ok is false for a disabled feed.
+func (p *Poller) firstDue(ctx context.Context, fd Feed, now time.Time) (time.Time, bool) {
+	at := now.Add(spreadOffset(fd.URL, p.opts.FirstSpread))
+	st, ok, err := p.readState(ctx, fd.URL)
 	switch {
 	case err != nil:
-		r.p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
+		p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
 	case ok && st.Disabled:
-		r.p.recordDisabled(st)
-		return
+		p.recordDisabled(st)
+		return time.Time{}, false
 	case ok && st.NextPoll.After(now):
 		at = st.NextPoll
 	case ok && !st.LastPoll.IsZero():
-		at = now.Add(spreadOffset(fd.URL, r.p.opts.OverdueSpread))
+		at = now.Add(spreadOffset(fd.URL, p.opts.OverdueSpread))
 	}
-	r.due[fd.URL] = &entry{feed: fd, at: at}
+	return at, true
 }
 
 // add schedules a feed added (or retried) while running, due at once; a feed being polled right

@@ -150,6 +150,8 @@ type site struct {
 	feeds    map[string]*siteFeed
 	requests map[string]int
 	inm      map[string][]string // If-None-Match values received, per path
+	// onRequest, when set before the first request, observes each request's path.
+	onRequest func(path string)
 }
 
 func newSite(t testing.TB) *site {
@@ -177,6 +179,9 @@ func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.URL.Path]++
 	s.inm[r.URL.Path] = append(s.inm[r.URL.Path], r.Header.Get("If-None-Match"))
+	if s.onRequest != nil {
+		s.onRequest(r.URL.Path)
+	}
 	f, ok := s.feeds[r.URL.Path]
 	var cp siteFeed
 	if ok {

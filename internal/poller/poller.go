@@ -56,6 +56,9 @@ const (
 	DefaultFirstSpread = 3 * time.Second
 	// DefaultOverdueSpread spreads feeds whose next poll passed while Herald was down.
 	DefaultOverdueSpread = 30 * time.Second
+	// DefaultLease is how long a feed taken from a shared Schedule is held: longer than a
+	// fetch (30 s by default) plus storing its items.
+	DefaultLease = 2 * time.Minute
 )
 
 // Options configure a Poller; zero fields get the defaults above.
@@ -79,6 +82,13 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives poll events (slog.Default when nil).
 	Logger *slog.Logger
+	// Schedule, when set, is the poll schedule shared by every replica (redisstore's): Run
+	// takes due feeds from it under a lease instead of keeping its own, so each feed is
+	// fetched once per interval across the fleet. Nil keeps the in-process schedule.
+	Schedule Schedule
+	// Lease is how long a feed taken from Schedule stays this replica's (DefaultLease): a
+	// replica that dies hands its feeds on when their leases lapse. It must outlast a fetch.
+	Lease time.Duration
 	// OnNew receives the stories a poll found for the first time, oldest first; stories of a
 	// feed's first successful fetch are backfill and never passed on. It may be nil.
 	OnNew func(ctx context.Context, stories []story.Story)
@@ -113,6 +123,9 @@ func (o Options) withDefaults() Options {
 		o.OverdueSpread = DefaultOverdueSpread
 	}
 	o.FirstSpread, o.OverdueSpread = min(o.FirstSpread, o.Interval), min(o.OverdueSpread, o.Interval)
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -178,6 +191,8 @@ type Poller struct {
 	// pending holds feeds added (or re-enabled) since Run last looked; wake tells Run to look.
 	pending []Feed
 	wake    chan struct{}
+	// unscheduled holds feeds removed since Run last looked, to drop from a shared Schedule.
+	unscheduled []string
 	// last is each feed's latest finished poll in this process (nil Failure: success), for
 	// Health; a feed found disabled counts as finished and failed.
 	last map[string]*Failure
@@ -242,6 +257,11 @@ func (p *Poller) RemoveFeed(feedURL string) bool {
 	}
 	delete(p.known, feedURL)
 	delete(p.last, feedURL)
+	p.unscheduled = append(p.unscheduled, feedURL)
+	select {
+	case p.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 	p.feeds = slices.DeleteFunc(p.feeds, func(f Feed) bool { return f.URL == feedURL })
 	p.pending = slices.DeleteFunc(p.pending, func(f Feed) bool { return f.URL == feedURL })
 	return true

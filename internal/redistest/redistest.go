@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	neturl "net/url"
 	"os"
 	"testing"
 	"time"
@@ -39,8 +40,27 @@ func Prefix(t testing.TB, url string) string {
 }
 
 // DeletePrefix removes every key under prefix (SCAN + UNLINK; never FLUSHDB, the database is
-// shared).
+// shared). On a Redis Cluster URL (addr parameters) it scans every master and unlinks key by
+// key, since one UNLINK may not span slots.
 func DeletePrefix(t testing.TB, url, prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if u, err := neturl.Parse(url); err == nil && u.Query().Has("addr") {
+		co, err := redis.ParseClusterURL(url)
+		if err != nil {
+			t.Errorf("redistest: cleanup: %v", err)
+			return
+		}
+		rdb := redis.NewClusterClient(co)
+		defer rdb.Close()
+		err = rdb.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return unlinkPrefix(ctx, node, prefix, 1)
+		})
+		if err != nil {
+			t.Errorf("redistest: cleanup: %v", err)
+		}
+		return
+	}
 	ro, err := redis.ParseURL(url)
 	if err != nil {
 		t.Errorf("redistest: cleanup: %v", err)
@@ -48,19 +68,27 @@ func DeletePrefix(t testing.TB, url, prefix string) {
 	}
 	rdb := redis.NewClient(ro)
 	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	if err := unlinkPrefix(ctx, rdb, prefix, 1000); err != nil {
+		t.Errorf("redistest: cleanup: %v", err)
+	}
+}
+
+// unlinkPrefix unlinks the keys under prefix on one node, batch at a time.
+func unlinkPrefix(ctx context.Context, rdb *redis.Client, prefix string, batch int) error {
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
 	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
 	for len(keys) > 0 {
-		n := min(len(keys), 1000)
+		n := min(len(keys), batch)
 		if err := rdb.Unlink(ctx, keys[:n]...).Err(); err != nil {
-			t.Errorf("redistest: cleanup: %v", err)
-			return
+			return err
 		}
 		keys = keys[n:]
 	}
+	return nil
 }

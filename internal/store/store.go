@@ -69,6 +69,9 @@ type Store interface {
 	// creation order, oldest first, and how many the guild has: a page of a long list without
 	// decoding the rest of it.
 	SubscriptionPage(ctx context.Context, guildID string, offset, limit int) (page []Subscription, total int, err error)
+	// GetSubscription returns guildID's subscription with id (ErrNotFound when there is none,
+	// or it is another guild's).
+	GetSubscription(ctx context.Context, guildID, id string) (Subscription, error)
 	// GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.
 	GuildFeedURLs(ctx context.Context, guildID string) ([]string, error)
 

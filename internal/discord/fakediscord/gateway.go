@@ -111,8 +111,9 @@ func (s *Server) handleGatewayBot(c *call) {
 	s.gw.mu.Lock()
 	left := 1000 - s.gw.idents
 	s.gw.mu.Unlock()
-	writeJSON(c.w, http.StatusOK, map[string]any{"url": s.gatewayURL(), "shards": 1,
-		"session_start_limit": map[string]any{"total": 1000, "remaining": left, "reset_after": 86400000, "max_concurrency": 1}})
+	writeJSON(c.w, http.StatusOK, map[string]any{"url": s.gatewayURL(), "shards": s.opts.Shards,
+		"session_start_limit": map[string]any{"total": 1000, "remaining": left, "reset_after": 86400000,
+			"max_concurrency": s.opts.MaxConcurrency}})
 }
 
 func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {

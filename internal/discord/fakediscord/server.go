@@ -57,6 +57,10 @@ type Options struct {
 	// window); default 10000 as on Discord. Tests shrink it to prove a bot stops retrying.
 	InvalidRequestLimit int
 	HeartbeatInterval   time.Duration // sent in HELLO; default 41.25 s
+	// Shards is the shard count GET /gateway/bot recommends (default 1); MaxConcurrency its
+	// session_start_limit.max_concurrency (default 1).
+	Shards         int
+	MaxConcurrency int
 
 	// Now is the clock for deadlines, token lives, rate-limit windows and nonce windows. Tests
 	// inject a controllable clock to cross a deadline without sleeping. Default time.Now.
@@ -85,6 +89,8 @@ func (o *Options) defaults() error {
 	defStr(&o.BotUsername, "herald")
 	defStr(&o.ClientSecret, "fake-client-secret")
 	defInt(&o.GlobalLimit, 50)
+	defInt(&o.Shards, 1)
+	defInt(&o.MaxConcurrency, 1)
 	defInt(&o.ChannelLimit, 5)
 	defInt(&o.InvalidRequestLimit, 10000)
 	def(&o.ChannelWindow, 5*time.Second)

@@ -142,11 +142,9 @@ func newSubID(b *bolt.Bucket) string {
 // fields of every record, and the whole of only the ones wanted, skips building the rest
 // (filters, times, live posts) for the others.
 type subHead struct {
-	ID        string     `json:"id"`
-	GuildID   string     `json:"guild_id"`
-	Kind      store.Kind `json:"kind"`
-	FeedURL   string     `json:"feed_url"`
-	CreatedAt time.Time  `json:"created_at"`
+	ID        string    `json:"id"`
+	GuildID   string    `json:"guild_id"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // guildHeads returns the heads of guildID's subscriptions in ListSubscriptions' order.
@@ -208,14 +206,37 @@ func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, li
 func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, error) {
 	var out []string
 	err := s.view(ctx, "guild feed urls", func(tx *bolt.Tx) error {
-		heads, err := guildHeads(bucket(tx, bucketSubs), guildID)
-		for _, h := range heads {
-			if h.Kind == store.KindFeed {
+		return bucket(tx, bucketSubs).ForEach(func(k, v []byte) error {
+			var h struct { // not subHead: parsing created_at would be wasted here
+				GuildID string     `json:"guild_id"`
+				Kind    store.Kind `json:"kind"`
+				FeedURL string     `json:"feed_url"`
+			}
+			if err := json.Unmarshal(v, &h); err != nil {
+				return fmt.Errorf("decode subscription %q: %w", k, err)
+			}
+			if h.GuildID == guildID && h.Kind == store.KindFeed {
 				out = append(out, h.FeedURL)
 			}
-		}
-		return err
+			return nil
+		})
 	})
 	slices.Sort(out)
 	return slices.Compact(out), err
+}
+
+// GetSubscription returns guildID's subscription with id (ErrNotFound when there is none, or
+// it is another guild's).
+func (s *Store) GetSubscription(ctx context.Context, guildID, id string) (store.Subscription, error) {
+	var sub store.Subscription
+	err := s.view(ctx, "get subscription", func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		sub, ok, err = getSubscription(bucket(tx, bucketSubs), []byte(id))
+		if err == nil && (!ok || sub.GuildID != guildID) {
+			sub, err = store.Subscription{}, fmt.Errorf("%w: subscription %q in guild %q", store.ErrNotFound, id, guildID)
+		}
+		return err
+	})
+	return sub, err
 }

@@ -106,3 +106,28 @@ func hash64(s string) string {
 // session is a STRING holding one dashboard Session as JSON, keyed by the session's id (a hash
 // of the cookie). TTL: the session's remaining life, so Redis drops it when it expires.
 func (k keys) session(id string) string { return k.prefix + "session:" + id }
+
+// Discord's request budget (limiter.go): every key shares the {discord} hash tag, so one
+// script reads and writes all three on Redis Cluster. Times are unix microseconds from the
+// replicas' clocks.
+
+// rateGlobal is a HASH of the fleet's global pace: tat (GCRA theoretical arrival time of the
+// next request) and pause (end of a global 429). TTL: refreshed by every write to one minute
+// past what it holds, so an idle bot leaves nothing behind.
+func (k keys) rateGlobal() string { return k.prefix + "{discord}:rate:global" }
+
+// rateBucket is a HASH of one Discord bucket (X-RateLimit-Bucket and major parameter, hashed):
+// known, limit, rem (requests left in the window, less those reserved), reset (window end).
+// TTL: one minute past the window's end, refreshed by every write.
+func (k keys) rateBucket(bucket string) string {
+	return k.prefix + "{discord}:rate:bucket:" + hash64(bucket)
+}
+
+// rateInvalid is a HASH counting invalid requests (401, 403, 429) in fixed windows: start (of
+// the current window), prev and cur (counts). TTL: two windows, refreshed by every write.
+func (k keys) rateInvalid() string { return k.prefix + "{discord}:rate:invalid" }
+
+// pollDue is a ZSET of every polled feed's URL scored by when it is next due (unix ms); a feed
+// being polled is scored by its lease's end (schedule.go). One key, so every script is
+// single-slot. No TTL: feeds are removed explicitly.
+func (k keys) pollDue() string { return k.prefix + "poll:due" }

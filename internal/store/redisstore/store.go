@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ type Options struct {
 
 // Store is the Redis implementation of store.Store.
 type Store struct {
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 	keys keys
 	ret  store.Retention
 	now  func() time.Time
@@ -48,28 +49,23 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // New connects to the Redis at url (redis://[user:password@]host:port/db, rediss:// for TLS) and
-// checks it answers. When it does not, the error names REDIS_URL (password redacted) and wraps
-// store.ErrUnavailable; use Connect to wait for a server that is still starting.
+// checks it answers. A URL naming further nodes with addr parameters
+// (redis://host1:port?addr=host2:port&addr=host3:port) is a Redis Cluster: every script keeps
+// its keys in one hash slot (keys.go), so the store works there unchanged. When Redis does not
+// answer, the error names REDIS_URL (password redacted) and wraps store.ErrUnavailable; use
+// Connect to wait for a server that is still starting.
 func New(ctx context.Context, rawURL string, opts Options) (*Store, error) {
-	ro, err := redis.ParseURL(rawURL)
+	rdb, addr, err := newClient(rawURL, opts.withDefaults().Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: invalid REDIS_URL %s: %s", redactURL(rawURL), redactErr(err, rawURL))
 	}
 	opts = opts.withDefaults()
 	if strings.ContainsAny(opts.Prefix, "{}") {
+		_ = rdb.Close()
 		return nil, fmt.Errorf("redisstore: prefix %q must not contain braces: they would break the keys' hash tags", opts.Prefix)
 	}
-	ro.DialTimeout = opts.Timeout
-	ro.ReadTimeout = opts.Timeout
-	ro.WriteTimeout = opts.Timeout
-	ro.PoolTimeout = opts.Timeout
-	ro.ContextTimeoutEnabled = true
-	ro.MaxRetries = 1 // scripts are not idempotent; one retry covers a stale pooled conn
-	ro.DialerRetries = 2
-	ro.DialerRetryTimeout = 50 * time.Millisecond
-	ro.DisableIdentity = true
 	s := &Store{
-		rdb:  redis.NewClient(ro),
+		rdb:  rdb,
 		keys: keys{prefix: opts.Prefix},
 		ret:  opts.Retention,
 		now:  opts.Now,
@@ -80,8 +76,44 @@ func New(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		_ = s.rdb.Close()
 		return nil, fmt.Errorf("redisstore: cannot reach Redis at REDIS_URL=%s: %w", redactURL(rawURL), err)
 	}
-	s.log.Info("redis connected", "addr", ro.Addr, "db", ro.DB, "tls", ro.TLSConfig != nil, "prefix", opts.Prefix)
+	s.log.Info("redis connected", "addr", addr, "prefix", opts.Prefix)
 	return s, nil
+}
+
+// newClient builds the client for rawURL: a cluster client when the URL lists addr
+// parameters, else a single-node client. It describes the address for the log.
+func newClient(rawURL string, timeout time.Duration) (redis.UniversalClient, string, error) {
+	if IsClusterURL(rawURL) {
+		co, err := redis.ParseClusterURL(rawURL)
+		if err != nil {
+			return nil, "", err
+		}
+		co.DialTimeout, co.ReadTimeout, co.WriteTimeout, co.PoolTimeout = timeout, timeout, timeout, timeout
+		co.ContextTimeoutEnabled = true
+		co.MaxRetries = 1 // scripts are not idempotent
+		co.DisableIdentity = true
+		return redis.NewClusterClient(co), "cluster " + strings.Join(co.Addrs, ","), nil
+	}
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	ro.DialTimeout = timeout
+	ro.ReadTimeout = timeout
+	ro.WriteTimeout = timeout
+	ro.PoolTimeout = timeout
+	ro.ContextTimeoutEnabled = true
+	ro.MaxRetries = 1 // scripts are not idempotent; one retry covers a stale pooled conn
+	ro.DialerRetries = 2
+	ro.DialerRetryTimeout = 50 * time.Millisecond
+	ro.DisableIdentity = true
+	return redis.NewClient(ro), fmt.Sprintf("%s db=%d tls=%v", ro.Addr, ro.DB, ro.TLSConfig != nil), nil
+}
+
+// IsClusterURL reports whether a REDIS_URL names a Redis Cluster (addr parameters).
+func IsClusterURL(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Query().Has("addr")
 }
 
 // Connect is New retried with capped exponential backoff (with jitter) until it succeeds or ctx

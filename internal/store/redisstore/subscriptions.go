@@ -261,13 +261,10 @@ func (s *Store) guildRecords(ctx context.Context, op, guildID string) ([]string,
 	return out, nil
 }
 
-// subHead is the part of a subscription record that selects and orders it: decoding only
-// these fields skips building the rest (filters, times, live posts).
+// subHead is the part of a subscription record that orders it: decoding only this field
+// skips building the rest (filters, times, live posts).
 type subHead struct {
-	ID        string     `json:"id"`
-	Kind      store.Kind `json:"kind"`
-	FeedURL   string     `json:"feed_url"`
-	CreatedAt time.Time  `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
@@ -314,7 +311,10 @@ func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, er
 	}
 	var out []string
 	for _, js := range recs {
-		var h subHead
+		var h struct { // not subHead: parsing created_at would be wasted here
+			Kind    store.Kind `json:"kind"`
+			FeedURL string     `json:"feed_url"`
+		}
 		if err := json.Unmarshal([]byte(js), &h); err != nil {
 			return nil, fmt.Errorf("redisstore: guild feed urls: decode: %w", err)
 		}
@@ -324,4 +324,16 @@ func (s *Store) GuildFeedURLs(ctx context.Context, guildID string) ([]string, er
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// GetSubscription returns guildID's subscription with id (ErrNotFound when there is none, or
+// it is another guild's).
+func (s *Store) GetSubscription(ctx context.Context, guildID, id string) (store.Subscription, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	_, sub, err := s.readSub(ctx, id)
+	if err == nil && sub.GuildID != guildID {
+		return store.Subscription{}, fmt.Errorf("redisstore: subscription %s in guild %s: %w", id, guildID, store.ErrNotFound)
+	}
+	return sub, err
 }

@@ -20,6 +20,7 @@ func subscriptionCases() []testCase {
 		{name: "subscriptions/post_style_round_trips", run: subPostStyle},
 		{name: "subscriptions/page_of_a_guild", run: subPage},
 		{name: "subscriptions/guild_feed_urls", run: subGuildFeedURLs},
+		{name: "subscriptions/get_by_guild_and_id", run: subGet},
 	}
 }
 
@@ -223,5 +224,31 @@ func subGuildFeedURLs(t *testing.T, e *env) {
 		got, err := e.store.GuildFeedURLs(e.ctx, c.guild)
 		noErr(t, "GuildFeedURLs "+c.name, err)
 		mustDiff(t, "GuildFeedURLs "+c.name, c.want, got)
+	}
+}
+
+func subGet(t *testing.T, e *env) {
+	now := e.clock.Now()
+	f := create(t, e, feedSub("g1", "c1", "https://a.example", now))
+	other := create(t, e, feedSub("g2", "c9", "https://a.example", now))
+	cases := []struct {
+		name, guild, id string
+		want            store.Subscription
+		notFound        bool
+	}{
+		{"own", "g1", f.ID, f, false},
+		{"another guild's", "g1", other.ID, store.Subscription{}, true},
+		{"unknown id", "g1", "no-such-id", store.Subscription{}, true},
+	}
+	for _, c := range cases {
+		got, err := e.store.GetSubscription(e.ctx, c.guild, c.id)
+		if c.notFound {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetSubscription %s: err = %v, want ErrNotFound", c.name, err)
+			}
+			continue
+		}
+		noErr(t, "GetSubscription "+c.name, err)
+		mustDiff(t, "GetSubscription "+c.name, c.want, got)
 	}
 }

@@ -1,4 +1,4 @@
-package discord
+package ratelimit
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// LocalLimiterOptions configure a LocalLimiter; zero values take the defaults.
-type LocalLimiterOptions struct {
+// Options configure a LocalLimiter; zero values take the defaults.
+type Options struct {
 	// PerSecond is the global rate (DefaultGlobalPerSecond); a fraction is kept.
 	PerSecond float64
 	// InvalidBudget is the invalid requests allowed per InvalidWindow (DefaultInvalidBudget).
@@ -43,7 +43,7 @@ type localBucket struct {
 }
 
 // NewLocalLimiter builds a LocalLimiter.
-func NewLocalLimiter(opts LocalLimiterOptions) *LocalLimiter {
+func NewLocalLimiter(opts Options) *LocalLimiter {
 	if opts.PerSecond <= 0 {
 		opts.PerSecond = DefaultGlobalPerSecond
 	}
@@ -85,8 +85,8 @@ func (l *LocalLimiter) globalWait(now time.Time) time.Duration {
 		return l.pause.Sub(now)
 	}
 	l.rollWindow(now)
-	if slidingCount(l.prev, l.current, now.Sub(l.windowStart)) >= float64(l.budget) {
-		return invalidWait
+	if SlidingCount(l.prev, l.current, now.Sub(l.windowStart)) >= float64(l.budget) {
+		return InvalidWait
 	}
 	if allowed := l.tat.Add(-l.interval); now.Before(allowed) {
 		return allowed.Sub(now)
@@ -124,13 +124,29 @@ func (l *LocalLimiter) Observe(_ context.Context, bucket string, o Observation) 
 	return nil
 }
 
+// maxBuckets is how many buckets the limiter keeps before it forgets those whose window has
+// ended (one per channel posted to; a forgotten bucket is one whose window refilled anyway).
+const maxBuckets = 4096
+
 func (l *LocalLimiter) bucket(key string) *localBucket {
 	b, ok := l.buckets[key]
 	if !ok {
+		if len(l.buckets) >= maxBuckets {
+			l.prune(l.now())
+		}
 		b = &localBucket{}
 		l.buckets[key] = b
 	}
 	return b
+}
+
+// prune forgets the buckets whose window has ended: their next request would find them full.
+func (l *LocalLimiter) prune(now time.Time) {
+	for k, b := range l.buckets {
+		if !now.Before(b.resetAt) {
+			delete(l.buckets, k)
+		}
+	}
 }
 
 // rollWindow moves the invalid-request windows on to the one holding now.
@@ -149,3 +165,6 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// Interval is the global spacing between requests the limiter paces to.
+func (l *LocalLimiter) Interval() time.Duration { return l.interval }
