@@ -44,7 +44,7 @@ type app struct {
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
 	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics()}
-	a.sender = instrumentedSender{inner: sender, m: a.metrics}
+	a.sender = withPlaces(instrumentedSender{inner: sender, m: a.metrics}, sender)
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
 		return nil, fmt.Errorf("config: topics: %w", err)

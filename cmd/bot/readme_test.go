@@ -128,8 +128,8 @@ func TestInviteURLMatchesCheckedPermissions(t *testing.T) {
 			if m[1] != "bot+applications.commands" {
 				t.Errorf("%s: invite scopes %q, want bot+applications.commands", name, m[1])
 			}
-			if m[2] != strconv.FormatInt(commands.BotPermissions, 10) {
-				t.Errorf("%s: invite permissions %s, but Herald checks %d", name, m[2], commands.BotPermissions)
+			if m[2] != strconv.FormatInt(commands.InvitePermissions, 10) {
+				t.Errorf("%s: invite permissions %s, but Herald checks %d", name, m[2], commands.InvitePermissions)
 			}
 		}
 	}

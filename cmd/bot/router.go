@@ -30,6 +30,10 @@ func newRouter(a *app) (*commands.Router, error) {
 	r.On("subscribe feed", subs.Feed)
 	r.On("subscribe topic", subs.Topic)
 	r.On("unsubscribe", subs.Unsubscribe)
+	r.On("subscription edit", subs.Edit)
+	r.On("subscription pause", subs.Pause)
+	r.On("subscription resume", subs.Resume)
+	r.On("subscription why", subs.Why)
 	r.On("subscriptions", subs.List)
 	r.On("retry-feed", subs.RetryFeed)
 	r.On("help", commands.Help(defs))
@@ -37,7 +41,10 @@ func newRouter(a *app) (*commands.Router, error) {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
 	}
 	r.OnAutocomplete("subscribe digest timezone", commands.TimeZoneChoices)
-	r.OnAutocomplete("unsubscribe subscription", subs.SubscriptionChoices)
+	for _, route := range []string{"unsubscribe subscription", "subscription edit subscription",
+		"subscription pause subscription", "subscription resume subscription", "subscription why subscription"} {
+		r.OnAutocomplete(route, subs.SubscriptionChoices)
+	}
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -49,7 +56,8 @@ func newRouter(a *app) (*commands.Router, error) {
 func (a *app) subscriptions() commands.Subscriptions {
 	return commands.Subscriptions{Service: a.subs, Topics: topicInfos(a),
 		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
-		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store}
+		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender),
+		Stories: a.store, Rules: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}}
 }
 
 // commandAliases are the topics' command aliases (alias: in topics.yaml), such as
@@ -79,4 +87,12 @@ func feedURLs(cfg *config.Config) []string {
 		out[i] = f.URL
 	}
 	return out
+}
+
+// placesOf is the sender's channel and webhook access when it talks to Discord, else nil.
+func placesOf(s delivery.Sender) commands.Places {
+	if p, ok := s.(commands.Places); ok {
+		return p
+	}
+	return nil
 }

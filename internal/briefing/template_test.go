@@ -98,3 +98,15 @@ func TestTemplateStaysWithinLimits(t *testing.T) {
 		t.Errorf("description is %d runes", n)
 	}
 }
+
+func BenchmarkTemplateEmbed(b *testing.B) {
+	tmpl, err := ParseTemplate("{source} reports: {title}\n{summary}\n{published_ago} · {link}")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := templateStory()
+	b.ReportAllocs()
+	for b.Loop() {
+		tmpl.Embed(PostData{Story: s})
+	}
+}

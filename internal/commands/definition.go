@@ -47,7 +47,9 @@ const (
 type Command struct {
 	Name        string
 	Description string
-	Options     []Option
+	// DescriptionLocalizations are the description in other languages, by Discord locale.
+	DescriptionLocalizations map[string]string
+	Options                  []Option
 	// DefaultMemberPermissions hides the command from members lacking these bits; the router
 	// still checks them on every interaction, since server admins can override the default.
 	DefaultMemberPermissions *int64
@@ -114,7 +116,11 @@ func aliasCommand(a Alias) Command {
 	if len([]rune(desc)) > 100 { // Discord's limit for a description
 		desc = string([]rune(desc)[:99]) + "…"
 	}
-	return Command{Name: a.Name, Description: desc, Contexts: anywhere()}
+	de := "Wo die Geschichte steht, mit Belegen: " + a.Title
+	if len([]rune(de)) > 100 {
+		de = string([]rune(de)[:99]) + "…"
+	}
+	return Command{Name: a.Name, Description: desc, Contexts: anywhere(), DescriptionLocalizations: map[string]string{German: de}}
 }
 
 // Definitions is Herald's full command surface, in the order /help lists it; aliases (from
@@ -124,8 +130,8 @@ func Definitions(aliases ...Alias) []Command {
 	for _, a := range aliases {
 		out = append(out, aliasCommand(a))
 	}
-	return append(out, statusCommand(), subscribeCommand(), unsubscribeCommand(), subscriptionsCommand(),
-		retryFeedCommand(), briefingCommand(), helpCommand())
+	return localise(append(out, statusCommand(), subscribeCommand(), subscriptionCommand(ptrI(PermManageChannels), serverOnly()),
+		unsubscribeCommand(), subscriptionsCommand(), retryFeedCommand(), briefingCommand(), helpCommand()))
 }
 
 // topicOpt is the topic option several commands share.

@@ -68,10 +68,17 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 	if err != nil {
 		return message.Message{}, err
 	}
-	stories, err := l.Stories.RecentStories(ctx, store.StoryQuery{Topic: topic, Limit: count})
+	offset, err := intOption(req, "offset", 0, 0, maxLatestOffset)
+	if err != nil {
+		return message.Message{}, err
+	}
+	// One more than the page, to know whether an older page exists.
+	stories, err := l.Stories.RecentStories(ctx, store.StoryQuery{Topic: topic, Limit: offset + count + 1})
 	if err != nil {
 		return message.Message{}, fmt.Errorf("commands: latest: %w", err)
 	}
+	older := len(stories) > offset+count
+	stories = stories[min(offset, len(stories)):min(offset+count, len(stories))]
 	if len(stories) == 0 {
 		return message.Message{Content: noStoriesText(topic, feedStatus(l.Feeds))}, nil
 	}
@@ -88,7 +95,46 @@ func (l Latest) Handle(ctx context.Context, req Request) (message.Message, error
 		}
 		embeds = append(embeds, e)
 	}
-	return message.Message{Content: latestHeader(len(embeds), topic, l.Topics), Embeds: embeds}, nil
+	head := latestHeader(len(embeds), topic, l.Topics)
+	if offset > 0 {
+		head += fmt.Sprintf(" (from the %s newest)", ordinal(offset+1))
+	}
+	return message.Message{Content: head, Embeds: embeds, Buttons: latestButtons(req, offset, count, older, now)}, nil
+}
+
+// maxLatestOffset bounds how far back the buttons page: ten pages of ten.
+const maxLatestOffset = 90
+
+// latestButtons page /latest: newer (disabled on the first page) and older (disabled when no
+// older story exists), each carrying the same count and topic.
+func latestButtons(req Request, offset, count int, older bool, now time.Time) []message.Button {
+	page := func(to int) string {
+		opts := map[string]string{"count": strconv.Itoa(count), "offset": strconv.Itoa(to)}
+		if t := req.Options["topic"]; t != "" {
+			opts["topic"] = t
+		}
+		return message.ComponentID("latest", opts, now)
+	}
+	return []message.Button{
+		{Label: "◀ Newer", ID: page(max(offset-count, 0)), Disabled: offset == 0},
+		{Label: "Older ▶", ID: page(offset + count), Disabled: !older || offset+count > maxLatestOffset},
+	}
+}
+
+// ordinal writes 6 as "6th", 21 as "21st".
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
 }
 
 func latestHeader(n int, topic string, topics []TopicInfo) string {

@@ -37,6 +37,13 @@ type Request struct {
 	// app_permissions); the console grants everything.
 	AppPermissions int64
 	Locale         string
+	// Component marks a button press: Issued is when the button was made (ComponentID), and
+	// the answer replaces the button's message.
+	Component bool
+	Issued    time.Time
+	// OnPrivateMessage says the pressed component is on a message only the member sees: a
+	// private command's answer may replace only such a message, never one the channel sees.
+	OnPrivateMessage bool
 }
 
 // Responder carries a command's answer back over its transport.
@@ -229,6 +236,8 @@ func Respond(logger *slog.Logger) Middleware {
 			if err != nil {
 				msg = errorMessage(err)
 			}
+			msg.Replace = c.Component && err == nil && (!c.Command.Private || c.OnPrivateMessage)
+			msg = translate(c.Locale, msg)
 			msg.Ephemeral = msg.Ephemeral || c.Command.Private
 			if rerr := c.Responder.Reply(ctx, msg); rerr != nil {
 				logger.Warn("commands: reply failed", "command", c.Route(), "interaction_id", c.ID, "error", rerr)
@@ -305,6 +314,8 @@ func guardRefusal(c *Call) error {
 	switch {
 	case cmd.Name == "":
 		return Errorf("Unknown command /%s. Try /help.", c.Name)
+	case c.Component && time.Since(c.Issued) > ComponentLifetime:
+		return Errorf("These buttons have expired. Run /%s again for a fresh page.", c.Name)
 	case cmd.GuildOnly() && c.GuildID == "":
 		return Errorf("/%s works only in a server channel, not in direct messages.", c.Name)
 	}

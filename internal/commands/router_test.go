@@ -188,7 +188,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	}
 	text := m.Embeds[0].Description
 	for _, want := range []string{"/latest [count] [topic]", "/ceasefire-status", "/status topic", "/subscribe digest [time] [timezone] [topic]",
-		"/subscribe feed url [include] [exclude]", "/subscribe topic topic", "/unsubscribe subscription", "/subscriptions", "/briefing [topic]", "/help"} {
+		"/subscribe feed url [include] [exclude]", "/subscribe topic topic", "/unsubscribe [subscription]", "/subscriptions", "/briefing [topic]", "/help"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("help lacks %q:\n%s", want, text)
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
@@ -29,6 +28,12 @@ type Subscriptions struct {
 	// Health, when set, shows each feed's state in /subscriptions and lets /retry-feed
 	// resume a paused one.
 	Health FeedHealth
+	// Places, when set (Discord), reads channel types and makes webhooks for placements.
+	Places Places
+	// Stories and Rules answer /subscription why: what reached Herald, what a channel was
+	// shown, and delivery's rule of what is posted.
+	Stories StoryLog
+	Rules   LiveRules
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
@@ -74,7 +79,16 @@ func (s Subscriptions) Digest(ctx context.Context, req Request) (message.Message
 // Feed implements /subscribe feed url [include] [exclude].
 func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, error) {
 	raw := strings.TrimSpace(req.Options["url"])
-	sub, items, err := s.Service.SubscribeFeed(ctx, owner(req), raw, keywords(req.Options["include"]), keywords(req.Options["exclude"]))
+	style, err := applyStyle(store.PostStyle{}, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	style, hook, err := s.placement(ctx, style, req)
+	if err != nil {
+		return message.Message{}, err
+	}
+	sub, items, err := s.Service.SubscribeFeedWith(ctx, owner(req), store.Subscription{Kind: store.KindFeed, FeedURL: raw,
+		Include: keywords(req.Options["include"]), Exclude: keywords(req.Options["exclude"]), Style: style})
 	var ce *subscription.CheckError
 	if errors.As(err, &ce) {
 		return message.Message{}, Errorf("Could not subscribe to %s: %s", feed.RedactURL(raw), userText(ce.Err))
@@ -82,8 +96,14 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	if err != nil {
 		return message.Message{}, refusal(err)
 	}
+	if hook != "" {
+		if sub, err = s.attachWebhook(ctx, req, sub, hook); err != nil {
+			return message.Message{}, err
+		}
+	}
 	// The confirmation is public: a private feed's password stays hidden.
-	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s. Nothing old will be posted.", feed.RedactURL(raw), filterText(sub))
+	content := fmt.Sprintf("✅ New stories from %s will be posted here as they arrive%s%s. Nothing old will be posted.",
+		feed.RedactURL(raw), filterText(sub), placeText(sub.Style))
 	preview, ok := newestMatching(items, sub)
 	switch {
 	case ok:
@@ -95,7 +115,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
 	if ok {
-		m.Embeds = []message.Embed{briefing.StoryEmbed(preview, s.Now())}
+		m.Embeds = []message.Embed{previewEmbed(preview, sub.Style)}
 	}
 	return m, nil
 }
@@ -104,7 +124,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 // through, by the same rule live posts use, so the preview shows what will be posted.
 func newestMatching(items []story.Story, sub store.Subscription) (story.Story, bool) {
 	for _, it := range items { // newest first
-		if story.MatchesKeywords(it, sub.Include, sub.Exclude) {
+		if passesStyle(it, sub) {
 			return it, true
 		}
 	}
@@ -117,19 +137,16 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	if err != nil {
 		return message.Message{}, err
 	}
-	if _, err := s.Service.Subscribe(ctx, owner(req), store.Subscription{Kind: store.KindTopic, Topic: topic}); err != nil {
-		return message.Message{}, refusal(err)
+	style, err := applyStyle(store.PostStyle{}, req)
+	if err != nil {
+		return message.Message{}, err
 	}
-	return message.Message{Content: fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive.", topicTitle(topic, s.Topics))}, nil
-}
-
-// Unsubscribe implements /unsubscribe subscription.
-func (s Subscriptions) Unsubscribe(ctx context.Context, req Request) (message.Message, error) {
-	sub, err := s.Service.Unsubscribe(ctx, req.GuildID, req.Options["subscription"])
+	sub, err := s.Service.Subscribe(ctx, owner(req), store.Subscription{Kind: store.KindTopic, Topic: topic, Style: style})
 	if err != nil {
 		return message.Message{}, refusal(err)
 	}
-	return message.Message{Content: "✅ Removed: " + describe(sub, s.Topics) + "."}, nil
+	return message.Message{Content: message.Truncate(fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive%s.",
+		topicTitle(topic, s.Topics), styleText(sub.Style)), message.MaxContent)}, nil
 }
 
 // SetPaused pauses or resumes the subscription named by the "subscription" option (the
@@ -246,9 +263,9 @@ func describe(sub store.Subscription, topics []TopicInfo) string {
 		}
 		return d
 	case store.KindFeed:
-		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub)
+		return "live posts from " + feed.RedactURL(sub.FeedURL) + filterText(sub) + styleText(sub.Style)
 	default:
-		return "live posts on " + topicTitle(sub.Topic, topics)
+		return "live posts on " + topicTitle(sub.Topic, topics) + styleText(sub.Style)
 	}
 }
 
@@ -315,14 +332,14 @@ func subscribeCommand() Command {
 				{Type: OptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/London (default UTC)", Autocomplete: true},
 				topicOpt("Only this tracked topic", false),
 			}},
-			{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: []Option{
+			{Type: OptionSubCommand, Name: "feed", Description: "Live posts of new stories from one feed", Options: append([]Option{
 				{Type: OptionString, Name: "url", Description: "The feed's URL (RSS, Atom, JSON Feed)", Required: true},
 				{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
 				{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
-			}},
-			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: []Option{
+			}, append(styleOptions(), placementOptions()...)...)},
+			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
 				topicOpt("The tracked topic", true),
-			}},
+			}, styleOptions()...)},
 		}}
 }
 
@@ -330,7 +347,7 @@ func subscribeCommand() Command {
 func unsubscribeCommand() Command {
 	return Command{Name: "unsubscribe", Description: "Remove one of this server's subscriptions", DefaultMemberPermissions: ptrI(PermManageChannels),
 		Contexts: serverOnly(), Private: true, Options: []Option{
-			{Type: OptionString, Name: "subscription", Description: "The subscription to remove", Required: true, Autocomplete: true},
+			{Type: OptionString, Name: "subscription", Description: "The subscription to remove (leave out to pick from a list)", Autocomplete: true},
 		}}
 }
 

@@ -64,6 +64,8 @@ type post struct {
 	ids []string
 	// key identifies the post for its nonce: the same stories in the same place give the same key.
 	key string
+	// place is where the post goes (zero: a plain channel message).
+	place placement
 }
 
 // Nonce derives Discord's message nonce (≤ 25 characters) from the channel and what the message
@@ -91,7 +93,7 @@ type deliverer struct {
 func (d *deliverer) send(ctx context.Context, channelID string, posts []post, nonceKey string) (int, error) {
 	for i, p := range posts {
 		nonce := Nonce(channelID, nonceKey, p.key)
-		if _, err := d.sender.Send(ctx, channelID, p.msg, nonce); err != nil {
+		if _, err := d.post(ctx, channelID, p, nonce); err != nil {
 			d.release(ctx, channelID, posts[i:])
 			return i, fmt.Errorf("delivery: channel %s: %w", channelID, err)
 		}

@@ -112,7 +112,7 @@ func (l *Live) feedNotice(ctx context.Context, sub store.Subscription, st store.
 	case st.Disabled && sub.FeedDown == "":
 		// An outage is keyed by the last success before it, which stays put while it lasts.
 		key := strconv.FormatInt(st.LastSuccess.Unix(), 10)
-		if l.notify(ctx, sub, "feed-down:"+sub.FeedURL+"@"+key, downNotice(st)) {
+		if l.notify(ctx, sub, "feed-down:"+sub.FeedURL+"@"+key, downNotice(st, l.opts.Now())) {
 			sub.FeedDown = key
 			l.saveFeedDown(ctx, sub)
 		}
@@ -158,7 +158,10 @@ func feedName(st store.FeedState) string {
 	return u
 }
 
-func downNotice(st store.FeedState) message.Message {
+// downNotice tells the channel its feed was disabled, with a "Retry now" button that runs
+// /retry-feed for it, checked like the command. The button carries the URL, which any member's
+// client can read: a URL with a password gets no button, nor one too long for a button.
+func downNotice(st store.FeedState, now time.Time) message.Message {
 	why := strings.TrimSpace(st.LastError)
 	if why == "" {
 		why = "no reason recorded"
@@ -166,7 +169,12 @@ func downNotice(st store.FeedState) message.Message {
 	// "Re-subscribe" was the advice, which answered "already has that subscription".
 	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. It stays paused until someone with Manage Channels runs /retry-feed with its URL once it works again.",
 		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500))
-	return message.Message{Content: message.Truncate(text, message.MaxContent)}
+	m := message.Message{Content: message.Truncate(text, message.MaxContent)}
+	id := message.ComponentID("retry-feed", map[string]string{"url": st.URL}, now)
+	if _, _, opts, _, ok := message.ParseComponentID(id); ok && opts["url"] == st.URL && feed.RedactURL(st.URL) == st.URL {
+		m.Buttons = []message.Button{{Label: "Retry now", ID: id}}
+	}
+	return m
 }
 
 func upNotice(st store.FeedState) message.Message {

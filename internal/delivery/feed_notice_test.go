@@ -116,7 +116,7 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 	const password = "s3cret-feed-password"
 	st := store.FeedState{URL: "https://reader:" + password + "@news.example/rss", Title: "Private news",
 		Failures: 3, LastError: "feed: http: https://reader:xxxxx@news.example/rss: feed: server said 500"}
-	for name, m := range map[string]message.Message{"down": downNotice(st), "up": upNotice(st)} {
+	for name, m := range map[string]message.Message{"down": downNotice(st, t0), "up": upNotice(st)} {
 		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
 			t.Errorf("%s notice %q: want the feed named with its password hidden", name, m.Content)
 		}
@@ -129,7 +129,7 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 func TestFeedDownNoticeNamesTheFeedOnce(t *testing.T) {
 	st := store.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
 		LastError: (&feed.Error{Class: feed.ClassDNS, URL: "https://news.example/rss"}).UserMessage()}
-	got := downNotice(st).Content
+	got := downNotice(st, t0).Content
 	if n := strings.Count(got, "news.example"); n != 2 { // the URL, and the host in the reason
 		t.Errorf("notice mentions news.example %d times, want the URL once and the host once:\n%s", n, got)
 	}
@@ -166,6 +166,36 @@ func TestSourceDownToldToTopicAndDigestChannels(t *testing.T) {
 				if want == 1 && (!strings.Contains(texts[0], "Configured News ("+source+")") || !strings.Contains(texts[0], "did not answer in time") || !strings.Contains(texts[0], "/retry-feed")) {
 					t.Errorf("%s notice %q: want the feed, the reason and how to retry", ch, texts[0])
 				}
+			}
+		})
+	}
+}
+
+// The feed-down notice offers "Retry now" running /retry-feed for the feed, except for a URL
+// with a password (every member's client can read a button's id).
+func TestFeedDownNoticeRetryButton(t *testing.T) {
+	for _, tc := range []struct {
+		name, url string
+		button    bool
+	}{
+		{"plain URL", "https://news.example/rss", true},
+		{"password in the URL", "https://reader:pw@news.example/rss", false},
+		{"too long for a button", "https://news.example/" + strings.Repeat("x", 120), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := downNotice(store.FeedState{URL: tc.url, Failures: 10, Disabled: true}, t0)
+			if got := len(m.Buttons) == 1; got != tc.button {
+				t.Fatalf("buttons %+v, want a button: %v", m.Buttons, tc.button)
+			}
+			if !tc.button {
+				return
+			}
+			name, _, opts, issued, ok := message.ParseComponentID(m.Buttons[0].ID)
+			if !ok || name != "retry-feed" || opts["url"] != tc.url || !issued.Equal(t0) {
+				t.Errorf("button runs %q %v (issued %v)", name, opts, issued)
+			}
+			if err := message.Validate(m); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -285,6 +285,10 @@ func (l *Live) deliver(ctx context.Context, sub store.Subscription, stories []st
 		}
 	}
 	if _, err := l.d.send(ctx, sub.ChannelID, posts, "live"); err != nil {
+		if isWebhookGone(err) {
+			l.replaceWebhook(ctx, sub, err)
+			return
+		}
 		l.failed(ctx, sub, err)
 		return
 	}
@@ -342,15 +346,20 @@ func (l *Live) withoutRepeats(ctx context.Context, channelID string, stories []s
 // the subscription's role or user once, in its first message.
 func livePosts(stories []story.Story, st style, more int, why string) []post {
 	var posts []post
-	for start := 0; start < len(stories); start += message.MaxEmbeds {
-		end := min(start+message.MaxEmbeds, len(stories))
+	size := message.MaxEmbeds
+	if st.place.onePerStory() {
+		size = 1
+	}
+	for start := 0; start < len(stories); start += size {
+		end := min(start+size, len(stories))
 		batch := ids(stories[start:end])
 		msgs := st.tmpl.Live(stories[start:end])
 		for i, m := range msgs {
 			if i == 0 {
 				m = st.withMention(m, stories[start:end])
 			}
-			p := post{msg: m, key: fmt.Sprint(batch, i)}
+			p := post{msg: m, key: fmt.Sprint(batch, i), place: st.place}
+			p.place.name = stories[start].Title
 			if i == len(msgs)-1 {
 				p.ids = batch
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/message"
 )
 
 // ToApplicationCommands converts Herald's command definitions to discordgo's registration type.
@@ -24,6 +25,13 @@ func toApplicationCommand(d commands.Command) *discordgo.ApplicationCommand {
 		Name:        d.Name,
 		Description: d.Description,
 		Options:     toOptions(d.Options),
+	}
+	if len(d.DescriptionLocalizations) > 0 {
+		loc := map[discordgo.Locale]string{}
+		for k, v := range d.DescriptionLocalizations {
+			loc[discordgo.Locale(k)] = v
+		}
+		ac.DescriptionLocalizations = &loc
 	}
 	if d.DefaultMemberPermissions != nil {
 		p := *d.DefaultMemberPermissions
@@ -102,6 +110,19 @@ func ToRequest(i *discordgo.Interaction) commands.Request {
 		}
 	case i.User != nil:
 		req.UserID = i.User.ID
+	}
+	if i.Type == discordgo.InteractionMessageComponent {
+		// A button of Herald's carries the command it repeats (commands.ComponentID); the
+		// router then checks it like the command. A foreign id routes nowhere.
+		data := i.MessageComponentData()
+		if name, sub, opts, issued, ok := message.ParseComponentID(data.CustomID); ok {
+			req.Name, req.Sub, req.Options, req.Component, req.Issued = name, sub, opts, true, issued
+			req.OnPrivateMessage = i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0
+			if len(data.Values) > 0 {
+				req.Options[commands.SelectedOption] = data.Values[0]
+			}
+		}
+		return req
 	}
 	if i.Type != discordgo.InteractionApplicationCommand && i.Type != discordgo.InteractionApplicationCommandAutocomplete {
 		return req

@@ -279,12 +279,13 @@ func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
 		appID = g.AppID()
 	}
 	switch i.Type {
-	case discordgo.InteractionApplicationCommand:
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
 		defer cancel()
 		// Deferring a slow command is the router's (commands.AutoDefer, the one owner); the
 		// gateway only carries the answer.
-		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger}
+		resp := &gatewayResponder{rest: g.rest, appID: appID, id: i.ID, token: i.Token, logger: g.logger,
+			component: i.Type == discordgo.InteractionMessageComponent}
 		runHandler(ctx, g.cfg.Handler, ToRequest(i), resp, g.logger)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
@@ -381,8 +382,10 @@ type gatewayResponder struct {
 	rest             *RESTClient
 	appID, id, token string
 	logger           *slog.Logger
-	mu               sync.Mutex
-	acked, answered  bool
+	// component answers a button press: deferring keeps the button's message (type 6).
+	component       bool
+	mu              sync.Mutex
+	acked, answered bool
 }
 
 func (r *gatewayResponder) replied() bool {
@@ -398,7 +401,11 @@ func (r *gatewayResponder) Defer(ctx context.Context, ephemeral bool) error {
 	if r.acked {
 		return nil
 	}
-	if err := r.rest.interactionCallback(ctx, r.id, r.token, deferredResponse(ephemeral)); err != nil {
+	body := deferredResponse(ephemeral)
+	if r.component {
+		body = interactionResponse{Type: callbackDeferredUpdate}
+	}
+	if err := r.rest.interactionCallback(ctx, r.id, r.token, body); err != nil {
 		return err
 	}
 	r.acked = true

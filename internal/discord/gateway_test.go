@@ -109,6 +109,11 @@ func TestGatewayRegistersCommandsOnce(t *testing.T) {
 	if got := len(f.Commands(testGuild)); got != len(commands.Definitions()) {
 		t.Errorf("%d commands registered in the guild, want %d", got, len(commands.Definitions()))
 	}
+	for _, c := range f.Commands(testGuild) {
+		if c.DescriptionLocalizations["de"] == "" {
+			t.Errorf("/%s registered without a German description: %v", c.Name, c.DescriptionLocalizations)
+		}
+	}
 	_ = g.Close()
 	_, changed = openGateway(t, f, testRouter(time.Second, nil))
 	if changed || f.PutCount() != 1 {
@@ -411,7 +416,7 @@ func TestGatewayPrivateCommands(t *testing.T) {
 		}
 	}
 	wantContexts := map[string][]int{"latest": {0, 1}, "status": {0, 1}, "subscribe": {0},
-		"unsubscribe": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
+		"unsubscribe": {0}, "subscription": {0}, "subscriptions": {0}, "retry-feed": {0}, "briefing": {0, 1}, "help": {0, 1}}
 	if diff := cmp.Diff(wantContexts, contexts); diff != "" {
 		t.Errorf("registered contexts (-want +got):\n%s", diff)
 	}

@@ -174,8 +174,8 @@ func (ih *Interactions) dispatch(w http.ResponseWriter, r *http.Request, i *disc
 		ctx, cancel := context.WithTimeout(r.Context(), autocompleteTimeout)
 		defer cancel()
 		writeJSON(w, autocompleteResponse(ctx, ih.h, i, ih.logger))
-	case discordgo.InteractionApplicationCommand:
-		ih.command(w, i)
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
+		ih.command(w, r, i)
 	default:
 		http.Error(w, "unsupported interaction type", http.StatusBadRequest)
 	}
@@ -186,12 +186,13 @@ func (ih *Interactions) dispatch(w http.ResponseWriter, r *http.Request, i *disc
 // router's (commands.AutoDefer, at 2 s); the deadline (2.5 s) stays because this POST must be
 // answered inline within Discord's 3 s whatever the handler does, so it is the HTTP response's
 // upper bound rather than a second policy.
-func (ih *Interactions) command(w http.ResponseWriter, i *discordgo.Interaction) {
+func (ih *Interactions) command(w http.ResponseWriter, r *http.Request, i *discordgo.Interaction) {
 	appID := i.AppID
 	if appID == "" {
 		appID = ih.appID
 	}
-	resp := &httpResponder{rest: ih.rest, appID: appID, token: i.Token, logger: ih.logger, first: make(chan interactionResponse, 1)}
+	resp := &httpResponder{rest: ih.rest, appID: appID, token: i.Token, logger: ih.logger, first: make(chan interactionResponse, 1),
+		component: i.Type == discordgo.InteractionMessageComponent}
 	req := ToRequest(i)
 	go ih.hand(func(ctx context.Context) {
 		defer func() {
@@ -209,7 +210,7 @@ func (ih *Interactions) command(w http.ResponseWriter, i *discordgo.Interaction)
 	case body := <-resp.first:
 		writeJSON(w, body)
 	case <-t.C:
-		resp.acknowledge(deferredResponse(privateCommand(ih.h, i)))
+		_ = resp.Defer(r.Context(), privateCommand(ih.h, i))
 		writeJSON(w, <-resp.first)
 	}
 }
@@ -231,6 +232,8 @@ type httpResponder struct {
 	appID, token string
 	logger       *slog.Logger
 	first        chan interactionResponse
+	// component answers a button press: deferring keeps the button's message (type 6).
+	component bool
 
 	mu              sync.Mutex
 	acked, answered bool
@@ -256,6 +259,10 @@ func (r *httpResponder) replied() bool {
 
 // Defer answers type 5 inline (no-op if something was already sent).
 func (r *httpResponder) Defer(_ context.Context, ephemeral bool) error {
+	if r.component {
+		r.acknowledge(interactionResponse{Type: callbackDeferredUpdate})
+		return nil
+	}
 	r.acknowledge(deferredResponse(ephemeral))
 	return nil
 }

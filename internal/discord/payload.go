@@ -14,6 +14,8 @@ const (
 	callbackPong                 = 1
 	callbackMessage              = 4
 	callbackDeferredMessage      = 5
+	callbackDeferredUpdate       = 6
+	callbackUpdateMessage        = 7
 	callbackAutocompleteResponse = 8
 )
 
@@ -46,6 +48,7 @@ type messagePayload struct {
 	Content         string          `json:"content"`
 	Embeds          []embedPayload  `json:"embeds"`
 	AllowedMentions allowedMentions `json:"allowed_mentions"`
+	Components      []actionRow     `json:"components,omitempty"`
 	Flags           int             `json:"flags,omitempty"`
 	Nonce           string          `json:"nonce,omitempty"`
 	EnforceNonce    bool            `json:"enforce_nonce,omitempty"`
@@ -91,7 +94,50 @@ func toPayload(m message.Message) messagePayload {
 	for _, e := range m.Embeds {
 		p.Embeds = append(p.Embeds, toEmbed(e))
 	}
+	if len(m.Buttons) > 0 {
+		row := actionRow{Type: 1}
+		for _, b := range m.Buttons {
+			row.Components = append(row.Components, buttonPayload{Type: 2, Style: 2, Label: b.Label, CustomID: b.ID, Disabled: b.Disabled})
+		}
+		p.Components = []actionRow{row}
+	}
+	if s := m.Select; s != nil {
+		sp := selectPayload{Type: 3, CustomID: s.ID, Placeholder: s.Placeholder}
+		for _, o := range s.Options {
+			sp.Options = append(sp.Options, selectOptionPayload(o))
+		}
+		p.Components = append(p.Components, actionRow{Type: 1, Components: []any{sp}})
+	}
 	return p
+}
+
+// selectPayload is a string select menu (component type 3).
+type selectPayload struct {
+	Type        int                   `json:"type"`
+	CustomID    string                `json:"custom_id"`
+	Placeholder string                `json:"placeholder,omitempty"`
+	Options     []selectOptionPayload `json:"options"`
+}
+
+type selectOptionPayload struct {
+	Label       string `json:"label"`
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
+}
+
+// actionRow and buttonPayload are Discord's component objects (type 1 row, type 2 button,
+// style 2 secondary).
+type actionRow struct {
+	Type       int   `json:"type"`
+	Components []any `json:"components"`
+}
+
+type buttonPayload struct {
+	Type     int    `json:"type"`
+	Style    int    `json:"style"`
+	Label    string `json:"label"`
+	CustomID string `json:"custom_id"`
+	Disabled bool   `json:"disabled,omitempty"`
 }
 
 func toEmbed(e message.Embed) embedPayload {
@@ -136,7 +182,14 @@ type autocompleteData struct {
 	Choices []choicePayload `json:"choices"`
 }
 
+// messageResponse answers with a new message, or for a button's answer with Replace set,
+// with an update of the button's message.
 func messageResponse(m message.Message) interactionResponse {
+	if m.Replace {
+		p := toPayload(m)
+		p.Flags = 0 // an update cannot change whether the message is ephemeral
+		return interactionResponse{Type: callbackUpdateMessage, Data: p}
+	}
 	return interactionResponse{Type: callbackMessage, Data: toPayload(m)}
 }
 

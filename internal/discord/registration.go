@@ -49,6 +49,7 @@ type normCommand struct {
 	Permissions       string
 	Contexts          string
 	IntegrationTypes  string
+	Localizations     string
 	Options           []normOption
 }
 
@@ -76,6 +77,9 @@ func normalizeCommands(cs []*discordgo.ApplicationCommand) map[string]normComman
 		}
 		if c.IntegrationTypes != nil {
 			n.IntegrationTypes = fmt.Sprint(*c.IntegrationTypes)
+		}
+		if c.DescriptionLocalizations != nil && len(*c.DescriptionLocalizations) > 0 {
+			n.Localizations = fmt.Sprint(*c.DescriptionLocalizations) // fmt sorts map keys
 		}
 		out[c.Name] = n
 	}
@@ -123,6 +127,11 @@ const (
 func ValidateCommand(c commands.Command) error {
 	if err := validateNamed(c.Name, c.Description); err != nil {
 		return fmt.Errorf("discord: command %q: %w", c.Name, err)
+	}
+	for loc, d := range c.DescriptionLocalizations {
+		if n := utf8.RuneCountInString(d); n < 1 || n > maxDescription {
+			return fmt.Errorf("discord: command %q: %s description must be 1-%d characters, is %d", c.Name, loc, maxDescription, n)
+		}
 	}
 	total, err := validateOptions(c.Options, 1)
 	if err != nil {

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/ratelimit"
 )
@@ -157,6 +155,9 @@ type sendJob struct {
 	// messageID, when set, makes the job an edit (PATCH) of that message instead of a post.
 	messageID string
 	payload   messagePayload
+	// place, when set, makes the job a forum post, thread, crosspost or webhook execution
+	// (sender_places.go) sharing the channel's queue and limits.
+	place     *placeJob
 	attempts  int
 	limited   int
 	cancelled bool
@@ -383,11 +384,8 @@ func (s *Sender) deliver(j *sendJob, bucket string) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
 	defer cancel()
-	method, url := http.MethodPost, discordgo.EndpointChannelMessages(j.channelID)
-	if j.messageID != "" {
-		method, url = http.MethodPatch, discordgo.EndpointChannelMessage(j.channelID, j.messageID)
-	}
-	r, err := s.rest.do(ctx, method, url, j.payload)
+	method, url, body := j.request()
+	r, err := s.rest.do(ctx, method, url, body)
 	var o ratelimit.Observation
 	if err == nil {
 		o = observe(r)
@@ -453,6 +451,10 @@ func (s *Sender) outcome(j *sendJob, ch *channelState, url string, r restRespons
 		return sendResult{id: m.ID}, true
 	case r.Status == http.StatusTooManyRequests:
 		return s.rateLimited(j, o)
+	case j.place != nil && j.place.done(r):
+		return sendResult{id: j.messageID}, true // a retry finds the thread or crosspost made
+	case j.place != nil && j.place.webhook != nil && r.Status == http.StatusNotFound:
+		return sendResult{err: fmt.Errorf("discord: webhook %s of %s: %w", j.place.webhook.ID, j.channelID, ErrWebhookGone)}, true
 	case j.messageID != "" && r.Status == http.StatusNotFound && parseAPIError(r.Body).Code == codeUnknownMessage:
 		return sendResult{err: fmt.Errorf("discord: edit %s in %s: %w", j.messageID, j.channelID, ErrMessageGone)}, true
 	case r.Status == http.StatusForbidden || r.Status == http.StatusNotFound:

@@ -30,6 +30,13 @@ type Message struct {
 	Ephemeral bool
 	// Mention is the one role or user the message pings (see WithMention); zero pings nobody.
 	Mention Mention
+	// Buttons are one row of buttons under the message (e.g. /latest's older and newer).
+	Buttons []Button
+	// Select is a drop-down menu under the message (e.g. /unsubscribe's pick of a subscription).
+	Select *Select
+	// Replace makes an answer to a button replace the message the button is on (a new page)
+	// instead of arriving as a new message.
+	Replace bool
 }
 
 // Embed mirrors the subset of Discord's rich embed Herald uses.

@@ -59,6 +59,8 @@ func Validate(m Message) error {
 		total += trimmedLen(e)
 	}
 	add("embeds total", total, MaxEmbedTotal)
+	errs = append(errs, validateButtons(m.Buttons)...)
+	errs = append(errs, validateSelect(m.Select)...)
 	return errors.Join(errs...)
 }
 

@@ -18,4 +18,22 @@ type PostStyle struct {
 	Template  string `json:"template,omitempty"`
 	Color     int    `json:"color,omitempty"`
 	Thumbnail bool   `json:"thumbnail,omitempty"`
+	// Where posts go. Forum: the channel is a forum or media channel, so each story is a post
+	// (thread) of its own named by its title. ThreadPerStory: a text channel opts into one
+	// story per message with a thread on it. Crosspost: an announcement channel publishes
+	// each post to the channels following it. Webhook: posts go through this channel webhook,
+	// under its name and avatar.
+	Forum          bool     `json:"forum,omitempty"`
+	ThreadPerStory bool     `json:"thread_per_story,omitempty"`
+	Crosspost      bool     `json:"crosspost,omitempty"`
+	Webhook        *Webhook `json:"webhook,omitempty"`
+}
+
+// Webhook is a channel webhook Herald made for a subscription. Token executes it, so stores
+// keep it like a session's secret.
+type Webhook struct {
+	ID        string `json:"id"`
+	Token     string `json:"token"`
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url,omitempty"`
 }

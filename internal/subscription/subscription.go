@@ -147,11 +147,17 @@ func (s *Service) Subscribe(ctx context.Context, o Owner, sub store.Subscription
 // o to it with the include and exclude keywords; the feed joins the poll set once the
 // subscription exists. It returns the subscription and the feed's items, newest first.
 func (s *Service) SubscribeFeed(ctx context.Context, o Owner, rawURL string, include, exclude []string) (store.Subscription, []story.Story, error) {
-	raw := strings.TrimSpace(rawURL)
+	return s.SubscribeFeedWith(ctx, o, store.Subscription{Kind: store.KindFeed, FeedURL: rawURL, Include: include, Exclude: exclude})
+}
+
+// SubscribeFeedWith is SubscribeFeed for a subscription the caller shaped further (its
+// Style: filter, mention, layout, placement); sub.FeedURL is the feed.
+func (s *Service) SubscribeFeedWith(ctx context.Context, o Owner, sub store.Subscription) (store.Subscription, []story.Story, error) {
+	raw := strings.TrimSpace(sub.FeedURL)
 	if err := validFeedURL(raw); err != nil {
 		return store.Subscription{}, nil, err
 	}
-	sub := store.Subscription{Kind: store.KindFeed, FeedURL: raw, Include: include, Exclude: exclude}
+	sub.Kind, sub.FeedURL = store.KindFeed, raw
 	if err := s.precheck(ctx, o, sub); err != nil {
 		return sub, nil, err
 	}
@@ -284,6 +290,19 @@ func (s *Service) SetFilters(ctx context.Context, guildID, id string, include, e
 		return sub, refuse("Only feed subscriptions have keyword filters.")
 	}
 	sub.Include, sub.Exclude = include, exclude
+	return sub, s.update(ctx, sub)
+}
+
+// Edit applies change to the guild's subscription id and stores it (/subscription edit); a
+// change that returns an error stores nothing.
+func (s *Service) Edit(ctx context.Context, guildID, id string, change func(*store.Subscription) error) (store.Subscription, error) {
+	sub, err := s.Find(ctx, guildID, id)
+	if err != nil {
+		return sub, err
+	}
+	if err := change(&sub); err != nil {
+		return sub, err
+	}
 	return sub, s.update(ctx, sub)
 }
 

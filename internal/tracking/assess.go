@@ -165,13 +165,14 @@ func thin(inf inference) bool {
 }
 
 // shownLatest picks the development a status quotes as its latest: the newest of the state's
-// own developments with a report the model and the cues read alike. A development only the
-// model reads so (or only the cues) may count towards the state, but quoting it could show a
-// headline that plainly says otherwise; with none, the status quotes nothing.
+// own developments with a report the cues read as that development too (reading.Confirmed). A
+// development only the model reads so may count towards the state, but quoting it could show
+// a headline that says nothing of the kind, or the opposite; with none, the status quotes
+// nothing rather than contradict its label.
 func shownLatest(own []*cluster) *cluster {
 	for i := len(own) - 1; i >= 0; i-- {
 		for _, o := range own[i].obs {
-			if !o.rd.Disputed {
+			if o.rd.Confirmed {
 				return own[i]
 			}
 		}
@@ -212,11 +213,11 @@ func (a *Assessor) development(c *cluster) Development {
 	return d
 }
 
-// better tells whether a report states its development more plainly than another: undisputed
-// first, then heavier.
+// better tells whether a report states its development more plainly than another: confirmed
+// by the cues first, then heavier.
 func better(a, b reading) bool {
-	if a.Disputed != b.Disputed {
-		return !a.Disputed
+	if a.Confirmed != b.Confirmed {
+		return a.Confirmed
 	}
 	return a.Weight > b.Weight
 }

@@ -3,9 +3,7 @@ package tracking
 import (
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,11 +18,12 @@ import (
 // authoredTopicLabel maps a topic id to the stream's topic column.
 var authoredTopicLabel = map[string]string{"ceasefire": "gaza", "ukraine-peace": "ukraine"}
 
-// Floors of the authored streams: the final figures of docs/performance.md less a margin.
+// Floors of the authored streams: the final figures of docs/performance.md (checkpoints 37/42,
+// topic precision 1.000, recall 0.866) less a margin of about two checkpoints and two stories.
 const (
-	floorAuthoredCheckpoints = 0.0
-	floorAuthoredPrecision   = 0.0
-	floorAuthoredRecall      = 0.0
+	floorAuthoredCheckpoints = 0.83
+	floorAuthoredPrecision   = 0.97
+	floorAuthoredRecall      = 0.85
 )
 
 // loadAuthoredStream reads testdata/authored/<name>.tsv as ingest stores it: one story per
@@ -99,7 +98,7 @@ func TestAuthoredStreams(t *testing.T) {
 			mark = "ok"
 		}
 		t.Logf("%s %s %s: got %q, want %q (%s)\n\tsentence: %s", mark, name, row[2], st.Label, row[3], row[4], st.Sentence)
-		if err := consistency(st); err != nil {
+		if err := consistency(a, st, streams[name]); err != nil {
 			t.Errorf("%s %s: %v", name, row[2], err)
 		}
 	}
@@ -139,15 +138,4 @@ func authoredTopicScores(t *testing.T, stories []story.Story, want map[string]st
 		}
 	}
 	return c
-}
-
-var _ = filepath.Join
-var _ = strings.Join
-
-// consistency reports a status that contradicts itself.
-func consistency(st Status) error {
-	if st.Latest.Headline != "" && st.Latest.Label != st.Label {
-		return fmt.Errorf("label %q but latest %q reads %q", st.Label, st.Latest.Headline, st.Latest.Label)
-	}
-	return nil
 }

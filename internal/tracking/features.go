@@ -39,6 +39,12 @@ var formWords = []string{"what", "why", "how", "who", "when", "where", "is", "ar
 // modality and negation, and what the topic's cues read in it; and the fine kind the cues
 // alone read (fineNone when they read nothing).
 func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
+	feats, cue, _ = r.headlineReadings(title)
+	return feats, cue
+}
+
+// headlineReadings is headlineFeatures that also returns the cues' readings it was built from.
+func (r *reader) headlineReadings(title string) (feats []string, cue string, rds []reading) {
 	title = strings.TrimSpace(title)
 	set := make(map[string]struct{}, 64)
 	add := func(f string) { set[f] = struct{}{} }
@@ -50,7 +56,7 @@ func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
 	}
 	addWords(add, toks)
 	addForm(add, title, toks)
-	rds := r.readSentence(title)
+	rds = r.readSentence(title)
 	cue = fineNone
 	if rd, ok := bestOf(plainReadings(rds), 1); ok {
 		cue = fineOfCoarse(rd.Kind)
@@ -72,7 +78,7 @@ func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
 		out = append(out, f)
 	}
 	slices.Sort(out)
-	return out, cue
+	return out, cue, rds
 }
 
 // plainReadings drops the hedged and denied readings: "calls for a ceasefire and talks" or

@@ -105,10 +105,12 @@ type reading struct {
 	Hedged     bool
 	Denied     bool
 	Reported   bool
-	// Disputed marks a model reading the topic's cues read as another kind ("ceasefire over as
-	// soon as it begins" read as began): it still counts (the cues miss more than the model),
-	// but a status never quotes it as its latest development.
-	Disputed bool
+	// Confirmed marks a reading the topic's cues make too: a cue reading, or a model reading
+	// whose headline the cues read as the same kind. An unconfirmed model reading ("Western
+	// leaders look to Qatar…" read as talks; "ceasefire over as soon as it begins" read as
+	// began) still counts — the cues miss more than the model — but a status never quotes it
+	// as its latest development, where it could show a headline saying something else.
+	Confirmed bool
 }
 
 // priority orders kinds when a headline reports several: the later stage is the news
@@ -383,6 +385,7 @@ func (r *reader) readStory(s story.Story) storyReading {
 	var sr storyReading
 	title := r.readSentence(story.Truncate(s.Title, maxTitleRunes))
 	sr.main, sr.ok = bestOf(title, 1)
+	sr.main.Confirmed = true // read by the cues themselves
 	sr.background = backgroundOf(title, nil)
 	var sum []reading
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
@@ -395,6 +398,7 @@ func (r *reader) readStory(s story.Story) storyReading {
 	}
 	if !sr.ok {
 		sr.main, sr.ok = heaviestOf(sum, weightSummary)
+		sr.main.Confirmed = true
 	}
 	return sr
 }
@@ -457,13 +461,11 @@ const confident = 0.8
 // probability of the state kind it implies.
 func (r *reader) readWithModel(s story.Story) storyReading {
 	var sr storyReading
-	title := story.Truncate(s.Title, maxTitleRunes)
-	fine, p := r.classify(title)
+	feats, cue, rds := r.plain.headlineReadings(story.Truncate(s.Title, maxTitleRunes))
+	fine, p := r.model.decide(r.model.predict(feats), cue)
 	if kind := coarseOf(fine); kind != "" {
 		sr.main, sr.ok = reading{Kind: kind, Fine: fine, Weight: min(p/confident, 1)}, true
-		if rds := r.plain.readSentence(title); disputes(rds, kind) {
-			sr.main.Disputed = true
-		}
+		sr.main.Confirmed = confirms(rds, kind)
 	}
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
 		if _, cont := r.readSentenceFull(sent); cont {
@@ -474,24 +476,13 @@ func (r *reader) readWithModel(s story.Story) storyReading {
 	return sr
 }
 
-// disputes tells whether the cues' readings of a headline (after negation and hedges) read
-// something and none of it is kind.
-func disputes(rds []reading, kind string) bool {
-	fore := 0
+// confirms tells whether the cues' readings of a headline (after negation and hedges) read
+// kind in its foreground.
+func confirms(rds []reading, kind string) bool {
 	for _, rd := range rds {
-		if rd.Background {
-			continue
+		if !rd.Background && rd.Kind == kind {
+			return true
 		}
-		if rd.Kind == kind {
-			return false
-		}
-		fore++
 	}
-	return fore > 0
-}
-
-// classify returns the fine kind of a headline and how sure the reading is (model.decide).
-func (r *reader) classify(title string) (fine string, p float64) {
-	feats, cue := r.plain.headlineFeatures(title)
-	return r.model.decide(r.model.predict(feats), cue)
+	return false
 }

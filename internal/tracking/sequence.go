@@ -125,6 +125,9 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false
 	}
 	k := c.kind
+	if state != "" && k != state && c.weak() {
+		return state, false // one outlet, a reading only the model makes and is unsure of
+	}
 	if k == topic.KindAgreement && state != k && c.strength < strengthAgreement {
 		return state, false // an agreement needs a plain report of a deal, or several
 	}
@@ -139,11 +142,11 @@ func step(state string, c *cluster) (string, bool) {
 	case "":
 		return k, true
 	case topic.KindTalks:
-		return stepFrom(state, k, k != topic.KindCollapsed || c.strength >= strengthCorroborate)
+		return stepFrom(state, k, k != topic.KindCollapsed || c.corroborated())
 	case topic.KindNoDeal:
 		return stepFrom(state, k, k == topic.KindNoDeal || k == topic.KindAgreement || k == topic.KindInEffect ||
 			(k == topic.KindTalks && c.strength >= strengthResume) ||
-			(k == topic.KindCollapsed && c.strength >= strengthCorroborate))
+			(k == topic.KindCollapsed && c.corroborated()))
 	case topic.KindAgreement:
 		switch k {
 		case topic.KindInEffect:
@@ -166,6 +169,34 @@ func step(state string, c *cluster) (string, bool) {
 		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
 	}
 	return state, false
+}
+
+// weak tells whether c is a single weak reading: one outlet, read below a plain headline's
+// weight by the model alone (the cues do not read it so). It does not move a state.
+func (c *cluster) weak() bool {
+	if c.strength >= 1 {
+		return false
+	}
+	for _, o := range c.obs {
+		if o.rd.Confirmed || o.s.Source != c.obs[0].s.Source {
+			return false
+		}
+	}
+	return true
+}
+
+// corroborated tells whether c is reported by several outlets with the weight of at least one
+// plain headline: one outlet, however sure, is never corroboration.
+func (c *cluster) corroborated() bool {
+	if c.strength < strengthResume {
+		return false
+	}
+	for _, o := range c.obs[1:] {
+		if o.s.Source != c.obs[0].s.Source {
+			return true
+		}
+	}
+	return false
 }
 
 // reports tells whether any report of c reads as one of the fine kinds (always true when the

@@ -165,3 +165,46 @@ func TestAssessDetails(t *testing.T) {
 		t.Errorf("as of %v, want %v", st.AsOf, now)
 	}
 }
+
+// obsAt is one synthetic observation for the state-machine tests: hours after t0, outlet,
+// kind, weight, and whether the cues read it so too.
+func obsAt(h float64, outlet, kind string, w float64, confirmed bool) observation {
+	s := &story.Story{ID: fmt.Sprintf("%s-%v-%s", outlet, h, kind), Source: outlet, Title: kind + " report"}
+	at := t0.Add(time.Duration(h * float64(time.Hour)))
+	return observation{s: s, at: at, rd: reading{Kind: kind, Fine: fineOfCoarse(kind), Weight: w, Confirmed: confirmed}}
+}
+
+// TestInferRecencyAndStrength checks the rules of weight: one weak reading does not move a
+// state, a corroborated collapse stands without a truce before it, thin talks after a
+// rejection add up to reopen the talks, and a failure after a collapse keeps the collapse.
+func TestInferRecencyAndStrength(t *testing.T) {
+	t.Parallel()
+	talks := obsAt(0, "a", topic.KindTalks, 1, true)
+	tests := []struct {
+		name string
+		obs  []observation
+		want string
+	}{
+		{"one outlet, model alone, unsure: no move", []observation{talks, obsAt(48, "b", topic.KindNoDeal, 0.7, false)}, topic.KindTalks},
+		{"one outlet, cues agree: moves", []observation{talks, obsAt(48, "b", topic.KindNoDeal, 0.7, true)}, topic.KindNoDeal},
+		{"two outlets, model alone: moves", []observation{talks, obsAt(48, "b", topic.KindNoDeal, 0.4, false),
+			obsAt(50, "c", topic.KindNoDeal, 0.4, false)}, topic.KindNoDeal},
+		{"collapse from talks, one outlet: no", []observation{talks, obsAt(48, "b", topic.KindCollapsed, 1, true)}, topic.KindTalks},
+		{"collapse from talks, two outlets: yes", []observation{talks, obsAt(48, "b", topic.KindCollapsed, 0.6, true),
+			obsAt(49, "c", topic.KindCollapsed, 0.6, true)}, topic.KindCollapsed},
+		{"thin talks after a rejection add up", []observation{obsAt(0, "a", topic.KindNoDeal, 1, true),
+			obsAt(60, "b", topic.KindTalks, 0.6, true), obsAt(120, "c", topic.KindTalks, 0.6, true)}, topic.KindTalks},
+		{"one thin talks report after a rejection: no", []observation{obsAt(0, "a", topic.KindNoDeal, 1, true),
+			obsAt(60, "b", topic.KindTalks, 0.6, true)}, topic.KindNoDeal},
+		{"talks failing after a collapse keep it", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
+			obsAt(48, "a", topic.KindCollapsed, 1, true), obsAt(60, "b", topic.KindNoDeal, 1, true)}, topic.KindCollapsed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := infer(buildClusters(tc.obs)).state; got != tc.want {
+				t.Errorf("state %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -21,6 +21,8 @@ type Command struct {
 	Name                     string  `json:"name"`
 	Description              string  `json:"description"`
 	DefaultMemberPermissions *string `json:"default_member_permissions"`
+	// DescriptionLocalizations are the description by Discord locale ("de"), as registered.
+	DescriptionLocalizations map[string]string `json:"description_localizations,omitempty"`
 	// Contexts are where Discord offers the command (0 server, 1 bot DM, 2 private channel);
 	// nil means everywhere the integration types allow.
 	Contexts []int `json:"contexts"`

@@ -58,6 +58,7 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/@original", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleDeleteOriginal},
 		{method: "PATCH", pattern: "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleEditFollowup},
 		{method: "POST", pattern: "/webhooks/{webhook_id}/{webhook_token}", major: "webhook_token", authExempt: true, globalExempt: true, handle: s.handleExecute},
+		{method: "GET", pattern: "/channels/{channel_id}", major: "channel_id", handle: s.handleGetChannel},
 		{method: "POST", pattern: "/channels/{channel_id}/threads", major: "channel_id", handle: s.handleCreateThread},
 		{method: "POST", pattern: "/channels/{channel_id}/messages/{message_id}/threads", major: "channel_id", handle: s.handleThreadFromMessage},
 		{method: "POST", pattern: "/channels/{channel_id}/messages/{message_id}/crosspost", major: "channel_id", handle: s.handleCrosspost},

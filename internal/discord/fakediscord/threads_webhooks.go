@@ -420,3 +420,19 @@ func (s *Server) handleCrosspost(c *call) {
 	s.mu.Unlock()
 	respond(c, out, e)
 }
+
+// handleGetChannel: GET /channels/{id}, the channel's (or thread's) type and parent.
+func (s *Server) handleGetChannel(c *call) {
+	id := c.params["channel_id"]
+	if e := s.channelError(id); e != nil {
+		writeAPIError(c.w, e)
+		return
+	}
+	s.mu.Lock()
+	out := map[string]any{"id": id, "type": s.channelTypeLocked(id)}
+	if t, ok := s.state.threads[id]; ok {
+		out["parent_id"], out["name"] = t.ParentID, t.Name
+	}
+	s.mu.Unlock()
+	writeJSON(c.w, http.StatusOK, out)
+}

@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
+)
+
+const (
+	forumChannel = "930000000000000021"
+	hookChannel  = "930000000000000022"
+	newsChannel  = "930000000000000023"
+	// allowedHere is the fake's default app_permissions plus Manage Webhooks.
+	allowedHere = "2248474002706049"
+)
+
+// subscribeWith runs /subscribe feed in channel with extra options and the given bot
+// permissions, returning the answer's content.
+func subscribeWith(t *testing.T, fake *fakediscord.Server, channel, appPerms, url string, extra ...fakediscord.Option) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), interactionWait)
+	defer cancel()
+	opts := append([]fakediscord.Option{{Name: "url", Type: 3, Value: url}}, extra...)
+	p, err := fake.InjectInteraction(ctx, fakediscord.Interaction{GuildID: wiringGuild, ChannelID: channel,
+		Permissions: permManageChannels, AppPermissions: appPerms, CommandName: "subscribe",
+		Options: []fakediscord.Option{{Name: "feed", Type: 1, Options: opts}}})
+	if err != nil {
+		t.Fatalf("inject /subscribe feed: %v", err)
+	}
+	return awaitAnswer(ctx, t, "/subscribe feed", p).msg.Content
+}
+
+// TestPlacesThroughGateway: a forum channel gets one post per story named by its title; a
+// webhook subscription posts under the webhook's name, and when a moderator deletes the
+// webhook Herald makes a new one and posts the next story through it; an announcement channel
+// with thread and crosspost gets each story published with a thread on it. All through the
+// real binary, the gateway and the fake's OpenAPI-validated endpoints.
+func TestPlacesThroughGateway(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Places Outlet")
+	fs.add(1)
+	fake := wiringFake(t)
+	fake.SetChannelType(forumChannel, fakediscord.ChannelForum)
+	fake.SetChannelType(newsChannel, fakediscord.ChannelAnnouncement)
+	env := embeddedEnv(t, fake, fs.URL())
+	bot := startBot(t, env)
+	waitRegistered(t, bot)
+	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+
+	if c := subscribeWith(t, fake, forumChannel, "", fs.URL()); !strings.Contains(c, "one forum post per story") {
+		t.Fatalf("forum /subscribe: %q", c)
+	}
+	hook := fakediscord.Option{Name: "webhook_name", Type: 3, Value: "Wire Desk"}
+	if c := subscribeWith(t, fake, hookChannel, "", fs.URL(), hook); !strings.Contains(c, "Manage Webhooks") {
+		t.Fatalf("webhook /subscribe without Manage Webhooks: %q", c)
+	}
+	if c := subscribeWith(t, fake, hookChannel, allowedHere, fs.URL(), hook); !strings.Contains(c, "as Wire Desk") {
+		t.Fatalf("webhook /subscribe: %q", c)
+	}
+	if c := subscribeWith(t, fake, newsChannel, "", fs.URL(), fakediscord.Option{Name: "thread", Type: 5, Value: true},
+		fakediscord.Option{Name: "crosspost", Type: 5, Value: true}); !strings.Contains(c, "a thread per story, published to followers") {
+		t.Fatalf("announcement /subscribe: %q", c)
+	}
+	first := fake.Webhooks(hookChannel)
+	if len(first) != 1 {
+		t.Fatalf("webhooks %+v, want the one /subscribe made", first)
+	}
+
+	a, b := addTitled(fs, "Ceasefire talks resume"), addTitled(fs, "Aid convoy reaches the north")
+	posted := func() bool {
+		published := 0
+		for _, m := range fake.Messages(newsChannel) {
+			if m.Crossposted {
+				published++
+			}
+		}
+		return len(fake.Threads(forumChannel)) == 2 && len(postedLinks(fake.Messages(hookChannel))) == 2 &&
+			len(fake.Threads(newsChannel)) == 2 && published == 2
+	}
+	if !waitFor(30*time.Second, posted) {
+		t.Fatalf("not all posted: forum threads %+v, webhook posts %d, news threads %+v", fake.Threads(forumChannel),
+			len(fake.Messages(hookChannel)), fake.Threads(newsChannel))
+	}
+	var names []string
+	for _, th := range fake.Threads(forumChannel) {
+		names = append(names, th.Name)
+		if ms := fake.Messages(th.ID); len(ms) != 1 || len(ms[0].Embeds) != 1 {
+			t.Errorf("forum post %q has %d messages", th.Name, len(ms))
+		}
+	}
+	slices.Sort(names) // both were published in the same second: either may go first
+	if strings.Join(names, "|") != "Aid convoy reaches the north|Ceasefire talks resume" {
+		t.Errorf("forum post names %q", names)
+	}
+	for _, m := range fake.Messages(hookChannel) {
+		if m.WebhookID != first[0].ID || m.Username != "Wire Desk" {
+			t.Errorf("webhook post %+v, want webhook %s as Wire Desk", m, first[0].ID)
+		}
+	}
+	for _, m := range fake.Messages(newsChannel) {
+		if !m.Crossposted {
+			t.Errorf("announcement post %s not published", m.ID)
+		}
+	}
+	assertEachOnce(t, fake.Messages(newsChannel), []string{a, b})
+
+	fake.DeleteWebhook(first[0].ID)
+	c := addTitled(fs, "Talks adjourn until Monday")
+	if !waitFor(40*time.Second, func() bool { return postedLinks(fake.Messages(hookChannel))[c] == 1 }) {
+		t.Fatalf("after the webhook was deleted the story was not posted; webhooks now %+v", fake.Webhooks(hookChannel))
+	}
+	now := fake.Webhooks(hookChannel)
+	last := fake.Messages(hookChannel)[len(fake.Messages(hookChannel))-1]
+	if len(now) != 1 || now[0].ID == first[0].ID || last.WebhookID != now[0].ID {
+		t.Errorf("webhooks %+v, last post through %s: want a new webhook that posted it", now, last.WebhookID)
+	}
+}
