@@ -43,6 +43,9 @@ type sharedRunner struct {
 	window  Summary
 	start   time.Time
 	synced  time.Time // last syncHealth
+	// unrecorded holds next polls the schedule refused (a store outage): the feed's lease
+	// would otherwise hold it for the whole lease, so each turn of the loop tries them again.
+	unrecorded map[string]time.Time
 }
 
 // runShared is Run over a shared Schedule: it puts this replica's feeds on it (those already
@@ -52,7 +55,7 @@ type sharedRunner struct {
 func (p *Poller) runShared(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	r := &sharedRunner{p: p, sched: p.opts.Schedule, running: map[string]bool{}, results: make(chan result), start: p.opts.Now()}
+	r := &sharedRunner{p: p, sched: p.opts.Schedule, running: map[string]bool{}, results: make(chan result), start: p.opts.Now(), unrecorded: map[string]time.Time{}}
 	p.takePending()
 	for _, fd := range p.Feeds() {
 		r.add(ctx, fd)
@@ -61,6 +64,7 @@ func (p *Poller) runShared(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		now := p.opts.Now()
+		r.recordPending(ctx)
 		r.launch(ctx, &wg, now)
 		r.maybeSyncHealth(ctx, now)
 		r.maybeLogWindow(now)
@@ -160,17 +164,34 @@ func (r *sharedRunner) finish(ctx context.Context, res result) {
 	if ctx.Err() != nil {
 		return
 	}
-	var err error
-	switch {
-	case res.out.disabled:
-		err = r.sched.Remove(ctx, res.url)
-	case res.out.next.IsZero():
-		err = r.sched.Due(ctx, res.url, r.p.opts.Now().Add(min(r.p.opts.BackoffBase, r.p.opts.Interval)))
-	default:
-		err = r.sched.Due(ctx, res.url, res.out.next)
+	if res.out.disabled {
+		if err := r.sched.Remove(ctx, res.url); err != nil {
+			r.p.opts.Logger.Warn("poller: removing a disabled feed from the shared schedule", "feed_url", feed.RedactURL(res.url), "error", err)
+		}
+		return
 	}
-	if err != nil {
+	next := res.out.next
+	if next.IsZero() {
+		next = r.p.opts.Now().Add(min(r.p.opts.BackoffBase, r.p.opts.Interval))
+	}
+	if err := r.sched.Due(ctx, res.url, next); err != nil {
+		r.unrecorded[res.url] = next
 		r.p.opts.Logger.Warn("poller: recording next poll on the shared schedule", "feed_url", feed.RedactURL(res.url), "error", err)
+	}
+}
+
+// recordPending retries the next polls the schedule refused; the first failure stops the
+// round (the store is still out) and the rest wait for the next turn.
+func (r *sharedRunner) recordPending(ctx context.Context) {
+	for u, at := range r.unrecorded {
+		if r.running[u] {
+			delete(r.unrecorded, u) // taken again: its poll records afresh
+			continue
+		}
+		if err := r.sched.Due(ctx, u, at); err != nil {
+			return
+		}
+		delete(r.unrecorded, u)
 	}
 }
 
