@@ -40,7 +40,7 @@ type Store interface {
 	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
 	GetStories(ctx context.Context, ids []string) ([]story.Story, error)
 	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
-	UpdateSubscription(ctx context.Context, sub store.Subscription) error
+	PatchSubscription(ctx context.Context, id string, change func(*store.Subscription) error) (store.Subscription, error)
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, owner string) error
 	GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
@@ -125,25 +125,22 @@ func (d *deliverer) release(ctx context.Context, channelID string, posts []post)
 	}
 }
 
-// patchSub applies change to the stored copy of sub and writes it back. Delivery holds a
-// subscription for the length of a send; writing that copy back would undo what happened
-// meanwhile (another replica's notice flag, a user's edit), so it re-reads first. It reports
-// whether the subscription still exists.
+// patchSub applies change to the stored copy of sub. Delivery holds a subscription for the
+// length of a send; writing that copy back would undo what happened meanwhile (another
+// replica's notice flag, a user's pause or edit), so the store applies change to what it holds
+// in one step. It reports whether the subscription still exists.
 func (d *deliverer) patchSub(ctx context.Context, sub store.Subscription, change func(*store.Subscription)) (bool, error) {
-	subs, err := d.store.ListSubscriptions(ctx, store.SubscriptionFilter{ChannelID: sub.ChannelID, Kind: sub.Kind})
-	if err != nil {
-		return false, fmt.Errorf("delivery: re-reading subscription %s: %w", sub.ID, err)
+	_, err := d.store.PatchSubscription(ctx, sub.ID, func(cur *store.Subscription) error {
+		change(cur)
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil // deleted meanwhile: nothing to record
+	case err != nil:
+		return true, fmt.Errorf("delivery: updating subscription %s: %w", sub.ID, err)
 	}
-	for _, cur := range subs {
-		if cur.ID == sub.ID {
-			change(&cur)
-			if err := d.store.UpdateSubscription(ctx, cur); err != nil {
-				return true, fmt.Errorf("delivery: updating subscription %s: %w", sub.ID, err)
-			}
-			return true, nil
-		}
-	}
-	return false, nil // deleted meanwhile: nothing to record
+	return true, nil
 }
 
 // oldestFirst sorts stories by publication time, then ID, so batches are deterministic.

@@ -26,6 +26,7 @@ type testStore interface {
 	Store
 	PutStories(ctx context.Context, stories []story.Story) ([]string, error)
 	CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
+	UpdateSubscription(ctx context.Context, sub store.Subscription) error
 	PutFeedState(ctx context.Context, st store.FeedState) error
 }
 
@@ -119,11 +120,11 @@ func (f *flakyStore) ListSubscriptions(ctx context.Context, fl store.Subscriptio
 	return f.testStore.ListSubscriptions(ctx, fl)
 }
 
-func (f *flakyStore) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+func (f *flakyStore) PatchSubscription(ctx context.Context, id string, change func(*store.Subscription) error) (store.Subscription, error) {
 	if err := f.fail(); err != nil {
-		return err
+		return store.Subscription{}, err
 	}
-	return f.testStore.UpdateSubscription(ctx, sub)
+	return f.testStore.PatchSubscription(ctx, id, change)
 }
 
 func (f *flakyStore) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {

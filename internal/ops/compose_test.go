@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/heraldbot/herald/config"
+	"github.com/heraldbot/herald/internal/commands"
 )
 
 // composeFile is the part of the Compose specification these checks read.
@@ -237,7 +238,7 @@ func TestReadmeListsEveryVariable(t *testing.T) {
 }
 
 // TestSelfHostingGuide: the guide names every variable and gives the invite URL with the scopes
-// and the permission integer of View Channel, Send Messages and Embed Links.
+// and the permission integer of every permission Herald checks (commands.InvitePermissions).
 func TestSelfHostingGuide(t *testing.T) {
 	guide := readRepoFile(t, "docs/self-hosting.md")
 	for _, v := range config.Variables() {
@@ -245,8 +246,7 @@ func TestSelfHostingGuide(t *testing.T) {
 			t.Errorf("docs/self-hosting.md does not mention `%s`", v)
 		}
 	}
-	const viewChannel, sendMessages, embedLinks = 1 << 10, 1 << 11, 1 << 14
-	want := fmt.Sprintf("scope=bot+applications.commands&permissions=%d", viewChannel|sendMessages|embedLinks)
+	want := fmt.Sprintf("scope=bot+applications.commands&permissions=%d", commands.InvitePermissions)
 	if !strings.Contains(guide, want) {
 		t.Errorf("docs/self-hosting.md lacks the invite URL part %q", want)
 	}

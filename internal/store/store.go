@@ -61,6 +61,11 @@ type Store interface {
 	CreateSubscription(ctx context.Context, sub Subscription) (Subscription, error)
 	// UpdateSubscription replaces an existing subscription (ErrNotFound otherwise).
 	UpdateSubscription(ctx context.Context, sub Subscription) error
+	// PatchSubscription applies change to the stored copy of subscription id and stores the
+	// result in one step, so a write made meanwhile (a user's pause, a delivery's notice flag)
+	// is changed too, never overwritten. ErrNotFound when absent; when change returns an
+	// error nothing is stored and that error is returned.
+	PatchSubscription(ctx context.Context, id string, change func(*Subscription) error) (Subscription, error)
 	// DeleteSubscription removes the subscription with id in guildID (ErrNotFound otherwise).
 	DeleteSubscription(ctx context.Context, guildID, id string) error
 	// ListSubscriptions returns the subscriptions passing f, oldest first.

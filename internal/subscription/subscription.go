@@ -25,7 +25,7 @@ import (
 // Store is the part of store.Store the workflows use.
 type Store interface {
 	CreateSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
-	UpdateSubscription(ctx context.Context, sub store.Subscription) error
+	PatchSubscription(ctx context.Context, id string, change func(*store.Subscription) error) (store.Subscription, error)
 	DeleteSubscription(ctx context.Context, guildID, id string) error
 	ListSubscriptions(ctx context.Context, f store.SubscriptionFilter) ([]store.Subscription, error)
 }
@@ -272,45 +272,46 @@ func (s *Service) release(ctx context.Context, url string) {
 // SetPaused pauses or resumes the guild's subscription id: a paused subscription posts
 // nothing until it is resumed. Its feed stays polled, so resuming needs no first fetch.
 func (s *Service) SetPaused(ctx context.Context, guildID, id string, paused bool) (store.Subscription, error) {
-	sub, err := s.Find(ctx, guildID, id)
-	if err != nil {
-		return sub, err
-	}
-	sub.Paused = paused
-	return sub, s.update(ctx, sub)
+	return s.Edit(ctx, guildID, id, func(sub *store.Subscription) error {
+		sub.Paused = paused
+		return nil
+	})
 }
 
 // SetFilters replaces the keyword filters of the guild's feed subscription id.
 func (s *Service) SetFilters(ctx context.Context, guildID, id string, include, exclude []string) (store.Subscription, error) {
-	sub, err := s.Find(ctx, guildID, id)
-	if err != nil {
-		return sub, err
-	}
-	if sub.Kind != store.KindFeed {
-		return sub, refuse("Only feed subscriptions have keyword filters.")
-	}
-	sub.Include, sub.Exclude = include, exclude
-	return sub, s.update(ctx, sub)
+	return s.Edit(ctx, guildID, id, func(sub *store.Subscription) error {
+		if sub.Kind != store.KindFeed {
+			return refuse("Only feed subscriptions have keyword filters.")
+		}
+		sub.Include, sub.Exclude = include, exclude
+		return nil
+	})
 }
 
 // Edit applies change to the guild's subscription id and stores it (/subscription edit); a
-// change that returns an error stores nothing.
+// change that returns an error stores nothing. The store applies change to its current copy
+// in one step, so a delivery recording its progress at the same moment loses neither write.
 func (s *Service) Edit(ctx context.Context, guildID, id string, change func(*store.Subscription) error) (store.Subscription, error) {
-	sub, err := s.Find(ctx, guildID, id)
+	found, err := s.Find(ctx, guildID, id)
 	if err != nil {
-		return sub, err
+		return found, err
 	}
-	if err := change(&sub); err != nil {
-		return sub, err
+	var changeErr error
+	sub, err := s.store.PatchSubscription(ctx, found.ID, func(cur *store.Subscription) error {
+		if cur.GuildID != guildID {
+			return store.ErrNotFound
+		}
+		changeErr = change(cur)
+		return changeErr
+	})
+	switch {
+	case changeErr != nil:
+		return found, changeErr
+	case err != nil:
+		return found, fmt.Errorf("subscription: updating subscription: %w", err)
 	}
-	return sub, s.update(ctx, sub)
-}
-
-func (s *Service) update(ctx context.Context, sub store.Subscription) error {
-	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
-		return fmt.Errorf("subscription: updating subscription: %w", err)
-	}
-	return nil
+	return sub, nil
 }
 
 // Find returns the subscription id among the guild's: an id of another guild is not found.

@@ -44,13 +44,39 @@ func (s *Store) CreateSubscription(ctx context.Context, sub store.Subscription) 
 
 // UpdateSubscription replaces the stored subscription with sub.ID.
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
-	return s.update(ctx, "update subscription", func(tx *bolt.Tx) error {
+	_, err := s.PatchSubscription(ctx, sub.ID, func(cur *store.Subscription) error {
+		*cur = sub
+		return nil
+	})
+	return err
+}
+
+// PatchSubscription reads, changes and writes subscription id in one write transaction, which
+// bolt runs one at a time: nothing can change it in between.
+func (s *Store) PatchSubscription(ctx context.Context, id string, change func(*store.Subscription) error) (store.Subscription, error) {
+	var out store.Subscription
+	var changeErr error
+	err := s.update(ctx, "update subscription", func(tx *bolt.Tx) error {
 		b := bucket(tx, bucketSubs)
-		if sub.ID == "" || b.Get([]byte(sub.ID)) == nil {
-			return fmt.Errorf("%w: subscription %q", store.ErrNotFound, sub.ID)
+		sub, ok, err := getSubscription(b, []byte(id))
+		if err != nil {
+			return err
 		}
+		if id == "" || !ok {
+			return fmt.Errorf("%w: subscription %q", store.ErrNotFound, id)
+		}
+		out = sub
+		if changeErr = change(&sub); changeErr != nil {
+			return changeErr
+		}
+		sub.ID = id
+		out = sub
 		return putSubscription(b, sub)
 	})
+	if changeErr != nil {
+		return out, changeErr // the caller's own error, unwrapped
+	}
+	return out, err
 }
 
 // DeleteSubscription removes subscription id if it belongs to guildID, so one guild can

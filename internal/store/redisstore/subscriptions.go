@@ -27,7 +27,7 @@ const (
 )
 
 // maxSubRetries bounds the optimistic retries of update and delete under concurrent writes.
-const maxSubRetries = 5
+const maxSubRetries = 20
 
 // createSubScript stores a new subscription unless its ID or its target is taken.
 //
@@ -142,33 +142,49 @@ func (s *Store) readSub(ctx context.Context, id string) (string, store.Subscript
 // UpdateSubscription replaces an existing subscription (ErrNotFound otherwise; ErrDuplicate
 // when the new target is another subscription's).
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
-	js, err := json.Marshal(sub)
-	if err != nil {
-		return fmt.Errorf("redisstore: update subscription: encode: %w", err)
-	}
+	_, err := s.PatchSubscription(ctx, sub.ID, func(cur *store.Subscription) error {
+		*cur = sub
+		return nil
+	})
+	return err
+}
+
+// PatchSubscription applies change to the stored subscription id and replaces it only if it
+// is still what change saw (the script compares the JSON read); otherwise it reads again and
+// applies change afresh, up to maxSubRetries times.
+func (s *Store) PatchSubscription(ctx context.Context, id string, change func(*store.Subscription) error) (store.Subscription, error) {
 	k := s.keys
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	for range maxSubRetries {
-		oldJS, old, err := s.readSub(ctx, sub.ID)
+		oldJS, old, err := s.readSub(ctx, id)
 		if err != nil {
-			return err
+			return store.Subscription{}, err
+		}
+		sub := old
+		if err := change(&sub); err != nil {
+			return old, err
+		}
+		sub.ID = id
+		js, err := json.Marshal(sub)
+		if err != nil {
+			return old, fmt.Errorf("redisstore: update subscription: encode: %w", err)
 		}
 		r, err := updateSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subAll(),
 			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID), k.subByGuild(sub.GuildID),
-			k.subByChannel(sub.ChannelID)}, sub.ID, oldJS, js, targetKey(old), targetKey(sub)).Int64()
+			k.subByChannel(sub.ChannelID)}, id, oldJS, js, targetKey(old), targetKey(sub)).Int64()
 		switch {
 		case err != nil:
-			return s.wrap("update subscription", err)
+			return old, s.wrap("update subscription", err)
 		case r == subOK:
-			return nil
+			return sub, nil
 		case r == subNotFound:
-			return fmt.Errorf("redisstore: subscription %s: %w", sub.ID, store.ErrNotFound)
+			return old, fmt.Errorf("redisstore: subscription %s: %w", id, store.ErrNotFound)
 		case r == subDuplicate:
-			return fmt.Errorf("redisstore: update subscription %s: %w", sub.ID, store.ErrDuplicate)
+			return old, fmt.Errorf("redisstore: update subscription %s: %w", id, store.ErrDuplicate)
 		}
 	}
-	return fmt.Errorf("redisstore: update subscription %s: still changing after %d attempts", sub.ID, maxSubRetries)
+	return store.Subscription{}, fmt.Errorf("redisstore: update subscription %s: still changing after %d attempts", id, maxSubRetries)
 }
 
 // DeleteSubscription removes subscription id of guildID (ErrNotFound otherwise).

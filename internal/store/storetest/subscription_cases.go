@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,8 @@ func subscriptionCases() []testCase {
 		{name: "subscriptions/duplicate_target", run: subDuplicate},
 		{name: "subscriptions/list_filters_oldest_first", run: subList},
 		{name: "subscriptions/update", run: subUpdate},
+		{name: "subscriptions/patch_loses_no_concurrent_write", run: subPatchConcurrent},
+		{name: "subscriptions/patch_refused_stores_nothing", run: subPatchRefused},
 		{name: "subscriptions/delete", run: subDelete},
 		{name: "subscriptions/post_style_round_trips", run: subPostStyle},
 		{name: "subscriptions/page_of_a_guild", run: subPage},
@@ -121,6 +124,57 @@ func subUpdate(t *testing.T, e *env) {
 	missing.ID = "no-such-id"
 	if err := e.store.UpdateSubscription(e.ctx, missing); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("UpdateSubscription of an unknown id: err = %v, want ErrNotFound", err)
+	}
+}
+
+// subPatchConcurrent: two writers (a user's edits and a delivery's bookkeeping) patch one
+// subscription at once; every change survives, none overwrites another.
+func subPatchConcurrent(t *testing.T, e *env) {
+	s := create(t, e, feedSub("g1", "c1", "https://a.example", e.clock.Now()))
+	const writers, patches = 2, 10
+	errs := make(chan error, writers*patches)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range patches {
+				word := fmt.Sprintf("w%d-%d", w, i)
+				_, err := e.store.PatchSubscription(e.ctx, s.ID, func(cur *store.Subscription) error {
+					cur.Exclude = append(cur.Exclude, word)
+					return nil
+				})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		noErr(t, "PatchSubscription", err)
+	}
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	if len(got) != 1 || len(got[0].Exclude) != 1+writers*patches {
+		t.Fatalf("after %d concurrent patches: %+v; want every appended word kept", writers*patches, got)
+	}
+}
+
+// subPatchRefused: a change that returns an error stores nothing and its error comes back;
+// an unknown id is ErrNotFound.
+func subPatchRefused(t *testing.T, e *env) {
+	s := create(t, e, feedSub("g1", "c1", "https://a.example", e.clock.Now()))
+	refused := errors.New("not for this kind")
+	_, err := e.store.PatchSubscription(e.ctx, s.ID, func(cur *store.Subscription) error {
+		cur.Paused = true
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Errorf("PatchSubscription with a refusing change: err = %v, want %v", err, refused)
+	}
+	got, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{ChannelID: "c1"})
+	noErr(t, "ListSubscriptions", err)
+	mustDiff(t, "after a refused patch", []store.Subscription{s}, got)
+	if _, err := e.store.PatchSubscription(e.ctx, "no-such-id", func(*store.Subscription) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PatchSubscription of an unknown id: err = %v, want ErrNotFound", err)
 	}
 }
 
