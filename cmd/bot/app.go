@@ -70,7 +70,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
-		Schedule: sharedSchedule(a.store),
+		Schedule: sharedSchedule(a.store), Hosts: sharedHosts(a.store),
 	})
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
@@ -227,6 +227,16 @@ func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result
 func sharedSchedule(st store.Store) poller.Schedule {
 	if rs, ok := st.(*redisstore.Store); ok {
 		return rs.PollSchedule()
+	}
+	return nil
+}
+
+// sharedHosts makes the per-host fetch bound fleet-wide when the store is Redis, so N
+// replicas never hit one publisher N times as hard; nil (the embedded store: one process)
+// keeps the poller's own bound.
+func sharedHosts(st store.Store) poller.HostSlots {
+	if rs, ok := st.(*redisstore.Store); ok {
+		return rs.HostSlots()
 	}
 	return nil
 }

@@ -2,14 +2,52 @@ package poller
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// HostSlots bounds fetches per host across every replica of the bot (redisstore's): each
+// replica's own per-host limit alone lets N replicas hit one publisher N times as hard.
+type HostSlots interface {
+	// AcquireHost takes one of limit slots of host for holder until lease has passed, unless
+	// limit holders already have one; it reports whether holder holds a slot now. A holder
+	// that dies without ReleaseHost frees its slot when the lease ends.
+	AcquireHost(ctx context.Context, host, holder string, limit int, lease time.Duration) (bool, error)
+	// ReleaseHost frees holder's slot of host (nothing when it holds none).
+	ReleaseHost(ctx context.Context, host, holder string) error
+}
+
+// Waits between attempts at a fleet-wide host slot another replica holds: short at first
+// (fetches are quick), doubling to at most hostRetryMax, each jittered so that waiting
+// replicas do not retry in step.
+const (
+	hostRetryMin = 10 * time.Millisecond
+	hostRetryMax = 200 * time.Millisecond
+	// hostReleaseTimeout bounds giving a fleet-wide slot back after a poll whose context has
+	// ended; a slot not given back frees itself when its lease ends.
+	hostReleaseTimeout = 5 * time.Second
 )
 
 // limiter bounds fetches overall and per host. A fetch takes its host's slot before a global
 // one, so feeds queued behind a busy host never hold global slots other hosts could use.
+// With shared set, a fetch also holds one of the host's fleet-wide slots, taken after this
+// process's own so that at most perHost goroutines of a replica ask the store per host.
 type limiter struct {
 	global  chan struct{}
 	perHost int
+
+	shared HostSlots // nil: this process is the whole fleet (the embedded store)
+	lease  time.Duration
+	logger *slog.Logger
+	// holderID names this limiter in the fleet-wide slots; seq makes each holding unique.
+	holderID string
+	seq      atomic.Uint64
 
 	mu    sync.Mutex
 	hosts map[string]chan struct{}
@@ -17,6 +55,13 @@ type limiter struct {
 
 func newLimiter(global, perHost int) *limiter {
 	return &limiter{global: make(chan struct{}, global), perHost: perHost, hosts: map[string]chan struct{}{}}
+}
+
+// share makes the per-host bound fleet-wide through slots, each held at most lease.
+func (l *limiter) share(slots HostSlots, lease time.Duration, logger *slog.Logger) {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	l.shared, l.lease, l.logger, l.holderID = slots, lease, logger, hex.EncodeToString(b)
 }
 
 func (l *limiter) hostSlots(host string) chan struct{} {
@@ -30,7 +75,8 @@ func (l *limiter) hostSlots(host string) chan struct{} {
 	return ch
 }
 
-// acquire waits for a slot of host and a global slot; the returned release frees both.
+// acquire waits for a slot of host (this process's, then the fleet's) and a global slot; the
+// returned release frees them all.
 func (l *limiter) acquire(ctx context.Context, host string) (release func(), err error) {
 	hs := l.hostSlots(host)
 	select {
@@ -38,14 +84,73 @@ func (l *limiter) acquire(ctx context.Context, host string) (release func(), err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	holder, err := l.acquireShared(ctx, host)
+	if err != nil {
+		<-hs
+		return nil, err
+	}
 	select {
 	case l.global <- struct{}{}:
 	case <-ctx.Done():
+		l.releaseShared(host, holder)
 		<-hs
 		return nil, ctx.Err()
 	}
 	return func() {
 		<-l.global
+		l.releaseShared(host, holder)
 		<-hs
 	}, nil
+}
+
+// acquireShared waits for one of host's fleet-wide slots and returns the holder name it took
+// it as; "" when there is no fleet to share with. When the store cannot be reached the fetch
+// goes ahead under this process's limit alone: politeness must not stop polling, and the
+// schedule the feed came from was just read from the same store.
+func (l *limiter) acquireShared(ctx context.Context, host string) (string, error) {
+	if l.shared == nil || host == "" {
+		return "", nil
+	}
+	holder := l.holderID + "-" + strconv.FormatUint(l.seq.Add(1), 10)
+	wait := hostRetryMin
+	for {
+		ok, err := l.shared.AcquireHost(ctx, host, holder, l.perHost, l.lease)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return "", ctx.Err()
+		case err != nil:
+			l.logger.Warn("poller: fleet-wide host slot unavailable, fetching under this replica's limit", "host", host, "error", err)
+			return "", nil
+		case ok:
+			return holder, nil
+		}
+		if err := pause(ctx, wait/2+mrand.N(wait)); err != nil {
+			return "", err
+		}
+		wait = min(2*wait, hostRetryMax)
+	}
+}
+
+// releaseShared gives a fleet-wide slot back, even after ctx ended (shutdown mid-poll).
+func (l *limiter) releaseShared(host, holder string) {
+	if holder == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hostReleaseTimeout)
+	defer cancel()
+	if err := l.shared.ReleaseHost(ctx, host, holder); err != nil {
+		l.logger.Warn("poller: releasing a fleet-wide host slot; it frees itself when its lease ends", "host", host, "error", err)
+	}
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -88,7 +88,12 @@ type Options struct {
 	Schedule Schedule
 	// Lease is how long a feed taken from Schedule stays this replica's (DefaultLease): a
 	// replica that dies hands its feeds on when their leases lapse. It must outlast a fetch.
+	// It also bounds how long a fleet-wide host slot (Hosts) is held.
 	Lease time.Duration
+	// Hosts, when set, makes PerHost a bound across every replica (redisstore's): a fetch
+	// holds one of its host's fleet-wide slots as well as this process's. Nil keeps the
+	// bound per process, which is the whole fleet with the embedded store.
+	Hosts HostSlots
 	// OnNew receives the stories a poll found for the first time, oldest first; stories of a
 	// feed's first successful fetch are backfill and never passed on. It may be nil.
 	OnNew func(ctx context.Context, stories []story.Story)
@@ -207,6 +212,9 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 		known: make(map[string]bool, len(feeds)),
 		wake:  make(chan struct{}, 1),
 		last:  map[string]*Failure{},
+	}
+	if opts.Hosts != nil {
+		p.limit.share(opts.Hosts, opts.Lease, opts.Logger)
 	}
 	for _, fd := range feeds {
 		p.addFeed(fd)

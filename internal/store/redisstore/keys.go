@@ -131,3 +131,9 @@ func (k keys) rateInvalid() string { return k.prefix + "{discord}:rate:invalid" 
 // being polled is scored by its lease's end (schedule.go). One key, so every script is
 // single-slot. No TTL: feeds are removed explicitly.
 func (k keys) pollDue() string { return k.prefix + "poll:due" }
+
+// hostSlots is a ZSET of the fleet's fetches in flight to one host (hosts.go): member = the
+// holder (a replica's fetch), score = when its slot lapses (unix ms, from Options.Now). One
+// key, so the script is single-slot on Redis Cluster. TTL: the longest slot plus leaseGrace,
+// refreshed by every acquire, so a host no longer polled leaves nothing behind.
+func (k keys) hostSlots(host string) string { return k.prefix + "poll:host:" + host }
