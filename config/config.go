@@ -41,6 +41,9 @@ type Poll struct {
 	// MaxItems is how many of a fetch's newest items are considered; older ones are left out.
 	MaxItems     int `yaml:"max_items"`
 	DisableAfter int `yaml:"disable_after"`
+	// Lease is how long, with Redis, a replica holds a feed it polls and its host slot: a
+	// replica killed mid-poll hands both on when it ends, so it must outlast Timeout.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // Retention configures what the store keeps.
@@ -76,6 +79,9 @@ type Config struct {
 	} `yaml:"subscriptions"`
 	Discord struct {
 		GlobalRate float64 `yaml:"global_rate"`
+		// ShardLease is how long a claimed shard (DISCORD_SHARD_COUNT=auto) stays a replica's
+		// without renewal: a standby takes a dead replica's shard over within it.
+		ShardLease time.Duration `yaml:"shard_lease"`
 	} `yaml:"discord"`
 	Tracking struct {
 		Window time.Duration `yaml:"window"`
@@ -194,6 +200,18 @@ func (c *Config) validate() error {
 	}
 	if c.Poll.MaxItems < 1 {
 		return fmt.Errorf("config: poll.max_items %d: want at least 1", c.Poll.MaxItems)
+	}
+	return c.validateLeases()
+}
+
+// validateLeases checks the fleet's leases: a poll lease shorter than a fetch would hand a
+// feed to a second replica while the first still fetches it.
+func (c *Config) validateLeases() error {
+	if c.Poll.Lease <= c.Poll.Timeout {
+		return fmt.Errorf("config: poll.lease %s: want longer than poll.timeout %s", c.Poll.Lease, c.Poll.Timeout)
+	}
+	if c.Discord.ShardLease < 3*time.Second {
+		return fmt.Errorf("config: discord.shard_lease %s: want at least 3s", c.Discord.ShardLease)
 	}
 	return nil
 }

@@ -261,3 +261,33 @@ func TestShardCountAuto(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetLeases: the poll and shard leases default to 2m and 30s, may be shortened (the load
+// test's kill step) and are refused when a poll lease would lapse before its fetch's timeout.
+func TestFleetLeases(t *testing.T) {
+	for _, tc := range []struct {
+		yaml        string
+		poll, shard time.Duration
+		wantErr     string
+	}{
+		{"", 2 * time.Minute, 30 * time.Second, ""},
+		{"poll:\n  timeout: 3s\n  lease: 5s\ndiscord:\n  shard_lease: 6s\n", 5 * time.Second, 6 * time.Second, ""},
+		{"poll:\n  lease: 30s\n", 0, 0, "poll.lease"},
+		{"discord:\n  shard_lease: 1s\n", 0, 0, "discord.shard_lease"},
+	} {
+		path := filepath.Join(t.TempDir(), "herald.yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(env(map[string]string{"HERALD_CONFIG": path}))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: got %v, want an error naming %s", tc.yaml, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.Poll.Lease != tc.poll || cfg.Discord.ShardLease != tc.shard {
+			t.Errorf("%q: poll lease %v, shard lease %v, %v; want %v, %v", tc.yaml, cfg.Poll.Lease, cfg.Discord.ShardLease, err, tc.poll, tc.shard)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
-		Schedule: sharedSchedule(a.store), Hosts: sharedHosts(a.store),
+		Schedule: sharedSchedule(a.store), Hosts: sharedHosts(a.store), Lease: cfg.Poll.Lease,
 	})
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{

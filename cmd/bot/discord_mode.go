@@ -110,21 +110,17 @@ func gatewayPart(gw *discord.Gateway, logger *slog.Logger, lost <-chan error) fu
 	}
 }
 
-// shardLease is how long a replica's claim on its shard lasts without renewal: a standby
-// takes over a dead replica's shard within it.
-const shardLease = 30 * time.Second
-
 // autoGatewayPart is the gateway part for DISCORD_SHARD_COUNT=auto: the count comes from GET
 // /gateway/bot; without DISCORD_SHARD_ID the replica claims a free shard through a store lease
 // (waiting as a standby while all are held) and keeps it renewed, released when the part
-// stops. Each identify waits its turn in its max_concurrency bucket, fleet-wide.
+// stops; a standby takes over a dead replica's shard within discord.shard_lease. Each identify waits its turn in its max_concurrency bucket, fleet-wide.
 func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		plan, err := discord.RecommendedShards(a.cfg.DiscordToken)
 		if err != nil {
 			return explainDiscordError("reading the recommended shard count (GET /gateway/bot)", a.cfg.DiscordAPIURL, err)
 		}
-		c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: shardLease, Logger: a.logger}
+		c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: a.cfg.Discord.ShardLease, Logger: a.logger}
 		id := a.cfg.ShardID
 		if id >= plan.Count {
 			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", id, plan.Count, plan.Count-1)
