@@ -133,26 +133,40 @@ func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
 		}
 		a.logger.Info("gateway shard assigned", "shard_id", id, "shard_count", plan.Count, "claimed", claimed,
 			"max_concurrency", plan.MaxConcurrency, "session_starts_left", plan.Remaining)
+		holdCtx, stopHold := context.WithCancel(ctx)
+		defer stopHold() // releases the shard
+		lost := holdShard(holdCtx, c, id, claimed)
 		if err := c.WaitIdentify(ctx, id); err != nil {
 			return nil
+		}
+		select {
+		case err := <-lost:
+			return err
+		default:
 		}
 		gw, err := a.openGateway(ctx, ready, id, plan.Count)
 		if err != nil {
 			return err
 		}
-		holdCtx, stopHold := context.WithCancel(ctx)
-		defer stopHold() // releases the shard
-		var lost chan error
-		if claimed {
-			lost = make(chan error, 1)
-			go func() {
-				if err := c.Hold(holdCtx, id); err != nil {
-					lost <- err
-				}
-			}()
-		}
 		return gatewayPart(gw, a.logger, lost)(ctx)
 	}
+}
+
+// holdShard keeps a claimed shard's lease renewed until ctx ends (then releases it), from the
+// claim on: waiting for an identify turn (5 s per shard of a max_concurrency bucket) and
+// connecting can outlast a lease, and a standby would take the shard meanwhile. The channel
+// receives why the shard was lost; nil for a shard set by DISCORD_SHARD_ID.
+func holdShard(ctx context.Context, c *discord.ShardClaimer, id int, claimed bool) <-chan error {
+	if !claimed {
+		return nil
+	}
+	lost := make(chan error, 1)
+	go func() {
+		if err := c.Hold(ctx, id); err != nil {
+			lost <- err
+		}
+	}()
+	return lost
 }
 
 func (a *app) mode() string {
