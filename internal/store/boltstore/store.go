@@ -39,13 +39,16 @@ const (
 	bucketDelivery = "delivery" // channel → {id → state byte + expiry}
 	bucketLeases   = "leases"   // name → lease JSON
 	bucketSubs     = "subscriptions"
-	bucketSessions = "sessions" // session id → Session JSON
+	// bucketSubsByGuild orders each guild's subscriptions as ListSubscriptions does, so a page
+	// of a long list reads only its own records: guild + 0 + timeKey(created_at) + id → nil.
+	bucketSubsByGuild = "subs_by_guild"
+	bucketSessions    = "sessions" // session id → Session JSON
 )
 
 // allBuckets are created on open so transactions can assume they exist.
 func allBuckets() []string {
 	return []string{bucketFeeds, bucketStories, bucketByTime, bucketByTopic, bucketByFeed,
-		bucketDelivery, bucketLeases, bucketSubs, bucketSessions}
+		bucketDelivery, bucketLeases, bucketSubs, bucketSubsByGuild, bucketSessions}
 }
 
 // bucket returns the top-level bucket name, which Open created.
@@ -89,10 +92,14 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		indexed := tx.Bucket([]byte(bucketSubsByGuild)) != nil
 		for _, name := range allBuckets() {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return err
 			}
+		}
+		if !indexed { // a file from before the index: build it once
+			return indexAllSubscriptions(tx)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -34,7 +35,10 @@ func (s *Store) CreateSubscription(ctx context.Context, sub store.Subscription) 
 		} else if b.Get([]byte(sub.ID)) != nil {
 			return fmt.Errorf("%w: id %s taken", store.ErrDuplicate, sub.ID)
 		}
-		return putSubscription(b, sub)
+		if err := putSubscription(b, sub); err != nil {
+			return err
+		}
+		return bucket(tx, bucketSubsByGuild).Put(guildIndexKey(sub.GuildID, sub.CreatedAt, sub.ID), nil)
 	})
 	if err != nil {
 		return store.Subscription{}, err
@@ -66,12 +70,16 @@ func (s *Store) PatchSubscription(ctx context.Context, id string, change func(*s
 			return fmt.Errorf("%w: subscription %q", store.ErrNotFound, id)
 		}
 		out = sub
+		old := guildIndexKey(sub.GuildID, sub.CreatedAt, id)
 		if changeErr = change(&sub); changeErr != nil {
 			return changeErr
 		}
 		sub.ID = id
 		out = sub
-		return putSubscription(b, sub)
+		if err := putSubscription(b, sub); err != nil {
+			return err
+		}
+		return reindex(bucket(tx, bucketSubsByGuild), old, guildIndexKey(sub.GuildID, sub.CreatedAt, id))
 	})
 	if changeErr != nil {
 		return out, changeErr // the caller's own error, unwrapped
@@ -91,7 +99,10 @@ func (s *Store) DeleteSubscription(ctx context.Context, guildID, id string) erro
 		if !ok || sub.GuildID != guildID {
 			return fmt.Errorf("%w: subscription %q in guild %q", store.ErrNotFound, id, guildID)
 		}
-		return b.Delete([]byte(id))
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		return bucket(tx, bucketSubsByGuild).Delete(guildIndexKey(sub.GuildID, sub.CreatedAt, id))
 	})
 }
 
@@ -196,8 +207,9 @@ func guildHeads(b *bolt.Bucket, guildID string) ([]subHead, error) {
 }
 
 // SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
-// CreatedAt first (ListSubscriptions' order), and how many the guild has; only the page's
-// records are decoded whole.
+// CreatedAt first (ListSubscriptions' order), and how many the guild has. The guild's index
+// gives the order and the count from keys alone, so only the page's records are read; a file
+// opened read-only from before the index is scanned instead.
 func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error) {
 	if offset < 0 || limit <= 0 {
 		return nil, 0, fmt.Errorf("boltstore: subscription page: offset %d, limit %d", offset, limit)
@@ -205,14 +217,14 @@ func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, li
 	var out []store.Subscription
 	var total int
 	err := s.view(ctx, "subscription page", func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketSubs)
-		heads, err := guildHeads(b, guildID)
+		ids, n, err := pageIDs(tx, guildID, offset, limit)
 		if err != nil {
 			return err
 		}
-		total = len(heads)
-		for _, h := range heads[min(offset, total):min(offset+limit, total)] {
-			sub, ok, err := getSubscription(b, []byte(h.ID))
+		total = n
+		b := bucket(tx, bucketSubs)
+		for _, id := range ids {
+			sub, ok, err := getSubscription(b, id)
 			if err != nil {
 				return err
 			}
@@ -226,6 +238,73 @@ func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, li
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// pageIDs returns the IDs of guildID's subscriptions from offset (up to limit, valid for tx's
+// life) and how many the guild has.
+func pageIDs(tx *bolt.Tx, guildID string, offset, limit int) ([][]byte, int, error) {
+	idx := tx.Bucket([]byte(bucketSubsByGuild))
+	if idx == nil {
+		return scannedPageIDs(tx, guildID, offset, limit)
+	}
+	prefix := guildIndexPrefix(guildID)
+	var ids [][]byte
+	total := 0
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if total >= offset && total < offset+limit {
+			ids = append(ids, k[len(prefix)+timeKeyLen:])
+		}
+		total++
+	}
+	return ids, total, nil
+}
+
+// scannedPageIDs is pageIDs without the index: every record's head is decoded and sorted.
+func scannedPageIDs(tx *bolt.Tx, guildID string, offset, limit int) ([][]byte, int, error) {
+	heads, err := guildHeads(bucket(tx, bucketSubs), guildID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids [][]byte
+	for _, h := range heads[min(offset, len(heads)):min(offset+limit, len(heads))] {
+		ids = append(ids, []byte(h.ID))
+	}
+	return ids, len(heads), nil
+}
+
+// guildIndexPrefix starts every key of guildID's subscriptions in bucketSubsByGuild.
+func guildIndexPrefix(guildID string) []byte {
+	return append([]byte(guildID), 0)
+}
+
+// guildIndexKey is a subscription's key in bucketSubsByGuild: ordered by CreatedAt, then ID
+// (ListSubscriptions' order).
+func guildIndexKey(guildID string, createdAt time.Time, id string) []byte {
+	return append(append(guildIndexPrefix(guildID), timeKey(createdAt)...), id...)
+}
+
+// reindex moves a subscription's index entry from old to key when a change moved it.
+func reindex(idx *bolt.Bucket, old, key []byte) error {
+	if bytes.Equal(old, key) {
+		return nil
+	}
+	if err := idx.Delete(old); err != nil {
+		return err
+	}
+	return idx.Put(key, nil)
+}
+
+// indexAllSubscriptions fills bucketSubsByGuild from the records (a file from before it).
+func indexAllSubscriptions(tx *bolt.Tx) error {
+	idx := bucket(tx, bucketSubsByGuild)
+	return bucket(tx, bucketSubs).ForEach(func(k, v []byte) error {
+		var h subHead
+		if err := json.Unmarshal(v, &h); err != nil {
+			return fmt.Errorf("decode subscription %q: %w", k, err)
+		}
+		return idx.Put(guildIndexKey(h.GuildID, h.CreatedAt, string(k)), nil)
+	})
 }
 
 // GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.

@@ -250,12 +250,33 @@ func subPage(t *testing.T, e *env) {
 	listed, err := e.store.ListSubscriptions(e.ctx, store.SubscriptionFilter{GuildID: "g1"})
 	noErr(t, "ListSubscriptions", err)
 	mustDiff(t, "ListSubscriptions' order", listed, byTime)
+	subPageAfterChanges(t, e, byTime)
 	if _, _, err := e.store.SubscriptionPage(e.ctx, "g1", 0, 0); err == nil {
 		t.Error("SubscriptionPage with limit 0: no error, want one")
 	}
 	if _, _, err := e.store.SubscriptionPage(e.ctx, "g1", -1, 10); err == nil {
 		t.Error("SubscriptionPage with offset -1: no error, want one")
 	}
+}
+
+// subPageAfterChanges: a page follows deletes and a changed CreatedAt at once (a store keeping
+// an index for the order must keep it in step). byTime is g1's five subscriptions in order.
+func subPageAfterChanges(t *testing.T, e *env, byTime []store.Subscription) {
+	t.Helper()
+	noErr(t, "DeleteSubscription", e.store.DeleteSubscription(e.ctx, "g1", byTime[1].ID))
+	moved := byTime[4]
+	moved.CreatedAt = byTime[0].CreatedAt.Add(-time.Hour)
+	noErr(t, "UpdateSubscription", e.store.UpdateSubscription(e.ctx, moved))
+	want := []store.Subscription{moved, byTime[0], byTime[2], byTime[3]}
+	got, total, err := e.store.SubscriptionPage(e.ctx, "g1", 0, 100)
+	noErr(t, "SubscriptionPage after changes", err)
+	mustDiff(t, "SubscriptionPage after a delete and an earlier CreatedAt", want, got)
+	if total != len(want) {
+		t.Errorf("SubscriptionPage after a delete: total %d, want %d", total, len(want))
+	}
+	got, _, err = e.store.SubscriptionPage(e.ctx, "g1", 1, 2)
+	noErr(t, "SubscriptionPage after changes", err)
+	mustDiff(t, "SubscriptionPage from offset 1 after changes", want[1:3], got)
 }
 
 func subGuildFeedURLs(t *testing.T, e *env) {
