@@ -91,6 +91,12 @@ func (k keys) subAll() string { return k.prefix + "{subs}:all" }
 // subByGuild is a ZSET of one guild's subscription IDs scored by creation sequence. No TTL.
 func (k keys) subByGuild(guildID string) string { return k.prefix + "{subs}:guild:" + guildID }
 
+// subGuildByTime is a ZSET of one guild's subscriptions in ListSubscriptions' order, for
+// SubscriptionPage: every score 0, so members sort as strings; member = createdHex(created_at)
+// (24 hex digits) + the creation sequence (16 hex digits) + the ID. No TTL. Rebuilt from the
+// records when its size differs from subByGuild's (a store written before it existed).
+func (k keys) subGuildByTime(guildID string) string { return k.prefix + "{subs}:guild_time:" + guildID }
+
 // subByChannel is a ZSET of one channel's subscription IDs scored by creation sequence. No TTL.
 func (k keys) subByChannel(channelID string) string {
 	return k.prefix + "{subs}:chan:" + channelID

@@ -28,7 +28,7 @@ func TestKeysShareHashTags(t *testing.T) {
 	}{
 		{"one channel's seen table, buckets and leases", []string{k.seenTable("123"), k.seenBucket("123", 0), k.seenBucket("123", 0xfff), k.seenLeases("123")}},
 		{"stories", []string{k.storyRecords(), k.storyByTime(), k.storyByFeed("https://a.example/{x}"), k.storyByTopic("gaza")}},
-		{"subscriptions", []string{k.subRecords(), k.subTargets(), k.subSeq(), k.subAll(), k.subByGuild("g"), k.subByChannel("c")}},
+		{"subscriptions", []string{k.subRecords(), k.subTargets(), k.subSeq(), k.subAll(), k.subByGuild("g"), k.subGuildByTime("g"), k.subByChannel("c")}},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -31,8 +31,9 @@ const maxSubRetries = 20
 
 // createSubScript stores a new subscription unless its ID or its target is taken.
 //
-//	KEYS: 1 records, 2 targets, 3 sequence, 4 all, 5 guild index, 6 channel index
-//	ARGV: 1 id, 2 json, 3 target key
+//	KEYS: 1 records, 2 targets, 3 sequence, 4 all, 5 guild index, 6 channel index,
+//	7 guild's time order
+//	ARGV: 1 id, 2 json, 3 target key, 4 createdHex
 //
 // Returns subOK, subDuplicate or subIDTaken.
 var createSubScript = redis.NewScript(`
@@ -43,12 +44,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[4], seq, ARGV[1])
 redis.call('ZADD', KEYS[5], seq, ARGV[1])
 redis.call('ZADD', KEYS[6], seq, ARGV[1])
+redis.call('ZADD', KEYS[7], 0, ARGV[4] .. string.format('%016x', seq) .. ARGV[1])
 return 1
 `)
 
 // updateSubScript replaces a subscription the caller read as ARGV[2], moving its target and
 // index entries. KEYS: 1 records, 2 targets, 3 all, 4 old guild, 5 old channel, 6 new guild,
-// 7 new channel. ARGV: 1 id, 2 old json, 3 new json, 4 old target, 5 new target.
+// 7 new channel, 8 old guild's time order, 9 new guild's. ARGV: 1 id, 2 old json, 3 new json,
+// 4 old target, 5 new target, 6 old createdHex, 7 new createdHex.
 // Returns subOK, subDuplicate, subNotFound or subConflict.
 var updateSubScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -67,22 +70,35 @@ for j = 4, 5 do
     redis.call('ZADD', KEYS[j + 2], seq, ARGV[1])
   end
 end
+if KEYS[8] ~= KEYS[9] or ARGV[6] ~= ARGV[7] then
+  local tag = string.format('%016x', tonumber(seq)) .. ARGV[1]
+  redis.call('ZREM', KEYS[8], ARGV[6] .. tag)
+  redis.call('ZADD', KEYS[9], 0, ARGV[7] .. tag)
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `)
 
 // deleteSubScript removes a subscription the caller read as ARGV[2] with its index entries.
-// KEYS: 1 records, 2 targets, 3 all, 4 guild, 5 channel. ARGV: 1 id, 2 json, 3 target.
-// Returns subOK, subNotFound or subConflict.
+// KEYS: 1 records, 2 targets, 3 all, 4 guild, 5 channel, 6 guild's time order. ARGV: 1 id,
+// 2 json, 3 target, 4 createdHex. Returns subOK, subNotFound or subConflict.
 var deleteSubScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return -1 end
 if cur ~= ARGV[2] then return -2 end
+local seq = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if seq then redis.call('ZREM', KEYS[6], ARGV[4] .. string.format('%016x', tonumber(seq)) .. ARGV[1]) end
 redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HGET', KEYS[2], ARGV[3]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[3]) end
 for j = 3, 5 do redis.call('ZREM', KEYS[j], ARGV[1]) end
 return 1
 `)
+
+// createdHex is a created_at as the start of a subGuildByTime member: 24 hex digits that sort
+// as the times do (seconds with the sign bit flipped, then nanoseconds).
+func createdHex(t time.Time) string {
+	return fmt.Sprintf("%016x%08x", uint64(t.Unix())^(1<<63), t.Nanosecond())
+}
 
 // targetKey is what makes two subscriptions duplicates (store.Subscription.SameTarget).
 func targetKey(s store.Subscription) string {
@@ -111,7 +127,8 @@ func (s *Store) CreateSubscription(ctx context.Context, sub store.Subscription) 
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	r, err := createSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subSeq(),
-		k.subAll(), k.subByGuild(sub.GuildID), k.subByChannel(sub.ChannelID)}, sub.ID, js, targetKey(sub)).Int64()
+		k.subAll(), k.subByGuild(sub.GuildID), k.subByChannel(sub.ChannelID), k.subGuildByTime(sub.GuildID)},
+		sub.ID, js, targetKey(sub), createdHex(sub.CreatedAt)).Int64()
 	switch {
 	case err != nil:
 		return store.Subscription{}, s.wrap("create subscription", err)
@@ -172,7 +189,8 @@ func (s *Store) PatchSubscription(ctx context.Context, id string, change func(*s
 		}
 		r, err := updateSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subAll(),
 			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID), k.subByGuild(sub.GuildID),
-			k.subByChannel(sub.ChannelID)}, id, oldJS, js, targetKey(old), targetKey(sub)).Int64()
+			k.subByChannel(sub.ChannelID), k.subGuildByTime(old.GuildID), k.subGuildByTime(sub.GuildID)},
+			id, oldJS, js, targetKey(old), targetKey(sub), createdHex(old.CreatedAt), createdHex(sub.CreatedAt)).Int64()
 		switch {
 		case err != nil:
 			return old, s.wrap("update subscription", err)
@@ -201,7 +219,8 @@ func (s *Store) DeleteSubscription(ctx context.Context, guildID, id string) erro
 			return fmt.Errorf("redisstore: subscription %s in guild %s: %w", id, guildID, store.ErrNotFound)
 		}
 		r, err := deleteSubScript.Run(ctx, s.rdb, []string{k.subRecords(), k.subTargets(), k.subAll(),
-			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID)}, id, js, targetKey(old)).Int64()
+			k.subByGuild(old.GuildID), k.subByChannel(old.ChannelID), k.subGuildByTime(old.GuildID)},
+			id, js, targetKey(old), createdHex(old.CreatedAt)).Int64()
 		switch {
 		case err != nil:
 			return s.wrap("delete subscription", err)
@@ -284,12 +303,81 @@ type subHead struct {
 }
 
 // SubscriptionPage returns up to limit of guildID's subscriptions from offset, oldest
-// CreatedAt first (ListSubscriptions' order), and how many the guild has; only the page's
-// records are decoded whole.
+// CreatedAt first (ListSubscriptions' order), and how many the guild has. The guild's time
+// order (subGuildByTime) gives the page's IDs and the count in one round trip, so only the
+// page's records are read; when it is out of step with the guild's index (written before it
+// existed) the records are read and sorted, and it is rebuilt.
 func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error) {
 	if offset < 0 || limit <= 0 {
 		return nil, 0, fmt.Errorf("redisstore: subscription page: offset %d, limit %d", offset, limit)
 	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	ids, total, ok, err := s.pageIDs(ctx, guildID, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ok {
+		return s.scannedPage(ctx, guildID, offset, limit)
+	}
+	page, err := s.records(ctx, "subscription page", ids)
+	return page, total, err
+}
+
+// pageIDs reads the IDs of a page of subGuildByTime and the guild's count; ok is false when
+// the time order and the guild's index differ in size.
+func (s *Store) pageIDs(ctx context.Context, guildID string, offset, limit int) (ids []string, total int, ok bool, err error) {
+	k := s.keys
+	pipe := s.rdb.Pipeline()
+	byTime := pipe.ZCard(ctx, k.subGuildByTime(guildID))
+	byGuild := pipe.ZCard(ctx, k.subByGuild(guildID))
+	page := pipe.ZRange(ctx, k.subGuildByTime(guildID), int64(offset), int64(offset+limit-1))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, 0, false, s.wrap("subscription page", err)
+	}
+	if byTime.Val() != byGuild.Val() {
+		return nil, 0, false, nil
+	}
+	for _, m := range page.Val() {
+		if len(m) > subTimeTagLen {
+			ids = append(ids, m[subTimeTagLen:])
+		}
+	}
+	return ids, int(byGuild.Val()), true, nil
+}
+
+// subTimeTagLen is the length of a subGuildByTime member before the ID: createdHex and the
+// sequence in hex.
+const subTimeTagLen = 24 + 16
+
+// records reads and decodes the subscriptions with ids, in that order, leaving out any
+// deleted meanwhile.
+func (s *Store) records(ctx context.Context, op string, ids []string) ([]store.Subscription, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.keys.subRecords(), ids...).Result()
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	var out []store.Subscription
+	for i, v := range vals {
+		js, ok := v.(string)
+		if !ok {
+			continue
+		}
+		var sub store.Subscription
+		if err := json.Unmarshal([]byte(js), &sub); err != nil {
+			return nil, fmt.Errorf("redisstore: %s: decode %s: %w", op, ids[i], err)
+		}
+		out = append(out, sub)
+	}
+	return out, nil
+}
+
+// scannedPage is SubscriptionPage from every record of the guild, sorted here; it then
+// rebuilds the guild's time order so the next page need not.
+func (s *Store) scannedPage(ctx context.Context, guildID string, offset, limit int) ([]store.Subscription, int, error) {
 	recs, err := s.guildRecords(ctx, "subscription page", guildID)
 	if err != nil {
 		return nil, 0, err
@@ -316,7 +404,44 @@ func (s *Store) SubscriptionPage(ctx context.Context, guildID string, offset, li
 		}
 		out = append(out, sub)
 	}
+	if err := s.reindexGuild(ctx, guildID); err != nil {
+		s.log.Warn("redisstore: rebuilding a guild's subscription order; pages read every record until it succeeds", "guild_id", guildID, "error", err)
+	}
 	return out, len(heads), nil
+}
+
+// reindexGuild rebuilds subGuildByTime for guildID from its records and their sequence
+// numbers. A write racing it can leave the sizes unequal again, which the next page notices.
+func (s *Store) reindexGuild(ctx context.Context, guildID string) error {
+	k := s.keys
+	zs, err := s.rdb.ZRangeWithScores(ctx, k.subByGuild(guildID), 0, -1).Result()
+	if err != nil || len(zs) == 0 {
+		return s.wrap("rebuild subscription order", err)
+	}
+	ids := make([]string, len(zs))
+	for i, z := range zs {
+		ids[i], _ = z.Member.(string)
+	}
+	subs, err := s.records(ctx, "rebuild subscription order", ids)
+	if err != nil {
+		return err
+	}
+	seq := make(map[string]int64, len(zs))
+	for _, z := range zs {
+		seq[z.Member.(string)] = int64(z.Score)
+	}
+	members := make([]redis.Z, len(subs))
+	for i, sub := range subs {
+		members[i] = redis.Z{Member: fmt.Sprintf("%s%016x%s", createdHex(sub.CreatedAt), seq[sub.ID], sub.ID)}
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, k.subGuildByTime(guildID))
+		if len(members) > 0 {
+			p.ZAdd(ctx, k.subGuildByTime(guildID), members...)
+		}
+		return nil
+	})
+	return s.wrap("rebuild subscription order", err)
 }
 
 // GuildFeedURLs returns the distinct feed URLs of guildID's feed subscriptions, sorted.
