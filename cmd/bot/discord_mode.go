@@ -62,11 +62,8 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		}
 	}
 	parts := []lifecycle.Part{
-		{Name: "sender", Run: func(ctx context.Context) error {
-			<-ctx.Done()
-			sender.Close() // drains what was queued
-			return nil
-		}},
+		// Started first, stopped last: it drains the attempts in flight.
+		{Name: "sender", Run: sender.Run},
 		{Name: "http", Run: web.run, Critical: a.cfg.DiscordPublicKey != ""},
 	}
 	switch {

@@ -121,7 +121,6 @@ func TestLoadFleet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer sender.Close()
 		a, err := build(ctx, cfg, logger, sender)
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +135,8 @@ func TestLoadFleet(t *testing.T) {
 				}
 			}
 		}
-		runner := lifecycle.New(lifecycle.Options{Logger: logger}, a.backgroundParts()...)
+		parts := append([]lifecycle.Part{{Name: "sender", Run: sender.Run}}, a.backgroundParts()...)
+		runner := lifecycle.New(lifecycle.Options{Logger: logger}, parts...)
 		ran := make(chan error, 1)
 		go func() { ran <- runner.Run(ctx) }()
 		done = append(done, ran)

@@ -152,13 +152,19 @@ func newFake(t testing.TB, opts fakediscord.Options) *fake {
 	return &fake{Server: f, t: t}
 }
 
-// sender is a real discord.Sender to the fake; it is closed when the test ends.
+// sender is a real discord.Sender to the fake, running until the test ends.
 func (f *fake) sender(opts discord.SenderOptions) *discord.Sender {
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 10 * time.Millisecond
 	}
 	s := discord.NewSender(discord.NewRESTClient(f.BotToken(), nil), opts)
-	f.t.Cleanup(s.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+	f.t.Cleanup(func() {
+		cancel()
+		<-ran
+	})
 	return s
 }
 

@@ -45,7 +45,7 @@ func Example() {
 	go func() { _ = g.Run(ctx) }() // serves interactions until ctx ends
 
 	sender := discord.NewSender(discord.RESTClientFromSession(g.Session()), discord.SenderOptions{Logger: logger})
-	defer sender.Close()
+	go func() { _ = sender.Run(ctx) }() // dispatches posts until ctx ends, then drains
 	_, err = sender.Send(ctx, "channel-id", message.Message{Content: "Briefing"}, "nonce-of-this-post")
 	if errors.Is(err, discord.ErrChannelGone) {
 		fmt.Println("mark the subscription broken")

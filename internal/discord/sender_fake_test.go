@@ -15,8 +15,8 @@ import (
 	"github.com/heraldbot/herald/internal/message"
 )
 
-func fakeSender(f *fakediscord.Server, opts SenderOptions) *Sender {
-	return NewSender(NewRESTClient(f.BotToken(), nil), opts)
+func fakeSender(tb testing.TB, f *fakediscord.Server, opts SenderOptions) *Sender {
+	return runSender(tb, NewSender(NewRESTClient(f.BotToken(), nil), opts))
 }
 
 // channelRequests returns the fake's record of message posts to one channel.
@@ -48,8 +48,7 @@ func assertQuietAfter429(t *testing.T, reqs []fakediscord.Request, retry time.Du
 
 func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
 	f.FailNext("POST", "/channels/c1/messages", 429, 2)
 	f.FailNext("POST", "/channels/c2/messages", 500, 2)
 	f.FailNext("POST", "/channels/c3/messages", 502, 1)
@@ -90,8 +89,7 @@ func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
 
 func TestSenderAgainstFakeChannelLimitWithoutAny429(t *testing.T) {
 	f := newFake(t, fakediscord.Options{ChannelWindow: time.Second})
-	s := fakeSender(f, SenderOptions{ChannelWindow: time.Second})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{ChannelWindow: time.Second})
 	var wg sync.WaitGroup
 	for k := 0; k < 12; k++ {
 		wg.Add(1)
@@ -113,8 +111,7 @@ func TestSenderAgainstFakeChannelLimitWithoutAny429(t *testing.T) {
 
 func TestSenderAgainstFakeGlobal429(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{})
 	f.ForceGlobal429(300 * time.Millisecond)
 	var wg sync.WaitGroup
 	for k := 0; k < 4; k++ {
@@ -154,8 +151,7 @@ func TestSenderAgainstFakeGlobal429(t *testing.T) {
 
 func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{})
 	if err := f.SetChannelError("locked", fakediscord.CodeMissingAccess); err != nil {
 		t.Fatal(err)
 	}
@@ -195,8 +191,7 @@ func BenchmarkSenderThroughput(b *testing.B) {
 	}
 	defer func() { _ = SetAPIBase(DefaultAPIBase) }()
 	const limit = 45
-	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{GlobalPerSecond: limit})
-	defer s.Close()
+	s := fakeSender(b, f, SenderOptions{GlobalPerSecond: limit})
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -228,8 +223,7 @@ func BenchmarkSenderThroughput(b *testing.B) {
 // deleted message is ErrMessageGone without marking the channel gone.
 func TestSenderEditsThroughTheFake(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{})
-	t.Cleanup(s.Close)
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	id, err := s.Send(ctx, "c1", message.Message{Embeds: []message.Embed{{Title: "Ceasefire agreed", Description: "Reuters"}}}, "n1")
 	if err != nil {

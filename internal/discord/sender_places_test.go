@@ -18,8 +18,7 @@ func story(title string) message.Message {
 // validates each body against Discord's OpenAPI description.
 func TestSenderPlaces(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	f.SetChannelType("forum", fakediscord.ChannelForum)
 	f.SetChannelType("news", fakediscord.ChannelAnnouncement)
@@ -60,8 +59,7 @@ func TestSenderPlaces(t *testing.T) {
 
 func TestSenderWebhookPostAndGone(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	wh, err := s.CreateWebhook(ctx, "c1", "Herald")
 	if err != nil {

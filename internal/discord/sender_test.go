@@ -100,9 +100,7 @@ func testSender(t *testing.T, opts SenderOptions) *Sender {
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 20 * time.Millisecond
 	}
-	s := NewSender(NewRESTClient("test-token", nil), opts)
-	t.Cleanup(s.Close)
-	return s
+	return runSender(t, NewSender(NewRESTClient("test-token", nil), opts))
 }
 
 func text(s string) message.Message { return message.Message{Content: s} }
@@ -319,31 +317,6 @@ func TestSenderCancelWhileWaiting(t *testing.T) {
 	}
 	if d := s.Depth(); d != 0 {
 		t.Errorf("Depth = %d after cancel, want 0", d)
-	}
-}
-
-func TestSenderCloseFailsQueuedAndLaterSends(t *testing.T) {
-	newScriptServer(t, func(n int, _ string, _ []byte) reply { return limited(5, false) })
-	s := NewSender(NewRESTClient("t", nil), SenderOptions{})
-	errc := make(chan error, 1)
-	go func() {
-		_, err := s.Send(context.Background(), "c1", text("waits behind a 5 s retry_after"), "")
-		errc <- err
-	}()
-	for s.Depth() == 0 {
-		time.Sleep(time.Millisecond) // until the send is queued
-	}
-	s.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, ErrSenderClosed) {
-			t.Errorf("queued send after Close: %v, want ErrSenderClosed", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("queued send still blocked after Close")
-	}
-	if _, err := s.Send(context.Background(), "c1", text("x"), ""); !errors.Is(err, ErrSenderClosed) {
-		t.Errorf("Send after Close: %v", err)
 	}
 }
 
