@@ -18,7 +18,6 @@ import (
 // failed, is sent by the next sweep. Exactly once across replicas: each notice is a pseudo-story
 // claimed in the channel's seen set, and the subscription's FeedDown remembers the outage.
 func (l *Live) CheckFeeds(ctx context.Context) {
-	defer l.recover("check_feeds")
 	subs, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindFeed})
 	if err != nil {
 		l.opts.Logger.Warn("delivery: feed notices: listing subscriptions", "error", err)

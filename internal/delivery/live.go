@@ -108,12 +108,11 @@ func NewLive(st Store, sender Sender, opts LiveOptions) *Live {
 }
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
-// poller's OnNew hook; it never panics. Stories older than the Rule's MaxAge are left out;
+// poller's OnNew hook. Stories older than the Rule's MaxAge are left out;
 // those the poller marked AfterDowntime (they may have appeared while Herald was away) are
 // bounded like CatchUp's, CatchUpMax per subscription with one "and N more" line; the rest by
 // LiveMax.
 func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
-	defer l.recover("on_new")
 	subs, err := l.liveSubscriptions(ctx)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
@@ -159,7 +158,7 @@ func (l *Live) perChannel(subs []store.Subscription, fn func(store.Subscription)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			defer l.recover("channel " + ch)
+			defer l.recoverChannel(ch)
 			for _, s := range byChannel[ch] {
 				fn(s)
 			}
@@ -183,7 +182,6 @@ func (l *Live) retry(ctx context.Context) {
 }
 
 func (l *Live) sweep(ctx context.Context, limit int, why string) {
-	defer l.recover("catch_up")
 	subs, err := l.liveSubscriptions(ctx)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
@@ -430,8 +428,11 @@ func matching(sub store.Subscription, stories []story.Story) []story.Story {
 	return out
 }
 
-func (l *Live) recover(where string) {
+// recoverChannel is the boundary of one channel's delivery job: a panic is logged, the
+// stories' claims expire and Run's sweep retries them; other channels go on. The code around
+// the jobs does not recover: a panic there is Herald's bug and ends the part.
+func (l *Live) recoverChannel(channelID string) {
 	if p := recover(); p != nil {
-		l.opts.Logger.Error("delivery: panic", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		l.opts.Logger.Error("delivery: channel delivery panicked", "channel_id", channelID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	}
 }

@@ -244,7 +244,6 @@ func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 
 // sync registers the commands (shard 0, on READY).
 func (g *Gateway) sync(ctx context.Context, appID string) {
-	defer g.recoverHandler("sync_commands")
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
@@ -258,6 +257,9 @@ func (g *Gateway) sync(ctx context.Context, appID string) {
 	}
 }
 
+// recoverHandler is the boundary of a discordgo event handler (READY, RESUMED, disconnect):
+// discordgo calls them on its own goroutines, where a panic would end the process. Commands
+// have theirs in runHandler and the router.
 func (g *Gateway) recoverHandler(what string) {
 	if p := recover(); p != nil {
 		g.logger.Error("discord: gateway handler panicked", "handler", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -273,7 +275,6 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 
 // interaction answers one interaction under ctx (Run's).
 func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
-	defer g.recoverHandler("interaction_create")
 	appID := i.AppID
 	if appID == "" {
 		appID = g.AppID()
@@ -290,7 +291,7 @@ func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
 		defer cancel()
-		body := autocompleteResponse(ctx, g.cfg.Handler, i, g.logger)
+		body := autocompleteResponse(ctx, g.cfg.Handler, i)
 		if err := g.rest.interactionCallback(ctx, i.ID, i.Token, body); err != nil {
 			g.logger.Warn("autocomplete response failed", "interaction_id", i.ID, "error", err)
 		}
@@ -347,14 +348,9 @@ func errorReply() message.Message {
 }
 
 // autocompleteResponse builds the type-8 answer with at most 25 choices, values typed like
-// the focused option.
-func autocompleteResponse(ctx context.Context, h Handler, i *discordgo.Interaction, logger *slog.Logger) (body interactionResponse) {
-	body = interactionResponse{Type: callbackAutocompleteResponse, Data: autocompleteData{Choices: []choicePayload{}}}
-	defer func() {
-		if p := recover(); p != nil {
-			logger.Error("discord: autocomplete panicked", "interaction_id", i.ID, "panic", fmt.Sprint(p))
-		}
-	}()
+// the focused option. A completer's panic is the router's to recover (commands.Router's
+// Autocomplete is the completers' boundary), not the transport's.
+func autocompleteResponse(ctx context.Context, h Handler, i *discordgo.Interaction) interactionResponse {
 	choices := h.Autocomplete(ctx, ToRequest(i))
 	if len(choices) > maxCommandChoices {
 		choices = choices[:maxCommandChoices]
