@@ -38,7 +38,9 @@ type app struct {
 	live     *delivery.Live
 	digests  *delivery.Digests
 	subs     *subscription.Service
-	router   *commands.Router
+	// subsCmd is the commands adapter over subs, shared by the router and the dashboard.
+	subsCmd commands.Subscriptions
+	router  *commands.Router
 }
 
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
@@ -75,7 +77,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
 	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
-	if a.router, err = newRouter(a); err != nil {
+	a.subsCmd = subscriptionCommands(cfg, a.subs, a.store, a.sender, a.topics.Topics(), a.now)
+	if a.router, err = newRouter(a.routerDeps()); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -83,6 +86,13 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		logger.Warn("listing feed subscriptions; their feeds are polled once the store answers", "error", err)
 	}
 	return a, nil
+}
+
+// routerDeps picks what the command handlers need from the built parts.
+func (a *app) routerDeps() routerDeps {
+	return routerDeps{topics: a.topics.Topics(), subs: a.subsCmd, stories: a.store, status: a.tracking,
+		feeds: pollerHealth{a.poller}, briefing: a.digests.OnDemand, observe: a.metrics.observeCommand,
+		now: a.now, logger: a.logger}
 }
 
 func (a *app) close() {
