@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/heraldbot/herald/config"
@@ -17,7 +16,6 @@ import (
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/store/redisstore"
-	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/subscription"
 	"github.com/heraldbot/herald/internal/topic"
 	"github.com/heraldbot/herald/internal/tracking"
@@ -74,8 +72,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
 		Schedule: sharedSchedule(a.store),
 	})
-	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
-	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
+	a.subs = subscription.New(a.store, a.poller, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
 	a.subsCmd = subscriptionCommands(cfg, a.subs, a.store, a.sender, a.topics.Topics(), a.now)
 	if a.router, err = newRouter(a.routerDeps()); err != nil {
@@ -169,66 +166,6 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now
 	return redisstore.Connect(ctx, cfg.RedisURL, opts, func(attempt int, err error) {
 		logger.Warn("redis unreachable, retrying", "redis_url", config.RedactURL(cfg.RedisURL), "attempt", attempt, "error", err)
 	})
-}
-
-// feedChecker validates /subscribe feed URLs the way the poller fetches them.
-type feedChecker struct {
-	fetcher feedFetcher
-	store   interface {
-		PutStories(ctx context.Context, stories []story.Story) ([]string, error)
-		GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
-		PutFeedState(ctx context.Context, st store.FeedState) error
-	}
-	tag func(story.Story) []string
-	now func() time.Time
-}
-
-// CheckFeed fetches and parses url and stores its current items as known (backfill, never
-// posted); it returns the feed's title and items, newest first. Polling is the subscription
-// service's business.
-func (c feedChecker) CheckFeed(ctx context.Context, url string) (subscription.Checked, error) {
-	res, err := c.fetcher.Fetch(ctx, url, feed.Validators{})
-	if err != nil {
-		return subscription.Checked{}, err
-	}
-	if res.Feed == nil {
-		return subscription.Checked{}, fmt.Errorf("feed: %s answered without a feed body", url)
-	}
-	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.now())
-	for i := range items {
-		items[i].Backfill = true
-		items[i].Topics = c.tag(items[i])
-	}
-	if _, err := c.store.PutStories(ctx, items); err != nil {
-		return subscription.Checked{}, fmt.Errorf("store: recording the feed's current items: %w", err)
-	}
-	if err := c.markKnown(ctx, url, res); err != nil {
-		return subscription.Checked{}, err
-	}
-	// Newest first: the reply previews items[0].
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
-	return subscription.Checked{Title: res.Feed.Title, Items: items}, nil
-}
-
-// markKnown records the feed as fetched once, unless the poller already did. The items just
-// stored are the subscription's baseline; without this, the poller's first fetch of a feed it
-// has never polled (a configured feed is first polled within seconds of start) takes
-// every item for backfill, silently dropping whatever was published after /subscribe.
-func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
-	st, ok, err := c.store.GetFeedState(ctx, url)
-	if err != nil {
-		return fmt.Errorf("store: reading the feed's state: %w", err)
-	}
-	if ok && st.Known {
-		return nil
-	}
-	now := c.now()
-	st.URL, st.Known, st.LastPoll, st.LastSuccess = url, true, now, now
-	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
-	if err := c.store.PutFeedState(ctx, st); err != nil {
-		return fmt.Errorf("store: recording the feed's state: %w", err)
-	}
-	return nil
 }
 
 // sharedSchedule is the poll schedule every replica shares when the store is Redis, so each

@@ -407,7 +407,7 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]store.Subscription, err
 			return nil, err
 		}
 		for _, s := range subs {
-			if s.Broken == "" && !s.Paused {
+			if postsLive(s) {
 				out = append(out, s)
 			}
 		}

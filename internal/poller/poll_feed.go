@@ -109,12 +109,9 @@ func (p *Poller) ingest(ctx context.Context, fd Feed, st store.FeedState, now ti
 	afterDowntime := st.Known && st.LastSuccess.Before(p.started)
 	// FirstSeen is when the items came back, not when the fetch started: a subscription made
 	// while the fetch was in flight must count them as new.
-	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, p.opts.Now())
+	stories := Items(fd, res.Feed, p.tag, p.opts.Now())
 	for i := range stories {
 		stories[i].Backfill, stories[i].AfterDowntime = backfill, afterDowntime
-		if p.tag != nil {
-			stories[i].Topics = p.tag(stories[i])
-		}
 	}
 	p.logDropped(fd.URL, len(stories), res.Dropped)
 	newIDs, err := p.storeStories(ctx, stories)

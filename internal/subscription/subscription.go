@@ -31,13 +31,11 @@ type Store interface {
 }
 
 // Checked is what a feed check found: the feed's title and its current items, newest first.
-type Checked struct {
-	Title string
-	Items []story.Story
-}
+// The poller owns the check (poller.CheckFeed), so the type is its.
+type Checked = poller.Checked
 
 // FeedChecker fetches and parses a feed the way the poller will and records its current
-// items as already known, so that subscribing posts nothing old.
+// items as already known, so that subscribing posts nothing old (*poller.Poller).
 type FeedChecker interface {
 	CheckFeed(ctx context.Context, url string) (Checked, error)
 }
