@@ -21,13 +21,18 @@ import (
 	"github.com/heraldbot/herald/internal/store/redisstore"
 )
 
-// discordSender is Discord mode's sender: every post goes through one rate-limited queue.
-// It points discordgo at DISCORD_API_URL first, before anything talks to Discord.
+// discordSender is Discord mode's sender: every post goes through one rate-limited queue,
+// whose REST client is aimed at DISCORD_API_URL. discordgo's sessions (gateway, command
+// registration) have no base of their own, so its endpoints are pointed there too, first,
+// before anything talks to Discord.
 func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, error) {
 	if err := discord.SetAPIBase(cfg.DiscordAPIURL); err != nil {
 		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
 	}
-	rest := discord.NewRESTClient(cfg.DiscordToken, nil)
+	rest, err := discord.NewRESTClient(cfg.DiscordAPIURL, cfg.DiscordToken, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
+	}
 	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
 }
 
@@ -245,7 +250,10 @@ func (a *app) startHTTP(ready *atomic.Bool, parts func() error) (webServer, erro
 		if err != nil || len(key) != ed25519.PublicKeySize {
 			return webServer{}, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
 		}
-		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
+		rest, err := discord.NewRESTClient(a.cfg.DiscordAPIURL, a.cfg.DiscordToken, nil)
+		if err != nil {
+			return webServer{}, fmt.Errorf("config: DISCORD_API_URL: %w", err)
+		}
 		interactions = discord.NewInteractionsHandler(ed25519.PublicKey(key), a.cfg.DiscordAppID,
 			a.router, rest, discord.InteractionsOptions{Logger: a.logger})
 		mux.Handle("POST /interactions", interactions)

@@ -67,7 +67,11 @@ func ExampleNewInteractionsHandler() {
 		return
 	}
 	router := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
-	rest := discord.NewRESTClient(os.Getenv("DISCORD_TOKEN"), nil)
+	rest, err := discord.NewRESTClient(discord.DefaultAPIBase, os.Getenv("DISCORD_TOKEN"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	h := discord.NewInteractionsHandler(ed25519.PublicKey(key), os.Getenv("DISCORD_APP_ID"), router, rest,
 		discord.InteractionsOptions{})
 	go func() { _ = h.Run(ctx) }() // runs the commands until ctx ends

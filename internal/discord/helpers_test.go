@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -43,4 +44,14 @@ func runSender(tb testing.TB, s *Sender) *Sender {
 		}
 	})
 	return s
+}
+
+// restTo is a REST client for the API at base (a fake or a scripted server).
+func restTo(tb testing.TB, base, token string, client *http.Client) *RESTClient {
+	tb.Helper()
+	c, err := NewRESTClient(base, token, client)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }

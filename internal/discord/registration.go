@@ -3,13 +3,13 @@ package discord
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/commands"
 )
@@ -32,7 +32,9 @@ func SyncCommands(ctx context.Context, s *discordgo.Session, appID, guildID stri
 	if err != nil {
 		return false, fmt.Errorf("discord: list commands: %w", err)
 	}
-	if cmp.Equal(normalizeCommands(have), normalizeCommands(want)) {
+	// The normalised forms hold only plain values: reflect.DeepEqual is enough, and keeps a
+	// test library out of the binary.
+	if reflect.DeepEqual(normalizeCommands(have), normalizeCommands(want)) {
 		return false, nil
 	}
 	if _, err := s.ApplicationCommandBulkOverwrite(appID, guildID, want, discordgo.WithContext(ctx)); err != nil {

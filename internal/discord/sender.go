@@ -393,7 +393,7 @@ func (s *Sender) deliver(attempts context.Context, j *sendJob, bucket string) {
 	defer s.inFlight.Done()
 	ctx, cancel := context.WithTimeout(attempts, s.opts.RequestTimeout)
 	defer cancel()
-	method, url, body := j.request()
+	method, url, body := j.request(s.rest)
 	r, err := s.rest.do(ctx, method, url, body)
 	var o ratelimit.Observation
 	if err == nil {

@@ -16,7 +16,7 @@ import (
 )
 
 func fakeSender(tb testing.TB, f *fakediscord.Server, opts SenderOptions) *Sender {
-	return runSender(tb, NewSender(NewRESTClient(f.BotToken(), nil), opts))
+	return runSender(tb, NewSender(restTo(tb, f.URL(), f.BotToken(), nil), opts))
 }
 
 // channelRequests returns the fake's record of message posts to one channel.
@@ -186,10 +186,6 @@ func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
 func BenchmarkSenderThroughput(b *testing.B) {
 	f := fakediscord.New(fakediscord.Options{})
 	defer f.Close()
-	if err := SetAPIBase(f.URL()); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = SetAPIBase(DefaultAPIBase) }()
 	const limit = 45
 	s := fakeSender(b, f, SenderOptions{GlobalPerSecond: limit})
 	b.ResetTimer()

@@ -51,7 +51,7 @@ func TestSenderRunStopsAndDrains(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				rest := NewRESTClient("t", &http.Client{Transport: scriptedTransport{rep: tc.rep}})
+				rest := restTo(t, "https://discord.test", "t", &http.Client{Transport: scriptedTransport{rep: tc.rep}})
 				s := NewSender(rest, SenderOptions{DrainTimeout: 2 * time.Second})
 				ctx, cancel := context.WithCancel(t.Context())
 				ran := make(chan error, 1)

@@ -61,7 +61,7 @@ func TestSendersShareOneBudget(t *testing.T) {
 			var wg sync.WaitGroup
 			for r := range replicas {
 				s := fakeSender(t, f, SenderOptions{GlobalPerSecond: rate, Limiter: limiter})
-							for k := range perReplica {
+				for k := range perReplica {
 					ch := fmt.Sprintf("r%dc%d", r, k)
 					wg.Go(func() {
 						if _, err := s.Send(context.Background(), ch, message.Message{Content: "x"}, testNonce(ch, "1")); err != nil {

@@ -50,7 +50,6 @@ func newScriptServer(t *testing.T, script func(n int, path string, body []byte) 
 	s := &scriptServer{t: t, script: script}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
-	useAPIBase(t, s.srv.URL)
 	return s
 }
 
@@ -95,12 +94,13 @@ func limited(retry float64, global bool) reply {
 		body: fmt.Sprintf(`{"message":"You are being rate limited.","retry_after":%g,"global":%v,"code":0}`, retry, global)}
 }
 
-func testSender(t *testing.T, opts SenderOptions) *Sender {
+// testSender is a running Sender posting to base.
+func testSender(t *testing.T, base string, opts SenderOptions) *Sender {
 	t.Helper()
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 20 * time.Millisecond
 	}
-	return runSender(t, NewSender(NewRESTClient("test-token", nil), opts))
+	return runSender(t, NewSender(restTo(t, base, "test-token", nil), opts))
 }
 
 func text(s string) message.Message { return message.Message{Content: s} }
@@ -112,7 +112,7 @@ func TestSenderRetriesRouteLimitAfterWait(t *testing.T) {
 		}
 		return ok("posted")
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	id, err := s.Send(context.Background(), "c1", text("hello"), testNonce("c1", "s1"))
 	if err != nil || id != "posted" {
 		t.Fatalf("Send = %q, %v; want posted", id, err)
@@ -140,7 +140,7 @@ func TestSenderGlobal429PausesEveryChannel(t *testing.T) {
 	})
 	// 10/s paces requests 100 ms apart, so the one after the slow 429 is due well after the
 	// Sender has read it.
-	s := testSender(t, SenderOptions{GlobalPerSecond: 10})
+	s := testSender(t, srv.srv.URL, SenderOptions{GlobalPerSecond: 10})
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
@@ -177,7 +177,7 @@ func TestSenderHonoursExhaustedBucket(t *testing.T) {
 		}
 		return r
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	for i := 0; i < 2; i++ {
 		if _, err := s.Send(context.Background(), "c1", text("x"), ""); err != nil {
 			t.Fatal(err)
@@ -208,7 +208,7 @@ func TestSenderRetries5xxThenGivesUp(t *testing.T) {
 				}
 				return ok("done")
 			})
-			s := testSender(t, SenderOptions{MaxRetries: 3})
+			s := testSender(t, srv.srv.URL, SenderOptions{MaxRetries: 3})
 			id, err := s.Send(context.Background(), "c1", text("x"), testNonce("c1", "story"))
 			if (err != nil) != tc.wantError {
 				t.Fatalf("Send = %q, %v; want error %v", id, err, tc.wantError)
@@ -236,7 +236,7 @@ func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
 		}
 		return ok("fine")
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	for i := 0; i < 3; i++ {
 		_, err := s.Send(context.Background(), "gone", text("x"), "")
 		var ce *ChannelError
@@ -254,7 +254,7 @@ func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
 
 func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	nonce := testNonce("c1", "story-1")
 	if _, err := s.Send(context.Background(), "c1", message.Message{Content: "@everyone @here <@123> truce", Ephemeral: true}, nonce); err != nil {
 		t.Fatal(err)
@@ -275,7 +275,7 @@ func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
 
 func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	tests := []struct {
 		name string
 		m    message.Message
@@ -301,7 +301,7 @@ func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
 
 func TestSenderCancelWhileWaiting(t *testing.T) {
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply { return limited(5, false) })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := s.Send(ctx, "c1", text("x"), "")
@@ -327,7 +327,7 @@ func TestSenderKeepsFractionalRate(t *testing.T) {
 		rate float64
 		want time.Duration
 	}{{45, time.Second / 45}, {2.5, 400 * time.Millisecond}, {0.5, 2 * time.Second}} {
-		s := testSender(t, SenderOptions{GlobalPerSecond: tc.rate})
+		s := testSender(t, "https://discord.test", SenderOptions{GlobalPerSecond: tc.rate})
 		if got := s.limiter.(*ratelimit.LocalLimiter).Interval(); got != tc.want {
 			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, got, tc.want)
 		}
