@@ -65,7 +65,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace, Lease: cfg.Delivery.ClaimLease,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
 		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.StatusLines, Now: a.now, Logger: logger,
-		OnRun: a.metrics.observeDigest})
+		OnRun: a.metrics.observeDigest, OnStartError: a.metrics.observeDigestStart})
 	fetcher := instrumentedFetcher{inner: a.fetcher, m: a.metrics}
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
