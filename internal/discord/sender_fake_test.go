@@ -15,6 +15,15 @@ import (
 	"github.com/heraldbot/herald/internal/message"
 )
 
+// newFakeServer starts a fake Discord for a Sender test. The Sender's REST client is aimed at
+// it, so unlike newFake it moves no discordgo endpoint and the test may run in parallel.
+func newFakeServer(t *testing.T, opts fakediscord.Options) *fakediscord.Server {
+	t.Helper()
+	f := fakediscord.New(opts)
+	t.Cleanup(f.Close)
+	return f
+}
+
 func fakeSender(tb testing.TB, f *fakediscord.Server, opts SenderOptions) *Sender {
 	return runSender(tb, NewSender(restTo(tb, f.URL(), f.BotToken(), nil), opts))
 }
@@ -47,7 +56,8 @@ func assertQuietAfter429(t *testing.T, reqs []fakediscord.Request, retry time.Du
 }
 
 func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
 	s := fakeSender(t, f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
 	f.FailNext("POST", "/channels/c1/messages", 429, 2)
 	f.FailNext("POST", "/channels/c2/messages", 500, 2)
@@ -150,7 +160,8 @@ func TestSenderAgainstFakeGlobal429(t *testing.T) {
 }
 
 func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
 	s := fakeSender(t, f, SenderOptions{})
 	if err := f.SetChannelError("locked", fakediscord.CodeMissingAccess); err != nil {
 		t.Fatal(err)
@@ -218,7 +229,8 @@ func BenchmarkSenderThroughput(b *testing.B) {
 // limits, an over-limit edit is refused by the sender before Discord sees it, and an edit of a
 // deleted message is ErrMessageGone without marking the channel gone.
 func TestSenderEditsThroughTheFake(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
 	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	id, err := s.Send(ctx, "c1", message.Message{Embeds: []message.Embed{{Title: "Ceasefire agreed", Description: "Reuters"}}}, "n1")

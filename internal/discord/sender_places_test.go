@@ -17,7 +17,8 @@ func story(title string) message.Message {
 // Forum posts, threads, crossposts and webhook posts go through the Sender to the fake, which
 // validates each body against Discord's OpenAPI description.
 func TestSenderPlaces(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
 	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	f.SetChannelType("forum", fakediscord.ChannelForum)
@@ -58,7 +59,8 @@ func TestSenderPlaces(t *testing.T) {
 }
 
 func TestSenderWebhookPostAndGone(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
 	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	wh, err := s.CreateWebhook(ctx, "c1", "Herald")

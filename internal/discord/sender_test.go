@@ -106,6 +106,7 @@ func testSender(t *testing.T, base string, opts SenderOptions) *Sender {
 func text(s string) message.Message { return message.Message{Content: s} }
 
 func TestSenderRetriesRouteLimitAfterWait(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply {
 		if n == 0 {
 			return limited(0.3, false)
@@ -169,6 +170,7 @@ func TestSenderGlobal429PausesEveryChannel(t *testing.T) {
 }
 
 func TestSenderHonoursExhaustedBucket(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply {
 		r := ok(fmt.Sprintf("m%d", n))
 		r.header = map[string]string{"X-RateLimit-Remaining": "1", "X-RateLimit-Reset-After": "0.5"}
@@ -190,6 +192,7 @@ func TestSenderHonoursExhaustedBucket(t *testing.T) {
 }
 
 func TestSenderRetries5xxThenGivesUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		failures  int
@@ -230,6 +233,7 @@ func TestSenderRetries5xxThenGivesUp(t *testing.T) {
 }
 
 func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, path string, _ []byte) reply {
 		if strings.Contains(path, "/gone/") {
 			return reply{status: 403, body: `{"message":"Missing Access","code":50001}`}
@@ -253,6 +257,7 @@ func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
 }
 
 func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
 	s := testSender(t, srv.srv.URL, SenderOptions{})
 	nonce := testNonce("c1", "story-1")
@@ -274,6 +279,7 @@ func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
 }
 
 func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
 	s := testSender(t, srv.srv.URL, SenderOptions{})
 	tests := []struct {
@@ -300,6 +306,7 @@ func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
 }
 
 func TestSenderCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply { return limited(5, false) })
 	s := testSender(t, srv.srv.URL, SenderOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -323,6 +330,7 @@ func TestSenderCancelWhileWaiting(t *testing.T) {
 // TestSenderKeepsFractionalRate is issue 11 item 8: discord.global_rate was converted to an
 // integer, so 2.5 paced at 2 per second and 0.5 fell back to the default 45.
 func TestSenderKeepsFractionalRate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		rate float64
 		want time.Duration
