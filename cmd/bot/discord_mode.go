@@ -76,7 +76,7 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		// The shard is claimed while the other parts run: a standby polls and posts meanwhile.
 		parts = append(parts, lifecycle.Part{Name: "gateway", Run: a.autoGatewayPart(ready), Critical: true})
 	case gw != nil:
-		parts = append(parts, lifecycle.Part{Name: "gateway", Run: gatewayPart(gw, a.logger, nil), Critical: true})
+		parts = append(parts, lifecycle.Part{Name: "gateway", Run: func(ctx context.Context) error { return gw.Serve(ctx, nil) }, Critical: true})
 	}
 	runner.Add(append(parts, a.backgroundParts()...)...)
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
@@ -84,32 +84,6 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	err = runner.Run(ctx)
 	a.logger.Info("herald stopped", "shutdown_ms", time.Since(start).Milliseconds())
 	return err
-}
-
-// gatewayPart serves interactions (gateway.Run) until ctx ends, the gateway fails for good or
-// the shard is lost to another replica (lost, nil when the shard is fixed), then waits for the
-// interactions in flight and closes the session.
-func gatewayPart(gw *discord.Gateway, logger *slog.Logger, lost <-chan error) func(context.Context) error {
-	return func(ctx context.Context) error {
-		runCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		ran := make(chan error, 1)
-		go func() { ran <- gw.Run(runCtx) }()
-		var fatal error
-		select {
-		case <-ctx.Done():
-		case fatal = <-gw.Done():
-		case fatal = <-lost:
-		}
-		cancel()
-		if err := <-ran; err != nil && fatal == nil {
-			fatal = err
-		}
-		if err := gw.Close(); err != nil {
-			logger.Warn("closing gateway", "error", err)
-		}
-		return fatal
-	}
 }
 
 // shardLease is how long a replica's claim on its shard lasts without renewal: a standby
@@ -157,7 +131,7 @@ func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
 				}
 			}()
 		}
-		return gatewayPart(gw, a.logger, lost)(ctx)
+		return gw.Serve(ctx, lost)
 	}
 }
 

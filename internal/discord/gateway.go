@@ -187,6 +187,31 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 }
 
+// Serve is the gateway's lifecycle part: it serves interactions (Run) until ctx ends, the
+// session fails for good (Done) or lost delivers (the shard was taken over by another replica;
+// nil when the shard is fixed), then waits for the interactions in flight and closes the
+// session. It returns the failure that ended it, nil when ctx did.
+func (g *Gateway) Serve(ctx context.Context, lost <-chan error) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- g.Run(runCtx) }()
+	var fatal error
+	select {
+	case <-ctx.Done():
+	case fatal = <-g.Done():
+	case fatal = <-lost:
+	}
+	cancel()
+	if err := <-ran; err != nil && fatal == nil {
+		fatal = err
+	}
+	if err := g.Close(); err != nil {
+		g.logger.Warn("discord: closing gateway", "error", err)
+	}
+	return fatal
+}
+
 // hand passes job to Run; it is dropped once the gateway is closed.
 func (g *Gateway) hand(job func(ctx context.Context)) {
 	select {

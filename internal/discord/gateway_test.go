@@ -503,3 +503,46 @@ func TestGatewayConnectedFollowsTheWebsocket(t *testing.T) {
 		t.Error("Connected after Close")
 	}
 }
+
+// Serve, the gateway's lifecycle part, ends with the reason it was stopped for and leaves the
+// session closed: the runner's stop, a fatal close code, or the shard lost to another replica.
+func TestGatewayServeEndsAndCloses(t *testing.T) {
+	errLost := errors.New("shard 0 taken over")
+	for _, tc := range []struct {
+		name    string
+		stop    func(t *testing.T, f *fakediscord.Server, cancel context.CancelFunc, lost chan<- error)
+		wantErr func(error) bool
+	}{
+		{name: "runner stops it", stop: func(_ *testing.T, _ *fakediscord.Server, cancel context.CancelFunc, _ chan<- error) { cancel() },
+			wantErr: func(err error) bool { return err == nil }},
+		{name: "fatal close code", stop: func(t *testing.T, f *fakediscord.Server, _ context.CancelFunc, _ chan<- error) {
+			if err := f.CloseGateway(4004); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: func(err error) bool { var fc *FatalCloseError; return errors.As(err, &fc) && fc.Code == 4004 }},
+		{name: "shard lost", stop: func(_ *testing.T, _ *fakediscord.Server, _ context.CancelFunc, lost chan<- error) { lost <- errLost },
+			wantErr: func(err error) bool { return errors.Is(err, errLost) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, fakediscord.Options{})
+			g, _ := openGateway(t, f, testRouter(time.Second, nil))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			lost := make(chan error, 1)
+			served := make(chan error, 1)
+			go func() { served <- g.Serve(ctx, lost) }()
+			tc.stop(t, f, cancel, lost)
+			select {
+			case err := <-served:
+				if !tc.wantErr(err) {
+					t.Errorf("Serve = %v", err)
+				}
+			case <-waitCtx(t).Done():
+				t.Fatal("Serve did not return")
+			}
+			if g.Connected() {
+				t.Error("session still connected after Serve returned")
+			}
+		})
+	}
+}
