@@ -145,15 +145,20 @@ func authoredTopicScores(t *testing.T, stories []story.Story, want map[string]st
 // (TestAuthoredStreamsWithRealNoise); real coverage has tens a day beside each development.
 var noiseRates = []int{0, 5, 10, 20}
 
-// floorNoisyCheckpoints is the least share of the ceasefire checkpoints right at the highest
-// noise rate: the figure of docs/performance.md (33/36) less two checkpoints.
-const floorNoisyCheckpoints = 31.0 / 36
+// noiseDraws is how many pseudo-random draws of the noise each rate is measured over: one
+// draw's figure moves by a few checkpoints with the draw.
+const noiseDraws = 5
+
+// floorNoisyCheckpoints is the least share of the ceasefire checkpoints right over all draws at
+// the highest noise rate: the figure of docs/performance.md less about two checkpoints a draw.
+const floorNoisyCheckpoints = 0.83
 
 // TestAuthoredStreamsWithRealNoise asks whether the status survives what real feeds carry
 // beside each development: calls, commentary, war news and live pages. Real development-part
 // headlines (October 2023) hand-labelled as reporting no development and tagged with the topic
 // by the matcher are re-dated into each day of the authored ceasefire streams, drawn without
-// replacement in a fixed pseudo-random order, and every checkpoint is assessed again.
+// replacement in a fixed pseudo-random order (noiseDraws orders), and every checkpoint is
+// assessed again.
 func TestAuthoredStreamsWithRealNoise(t *testing.T) {
 	m, err := topic.NewMatcher(loadTopics(t))
 	if err != nil {
@@ -171,25 +176,34 @@ func TestAuthoredStreamsWithRealNoise(t *testing.T) {
 			rows = append(rows, row)
 		}
 	}
-	for _, perDay := range noiseRates {
-		streams := make(map[string][]story.Story)
-		right := 0
-		for _, row := range rows {
-			if streams[row[0]] == nil {
-				base, _ := loadAuthoredStream(t, m, row[0])
-				streams[row[0]] = withNoise(base, noise, perDay)
-			}
-			at, _ := time.Parse(time.RFC3339, row[2])
-			st := a.Assess(streams[row[0]], at, DefaultWindow)
-			if string(st.Label) == row[3] {
-				right++
-				continue
-			}
-			t.Logf("noise %d/day: MISS %s %s: got %q, want %q (%s)", perDay, row[0], row[2], st.Label, row[3], row[4])
+	bases := make(map[string][]story.Story)
+	for _, row := range rows {
+		if bases[row[0]] == nil {
+			bases[row[0]], _ = loadAuthoredStream(t, m, row[0])
 		}
-		t.Logf("noise %d/day: checkpoints %d/%d", perDay, right, len(rows))
-		if perDay == noiseRates[len(noiseRates)-1] && ratio(right, len(rows)) < floorNoisyCheckpoints {
-			t.Errorf("noise %d/day: %d/%d checkpoints, below the floor %.2f", perDay, right, len(rows), floorNoisyCheckpoints)
+	}
+	for _, perDay := range noiseRates {
+		right, all := 0, 0
+		misses := make(map[string]int)
+		for draw := range noiseDraws {
+			streams := make(map[string][]story.Story)
+			for name, base := range bases {
+				streams[name] = withNoise(base, noise, perDay, uint64(draw))
+			}
+			for _, row := range rows {
+				at, _ := time.Parse(time.RFC3339, row[2])
+				all++
+				if string(a.Assess(streams[row[0]], at, DefaultWindow).Label) == row[3] {
+					right++
+				} else {
+					misses[row[0]+" "+row[2]]++
+				}
+			}
+		}
+		t.Logf("noise %d/day: checkpoints %d/%d over %d draws (%.3f); missed: %v", perDay, right, all, noiseDraws,
+			ratio(right, all), misses)
+		if perDay == noiseRates[len(noiseRates)-1] && ratio(right, all) < floorNoisyCheckpoints {
+			t.Errorf("noise %d/day: %d/%d checkpoints, below the floor %.2f", perDay, right, all, floorNoisyCheckpoints)
 		}
 	}
 }
@@ -210,10 +224,10 @@ func realNoise(t *testing.T, m *topic.Matcher) []story.Story {
 	return out
 }
 
-// withNoise adds perDay noise headlines to every day the stream spans, re-dated to a
+// withNoise adds perDay noise headlines (draw picks the order) to every day the stream spans, re-dated to a
 // pseudo-random second of that day and given an ID of their own.
-func withNoise(stream, noise []story.Story, perDay int) []story.Story {
-	rng := rand.New(rand.NewPCG(1, uint64(perDay)))
+func withNoise(stream, noise []story.Story, perDay int, draw uint64) []story.Story {
+	rng := rand.New(rand.NewPCG(1+draw, uint64(perDay)))
 	pool := slices.Clone(noise)
 	rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 	out := slices.Clone(stream)
