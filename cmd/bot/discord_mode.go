@@ -91,47 +91,21 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 const shardLease = 30 * time.Second
 
 // autoGatewayPart is the gateway part for DISCORD_SHARD_COUNT=auto: the count comes from GET
-// /gateway/bot; without DISCORD_SHARD_ID the replica claims a free shard through a store lease
-// (waiting as a standby while all are held) and keeps it renewed, released when the part
-// stops. Each identify waits its turn in its max_concurrency bucket, fleet-wide.
+// /gateway/bot; the shard is DISCORD_SHARD_ID's or, without it, one the replica claims
+// (discord.ShardClaimer.Serve).
 func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		plan, err := discord.RecommendedShards(a.cfg.DiscordToken)
 		if err != nil {
 			return explainDiscordError("reading the recommended shard count (GET /gateway/bot)", a.cfg.DiscordAPIURL, err)
 		}
+		if a.cfg.ShardID >= plan.Count {
+			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", a.cfg.ShardID, plan.Count, plan.Count-1)
+		}
 		c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: shardLease, Logger: a.logger}
-		id := a.cfg.ShardID
-		if id >= plan.Count {
-			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", id, plan.Count, plan.Count-1)
-		}
-		claimed := id < 0
-		if claimed {
-			if id, err = c.Claim(ctx); err != nil {
-				return nil // stopped while standing by
-			}
-		}
-		a.logger.Info("gateway shard assigned", "shard_id", id, "shard_count", plan.Count, "claimed", claimed,
-			"max_concurrency", plan.MaxConcurrency, "session_starts_left", plan.Remaining)
-		if err := c.WaitIdentify(ctx, id); err != nil {
-			return nil
-		}
-		gw, err := a.openGateway(ctx, ready, id, plan.Count)
-		if err != nil {
-			return err
-		}
-		holdCtx, stopHold := context.WithCancel(ctx)
-		defer stopHold() // releases the shard
-		var lost chan error
-		if claimed {
-			lost = make(chan error, 1)
-			go func() {
-				if err := c.Hold(holdCtx, id); err != nil {
-					lost <- err
-				}
-			}()
-		}
-		return gw.Serve(ctx, lost)
+		return c.Serve(ctx, a.cfg.ShardID, func(ctx context.Context, id, count int) (*discord.Gateway, error) {
+			return a.openGateway(ctx, ready, id, count)
+		})
 	}
 }
 

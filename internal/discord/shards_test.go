@@ -5,9 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
 	"github.com/heraldbot/herald/internal/store/boltstore"
 )
 
@@ -70,5 +73,104 @@ func TestShardClaimerStandbyTakesOver(t *testing.T) {
 	// b comes back to renew: the shard is a's now.
 	if err := b.Hold(ctx, 0); !errors.Is(err, ErrShardLost) {
 		t.Errorf("b.Hold = %v, want ErrShardLost", err)
+	}
+}
+
+// memLeases is an in-memory lease store; a shard lease's release waits for gate when set.
+type memLeases struct {
+	mu       sync.Mutex
+	held     map[string]string
+	gate     chan struct{}
+	released bool
+}
+
+func (l *memLeases) AcquireLease(_ context.Context, name, owner string, _ time.Duration) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h, ok := l.held[name]; ok && h != owner {
+		return false, nil
+	}
+	l.held[name] = owner
+	return true, nil
+}
+
+func (l *memLeases) ReleaseLease(_ context.Context, name, _ string) error {
+	if name != shardLease(0) {
+		return nil
+	}
+	if l.gate != nil {
+		<-l.gate
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, name)
+	l.released = true
+	return nil
+}
+
+func (l *memLeases) wasReleased() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.released
+}
+
+func testClaimer(l Leases) *ShardClaimer {
+	return &ShardClaimer{Leases: l, Owner: "r1", Plan: ShardPlan{Count: 1, MaxConcurrency: 1}, Lease: time.Minute,
+		Logger: slog.New(slog.DiscardHandler)}
+}
+
+// A claimed shard's gateway runs while its lease is held, and stopping returns only once the
+// lease is released: the store closes after the runner, and a lease released into a closed
+// store would keep a standby waiting for a whole lease.
+func TestShardClaimerHoldingReleasesBeforeReturning(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		leases := &memLeases{held: map[string]string{shardLease(0): "r1"}, gate: make(chan struct{})}
+		ctx, cancel := context.WithCancel(t.Context())
+		served := make(chan error, 1)
+		go func() {
+			served <- testClaimer(leases).holding(ctx, 0, func(<-chan error) error { <-ctx.Done(); return nil })
+		}()
+		time.Sleep(time.Hour) // renewals on the bubble's clock: the lease stays held
+		cancel()
+		synctest.Wait() // the release is under way, held at the gate
+		select {
+		case <-served:
+			t.Fatal("returned before the shard's lease was released")
+		default:
+		}
+		close(leases.gate)
+		if err := <-served; err != nil || !leases.wasReleased() {
+			t.Errorf("holding = %v, released %v; want nil and released", err, leases.wasReleased())
+		}
+	})
+}
+
+// Serve claims a free shard, opens its gateway and serves it until stopped.
+func TestShardClaimerServeClaimsAndOpens(t *testing.T) {
+	f := newFake(t, fakediscord.Options{})
+	leases := &memLeases{held: map[string]string{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opened := make(chan int, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- testClaimer(leases).Serve(ctx, -1, func(_ context.Context, id, _ int) (*Gateway, error) {
+			g, _ := openGateway(t, f, testRouter(time.Second, nil))
+			opened <- id
+			return g, nil
+		})
+	}()
+	select {
+	case id := <-opened:
+		if id != 0 {
+			t.Errorf("claimed shard %d, want 0", id)
+		}
+	case <-waitCtx(t).Done():
+		t.Fatal("no gateway opened")
+	}
+	cancel()
+	if err := <-served; err != nil || !leases.wasReleased() {
+		t.Errorf("Serve = %v, released %v; want nil and released", err, leases.wasReleased())
 	}
 }
