@@ -244,8 +244,9 @@ func (s *Sender) close() {
 		for _, j := range ch.queue {
 			s.finish(j, sendResult{err: ErrSenderClosed})
 		}
-		ch.queue = nil
+		ch.queue, ch.listed = nil, false
 	}
+	s.order = nil
 }
 
 // Send posts m to the channel and blocks until Discord has it or the Sender gives up. nonce
