@@ -13,6 +13,7 @@ import (
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
@@ -39,11 +40,14 @@ type app struct {
 	digests  *delivery.Digests
 	subs     *subscription.Service
 	router   *commands.Router
+	// links write command names as clickable mentions in replies and notices once Discord
+	// has told the commands' IDs; the console never learns them and keeps plain names.
+	links *message.CommandLinks
 }
 
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics()}
+	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics(), links: commands.Links(commands.Definitions())}
 	a.sender = withPlaces(instrumentedSender{inner: sender, m: a.metrics}, sender)
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
@@ -58,7 +62,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
-		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger, Commands: a.links})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.

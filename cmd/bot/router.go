@@ -13,7 +13,7 @@ import (
 // handler (or an autocompleted option without a completer) fails start-up.
 func newRouter(a *app) (*commands.Router, error) {
 	defs := commands.Definitions(commandAliases(a.topics.Topics())...)
-	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand})
+	r := commands.NewRouter(defs, commands.RouterOptions{Logger: a.logger, OnCompleted: a.metrics.observeCommand, Links: a.links})
 	topics := topicInfos(a)
 	health := pollerHealth{a.poller}
 	status := commands.Status{Source: a.tracking, Topics: topics, Feeds: health}
@@ -36,7 +36,7 @@ func newRouter(a *app) (*commands.Router, error) {
 	r.On("subscription why", subs.Why)
 	r.On("subscriptions", subs.List)
 	r.On("retry-feed", subs.RetryFeed)
-	r.On("help", commands.Help(defs))
+	r.On("help", commands.Help(defs, a.links))
 	for _, route := range []string{"latest topic", "status topic", "briefing topic", "subscribe digest topic", "subscribe topic topic"} {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
 	}

@@ -18,6 +18,10 @@ const (
 	OptionRole OptionType = 8
 )
 
+// templateOptionText describes the template option: the placeholders members reach for most
+// (briefing.Placeholders has them all; /help and an invalid template's reply list them).
+const templateOptionText = "Post text with {title} {link} {source} {summary} {published_ago} {topic} {status} …"
+
 // clearWord empties a text option when editing ("filter:none").
 const clearWord = "none"
 
@@ -29,7 +33,7 @@ func styleOptions() []Option {
 		{Type: OptionRole, Name: "mention", Description: "A role to ping with each post"},
 		{Type: OptionUser, Name: "mention_user", Description: "A member to ping with each post (instead of a role)"},
 		{Type: OptionString, Name: "mention_filter", Description: "Ping only for stories passing this filter"},
-		{Type: OptionString, Name: "template", Description: "Post text with {title} {link} {source} {summary} {published_ago} …"},
+		{Type: OptionString, Name: "template", Description: templateOptionText},
 		{Type: OptionString, Name: "color", Description: "Embed colour, e.g. #1F8B4C"},
 		{Type: OptionBoolean, Name: "thumbnail", Description: "Show the story image small, beside the text"},
 	}

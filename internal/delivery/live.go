@@ -76,6 +76,9 @@ type LiveOptions struct {
 	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub store.Subscription, err error)
+	// Commands write the command names in notices ("run /retry-feed") as clickable mentions
+	// once Discord has told their IDs; nil keeps them plain.
+	Commands *message.CommandLinks
 }
 
 // Live posts new stories to feed and topic subscriptions.

@@ -70,6 +70,12 @@ func TestValidateCommandRejects(t *testing.T) {
 		{"required after optional", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
 			opt("a"), {Type: commands.OptionString, Name: "b", Description: "d", Required: true}}}, "required options"},
 		{"bad option name", commands.Command{Name: "x", Description: "d", Options: []commands.Option{opt("no!")}}, "must match"},
+		{"unknown locale", commands.Command{Name: "x", Description: "d", DescriptionLocalizations: map[string]string{"de-DE": "x"}}, "not one of Discord's locales"},
+		{"empty localised description", commands.Command{Name: "x", Description: "d", DescriptionLocalizations: map[string]string{"de": ""}}, "1-100"},
+		{"option localised over 100", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
+			{Type: commands.OptionString, Name: "o", Description: "d", DescriptionLocalizations: map[string]string{"de": long + "d"}}}}, "1-100"},
+		{"choice unknown locale", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
+			{Type: commands.OptionString, Name: "o", Description: "d", Choices: []commands.Choice{{Name: "c", Value: "v", NameLocalizations: map[string]string{"xx": "c"}}}}}}, "not one of Discord's locales"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

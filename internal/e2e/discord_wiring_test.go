@@ -88,6 +88,7 @@ type command struct {
 	permissions string
 	name        string
 	options     []fakediscord.Option
+	locale      string // the member's client language; "" is the fake's en-US
 }
 
 // answer is the bot's reply to one interaction.
@@ -103,7 +104,7 @@ func ask(t *testing.T, fake *fakediscord.Server, c command) answer {
 	ctx, cancel := context.WithTimeout(context.Background(), interactionWait)
 	defer cancel()
 	p, err := fake.InjectInteraction(ctx, fakediscord.Interaction{GuildID: wiringGuild, ChannelID: c.channel,
-		Permissions: c.permissions, CommandName: c.name, Options: c.options})
+		Permissions: c.permissions, CommandName: c.name, Options: c.options, Locale: c.locale})
 	if err != nil {
 		t.Fatalf("inject /%s: %v", c.name, err)
 	}
