@@ -62,7 +62,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
-		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger, Commands: a.links})
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger, Commands: a.links,
+		Topics: topicLabels{a.tracking}})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
@@ -93,6 +94,18 @@ func (a *app) close() {
 	if err := a.store.Close(); err != nil {
 		a.logger.Warn("closing store", "error", err)
 	}
+}
+
+// topicLabels gives templates a tracked topic's title and status label ({topic}, {status}),
+// from the same cached status /status shows.
+type topicLabels struct{ src *tracking.StatusSource }
+
+func (t topicLabels) TopicLabel(ctx context.Context, topicID string) (string, string, bool) {
+	st, err := t.src.Status(ctx, topicID)
+	if err != nil {
+		return "", "", false
+	}
+	return st.Title, string(st.Label), true
 }
 
 // pollerHealth tells commands what the poller knows about the feeds' polls.

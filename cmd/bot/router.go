@@ -57,7 +57,7 @@ func (a *app) subscriptions() commands.Subscriptions {
 	return commands.Subscriptions{Service: a.subs, Topics: topicInfos(a),
 		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
 		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender),
-		Stories: a.store, Rules: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}}
+		Stories: a.store, Rules: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}, Labels: topicLabels{a.tracking}}
 }
 
 // commandAliases are the topics' command aliases (alias: in topics.yaml), such as

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -169,12 +170,28 @@ func passesStyle(s story.Story, sub store.Subscription) bool {
 	return err == nil && f.Match(s)
 }
 
-// previewEmbed renders a story as the subscription will post it.
-func previewEmbed(s story.Story, st store.PostStyle) message.Embed {
+// TopicLabels names a tracked topic and says where it stands, for the preview's {topic} and
+// {status} (delivery.TopicLabels: the posts use the same lookup).
+type TopicLabels interface {
+	TopicLabel(ctx context.Context, topicID string) (title, status string, ok bool)
+}
+
+// previewEmbed renders a story as the subscription will post it: {topic} and {status} are the
+// first tracked topic the story is tagged with, as delivery fills them.
+func (s Subscriptions) previewEmbed(ctx context.Context, it story.Story, st store.PostStyle) message.Embed {
 	t, err := briefing.ParseTemplate(st.Template)
 	if err != nil {
 		t = briefing.Template{}
 	}
 	t.Color, t.Thumbnail = st.Color, st.Thumbnail
-	return t.Embed(briefing.PostData{Story: s})
+	d := briefing.PostData{Story: it}
+	if s.Labels != nil && t.Uses("topic", "status") {
+		for _, id := range it.Topics {
+			if title, status, ok := s.Labels.TopicLabel(ctx, id); ok {
+				d.Topic, d.Status = title, status
+				break
+			}
+		}
+	}
+	return t.Embed(d)
 }

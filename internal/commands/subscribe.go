@@ -34,6 +34,8 @@ type Subscriptions struct {
 	// shown, and delivery's rule of what is posted.
 	Stories StoryLog
 	Rules   LiveRules
+	// Labels, when set, fill the preview's {topic} and {status}.
+	Labels TopicLabels
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
@@ -115,7 +117,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
 	if ok {
-		m.Embeds = []message.Embed{previewEmbed(preview, sub.Style)}
+		m.Embeds = []message.Embed{s.previewEmbed(ctx, preview, sub.Style)}
 	}
 	return m, nil
 }

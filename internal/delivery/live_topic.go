@@ -35,7 +35,6 @@ type developments struct {
 	edited map[[2]int][]string    // {post, development} → IDs added to it
 	fresh  [][]string             // new developments, oldest first
 	style  style                  // the subscription's layout and mention
-	topic  string
 }
 
 // deliverDevelopments posts a topic subscription's claimed stories one embed per development:
@@ -56,7 +55,7 @@ func (l *Live) deliverDevelopments(ctx context.Context, sub store.Subscription, 
 		l.opts.Logger.Warn("delivery: planning live developments; posting them one by one", "subscription_id", sub.ID, "error", err)
 		plan = freshPlan(stories, sub.LivePosts)
 	}
-	plan.style, plan.topic = compileStyle(sub), sub.Topic
+	plan.style = l.styleOf(ctx, sub)
 	editor, _ := l.d.sender.(Editor)
 	byPost := map[int]map[int][]string{}
 	for at, added := range plan.edited {
@@ -209,7 +208,8 @@ func (p *developments) render(lp store.LivePost, now time.Time) message.Message 
 			}
 		}
 		if len(members) > 0 {
-			m.Embeds = append(m.Embeds, p.style.tmpl.Development(members, p.topic, now))
+			topic, status := p.style.topicOf(members[0])
+			m.Embeds = append(m.Embeds, p.style.tmpl.Development(members, topic, status, now))
 		}
 	}
 	return m

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
@@ -19,6 +20,62 @@ type style struct {
 	mentionFilter *filter.Filter
 	tmpl          briefing.Template
 	place         placement
+	// about fills {topic} and {status} (nil: the template shows neither, or no labels).
+	about briefing.TopicOf
+}
+
+// TopicLabels names a tracked topic and says where it stands (tracking's status label), for
+// templates' {topic} and {status}; ok is false for a topic it does not know.
+type TopicLabels interface {
+	TopicLabel(ctx context.Context, topicID string) (title, status string, ok bool)
+}
+
+// styleOf compiles sub's style for one delivery and, when its template shows {topic} or
+// {status}, attaches the topic lookup: a topic subscription's own topic, or for a feed
+// subscription the first tracked topic the story is tagged with. Each topic is looked up once
+// per delivery.
+func (l *Live) styleOf(ctx context.Context, sub store.Subscription) style {
+	st := compileStyle(sub)
+	if !st.tmpl.Uses("topic", "status") {
+		return st
+	}
+	type label struct {
+		title, status string
+		ok            bool
+	}
+	seen := map[string]label{}
+	lookup := func(id string) label {
+		lb, done := seen[id]
+		if !done && l.opts.Topics != nil {
+			lb.title, lb.status, lb.ok = l.opts.Topics.TopicLabel(ctx, id)
+			seen[id] = lb
+		}
+		return lb
+	}
+	st.about = func(s story.Story) (string, string) {
+		if sub.Kind == store.KindTopic {
+			if lb := lookup(sub.Topic); lb.ok {
+				return lb.title, lb.status
+			}
+			return sub.Topic, ""
+		}
+		for _, id := range s.Topics {
+			if lb := lookup(id); lb.ok {
+				return lb.title, lb.status
+			}
+		}
+		return "", ""
+	}
+	return st
+}
+
+// topicOf is a story's {topic} and {status}: empty when the template shows neither, and a
+// topic subscription's topic id when no labels are known.
+func (st style) topicOf(s story.Story) (string, string) {
+	if st.about == nil {
+		return "", ""
+	}
+	return st.about(s)
 }
 
 // compileStyle compiles sub.Style. Filters and templates are validated when stored, so an

@@ -175,3 +175,47 @@ func TestTemplateShapesLivePosts(t *testing.T) {
 		})
 	}
 }
+
+// fixedLabels knows one tracked topic and counts its lookups.
+type fixedLabels struct{ calls *int }
+
+func (f fixedLabels) TopicLabel(_ context.Context, id string) (string, string, bool) {
+	*f.calls++
+	if id != "mideast" {
+		return "", "", false
+	}
+	return "Middle East ceasefire", "Ceasefire in effect", true
+}
+
+// A template's {topic} and {status} show the tracked topic's title and where it stands: a
+// topic subscription's own topic, a feed subscription's story's first tracked topic (nothing
+// for an untagged story); each topic is looked up once per delivery.
+func TestTemplateStatusLabel(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			style := store.PostStyle{Template: "{topic} · {status}"}
+			restyle(t, e.store, e.feedSub, style)
+			restyle(t, e.store, e.topic, style)
+			calls := 0
+			stories := e.fresh(t, 2, "s") // the first tagged mideast, the second not
+			e.live(t, e.store, e.sender(t), LiveOptions{Topics: fixedLabels{&calls}}).OnNew(context.Background(), stories)
+			var feed []string
+			for _, m := range e.fake.Messages("c1") {
+				for _, em := range m.Embeds {
+					feed = append(feed, em.Description)
+				}
+			}
+			if diff := cmp.Diff([]string{"Middle East ceasefire · Ceasefire in effect", "·"}, feed); diff != "" {
+				t.Errorf("feed posts (-want +got):\n%s", diff)
+			}
+			topic := e.fake.Messages("c2")
+			if len(topic) != 1 || topic[0].Embeds[0].Description != "Middle East ceasefire · Ceasefire in effect" {
+				t.Errorf("topic post: %+v", topic)
+			}
+			if calls != 2 { // one per subscription and delivery
+				t.Errorf("%d lookups, want 2", calls)
+			}
+		})
+	}
+}
