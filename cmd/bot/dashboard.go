@@ -14,7 +14,7 @@ func (a *app) dashboardRoutes(mux *http.ServeMux) error {
 	d, err := dashboard.New(dashboard.Options{BaseURL: a.cfg.Dashboard.URL, DiscordURL: a.cfg.DiscordAPIURL,
 		AppID: a.cfg.DiscordAppID, ClientSecret: a.cfg.Dashboard.ClientSecret, BotToken: a.cfg.DiscordToken,
 		Operators: a.cfg.Dashboard.Operators, Store: a.store, Subscriptions: a.subscriptions(), Status: a.tracking,
-		Topics: topicInfos(a), Feeds: a.poller, Now: a.now, Logger: a.logger})
+		Topics: topicInfos(a), Feeds: a.poller, Verdicts: a.explainer(), Now: a.now, Logger: a.logger})
 	if err != nil {
 		return err
 	}

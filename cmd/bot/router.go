@@ -57,7 +57,13 @@ func (a *app) subscriptions() commands.Subscriptions {
 	return commands.Subscriptions{Service: a.subs, Topics: topicInfos(a),
 		DefaultTime: a.cfg.Digest.Time, DefaultZone: a.cfg.Digest.TimeZone,
 		NextRun: delivery.NextRun, Now: a.now, Clock: delivery.CanonicalClock, Health: a.store, Places: placesOf(a.sender),
-		Stories: a.store, Rules: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}, Labels: topicLabels{a.tracking}}
+		Stories: a.store, Verdicts: a.explainer(), Labels: topicLabels{a.tracking}}
+}
+
+// explainer is delivery's one verdict on a story in a channel, for /subscription why and the
+// dashboard.
+func (a *app) explainer() delivery.Explainer {
+	return delivery.Explainer{Store: a.store, Rule: delivery.LiveRule{MaxAge: a.cfg.Delivery.LiveMaxAge}, Now: a.now}
 }
 
 // commandAliases are the topics' command aliases (alias: in topics.yaml), such as

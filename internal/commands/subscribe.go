@@ -30,10 +30,10 @@ type Subscriptions struct {
 	Health FeedHealth
 	// Places, when set (Discord), reads channel types and makes webhooks for placements.
 	Places Places
-	// Stories and Rules answer /subscription why: what reached Herald, what a channel was
-	// shown, and delivery's rule of what is posted.
-	Stories StoryLog
-	Rules   LiveRules
+	// Stories and Verdicts answer /subscription why: what reached Herald, and delivery's
+	// verdict on one story in a channel.
+	Stories  StoryLog
+	Verdicts Verdicts
 	// Labels, when set, fill the preview's {topic} and {status}.
 	Labels TopicLabels
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"time"
 
 	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/filter"
@@ -137,24 +136,4 @@ func (st style) withMention(m message.Message, stories []story.Story) message.Me
 // the answer to "why was this story not posted here?" when Eligibility says Filtered.
 func WhyFiltered(sub store.Subscription, s story.Story) string {
 	return compileStyle(sub).why(sub, s)
-}
-
-// WhyNot names the rule that keeps s out of sub's live posts at now, in words for a reply
-// ("it arrived before this subscription was made"); "" when the story is eligible and fresh,
-// so only the channel's history can tell whether it was posted.
-func (r LiveRule) WhyNot(sub store.Subscription, s story.Story, now time.Time) string {
-	switch Eligibility(sub, s) {
-	case Backfill:
-		return "it was already in the feed when Herald first read it; only newer stories are posted"
-	case BeforeSubscription:
-		return "it arrived before this subscription was made"
-	case Filtered:
-		return "dropped by " + WhyFiltered(sub, s)
-	case OtherSource:
-		return "it is not from this subscription's feed or topic"
-	}
-	if !s.Published.IsZero() && !r.Fresh(s.Published, now) {
-		return r.Explain()
-	}
-	return ""
 }
