@@ -93,8 +93,11 @@ func compileStyle(sub store.Subscription) style {
 		st.tmpl = t
 	}
 	st.tmpl.Color, st.tmpl.Thumbnail = sub.Style.Color, sub.Style.Thumbnail
-	if sub.Kind == store.KindFeed { // topic posts are edited in place as outlets add to them
-		st.place = placementOf(sub.Style)
+	st.place = placementOf(sub.Style)
+	if sub.Kind == store.KindTopic {
+		// Topic posts are edited as outlets add to them, and only Herald's own messages can be
+		// edited by Herald: never through a webhook.
+		st.place.webhook = nil
 	}
 	return st
 }
