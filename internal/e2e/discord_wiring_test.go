@@ -269,7 +269,12 @@ func checkHelp(t *testing.T, fake *fakediscord.Server) {
 	if len(a.msg.Embeds) != 1 {
 		t.Fatalf("/help: %d embeds, want 1", len(a.msg.Embeds))
 	}
-	for _, want := range []string{"/latest", "/subscribe feed url", "/help"} {
+	ids := map[string]string{}
+	for _, c := range fake.Commands("") {
+		ids[c.Name] = c.ID
+	}
+	// Each command is a clickable mention carrying the ID its registration returned.
+	for _, want := range []string{"</latest:" + ids["latest"] + ">", "</subscribe feed:" + ids["subscribe"] + "> url", "</help:" + ids["help"] + ">"} {
 		if !strings.Contains(a.msg.Embeds[0].Description, want) {
 			t.Errorf("/help does not mention %q:\n%s", want, a.msg.Embeds[0].Description)
 		}
