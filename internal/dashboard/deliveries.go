@@ -69,7 +69,7 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	for _, s := range subs {
-		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == sub.ID})
+		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s), Current: s.ID == sub.ID})
 	}
 	if body.Sub, err = d.explainSub(r, sub, nameOr(names, sub.ChannelID)); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
@@ -124,7 +124,7 @@ func (d *Dashboard) explainSub(r *http.Request, sub store.Subscription, channelN
 	if err != nil {
 		return nil, err
 	}
-	out := &subDeliveries{Channel: channelName, What: d.opts.Subscriptions.Describe(sub)}
+	out := &subDeliveries{Channel: channelName, What: d.describe(sub)}
 	if out.Notice, err = d.subNotice(r, sub); err != nil {
 		return nil, err
 	}

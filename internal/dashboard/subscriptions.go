@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 	}
 	body := subscriptionsBody{Total: total, Pages: pageLinks(page, total), Channels: postable, Topics: d.opts.Topics}
 	for _, s := range subs {
-		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
+		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s),
 			State: subState(s), Paused: s.Paused})
 	}
 	data := d.base(ctx, sess, "Subscriptions")
@@ -194,6 +195,20 @@ func placeWords(st store.PostStyle, def string) string {
 	return strings.Join(parts, ", ")
 }
 
+// describe says what sub delivers in /subscriptions' words, with Discord's mention markup
+// (which a web page cannot resolve) written as "role 123…" or "member 123…".
+func (d *Dashboard) describe(sub store.Subscription) string {
+	text := d.opts.Subscriptions.Describe(sub)
+	text = roleMarkup.ReplaceAllString(text, "role $1")
+	return userMarkup.ReplaceAllString(text, "member $1")
+}
+
+// Discord's role and user mention markup.
+var (
+	roleMarkup = regexp.MustCompile(`<@&([0-9]{17,20})>`)
+	userMarkup = regexp.MustCompile(`<@!?([0-9]{17,20})>`)
+)
+
 func orText(v, def string) string {
 	if v == "" {
 		return def
@@ -221,7 +236,7 @@ func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, ses
 	now := d.opts.Now()
 	data := d.base(ctx, sess, "Subscription")
 	data.Guild, data.Tab = &g, "subscriptions"
-	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), State: subState(s),
+	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s), State: subState(s),
 		Kind: string(s.Kind), Include: strings.Join(s.Include, ", "), Exclude: strings.Join(s.Exclude, ", "),
 		Created: when(s.CreatedAt, now), LastRun: when(s.LastRun, now), Paused: s.Paused, Style: styleOf(s)}
 	d.render(w, http.StatusOK, "subscription", data)

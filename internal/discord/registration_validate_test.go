@@ -1,10 +1,14 @@
 package discord
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
 )
 
 // TestHeraldDefinitionsAreValid guards every command Herald registers against Discord's rules.
@@ -87,5 +91,17 @@ func TestValidateCommandRejects(t *testing.T) {
 	}
 	if err := ValidateCommand(commands.Command{Name: "héraut-日本", Description: "unicode names are fine"}); err != nil {
 		t.Errorf("unicode lowercase name rejected: %v", err)
+	}
+}
+
+// Herald's list of Discord's locales is the one Discord's OpenAPI description gives.
+func TestLocalesAreDiscords(t *testing.T) {
+	want, err := fakediscord.Locales()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(slices.Values(Locales()))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Locales (-discord +herald):\n%s", diff)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -127,6 +128,21 @@ func schemaDocument() (any, error) {
 		return nil, fmt.Errorf("fakediscord: parse schema document: %w", err)
 	}
 	return doc, nil
+}
+
+// Locales are Discord's locales as its OpenAPI description lists them (AvailableLocalesEnum),
+// sorted: Herald's own list of the keys a localisation map may have is checked against it.
+func Locales() ([]string, error) {
+	set, err := documentLocales()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(set))
+	for l := range set {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // documentLocales reads Discord's locales from the embedded description's AvailableLocalesEnum.
