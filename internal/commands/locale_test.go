@@ -69,6 +69,8 @@ func TestGermanRefusals(t *testing.T) {
 		{"unknown subscription", `No subscription "x1" in this server. /subscriptions lists them.`, `⚠️ Kein Abo "x1" auf diesem Server. /subscriptions listet sie auf.`},
 		{"limit", "This server already has 25 subscriptions, the most allowed. Remove one with /unsubscribe first.",
 			"⚠️ Dieser Server hat schon 25 Abos, mehr sind nicht erlaubt. Entferne zuerst eines mit /unsubscribe."},
+		{"duplicate topic", "This channel already has that subscription: /subscription edit changes its filter, mention or look.",
+			"⚠️ Dieser Kanal hat dieses Abo schon: /subscription edit ändert seinen Filter, seine Erwähnung oder Gestaltung."},
 		{"colour", "Write the colour as six hex digits, e.g. #1F8B4C.", "⚠️ Schreib die Farbe als sechs Hexziffern, z. B. #1F8B4C."},
 		{"untranslated stays English", "A reply without a translation.", "⚠️ A reply without a translation."},
 	}

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldbot/herald/internal/discord/fakediscord"
 )
@@ -56,6 +58,16 @@ func TestCommandMentionsAndGermanThroughGateway(t *testing.T) {
 		"to use </unsubscribe:"+ids["unsubscribe"]+">.") {
 		t.Errorf("English refusal %q: want the command linked", plain.msg.Content)
 	}
+
+	// Subscribing again is refused with the command that changes a subscription, linked.
+	feed := []fakediscord.Option{{Name: "feed", Type: 1, Options: []fakediscord.Option{{Name: "url", Type: 3, Value: fs.URL()}}}}
+	if first := ask(t, fake, command{channel: localeChannel, permissions: permManageChannels, name: "subscribe", options: feed}); !strings.Contains(first.msg.Content, "New stories from") {
+		t.Fatalf("/subscribe feed: %q", first.msg.Content)
+	}
+	again := ask(t, fake, command{channel: localeChannel, permissions: permManageChannels, name: "subscribe", options: feed})
+	if want := "already has that subscription: </subscription edit:" + ids["subscription"] + "> changes its filters"; !strings.Contains(again.msg.Content, want) {
+		t.Errorf("second /subscribe feed: %q, want %q", again.msg.Content, want)
+	}
 }
 
 // checkGermanOptions fails for any registered option or subcommand without a German description.
@@ -66,5 +78,42 @@ func checkGermanOptions(t *testing.T, path string, opts []fakediscord.CommandOpt
 			t.Errorf("%s %s registered without a German description", path, o.Name)
 		}
 		checkGermanOptions(t, path+" "+o.Name, o.Options)
+	}
+}
+
+// TestFeedDownNoticeLinksRetryFeedThroughGateway: the notice that a feed stopped being polled
+// names /retry-feed as a clickable mention with the registered ID, through the real binary.
+func TestFeedDownNoticeLinksRetryFeedThroughGateway(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Doomed Outlet")
+	fs.add(1)
+	fake := wiringFake(t)
+	env := embeddedEnv(t, fake, fs.URL())
+	bot := startBot(t, env)
+	waitRegistered(t, bot)
+	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	subscribe(t, fake, wiringGuild, localeChannel, "feed", []fakediscord.Option{{Name: "url", Type: 3, Value: fs.URL()}}, "New stories from")
+	retry := ""
+	for _, c := range fake.Commands("") {
+		if c.Name == "retry-feed" {
+			retry = c.ID
+		}
+	}
+
+	fs.fail(http.StatusGone) // disabled at once
+	var notice string
+	if !waitFor(30*time.Second, func() bool {
+		for _, m := range fake.Messages(localeChannel) {
+			if strings.Contains(m.Content, "stopped polling") {
+				notice = m.Content
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no feed-down notice: %s", describeMessages(fake.Messages(localeChannel)))
+	}
+	if want := "runs </retry-feed:" + retry + "> with its URL"; retry == "" || !strings.Contains(notice, want) {
+		t.Errorf("notice %q lacks %q", notice, want)
 	}
 }
