@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,11 +177,12 @@ func TestTemplateShapesLivePosts(t *testing.T) {
 	}
 }
 
-// fixedLabels knows one tracked topic and counts its lookups.
-type fixedLabels struct{ calls *int }
+// fixedLabels knows one tracked topic and counts its lookups (channels are delivered to
+// concurrently).
+type fixedLabels struct{ calls *atomic.Int64 }
 
 func (f fixedLabels) TopicLabel(_ context.Context, id string) (string, string, bool) {
-	*f.calls++
+	f.calls.Add(1)
 	if id != "mideast" {
 		return "", "", false
 	}
@@ -197,7 +199,7 @@ func TestTemplateStatusLabel(t *testing.T) {
 			style := store.PostStyle{Template: "{topic} · {status}"}
 			restyle(t, e.store, e.feedSub, style)
 			restyle(t, e.store, e.topic, style)
-			calls := 0
+			var calls atomic.Int64
 			stories := e.fresh(t, 2, "s") // the first tagged mideast, the second not
 			e.live(t, e.store, e.sender(t), LiveOptions{Topics: fixedLabels{&calls}}).OnNew(context.Background(), stories)
 			var feed []string
@@ -213,8 +215,8 @@ func TestTemplateStatusLabel(t *testing.T) {
 			if len(topic) != 1 || topic[0].Embeds[0].Description != "Middle East ceasefire · Ceasefire in effect" {
 				t.Errorf("topic post: %+v", topic)
 			}
-			if calls != 2 { // one per subscription and delivery
-				t.Errorf("%d lookups, want 2", calls)
+			if n := calls.Load(); n != 2 { // one per subscription and delivery
+				t.Errorf("%d lookups, want 2", n)
 			}
 		})
 	}
