@@ -15,23 +15,29 @@ import (
 func Help(defs []Command, links *message.CommandLinks) HandlerFunc {
 	return func(_ context.Context, req Request) (message.Message, error) {
 		words := helpWords(req.Locale)
-		var m message.Message
-		if name := strings.TrimSpace(req.Options["command"]); name != "" {
-			var err error
-			if m, err = commandHelp(defs, name, req.Locale, words); err != nil {
-				return m, err
-			}
-		} else {
-			var b strings.Builder
-			for _, c := range defs {
-				writeHelp(&b, "/"+c.Name, c, req.Locale)
-			}
-			b.WriteString("\n" + words.more)
-			m = message.Message{Embeds: []message.Embed{{Title: words.title, Description: strings.TrimSpace(b.String())}}, Ephemeral: true}
+		name := strings.TrimSpace(req.Options["command"])
+		if name == "" {
+			m := commandList(defs, req.Locale, words)
+			m.Embeds[0].Description = links.Link(m.Embeds[0].Description, message.MaxEmbedDescription)
+			return m, nil
+		}
+		m, err := commandHelp(defs, name, req.Locale, words)
+		if err != nil {
+			return m, err
 		}
 		m.Embeds[0].Description = links.Link(m.Embeds[0].Description, message.MaxEmbedDescription)
 		return m, nil
 	}
+}
+
+// commandList is /help without a command: every command and subcommand with its options.
+func commandList(defs []Command, locale string, text helpText) message.Message {
+	var b strings.Builder
+	for _, c := range defs {
+		writeHelp(&b, "/"+c.Name, c, locale)
+	}
+	b.WriteString("\n" + text.more)
+	return message.Message{Embeds: []message.Embed{{Title: text.title, Description: strings.TrimSpace(b.String())}}, Ephemeral: true}
 }
 
 // helpText is /help's own wording in one language.
