@@ -12,6 +12,7 @@ import (
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
@@ -39,11 +40,14 @@ type app struct {
 	// subsCmd is the commands adapter over subs, shared by the router and the dashboard.
 	subsCmd commands.Subscriptions
 	router  *commands.Router
+	// links write command names as clickable mentions in replies and notices once Discord
+	// has told the commands' IDs; the console never learns them and keeps plain names.
+	links *message.CommandLinks
 }
 
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics()}
+	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics(), links: commands.Links(commands.Definitions())}
 	a.sender = withPlaces(instrumentedSender{inner: sender, m: a.metrics}, sender)
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
@@ -58,7 +62,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
-		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger, Commands: a.links,
+		Topics: topicLabels{a.tracking}})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
@@ -74,7 +79,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	})
 	a.subs = subscription.New(a.store, a.poller, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
-	a.subsCmd = subscriptionCommands(cfg, a.subs, a.store, a.sender, a.topics.Topics(), a.now)
+	a.subsCmd = subscriptionCommands(cfg, a.subs, a.store, a.sender, a.topics.Topics(), topicLabels{a.tracking}, a.now)
 	if a.router, err = newRouter(a.routerDeps()); err != nil {
 		a.close()
 		return nil, err
@@ -89,13 +94,25 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 func (a *app) routerDeps() routerDeps {
 	return routerDeps{topics: a.topics.Topics(), subs: a.subsCmd, stories: a.store, status: a.tracking,
 		feeds: pollerHealth{a.poller}, briefing: a.digests.OnDemand, observe: a.metrics.observeCommand,
-		now: a.now, logger: a.logger}
+		links: a.links, now: a.now, logger: a.logger}
 }
 
 func (a *app) close() {
 	if err := a.store.Close(); err != nil {
 		a.logger.Warn("closing store", "error", err)
 	}
+}
+
+// topicLabels gives templates a tracked topic's title and status label ({topic}, {status}),
+// from the same cached status /status shows.
+type topicLabels struct{ src *tracking.StatusSource }
+
+func (t topicLabels) TopicLabel(ctx context.Context, topicID string) (string, string, bool) {
+	st, err := t.src.Status(ctx, topicID)
+	if err != nil {
+		return "", "", false
+	}
+	return st.Title, string(st.Label), true
 }
 
 // pollerHealth tells commands what the poller knows about the feeds' polls.

@@ -50,14 +50,15 @@ func checkFeed(ctx context.Context, cfg *config.Config, logger *slog.Logger, arg
 	}
 	fmt.Fprintf(out, "url: %s\nfinal url: %s\nstatus: %d\netag: %q\nlast-modified: %q\nserver freshness hint: %s\nbytes: %d\n",
 		url, res.URL, res.Status, res.Validators.ETag, res.Validators.LastModified, res.NextPollAfter, res.Bytes)
-	f := delivery.Forecast{Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Now: time.Now()}
+	now := time.Now()
+	f := delivery.Forecast{}
 	if db == nil {
 		fmt.Fprintf(out, "store: not readable (%v); verdicts ignore what Herald has stored and posted\n", storeErr)
 	} else {
 		fmt.Fprintf(out, "store: %s\n", how)
-		f = loadForecast(ctx, db, url, f, out)
+		f = loadForecast(ctx, db, url, explainer(cfg, db, func() time.Time { return now }), out)
 	}
-	items := poller.Items(configuredFeed(cfg, url), res.Feed, matcher.Tags, f.Now)
+	items := poller.Items(configuredFeed(cfg, url), res.Feed, matcher.Tags, now)
 	fmt.Fprintf(out, "feed title: %q, %d items\n\n", res.Feed.Title, len(items))
 	for _, it := range items {
 		fmt.Fprintf(out, "%s  %s  %s\n    topics=%v  verdict: %s\n", it.ID, it.Published.Format(time.RFC3339), it.Title,
@@ -114,8 +115,8 @@ func openStoreReadOnly(ctx context.Context, cfg *config.Config, logger *slog.Log
 
 // loadForecast reads the feed's state and the subscriptions that may post it into f, and
 // prints them.
-func loadForecast(ctx context.Context, db store.Store, url string, f delivery.Forecast, out io.Writer) delivery.Forecast {
-	f.Seen = db
+func loadForecast(ctx context.Context, db store.Store, url string, e delivery.Explainer, out io.Writer) delivery.Forecast {
+	f := delivery.Forecast{Explainer: e}
 	st, ok, err := db.GetFeedState(ctx, url)
 	switch {
 	case err != nil:
@@ -136,16 +137,12 @@ func loadForecast(ctx context.Context, db store.Store, url string, f delivery.Fo
 		}
 		subs = append(subs, got...)
 	}
-	f.Live = delivery.LivePosting(subs, url)
+	f.Live = delivery.Following(subs, url)
 	fmt.Fprintf(out, "live subscriptions that may post its stories: %d\n", len(f.Live))
 	for _, s := range f.Live {
 		fmt.Fprintf(out, "    %s\n", describeSub(s))
 	}
 	return f
-}
-
-func channelOf(s store.Subscription) string {
-	return fmt.Sprintf("channel %s (server %s)", s.ChannelID, s.GuildID)
 }
 
 func describeSub(s store.Subscription) string {
@@ -167,4 +164,8 @@ func fmtTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+func channelOf(s store.Subscription) string {
+	return fmt.Sprintf("channel %s (server %s)", s.ChannelID, s.GuildID)
 }

@@ -130,7 +130,7 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 func (a *app) openGateway(ctx context.Context, ready *atomic.Bool, id, count int) (*discord.Gateway, error) {
 	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: id,
 		ShardCount: count, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
-		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store})
+		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store, OnCommandIDs: a.links.SetIDs})
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +149,11 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
-	if _, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions()); err != nil {
+	reg, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions())
+	if err != nil {
 		return explainDiscordError("registering commands", a.cfg.DiscordAPIURL, err)
 	}
+	a.links.SetIDs(reg.IDs)
 	ready.Store(true)
 	return nil
 }

@@ -28,15 +28,17 @@ type routerDeps struct {
 	briefing func(ctx context.Context, channelID, topic string) (message.Message, error)
 	// observe counts every command (metrics).
 	observe func(name string, d time.Duration, err error)
-	now     func() time.Time
-	logger  *slog.Logger
+	// links write command names as mentions (/help).
+	links  *message.CommandLinks
+	now    func() time.Time
+	logger *slog.Logger
 }
 
 // newRouter attaches every handler to the command definitions; a route left without a
 // handler (or an autocompleted option without a completer) fails start-up.
 func newRouter(d routerDeps) (*commands.Router, error) {
 	defs := commands.Definitions(commandAliases(d.topics)...)
-	r := commands.NewRouter(defs, commands.RouterOptions{Logger: d.logger, OnCompleted: d.observe})
+	r := commands.NewRouter(defs, commands.RouterOptions{Logger: d.logger, OnCompleted: d.observe, Links: d.links})
 	topics := topicInfos(d.topics)
 	status := commands.Status{Source: d.status, Topics: topics, Feeds: d.feeds}
 	r.On("latest", commands.Latest{Stories: d.stories, Topics: topics, Now: d.now, Feeds: d.feeds}.Handle)
@@ -48,7 +50,7 @@ func newRouter(d routerDeps) (*commands.Router, error) {
 	}
 	r.On("briefing", commands.Briefing{Topics: topics, Build: d.briefing}.Handle)
 	routeSubscriptions(r, d.subs)
-	r.On("help", commands.Help(defs))
+	r.On("help", commands.Help(defs, d.links))
 	for _, route := range []string{"latest topic", "status topic", "briefing topic", "subscribe digest topic", "subscribe topic topic"} {
 		r.OnAutocomplete(route, commands.TopicChoices(topics))
 	}
@@ -80,11 +82,17 @@ func routeSubscriptions(r *commands.Router, subs commands.Subscriptions) {
 // subscriptionCommands is the commands adapter over the one subscription service; the slash
 // commands and the dashboard both go through it.
 func subscriptionCommands(cfg *config.Config, svc *subscription.Service, st store.Store, sender delivery.Sender,
-	topics []topic.Config, now func() time.Time) commands.Subscriptions {
+	topics []topic.Config, labels commands.TopicLabels, now func() time.Time) commands.Subscriptions {
 	return commands.Subscriptions{Service: svc, Topics: topicInfos(topics),
 		DefaultTime: cfg.Digest.Time, DefaultZone: cfg.Digest.TimeZone,
 		NextRun: delivery.NextRun, Now: now, Clock: delivery.CanonicalClock, Health: st, Places: placesOf(sender),
-		Stories: st, Rules: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}}
+		Stories: st, Verdicts: explainer(cfg, st, now), Labels: labels}
+}
+
+// explainer is delivery's one verdict on a story in a channel, for /subscription why and the
+// dashboard.
+func explainer(cfg *config.Config, st store.Store, now func() time.Time) delivery.Explainer {
+	return delivery.Explainer{Store: st, Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Now: now}
 }
 
 // commandAliases are the topics' command aliases (alias: in topics.yaml), such as

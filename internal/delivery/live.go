@@ -76,6 +76,12 @@ type LiveOptions struct {
 	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub store.Subscription, err error)
+	// Topics name tracked topics and where they stand, for templates' {topic} and {status};
+	// nil leaves {status} empty and {topic} the topic's id.
+	Topics TopicLabels
+	// Commands write the command names in notices ("run /retry-feed") as clickable mentions
+	// once Discord has told their IDs; nil keeps them plain.
+	Commands *message.CommandLinks
 }
 
 // Live posts new stories to feed and topic subscriptions.
@@ -276,7 +282,7 @@ func (l *Live) deliver(ctx context.Context, sub store.Subscription, stories []st
 	if len(stories) == 0 {
 		return
 	}
-	posts := livePosts(stories, compileStyle(sub), more, why)
+	posts := livePosts(stories, l.styleOf(ctx, sub), more, why)
 	for i := range posts {
 		for _, id := range posts[i].ids {
 			posts[i].ids = append(posts[i].ids, aliasesOf[id]...)
@@ -351,7 +357,7 @@ func livePosts(stories []story.Story, st style, more int, why string) []post {
 	for start := 0; start < len(stories); start += size {
 		end := min(start+size, len(stories))
 		batch := ids(stories[start:end])
-		msgs := st.tmpl.Live(stories[start:end])
+		msgs := st.tmpl.Live(stories[start:end], st.about)
 		for i, m := range msgs {
 			if i == 0 {
 				m = st.withMention(m, stories[start:end])

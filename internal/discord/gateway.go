@@ -44,6 +44,9 @@ type GatewayConfig struct {
 	Definitions []commands.Command
 	// OnSynced observes each registration attempt (metrics, tests).
 	OnSynced func(changed bool, err error)
+	// OnCommandIDs receives the registered commands' IDs by name after READY (shard 0 from
+	// its registration, the others from a read), for clickable command mentions.
+	OnCommandIDs func(ids map[string]string)
 	// OnConnection observes each change of Connected (tests, metrics); it must not block.
 	OnConnection func(connected bool)
 	HTTPClient   *http.Client
@@ -261,24 +264,43 @@ func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	appID := g.appID
 	g.mu.Unlock()
 	g.logger.Info("gateway ready", "shard_id", g.cfg.ShardID, "app_id", appID, "session_id", r.SessionID)
-	if g.cfg.ShardID != 0 || g.cfg.Definitions == nil {
+	switch {
+	case g.cfg.Definitions == nil:
+	case g.cfg.ShardID == 0:
+		g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+	case g.cfg.OnCommandIDs != nil:
+		g.hand(func(ctx context.Context) { g.readIDs(ctx, appID) })
+	}
+}
+
+// readIDs learns the registered commands' IDs (shards other than 0, which do not register).
+func (g *Gateway) readIDs(ctx context.Context, appID string) {
+	defer g.recoverHandler("command_ids")
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	ids, err := CommandIDs(ctx, g.s, appID, g.cfg.GuildID)
+	if err != nil {
+		g.logger.Warn("reading command ids; commands are named without links", "error", err)
 		return
 	}
-	g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+	g.cfg.OnCommandIDs(ids)
 }
 
 // sync registers the commands (shard 0, on READY).
 func (g *Gateway) sync(ctx context.Context, appID string) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
+	reg, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
 	if err != nil {
 		g.logger.Error("command registration failed", "error", err)
 	} else {
-		g.logger.Info("commands registered", "changed", changed, "guild_id", g.cfg.GuildID, "count", len(g.cfg.Definitions))
+		if g.cfg.OnCommandIDs != nil { // before the log line: tests wait for it
+			g.cfg.OnCommandIDs(reg.IDs)
+		}
+		g.logger.Info("commands registered", "changed", reg.Changed, "guild_id", g.cfg.GuildID, "count", len(g.cfg.Definitions))
 	}
 	if g.cfg.OnSynced != nil {
-		g.cfg.OnSynced(changed, err)
+		g.cfg.OnSynced(reg.Changed, err)
 	}
 }
 

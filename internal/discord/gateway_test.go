@@ -132,23 +132,42 @@ func TestSyncCommandsDetectsChanges(t *testing.T) {
 	}
 	ctx := waitCtx(t)
 	defs := commands.Definitions()
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || !changed {
-		t.Fatalf("first sync: %v %v", changed, err)
+	first, err := SyncCommands(ctx, s, f.AppID(), "", defs)
+	if err != nil || !first.Changed {
+		t.Fatalf("first sync: %v %v", first.Changed, err)
 	}
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || changed {
-		t.Fatalf("same definitions: %v %v, want no change", changed, err)
+	same, err := SyncCommands(ctx, s, f.AppID(), "", defs)
+	if err != nil || same.Changed {
+		t.Fatalf("same definitions: %v %v, want no change", same.Changed, err)
+	}
+	// Mentions need the IDs whether or not the commands were overwritten: the PUT's answer
+	// and the list agree, one per command.
+	if diff := cmp.Diff(first.IDs, same.IDs); diff != "" || len(first.IDs) != len(defs) {
+		t.Errorf("ids after PUT vs after list (-put +list):\n%s\n%d ids for %d commands", diff, len(first.IDs), len(defs))
+	}
+	for _, c := range f.Commands("") {
+		if first.IDs[c.Name] != c.ID {
+			t.Errorf("id of /%s = %q, the fake registered %q", c.Name, first.IDs[c.Name], c.ID)
+		}
 	}
 	edited := commands.Definitions()
 	edited[0].Options[0].Description = "A different description"
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
-		t.Errorf("edited description: %v %v, want a PUT", changed, err)
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited description: %v %v, want a PUT", reg.Changed, err)
 	}
 	perm := int64(0)
 	edited[1].DefaultMemberPermissions = &perm
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
-		t.Errorf("edited permissions: %v %v, want a PUT", changed, err)
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited permissions: %v %v, want a PUT", reg.Changed, err)
 	}
-	if f.PutCount() != 3 || len(f.Commands("")) != len(defs) {
+	edited[0].Options[0].DescriptionLocalizations = map[string]string{"de": "Eine andere Beschreibung"}
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited an option's German description: %v %v, want a PUT", reg.Changed, err)
+	}
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || reg.Changed {
+		t.Errorf("same localised options: %v %v, want no change", reg.Changed, err)
+	}
+	if f.PutCount() != 4 || len(f.Commands("")) != len(defs) {
 		t.Errorf("puts=%d global commands=%d", f.PutCount(), len(f.Commands("")))
 	}
 }

@@ -205,10 +205,15 @@ func (s *Service) precheck(ctx context.Context, o Owner, sub store.Subscription)
 	}
 	sub.ChannelID = o.ChannelID
 	for _, e := range existing {
-		if e.SameTarget(sub) && sub.Kind == store.KindFeed {
-			return refuse("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
-		}
-		if e.SameTarget(sub) {
+		// Subscribing again is how members try to change a subscription: name the command
+		// that does (the reply links it).
+		switch {
+		case e.SameTarget(sub) && sub.Kind == store.KindFeed:
+			return refuse("This channel already has that subscription: /subscription edit changes its filters, mention or look; " +
+				"/subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
+		case e.SameTarget(sub) && sub.Kind == store.KindTopic:
+			return refuse("This channel already has that subscription: /subscription edit changes its filter, mention or look.")
+		case e.SameTarget(sub):
 			return refuse("This channel already has that subscription.")
 		}
 	}
