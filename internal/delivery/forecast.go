@@ -9,12 +9,6 @@ import (
 	"github.com/heraldbot/herald/internal/story"
 )
 
-// postsLive reports whether a subscription posts stories as they arrive: a healthy, unpaused
-// feed or topic subscription.
-func postsLive(s store.Subscription) bool {
-	return (s.Kind == store.KindFeed || s.Kind == store.KindTopic) && s.Broken == "" && !s.Paused
-}
-
 // Following keeps the live subscriptions among subs that may post stories of feedURL: its
 // feed's and every topic's, paused or stopped ones included (their verdict says so).
 func Following(subs []store.Subscription, feedURL string) []store.Subscription {

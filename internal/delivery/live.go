@@ -421,6 +421,12 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]store.Subscription, err
 	return out, nil
 }
 
+// postsLive reports whether a subscription posts stories as they arrive: a healthy, unpaused
+// feed or topic subscription.
+func postsLive(s store.Subscription) bool {
+	return (s.Kind == store.KindFeed || s.Kind == store.KindTopic) && s.Broken == "" && !s.Paused
+}
+
 // matching keeps the stories a live subscription wants: its feed (with keyword filters) or its
 // topic, never backfill, and nothing that arrived before the subscription was made.
 func matching(sub store.Subscription, stories []story.Story) []story.Story {
