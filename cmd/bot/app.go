@@ -6,18 +6,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/heraldbot/herald/config"
 	"github.com/heraldbot/herald/internal/commands"
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
+	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/poller"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/store/boltstore"
 	"github.com/heraldbot/herald/internal/store/redisstore"
-	"github.com/heraldbot/herald/internal/story"
 	"github.com/heraldbot/herald/internal/subscription"
 	"github.com/heraldbot/herald/internal/topic"
 	"github.com/heraldbot/herald/internal/tracking"
@@ -38,12 +37,17 @@ type app struct {
 	live     *delivery.Live
 	digests  *delivery.Digests
 	subs     *subscription.Service
-	router   *commands.Router
+	// subsCmd is the commands adapter over subs, shared by the router and the dashboard.
+	subsCmd commands.Subscriptions
+	router  *commands.Router
+	// links write command names as clickable mentions in replies and notices once Discord
+	// has told the commands' IDs; the console never learns them and keeps plain names.
+	links *message.CommandLinks
 }
 
 // build wires the parts in dependency order; sender carries posts (the console or Discord).
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender delivery.Sender) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics()}
+	a := &app{cfg: cfg, logger: logger, now: time.Now, metrics: newMetrics(), links: commands.Links(commands.Definitions())}
 	a.sender = withPlaces(instrumentedSender{inner: sender, m: a.metrics}, sender)
 	var err error
 	if a.topics, err = topic.NewMatcher(cfg.Topics); err != nil {
@@ -58,24 +62,25 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	}
 	a.fetcher = newFetcher(cfg, logger)
 	a.live = delivery.NewLive(a.store, a.sender, delivery.LiveOptions{Lease: cfg.Delivery.ClaimLease,
-		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
+		Rule: delivery.LiveRule{MaxAge: cfg.Delivery.LiveMaxAge}, Sources: feedURLs(cfg), Now: a.now, Logger: logger, Commands: a.links,
+		Topics: topicLabels{a.tracking}})
 	// Digest slots and their stories are leased for the same claim lease as live posts, so a
 	// digest cut off by a crash is retried by the next process once it expires, as documented
 	// for HERALD_CLAIM_LEASE, rather than after a fixed 5 minutes.
 	a.digests = delivery.NewDigests(a.store, a.sender, delivery.DigestOptions{Grace: cfg.Digest.Grace, Lease: cfg.Delivery.ClaimLease,
 		MaxEntries: cfg.Digest.MaxEntries, QuietWhenEmpty: cfg.Digest.QuietWhenEmpty, Owner: replicaID(),
 		TopicTitles: topicTitles(a.topics), StatusLines: a.tracking.StatusLines, Now: a.now, Logger: logger,
-		OnRun: a.metrics.observeDigest})
+		OnRun: a.metrics.observeDigest, OnStartError: a.metrics.observeDigestStart})
 	fetcher := instrumentedFetcher{inner: a.fetcher, m: a.metrics}
 	a.poller = poller.New(pollerFeeds(cfg), fetcher, ingestStore{Store: a.store, m: a.metrics}, a.topics.Tags, poller.Options{
 		Interval: cfg.Poll.Interval, Concurrency: cfg.Poll.Concurrency, PerHost: cfg.Poll.PerHost,
 		DisableAfter: cfg.Poll.DisableAfter, Now: a.now, Logger: logger, OnNew: a.live.OnNew,
 		Schedule: sharedSchedule(a.store), Hosts: sharedHosts(a.store), Lease: cfg.Poll.Lease,
 	})
-	checker := feedChecker{fetcher: a.fetcher, store: a.store, tag: a.topics.Tags, now: a.now}
-	a.subs = subscription.New(a.store, checker, a.poller, a.digests, subscription.Options{
+	a.subs = subscription.New(a.store, a.poller, a.poller, a.digests, subscription.Options{
 		Limit: cfg.Subscriptions.PerGuildLimit, Sources: feedURLs(cfg), Now: a.now, Logger: logger})
-	if a.router, err = newRouter(a); err != nil {
+	a.subsCmd = subscriptionCommands(cfg, a.subs, a.store, a.sender, a.topics.Topics(), topicLabels{a.tracking}, a.now)
+	if a.router, err = newRouter(a.routerDeps()); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -85,10 +90,29 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, sender 
 	return a, nil
 }
 
+// routerDeps picks what the command handlers need from the built parts.
+func (a *app) routerDeps() routerDeps {
+	return routerDeps{topics: a.topics.Topics(), subs: a.subsCmd, stories: a.store, status: a.tracking,
+		feeds: pollerHealth{a.poller}, briefing: a.digests.OnDemand, observe: a.metrics.observeCommand,
+		links: a.links, now: a.now, logger: a.logger}
+}
+
 func (a *app) close() {
 	if err := a.store.Close(); err != nil {
 		a.logger.Warn("closing store", "error", err)
 	}
+}
+
+// topicLabels gives templates a tracked topic's title and status label ({topic}, {status}),
+// from the same cached status /status shows.
+type topicLabels struct{ src *tracking.StatusSource }
+
+func (t topicLabels) TopicLabel(ctx context.Context, topicID string) (string, string, bool) {
+	st, err := t.src.Status(ctx, topicID)
+	if err != nil {
+		return "", "", false
+	}
+	return st.Title, string(st.Label), true
 }
 
 // pollerHealth tells commands what the poller knows about the feeds' polls.
@@ -159,66 +183,6 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, now
 	return redisstore.Connect(ctx, cfg.RedisURL, opts, func(attempt int, err error) {
 		logger.Warn("redis unreachable, retrying", "redis_url", config.RedactURL(cfg.RedisURL), "attempt", attempt, "error", err)
 	})
-}
-
-// feedChecker validates /subscribe feed URLs the way the poller fetches them.
-type feedChecker struct {
-	fetcher feedFetcher
-	store   interface {
-		PutStories(ctx context.Context, stories []story.Story) ([]string, error)
-		GetFeedState(ctx context.Context, url string) (store.FeedState, bool, error)
-		PutFeedState(ctx context.Context, st store.FeedState) error
-	}
-	tag func(story.Story) []string
-	now func() time.Time
-}
-
-// CheckFeed fetches and parses url and stores its current items as known (backfill, never
-// posted); it returns the feed's title and items, newest first. Polling is the subscription
-// service's business.
-func (c feedChecker) CheckFeed(ctx context.Context, url string) (subscription.Checked, error) {
-	res, err := c.fetcher.Fetch(ctx, url, feed.Validators{})
-	if err != nil {
-		return subscription.Checked{}, err
-	}
-	if res.Feed == nil {
-		return subscription.Checked{}, fmt.Errorf("feed: %s answered without a feed body", url)
-	}
-	items := story.FromFeed(story.Source{FeedURL: url}, res.Feed, c.now())
-	for i := range items {
-		items[i].Backfill = true
-		items[i].Topics = c.tag(items[i])
-	}
-	if _, err := c.store.PutStories(ctx, items); err != nil {
-		return subscription.Checked{}, fmt.Errorf("store: recording the feed's current items: %w", err)
-	}
-	if err := c.markKnown(ctx, url, res); err != nil {
-		return subscription.Checked{}, err
-	}
-	// Newest first: the reply previews items[0].
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.After(items[j].Published) })
-	return subscription.Checked{Title: res.Feed.Title, Items: items}, nil
-}
-
-// markKnown records the feed as fetched once, unless the poller already did. The items just
-// stored are the subscription's baseline; without this, the poller's first fetch of a feed it
-// has never polled (a configured feed is first polled within seconds of start) takes
-// every item for backfill, silently dropping whatever was published after /subscribe.
-func (c feedChecker) markKnown(ctx context.Context, url string, res *feed.Result) error {
-	st, ok, err := c.store.GetFeedState(ctx, url)
-	if err != nil {
-		return fmt.Errorf("store: reading the feed's state: %w", err)
-	}
-	if ok && st.Known {
-		return nil
-	}
-	now := c.now()
-	st.URL, st.Known, st.LastPoll, st.LastSuccess = url, true, now, now
-	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
-	if err := c.store.PutFeedState(ctx, st); err != nil {
-		return fmt.Errorf("store: recording the feed's state: %w", err)
-	}
-	return nil
 }
 
 // sharedSchedule is the poll schedule every replica shares when the store is Redis, so each

@@ -13,8 +13,8 @@ func (a *app) dashboardRoutes(mux *http.ServeMux) error {
 	}
 	d, err := dashboard.New(dashboard.Options{BaseURL: a.cfg.Dashboard.URL, DiscordURL: a.cfg.DiscordAPIURL,
 		AppID: a.cfg.DiscordAppID, ClientSecret: a.cfg.Dashboard.ClientSecret, BotToken: a.cfg.DiscordToken,
-		Operators: a.cfg.Dashboard.Operators, Store: a.store, Subscriptions: a.subscriptions(), Status: a.tracking,
-		Topics: topicInfos(a), Feeds: a.poller, Now: a.now, Logger: a.logger})
+		Operators: a.cfg.Dashboard.Operators, Store: a.store, Subscriptions: a.subsCmd, Status: a.tracking,
+		Topics: topicInfos(a.topics.Topics()), Feeds: a.poller, Verdicts: explainer(a.cfg, a.store, a.now), Now: a.now, Logger: a.logger})
 	if err != nil {
 		return err
 	}

@@ -21,13 +21,18 @@ import (
 	"github.com/heraldbot/herald/internal/store/redisstore"
 )
 
-// discordSender is Discord mode's sender: every post goes through one rate-limited queue.
-// It points discordgo at DISCORD_API_URL first, before anything talks to Discord.
+// discordSender is Discord mode's sender: every post goes through one rate-limited queue,
+// whose REST client is aimed at DISCORD_API_URL. discordgo's sessions (gateway, command
+// registration) have no base of their own, so its endpoints are pointed there too, first,
+// before anything talks to Discord.
 func discordSender(cfg *config.Config, logger *slog.Logger) (*discord.Sender, error) {
 	if err := discord.SetAPIBase(cfg.DiscordAPIURL); err != nil {
 		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
 	}
-	rest := discord.NewRESTClient(cfg.DiscordToken, nil)
+	rest, err := discord.NewRESTClient(cfg.DiscordAPIURL, cfg.DiscordToken, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: DISCORD_API_URL: %w", err)
+	}
 	return discord.NewSender(rest, discord.SenderOptions{GlobalPerSecond: cfg.Discord.GlobalRate, Logger: logger}), nil
 }
 
@@ -62,11 +67,8 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		}
 	}
 	parts := []lifecycle.Part{
-		{Name: "sender", Run: func(ctx context.Context) error {
-			<-ctx.Done()
-			sender.Close() // drains what was queued
-			return nil
-		}},
+		// Started first, stopped last: it drains the attempts in flight.
+		{Name: "sender", Run: sender.Run},
 		{Name: "http", Run: web.run, Critical: a.cfg.DiscordPublicKey != ""},
 	}
 	switch {
@@ -74,7 +76,7 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 		// The shard is claimed while the other parts run: a standby polls and posts meanwhile.
 		parts = append(parts, lifecycle.Part{Name: "gateway", Run: a.autoGatewayPart(ready), Critical: true})
 	case gw != nil:
-		parts = append(parts, lifecycle.Part{Name: "gateway", Run: gatewayPart(gw, a.logger, nil), Critical: true})
+		parts = append(parts, lifecycle.Part{Name: "gateway", Run: func(ctx context.Context) error { return gw.Serve(ctx, nil) }, Critical: true})
 	}
 	runner.Add(append(parts, a.backgroundParts()...)...)
 	a.logger.Info("herald running", "mode", a.mode(), "feeds", len(a.cfg.Feeds))
@@ -84,89 +86,24 @@ func runDiscord(ctx context.Context, a *app, sender *discord.Sender) error {
 	return err
 }
 
-// gatewayPart serves interactions (gateway.Run) until ctx ends, the gateway fails for good or
-// the shard is lost to another replica (lost, nil when the shard is fixed), then waits for the
-// interactions in flight and closes the session.
-func gatewayPart(gw *discord.Gateway, logger *slog.Logger, lost <-chan error) func(context.Context) error {
-	return func(ctx context.Context) error {
-		runCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		ran := make(chan error, 1)
-		go func() { ran <- gw.Run(runCtx) }()
-		var fatal error
-		select {
-		case <-ctx.Done():
-		case fatal = <-gw.Done():
-		case fatal = <-lost:
-		}
-		cancel()
-		if err := <-ran; err != nil && fatal == nil {
-			fatal = err
-		}
-		if err := gw.Close(); err != nil {
-			logger.Warn("closing gateway", "error", err)
-		}
-		return fatal
-	}
-}
-
 // autoGatewayPart is the gateway part for DISCORD_SHARD_COUNT=auto: the count comes from GET
-// /gateway/bot; without DISCORD_SHARD_ID the replica claims a free shard through a store lease
-// (waiting as a standby while all are held) and keeps it renewed, released when the part
-// stops; a standby takes over a dead replica's shard within discord.shard_lease. Each identify waits its turn in its max_concurrency bucket, fleet-wide.
+// /gateway/bot; the shard is DISCORD_SHARD_ID's or, without it, one the replica claims
+// (discord.ShardClaimer.Serve); a standby takes over a dead replica's shard within
+// discord.shard_lease.
 func (a *app) autoGatewayPart(ready *atomic.Bool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		plan, err := discord.RecommendedShards(a.cfg.DiscordToken)
 		if err != nil {
 			return explainDiscordError("reading the recommended shard count (GET /gateway/bot)", a.cfg.DiscordAPIURL, err)
 		}
+		if a.cfg.ShardID >= plan.Count {
+			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", a.cfg.ShardID, plan.Count, plan.Count-1)
+		}
 		c := &discord.ShardClaimer{Leases: a.store, Owner: replicaID(), Plan: plan, Lease: a.cfg.Discord.ShardLease, Logger: a.logger}
-		id := a.cfg.ShardID
-		if id >= plan.Count {
-			return fmt.Errorf("config: DISCORD_SHARD_ID=%d: Discord recommends %d shards (0…%d)", id, plan.Count, plan.Count-1)
-		}
-		claimed := id < 0
-		if claimed {
-			if id, err = c.Claim(ctx); err != nil {
-				return nil // stopped while standing by
-			}
-		}
-		a.logger.Info("gateway shard assigned", "shard_id", id, "shard_count", plan.Count, "claimed", claimed,
-			"max_concurrency", plan.MaxConcurrency, "session_starts_left", plan.Remaining)
-		holdCtx, stopHold := context.WithCancel(ctx)
-		defer stopHold() // releases the shard
-		lost := holdShard(holdCtx, c, id, claimed)
-		if err := c.WaitIdentify(ctx, id); err != nil {
-			return nil
-		}
-		select {
-		case err := <-lost:
-			return err
-		default:
-		}
-		gw, err := a.openGateway(ctx, ready, id, plan.Count)
-		if err != nil {
-			return err
-		}
-		return gatewayPart(gw, a.logger, lost)(ctx)
+		return c.Serve(ctx, a.cfg.ShardID, func(ctx context.Context, id, count int) (*discord.Gateway, error) {
+			return a.openGateway(ctx, ready, id, count)
+		})
 	}
-}
-
-// holdShard keeps a claimed shard's lease renewed until ctx ends (then releases it), from the
-// claim on: waiting for an identify turn (5 s per shard of a max_concurrency bucket) and
-// connecting can outlast a lease, and a standby would take the shard meanwhile. The channel
-// receives why the shard was lost; nil for a shard set by DISCORD_SHARD_ID.
-func holdShard(ctx context.Context, c *discord.ShardClaimer, id int, claimed bool) <-chan error {
-	if !claimed {
-		return nil
-	}
-	lost := make(chan error, 1)
-	go func() {
-		if err := c.Hold(ctx, id); err != nil {
-			lost <- err
-		}
-	}()
-	return lost
 }
 
 func (a *app) mode() string {
@@ -190,7 +127,7 @@ func (a *app) connect(ctx context.Context, ready *atomic.Bool) (*discord.Gateway
 func (a *app) openGateway(ctx context.Context, ready *atomic.Bool, id, count int) (*discord.Gateway, error) {
 	gw, err := discord.NewGateway(discord.GatewayConfig{Token: a.cfg.DiscordToken, ShardID: id,
 		ShardCount: count, AppID: a.cfg.DiscordAppID, GuildID: a.cfg.DiscordGuildID, Handler: a.router,
-		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store})
+		Definitions: a.router.Definitions(), Logger: a.logger, OnConnection: ready.Store, OnCommandIDs: a.links.SetIDs})
 	if err != nil {
 		return nil, err
 	}
@@ -209,9 +146,11 @@ func (a *app) registerHTTP(ctx context.Context, ready *atomic.Bool) error {
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
-	if _, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions()); err != nil {
+	reg, err := discord.SyncCommands(ctx, s, a.cfg.DiscordAppID, a.cfg.DiscordGuildID, a.router.Definitions())
+	if err != nil {
 		return explainDiscordError("registering commands", a.cfg.DiscordAPIURL, err)
 	}
+	a.links.SetIDs(reg.IDs)
 	ready.Store(true)
 	return nil
 }
@@ -258,7 +197,10 @@ func (a *app) startHTTP(ready *atomic.Bool, parts func() error) (webServer, erro
 		if err != nil || len(key) != ed25519.PublicKeySize {
 			return webServer{}, errors.New("config: DISCORD_PUBLIC_KEY: want the application's public key, 64 hex digits")
 		}
-		rest := discord.NewRESTClient(a.cfg.DiscordToken, nil)
+		rest, err := discord.NewRESTClient(a.cfg.DiscordAPIURL, a.cfg.DiscordToken, nil)
+		if err != nil {
+			return webServer{}, fmt.Errorf("config: DISCORD_API_URL: %w", err)
+		}
 		interactions = discord.NewInteractionsHandler(ed25519.PublicKey(key), a.cfg.DiscordAppID,
 			a.router, rest, discord.InteractionsOptions{Logger: a.logger})
 		mux.Handle("POST /interactions", interactions)

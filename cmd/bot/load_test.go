@@ -221,7 +221,7 @@ func (r *loadReplica) kill9(t *testing.T) {
 	<-r.done
 }
 
-var shardAssigned = regexp.MustCompile(`msg="gateway shard assigned" shard_id=(\d+)`)
+var shardAssigned = regexp.MustCompile(`msg="discord: gateway shard assigned" shard_id=(\d+)`)
 
 // shard is the shard the replica logged it holds, or -1.
 func (r *loadReplica) shard() int {

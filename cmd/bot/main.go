@@ -85,7 +85,6 @@ func dispatch(ctx context.Context, args []string, cfg *config.Config, logger *sl
 	}
 	app, err := build(ctx, cfg, logger, sender)
 	if err != nil {
-		sender.Close()
 		return err
 	}
 	defer app.close()

@@ -65,6 +65,10 @@ func (m *metrics) observeDigest(_ store.Subscription, err error) {
 	m.digestRuns.WithLabelValues(result).Inc()
 }
 
+// observeDigestStart counts a failed start of the digest schedule: its store read failed
+// (Digests.Run retries it, and /readyz fails until it started).
+func (m *metrics) observeDigestStart(error) { m.storeErrors.Inc() }
+
 // instrumentedFetcher counts fetch results by class for the poller.
 type instrumentedFetcher struct {
 	inner feedFetcher

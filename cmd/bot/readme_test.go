@@ -149,3 +149,71 @@ func TestReadmeGoVersionLicenceAndCheckFeed(t *testing.T) {
 		t.Error("README does not document check-feed")
 	}
 }
+
+// TestReadmeCommandTableOptions: every option the command table's first column names
+// ("/subscribe topic … [thread] [crosspost]") is an option of that command or subcommand, so
+// the table cannot promise an option Herald does not register.
+func TestReadmeCommandTableOptions(t *testing.T) {
+	readme := repoFile(t, "README.md")
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs := commands.Definitions(commandAliases(cfg.Topics)...)
+	table := readme[strings.Index(readme, "## Commands"):strings.Index(readme, "## Configuration")]
+	checked := 0
+	for _, row := range strings.Split(table, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`(/[^`]+)`").FindAllStringSubmatch(cells[1], -1) {
+			words := strings.Fields(m[1])
+			opts, path, ok := tableOptions(defs, words)
+			if !ok {
+				t.Errorf("README's %q: no such command or subcommand", m[1])
+				continue
+			}
+			for _, w := range words[len(strings.Fields(path)):] {
+				w = strings.Trim(w, "[]")
+				if w == "…" {
+					continue
+				}
+				checked++
+				if !slices.Contains(opts, w) {
+					t.Errorf("README's %q: %s has no option %q", m[1], path, w)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("checked only %d options in the command table", checked)
+	}
+}
+
+// tableOptions finds the command (and subcommand, if it has them) words name and returns its
+// option names and its path ("/subscribe feed").
+func tableOptions(defs []commands.Command, words []string) ([]string, string, bool) {
+	for _, c := range defs {
+		if "/"+c.Name != words[0] {
+			continue
+		}
+		names := func(os []commands.Option) []string {
+			var out []string
+			for _, o := range os {
+				out = append(out, o.Name)
+			}
+			return out
+		}
+		if len(c.Options) == 0 || c.Options[0].Type != commands.OptionSubCommand {
+			return names(c.Options), words[0], true
+		}
+		for _, sub := range c.Options {
+			if len(words) > 1 && sub.Name == words[1] {
+				return names(sub.Options), words[0] + " " + sub.Name, true
+			}
+		}
+		return nil, "", len(words) == 1
+	}
+	return nil, "", false
+}

@@ -16,7 +16,7 @@ const maxLiveSummary = 280
 // age, summary), oldest first so a channel reads in order, batched ≤10 embeds and ≤6000
 // characters per message. Content is left empty for AppendMore.
 func RenderLive(stories []story.Story, _ time.Time) []message.Message {
-	return Template{}.Live(stories)
+	return Template{}.Live(stories, nil)
 }
 
 // StoryEmbed renders one story compactly (linked title, summary, source): the shape of a live

@@ -183,9 +183,25 @@ func value(name string, d PostData) string {
 	return ""
 }
 
+// TopicOf names the tracked topic a story belongs to and that topic's status label ("Ceasefire
+// in effect"), for {topic} and {status}; empty strings when it belongs to none.
+type TopicOf func(s story.Story) (topic, status string)
+
+// Uses reports whether the template shows any of the placeholders names: callers skip
+// looking up what no post shows (a topic's status costs a read).
+func (t Template) Uses(names ...string) bool {
+	for _, p := range t.parts {
+		if p.placeholder != "" && slices.Contains(names, p.placeholder) {
+			return true
+		}
+	}
+	return false
+}
+
 // Live renders stories as live posts in this layout: RenderLive's batching (oldest first, ≤10
-// embeds and ≤6000 characters a message), one embed per story.
-func (t Template) Live(stories []story.Story) []message.Message {
+// embeds and ≤6000 characters a message), one embed per story; about (nil: none) fills each
+// story's {topic} and {status}.
+func (t Template) Live(stories []story.Story, about TopicOf) []message.Message {
 	if len(stories) == 0 {
 		return nil
 	}
@@ -193,14 +209,19 @@ func (t Template) Live(stories []story.Story) []message.Message {
 	slices.SortStableFunc(sorted, func(a, b story.Story) int { return a.Published.Compare(b.Published) })
 	embeds := make([]message.Embed, 0, len(sorted))
 	for _, s := range sorted {
-		embeds = append(embeds, t.Embed(PostData{Story: s}))
+		d := PostData{Story: s}
+		if about != nil && t.Uses("topic", "status") {
+			d.Topic, d.Status = about(s)
+		}
+		embeds = append(embeds, t.Embed(d))
 	}
 	return message.Split(message.Message{Embeds: embeds})
 }
 
 // Development renders one development of a topic's live post in this layout: the default is
-// DevelopmentEmbed's; a custom text gets the reporting outlets as {sources} and the topic.
-func (t Template) Development(members []story.Story, topic string, now time.Time) message.Embed {
+// DevelopmentEmbed's; a custom text gets the reporting outlets as {sources}, the topic's title
+// as {topic} and where it stands as {status}.
+func (t Template) Development(members []story.Story, topic, status string, now time.Time) message.Embed {
 	if t.IsDefault() {
 		e := DevelopmentEmbed(members, now)
 		return t.decorate(e)
@@ -213,5 +234,5 @@ func (t Template) Development(members []story.Story, topic string, now time.Time
 			names = append(names, n)
 		}
 	}
-	return t.Embed(PostData{Story: sorted[0], Sources: names, Topic: topic})
+	return t.Embed(PostData{Story: sorted[0], Sources: names, Topic: topic, Status: status})
 }

@@ -33,5 +33,12 @@ func FuzzTemplate(f *testing.F) {
 		if e.Color < 0 || e.Color > 0xFFFFFF {
 			t.Fatalf("colour %d out of range", e.Color)
 		}
+		// Live posts with {topic} and {status} filled from feed-length text stay valid too.
+		about := func(story.Story) (string, string) { return title, summary }
+		for _, m := range tmpl.Live([]story.Story{s, s}, about) {
+			if err := message.Validate(m); err != nil {
+				t.Fatalf("template %q renders an invalid live post: %v", src, err)
+			}
+		}
 	})
 }

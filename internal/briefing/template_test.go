@@ -64,6 +64,50 @@ func TestTemplateEmbed(t *testing.T) {
 	}
 }
 
+// {topic} and {status} of a live post come from the lookup, per story, and only when the
+// template shows them (a topic's status costs a read).
+func TestTemplateLiveFillsTopicAndStatus(t *testing.T) {
+	t.Parallel()
+	s := templateStory()
+	s.Topics = []string{"gaza"}
+	other := templateStory()
+	other.Published, other.Title = s.Published.Add(time.Minute), "Markets rally"
+	about := func(st story.Story) (string, string) {
+		if len(st.Topics) == 0 {
+			return "", ""
+		}
+		return "Gaza ceasefire", "Ceasefire in effect"
+	}
+	tests := []struct {
+		name, src string
+		want      []string
+		calls     int
+	}{
+		{name: "status and topic", src: "{title}\n{topic}: {status}", calls: 2,
+			want: []string{"Ceasefire \\*holds\\*\nGaza ceasefire: Ceasefire in effect", "Markets rally\n:"}},
+		{name: "not shown, not looked up", src: "{title}", want: []string{"Ceasefire \\*holds\\*", "Markets rally"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmpl, err := ParseTemplate(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			counted := func(st story.Story) (string, string) { calls++; return about(st) }
+			msgs := tmpl.Live([]story.Story{other, s}, counted)
+			var got []string
+			for _, e := range msgs[0].Embeds {
+				got = append(got, e.Description)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" || calls != tt.calls {
+				t.Errorf("descriptions (-want +got):\n%s\nlookups %d, want %d", diff, calls, tt.calls)
+			}
+		})
+	}
+}
+
 func TestParseTemplateErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, src, want string }{

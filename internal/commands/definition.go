@@ -84,21 +84,25 @@ func IsPrivate(defs []Command, name string) bool {
 
 // Option is one option or subcommand of a command.
 type Option struct {
-	Type         OptionType
-	Name         string
-	Description  string
-	Required     bool
-	Autocomplete bool
-	Choices      []Choice
-	MinValue     *float64
-	MaxValue     *float64
-	Options      []Option
+	Type        OptionType
+	Name        string
+	Description string
+	// DescriptionLocalizations are the description in other languages, by Discord locale.
+	DescriptionLocalizations map[string]string
+	Required                 bool
+	Autocomplete             bool
+	Choices                  []Choice
+	MinValue                 *float64
+	MaxValue                 *float64
+	Options                  []Option
 }
 
 // Choice is a fixed or autocompleted option value.
 type Choice struct {
 	Name  string
 	Value string
+	// NameLocalizations are the name shown in other languages, by Discord locale.
+	NameLocalizations map[string]string
 }
 
 func ptrF(v float64) *float64 { return &v }

@@ -36,14 +36,22 @@ type Places interface {
 	MakeWebhook(ctx context.Context, channelID, name string) (store.Webhook, error)
 }
 
-// placementOptions choose where a feed subscription's posts go.
-func placementOptions() []Option {
+// threadOptions choose where a live subscription's posts go in the channel: a thread per
+// story (a topic's development), and publishing in an announcement channel.
+func threadOptions() []Option {
 	return []Option{
 		{Type: OptionBoolean, Name: "thread", Description: "Text channels: a thread on each story's post"},
 		{Type: OptionBoolean, Name: "crosspost", Description: "Announcement channels: publish each post to followers"},
+	}
+}
+
+// placementOptions choose where a feed subscription's posts go: threadOptions and a webhook
+// (topic posts, edited as outlets add to them, cannot go through one).
+func placementOptions() []Option {
+	return append(threadOptions(), []Option{
 		{Type: OptionString, Name: "webhook_name", Description: "Post through a webhook with this name (Manage Webhooks)"},
 		{Type: OptionString, Name: "webhook_avatar", Description: "The webhook's avatar image URL (https)"},
-	}
+	}...)
 }
 
 // placement decides where posts go from the channel's type and the options, checking the

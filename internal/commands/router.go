@@ -86,6 +86,9 @@ type RouterOptions struct {
 	Logger     *slog.Logger
 	// OnCompleted, when set, observes every command (metrics).
 	OnCompleted func(name string, d time.Duration, err error)
+	// Links, when set, turn command names in replies into clickable command mentions once
+	// Discord has told the commands' IDs (nil: the names stay plain, as in the console).
+	Links *message.CommandLinks
 }
 
 // Call is one command on its way through the middleware: the request, the definition of its
@@ -120,8 +123,20 @@ func NewRouter(defs []Command, opts RouterOptions) *Router {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &Router{defs: defs, handlers: map[string]HandlerFunc{}, completers: map[string]AutocompleteFunc{}, logger: opts.Logger}
-	r.Use(Observe(opts.Logger, opts.OnCompleted), Respond(opts.Logger), Recover(opts.Logger), AutoDefer(opts.DeferAfter, opts.Logger), Guard())
+	r.Use(Observe(opts.Logger, opts.OnCompleted), Respond(opts.Logger, opts.Links), Recover(opts.Logger), AutoDefer(opts.DeferAfter, opts.Logger), Guard())
 	return r
+}
+
+// Links returns the command links for defs: the subcommands each command has, so that
+// "/subscription edit" becomes one mention. IDs are set once Discord registers the commands.
+func Links(defs []Command) *message.CommandLinks {
+	subs := map[string][]string{}
+	for _, c := range defs {
+		for _, o := range subcommands(c) {
+			subs[c.Name] = append(subs[c.Name], o.Name)
+		}
+	}
+	return message.NewCommandLinks(subs)
 }
 
 // Use appends middleware to the chain; the first added is the outermost.
@@ -228,8 +243,12 @@ func Observe(logger *slog.Logger, onCompleted func(name string, d time.Duration,
 }
 
 // Respond sends the one reply: the handler's message, or its error as an ephemeral message;
-// a private command's reply is always ephemeral.
-func Respond(logger *slog.Logger) Middleware {
+// a private command's reply is always ephemeral. The reply is translated into the member's
+// language where Herald has a translation, then the command names in its text become
+// clickable mentions (links; nil leaves them plain). Replies keep feed text out of Content
+// (stories are embeds), so only Herald's own words are linked.
+func Respond(logger *slog.Logger, links *message.CommandLinks) Middleware {
+	tr := newTranslator()
 	return func(next Endpoint) Endpoint {
 		return func(ctx context.Context, c *Call) (message.Message, error) {
 			msg, err := next(ctx, c)
@@ -237,7 +256,8 @@ func Respond(logger *slog.Logger) Middleware {
 				msg = errorMessage(err)
 			}
 			msg.Replace = c.Component && err == nil && (!c.Command.Private || c.OnPrivateMessage)
-			msg = translate(c.Locale, msg)
+			msg = tr.translate(c.Locale, msg)
+			msg.Content = links.Link(msg.Content, message.MaxContent)
 			msg.Ephemeral = msg.Ephemeral || c.Command.Private
 			if rerr := c.Responder.Reply(ctx, msg); rerr != nil {
 				logger.Warn("commands: reply failed", "command", c.Route(), "interaction_id", c.ID, "error", rerr)

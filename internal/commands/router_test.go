@@ -182,7 +182,7 @@ func TestAutocompleteCapsAndRecovers(t *testing.T) {
 }
 
 func TestHelpListsEveryCommand(t *testing.T) {
-	m, err := Help(Definitions(Alias{Name: "ceasefire-status", Title: "Gaza ceasefire"}))(context.Background(), Request{})
+	m, err := Help(Definitions(Alias{Name: "ceasefire-status", Title: "Gaza ceasefire"}), nil)(context.Background(), Request{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +19,10 @@ const (
 	OptionRole OptionType = 8
 )
 
+// templateOptionText describes the template option: the placeholders members reach for most
+// (briefing.Placeholders has them all; /help and an invalid template's reply list them).
+const templateOptionText = "Post text with {title} {link} {source} {summary} {published_ago} {topic} {status} …"
+
 // clearWord empties a text option when editing ("filter:none").
 const clearWord = "none"
 
@@ -29,7 +34,7 @@ func styleOptions() []Option {
 		{Type: OptionRole, Name: "mention", Description: "A role to ping with each post"},
 		{Type: OptionUser, Name: "mention_user", Description: "A member to ping with each post (instead of a role)"},
 		{Type: OptionString, Name: "mention_filter", Description: "Ping only for stories passing this filter"},
-		{Type: OptionString, Name: "template", Description: "Post text with {title} {link} {source} {summary} {published_ago} …"},
+		{Type: OptionString, Name: "template", Description: templateOptionText},
 		{Type: OptionString, Name: "color", Description: "Embed colour, e.g. #1F8B4C"},
 		{Type: OptionBoolean, Name: "thumbnail", Description: "Show the story image small, beside the text"},
 	}
@@ -165,12 +170,28 @@ func passesStyle(s story.Story, sub store.Subscription) bool {
 	return err == nil && f.Match(s)
 }
 
-// previewEmbed renders a story as the subscription will post it.
-func previewEmbed(s story.Story, st store.PostStyle) message.Embed {
+// TopicLabels names a tracked topic and says where it stands, for the preview's {topic} and
+// {status} (delivery.TopicLabels: the posts use the same lookup).
+type TopicLabels interface {
+	TopicLabel(ctx context.Context, topicID string) (title, status string, ok bool)
+}
+
+// previewEmbed renders a story as the subscription will post it: {topic} and {status} are the
+// first tracked topic the story is tagged with, as delivery fills them.
+func (s Subscriptions) previewEmbed(ctx context.Context, it story.Story, st store.PostStyle) message.Embed {
 	t, err := briefing.ParseTemplate(st.Template)
 	if err != nil {
 		t = briefing.Template{}
 	}
 	t.Color, t.Thumbnail = st.Color, st.Thumbnail
-	return t.Embed(briefing.PostData{Story: s})
+	d := briefing.PostData{Story: it}
+	if s.Labels != nil && t.Uses("topic", "status") {
+		for _, id := range it.Topics {
+			if title, status, ok := s.Labels.TopicLabel(ctx, id); ok {
+				d.Topic, d.Status = title, status
+				break
+			}
+		}
+	}
+	return t.Embed(d)
 }

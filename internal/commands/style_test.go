@@ -55,6 +55,32 @@ func TestSubscribeFeedWithStyle(t *testing.T) {
 	}
 }
 
+// labels knows one tracked topic.
+type labels struct{}
+
+func (labels) TopicLabel(_ context.Context, id string) (string, string, bool) {
+	return "Gaza ceasefire", "Ceasefire in effect", id == "ceasefire"
+}
+
+// The /subscribe preview fills {topic} and {status} from the story's tracked topic as the
+// posts will, and stays a valid message.
+func TestSubscribePreviewShowsStatusLabel(t *testing.T) {
+	s, fc, _ := newSubs(t)
+	s.Labels = labels{}
+	fc.items = []story.Story{{ID: "0000000000000001", Title: "Truce holds", Source: "Feed", Published: t0, Topics: []string{"other", "ceasefire"}}}
+	m, err := s.Feed(context.Background(), req("feed", map[string]string{"url": "https://news.example/rss",
+		"template": `{title} ({topic}: {status})`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Embeds) != 1 || m.Embeds[0].Description != "Truce holds (Gaza ceasefire: Ceasefire in effect)" {
+		t.Errorf("preview %+v: want the topic and its status", m.Embeds)
+	}
+	if err := message.Validate(m); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestSubscribeStyleErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -30,10 +30,12 @@ type Subscriptions struct {
 	Health FeedHealth
 	// Places, when set (Discord), reads channel types and makes webhooks for placements.
 	Places Places
-	// Stories and Rules answer /subscription why: what reached Herald, what a channel was
-	// shown, and delivery's rule of what is posted.
-	Stories StoryLog
-	Rules   LiveRules
+	// Stories and Verdicts answer /subscription why: what reached Herald, and delivery's
+	// verdict on one story in a channel.
+	Stories  StoryLog
+	Verdicts Verdicts
+	// Labels, when set, fill the preview's {topic} and {status}.
+	Labels TopicLabels
 	// Clock checks a digest's time and zone and returns the time as stored, "HH:MM" (24-hour)
 	// from any accepted form ("8am", "8:30 pm", "20:30").
 	Clock func(clock, zone string) (string, error)
@@ -115,7 +117,7 @@ func (s Subscriptions) Feed(ctx context.Context, req Request) (message.Message, 
 	// rejects would hide that the subscription was made.
 	m := message.Message{Content: message.Truncate(content, message.MaxContent)}
 	if ok {
-		m.Embeds = []message.Embed{previewEmbed(preview, sub.Style)}
+		m.Embeds = []message.Embed{s.previewEmbed(ctx, preview, sub.Style)}
 	}
 	return m, nil
 }
@@ -141,12 +143,17 @@ func (s Subscriptions) Topic(ctx context.Context, req Request) (message.Message,
 	if err != nil {
 		return message.Message{}, err
 	}
+	// Topic posts are edited as outlets add to them, which a webhook's posts cannot be by
+	// Herald: /subscribe topic offers no webhook_name, so placement makes none.
+	if style, _, err = s.placement(ctx, style, req); err != nil {
+		return message.Message{}, err
+	}
 	sub, err := s.Service.Subscribe(ctx, owner(req), store.Subscription{Kind: store.KindTopic, Topic: topic, Style: style})
 	if err != nil {
 		return message.Message{}, refusal(err)
 	}
-	return message.Message{Content: message.Truncate(fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive%s.",
-		topicTitle(topic, s.Topics), styleText(sub.Style)), message.MaxContent)}, nil
+	return message.Message{Content: message.Truncate(fmt.Sprintf("✅ New stories on %s from every feed will be posted here as they arrive%s%s.",
+		topicTitle(topic, s.Topics), styleText(sub.Style), placeText(sub.Style)), message.MaxContent)}, nil
 }
 
 // SetPaused pauses or resumes the subscription named by the "subscription" option (the
@@ -337,9 +344,9 @@ func subscribeCommand() Command {
 				{Type: OptionString, Name: "include", Description: "Only stories with one of these comma-separated words"},
 				{Type: OptionString, Name: "exclude", Description: "Skip stories with any of these comma-separated words"},
 			}, append(styleOptions(), placementOptions()...)...)},
-			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append([]Option{
+			{Type: OptionSubCommand, Name: "topic", Description: "Live posts of new stories on a tracked topic", Options: append(append([]Option{
 				topicOpt("The tracked topic", true),
-			}, styleOptions()...)},
+			}, styleOptions()...), threadOptions()...)},
 		}}
 }
 

@@ -14,24 +14,25 @@ import (
 // whyWindow is how far back /subscription why looks for the story.
 const whyWindow = 7 * 24 * time.Hour
 
-// LiveRules is delivery's rule of what a live subscription posts (delivery.LiveRule):
-// WhyNot names the rule that keeps a story out, "" when none does.
-type LiveRules interface {
-	WhyNot(sub store.Subscription, s story.Story, now time.Time) string
+// Verdicts is delivery's one verdict on a story in a subscription's channel
+// (delivery.Explainer, which the dashboard shows too): the sentence naming what happened and
+// the rule that decided it, with channel written as given.
+type Verdicts interface {
+	Sentence(ctx context.Context, sub store.Subscription, s story.Story, channel string) (string, error)
 }
 
-// StoryLog is what /subscription why reads: recent stories and what a channel was shown.
+// StoryLog is what /subscription why searches: the recent stories.
 type StoryLog interface {
 	RecentStories(ctx context.Context, q store.StoryQuery) ([]story.Story, error)
-	Unseen(ctx context.Context, channelID string, ids []string) ([]string, error)
 }
 
 // Why implements /subscription why subscription story: it finds the story (by link or by
-// words of its title) among the subscription's recent ones and names the rule that kept it
-// out of the channel, in delivery's own terms: the filter, the age limit, a duplicate, the
-// feed failing, a pause.
+// words of its title) among the subscription's recent ones and gives delivery's verdict on it:
+// where it was posted, or the rule that kept it out (the filter, the age limit, a duplicate,
+// the feed failing, a pause). The story's title, feed text, is the embed's: the reply's
+// content is Herald's own words, whose command names become mentions.
 func (s Subscriptions) Why(ctx context.Context, req Request) (message.Message, error) {
-	if s.Stories == nil {
+	if s.Stories == nil || s.Verdicts == nil {
 		return message.Message{}, Errorf("Herald cannot read its stories here.")
 	}
 	sub, err := s.Service.Find(ctx, req.GuildID, req.Options["subscription"])
@@ -51,11 +52,20 @@ func (s Subscriptions) Why(ctx context.Context, req Request) (message.Message, e
 		return message.Message{Content: fmt.Sprintf("No story matching %q reached Herald from %s in the last 7 days: it may come from another feed, be older, or not be in the feed.",
 			message.Truncate(q, 200), describe(sub, s.Topics)), Ephemeral: true}, nil
 	}
-	verdict, err := s.verdict(ctx, sub, st)
+	verdict, err := s.Verdicts.Sentence(ctx, sub, st, "<#"+sub.ChannelID+">")
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, fmt.Errorf("commands: %w", err)
 	}
-	return message.Message{Content: message.Truncate("**"+st.Title+"**\n"+verdict, message.MaxContent), Ephemeral: true}, nil
+	return message.Message{Content: message.Truncate(verdict, message.MaxContent), Ephemeral: true,
+		Embeds: []message.Embed{{Title: message.Truncate(st.Title, message.MaxEmbedTitle), URL: safeLink(st.Link)}}}, nil
+}
+
+// safeLink keeps http(s) links only: an embed's URL is a feed's untrusted text.
+func safeLink(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
 }
 
 // findStory picks the story whose canonical link is q, else the newest whose title has every
@@ -82,40 +92,4 @@ func findStory(stories []story.Story, q string) (story.Story, bool) {
 		}
 	}
 	return story.Story{}, false
-}
-
-// verdict says what happened to s in sub's channel, naming the rule.
-func (s Subscriptions) verdict(ctx context.Context, sub store.Subscription, st story.Story) (string, error) {
-	if s.Rules != nil {
-		if why := s.Rules.WhyNot(sub, st, s.Now()); why != "" {
-			return "Not posted: " + why + ".", nil
-		}
-	}
-	unseen, err := s.Stories.Unseen(ctx, sub.ChannelID, append([]string{st.ID}, st.Aliases()...))
-	if err != nil {
-		return "", fmt.Errorf("commands: reading what the channel was shown: %w", err)
-	}
-	switch {
-	case !contains(unseen, st.ID):
-		return fmt.Sprintf("Posted in <#%s>.", sub.ChannelID), nil
-	case len(unseen) < 1+len(st.Aliases()):
-		return "Not posted: the channel was already shown the same article (from another subscribed feed, or under an earlier link or id).", nil
-	case sub.Broken != "":
-		return "Not posted: delivery to this channel stopped (" + sub.Broken + ").", nil
-	case sub.Paused:
-		return "Not posted: the subscription is paused. `/subscription resume` posts what arrived meanwhile.", nil
-	}
-	if h := s.healthText(ctx, sub.FeedURL); strings.HasPrefix(h, "⛔") || strings.HasPrefix(h, "⚠️") {
-		return "Not posted yet: its feed is " + strings.TrimLeft(h, "⛔⚠️ ") + ".", nil
-	}
-	return "Not posted yet: it is due at the next delivery (within a minute or two).", nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

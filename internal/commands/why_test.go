@@ -16,7 +16,8 @@ import (
 // backfill; or says where it was posted.
 func TestSubscriptionWhy(t *testing.T) {
 	f := newSubsWith(t, subscription.Options{Limit: 5})
-	f.s.Stories, f.s.Rules = f.db, delivery.LiveRule{MaxAge: 24 * time.Hour}
+	f.s.Stories = f.db
+	f.s.Verdicts = delivery.Explainer{Store: f.db, Rule: delivery.LiveRule{MaxAge: 24 * time.Hour}, Now: f.s.Now}
 	ctx := context.Background()
 	const url = "https://news.example/rss"
 	if _, err := f.s.Feed(ctx, req("feed", map[string]string{"url": url, "filter": "NOT opinion"})); err != nil {
@@ -33,12 +34,16 @@ func TestSubscriptionWhy(t *testing.T) {
 	backfill.Backfill = true
 	dup := mk("dup", "Truce agreed in Cairo", 30*time.Minute)
 	dup.Link = posted.Link + "-updated" // the same headline from the same outlet under a new link
-	if _, err := f.db.PutStories(ctx, []story.Story{posted, opinion, old, due, backfill, dup}); err != nil {
+	// Posted while fresh, older than the age limit now: still "posted", not "too old".
+	oldPosted := mk("op", "Envoys landed yesterday", 30*time.Hour)
+	if _, err := f.db.PutStories(ctx, []story.Story{posted, opinion, old, due, backfill, dup, oldPosted}); err != nil {
 		t.Fatal(err)
 	}
-	claimed, _ := f.db.Claim(ctx, "c1", append([]string{posted.ID}, posted.Aliases()...), time.Minute)
-	if err := f.db.Confirm(ctx, "c1", claimed); err != nil {
-		t.Fatal(err)
+	for _, p := range []story.Story{posted, oldPosted} {
+		claimed, _ := f.db.Claim(ctx, "c1", append([]string{p.ID}, p.Aliases()...), time.Minute)
+		if err := f.db.Confirm(ctx, "c1", claimed); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ask := func(q string) string {
 		r := req("why", map[string]string{"subscription": sub.ID, "story": q})
@@ -51,6 +56,7 @@ func TestSubscriptionWhy(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, q, want string }{
 		{"posted, by link", posted.Link, "Posted in <#c1>."},
+		{"posted, since grown old", "envoys landed", "Posted in <#c1>."},
 		{"filter names the rule", "truce will fail", "dropped by the filter: excluded by NOT opinion"},
 		{"too old", "talks began", "older than 24 h"},
 		{"backfill", "earlier report", "already in the feed when Herald first read it"},

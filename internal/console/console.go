@@ -60,11 +60,6 @@ func (c *Console) Run(ctx context.Context) error {
 // stay blocked on a send nobody receives.
 func (c *Console) read(lines chan<- string, errc chan<- error, done <-chan struct{}) {
 	defer close(lines)
-	defer func() {
-		if p := recover(); p != nil {
-			errc <- fmt.Errorf("console: reader panicked: %v", p)
-		}
-	}()
 	sc := bufio.NewScanner(c.in)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {

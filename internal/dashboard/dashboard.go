@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/message"
 	"github.com/heraldbot/herald/internal/store"
 	"github.com/heraldbot/herald/internal/story"
@@ -83,6 +84,9 @@ type Options struct {
 	Status        StatusSource
 	Topics        []commands.TopicInfo
 	Feeds         FeedRetrier
+	// Verdicts say why each story was or was not posted: delivery's one verdict, which
+	// /subscription why gives in Discord too.
+	Verdicts delivery.Explainer
 	// SessionTTL is how long a sign-in lasts (default 24 h, never beyond the Discord token).
 	SessionTTL time.Duration
 	// GuildCacheTTL is how long a page may reuse a user's server list and a server's channels
@@ -138,6 +142,9 @@ func New(opts Options) (*Dashboard, error) {
 
 func withDefaults(o Options) Options {
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	if o.Verdicts.Store == nil { // delivery's default age limit, over the dashboard's store
+		o.Verdicts.Store = o.Store
+	}
 	if o.DiscordURL == "" {
 		o.DiscordURL = "https://discord.com"
 	}
@@ -152,6 +159,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Verdicts.Now == nil {
+		o.Verdicts.Now = o.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -10,7 +10,6 @@ import (
 	"github.com/heraldbot/herald/internal/delivery"
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/store"
-	"github.com/heraldbot/herald/internal/story"
 )
 
 // What the deliveries page looks at: one subscription's newest stories of the last week.
@@ -70,7 +69,7 @@ func (d *Dashboard) deliveriesPage(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	for _, s := range subs {
-		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), Current: s.ID == sub.ID})
+		body.Subs = append(body.Subs, pickRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s), Current: s.ID == sub.ID})
 	}
 	if body.Sub, err = d.explainSub(r, sub, nameOr(names, sub.ChannelID)); err != nil {
 		d.fail(w, r, http.StatusServiceUnavailable, "Herald's store is unavailable right now. Please try again in a minute.", err)
@@ -113,8 +112,7 @@ func (d *Dashboard) liveSubscriptions(r *http.Request, f store.SubscriptionFilte
 }
 
 // explainSub says, for each of sub's recent stories, whether it was posted and if not why:
-// delivery's own eligibility test, then the channel's seen record, then the subscription's
-// and its feed's state.
+// delivery's one verdict (delivery.Explainer), the same /subscription why gives in Discord.
 func (d *Dashboard) explainSub(r *http.Request, sub store.Subscription, channelName string) (*subDeliveries, error) {
 	ctx, now := r.Context(), d.opts.Now()
 	q := store.StoryQuery{FeedURL: sub.FeedURL, Topic: sub.Topic, Since: now.Add(-deliveriesWindow), Limit: deliveriesLimit}
@@ -122,64 +120,32 @@ func (d *Dashboard) explainSub(r *http.Request, sub store.Subscription, channelN
 	if err != nil {
 		return nil, err
 	}
-	var eligible []string
-	for _, s := range stories {
-		if delivery.Eligibility(sub, s) == delivery.Eligible {
-			eligible = append(eligible, s.ID)
-		}
-	}
-	unseen, err := d.opts.Store.Unseen(ctx, sub.ChannelID, eligible)
+	verdicts, err := d.opts.Verdicts.Explain(ctx, sub, stories)
 	if err != nil {
 		return nil, err
 	}
-	out := &subDeliveries{Channel: channelName, What: d.opts.Subscriptions.Describe(sub)}
+	out := &subDeliveries{Channel: channelName, What: d.describe(sub)}
 	if out.Notice, err = d.subNotice(r, sub); err != nil {
 		return nil, err
 	}
-	for _, s := range stories {
-		verdict, class := verdictOf(sub, s, slices.Contains(unseen, s.ID), channelName)
+	for i, s := range stories {
 		out.Rows = append(out.Rows, storyRow{Published: when(s.Published, now), Title: s.Title, Link: safeLink(s.Link),
-			Source: s.Source, Verdict: verdict, Class: class})
+			Source: s.Source, Verdict: verdicts[i].Text("#" + channelName), Class: verdictClass(verdicts[i].Outcome)})
 	}
 	return out, nil
 }
 
-// verdictOf explains one story for one subscription.
-func verdictOf(sub store.Subscription, s story.Story, unseen bool, channelName string) (string, string) {
-	switch delivery.Eligibility(sub, s) {
-	case delivery.Backfill:
-		return "Not posted: it was already in the feed when Herald first read it; only newer stories are posted.", "muted"
-	case delivery.BeforeSubscription:
-		return "Not posted: it arrived before this subscription was made.", "muted"
-	case delivery.Filtered:
-		return "Not posted: refused by this subscription's keyword filter" + filterWords(sub) + ".", "waiting"
-	case delivery.OtherSource:
-		return "Not for this subscription.", "muted"
+// verdictClass is how a verdict looks: posted, out for good, stopped, or still to come.
+func verdictClass(o delivery.Outcome) string {
+	switch o {
+	case delivery.Posted:
+		return "ok"
+	case delivery.NotFor, delivery.Dropped:
+		return "muted"
+	case delivery.Stopped:
+		return "bad"
 	}
-	switch {
-	case !unseen:
-		return "Posted in #" + channelName + ".", "ok"
-	case sub.Broken != "":
-		return "Not posted: delivery to this channel stopped (" + sub.Broken + ").", "bad"
-	case sub.Paused:
-		return "Not posted: the subscription is paused.", "waiting"
-	default:
-		return "Not posted yet: due at the next delivery.", "waiting"
-	}
-}
-
-func filterWords(sub store.Subscription) string {
-	var parts []string
-	if len(sub.Include) > 0 {
-		parts = append(parts, "only stories with "+strings.Join(sub.Include, ", "))
-	}
-	if len(sub.Exclude) > 0 {
-		parts = append(parts, "never stories with "+strings.Join(sub.Exclude, ", "))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, "; ") + ")"
+	return "waiting"
 }
 
 // subNotice warns about what stops every story: a stopped channel, a pause, a failing feed.

@@ -152,8 +152,8 @@ func TestDeliveriesExplained(t *testing.T) {
 			}
 			for _, row := range []struct{ title, verdict string }{
 				{"Ceasefire holds", "Posted in #news."},
-				{"Ceasefire talks resume", "Not posted yet: due at the next delivery."},
-				{"Football results", "refused by this subscription&#39;s keyword filter (only stories with ceasefire)"},
+				{"Ceasefire talks resume", "Not posted yet: it is due at the next delivery (within a minute or two)."},
+				{"Football results", "Not posted: dropped by the include/exclude words (ceasefire)."},
 				{"Ceasefire signed", "it arrived before this subscription was made"},
 				{"Ceasefire in the archive", "already in the feed when Herald first read it"},
 			} {
@@ -246,5 +246,45 @@ func TestEditFilters(t *testing.T) {
 	}
 	if _, body := b.get(loc); !strings.Contains(body, "Updated: live posts from https://outlet.example/rss (only with ceasefire, aid; without opinion)") {
 		t.Errorf("the page lacks the service's confirmation:\n%s", body)
+	}
+}
+
+// A live subscription's page shows its filter, mention (and for which stories), template,
+// colour and where its posts go; feed text in a template is escaped; a digest shows none.
+func TestSubscriptionPageShowsStyle(t *testing.T) {
+	e := newEnv(t, openBolt(t), nil)
+	styled := e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c2", Kind: store.KindFeed, FeedURL: "https://outlet.example/rss",
+		Style: store.PostStyle{Filter: `ceasefire NOT title:/^opinion:/`, MentionRole: "940000000000000001", MentionFilter: "gaza",
+			Template: "{title} <b>{status}</b>", Color: 0x1F8B4C, ThreadPerStory: true}})
+	plain := e.createSub(t, store.Subscription{GuildID: "g1", ChannelID: "c2", Kind: store.KindTopic, Topic: "ceasefire"})
+	b := e.browser(t)
+	b.signIn()
+	tests := []struct {
+		name, id string
+		want     []string
+	}{
+		{name: "styled feed", id: styled.ID, want: []string{
+			"<dt>Filter</dt><dd><code>ceasefire NOT title:/^opinion:/</code></dd>",
+			"<dt>Mention</dt><dd>the role with id 940000000000000001</dd>",
+			"<dt>Mention only for</dt><dd><code>gaza</code></dd>",
+			"<dt>Template</dt><dd><pre>{title} &lt;b&gt;{status}&lt;/b&gt;</pre></dd>",
+			"<dt>Colour</dt><dd>#1F8B4C</dd>", "<dt>Where posts go</dt><dd>a thread on each story&#39;s post</dd>",
+			"pings role 940000000000000001 for"}},
+		{name: "defaults spelled out", id: plain.ID, want: []string{
+			"<dt>Filter</dt><dd><code>none: every story</code></dd>", "<dt>Mention</dt><dd>nobody</dd>",
+			"<dt>Template</dt><dd><pre>default layout</pre></dd>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := b.get("/dashboard/g/g1/subscriptions/" + tt.id)
+			if status != http.StatusOK {
+				t.Fatalf("status %d:\n%s", status, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q:\n%s", w, body)
+				}
+			}
+		})
 	}
 }

@@ -2,8 +2,10 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +82,7 @@ func (d *Dashboard) subscriptionsPage(w http.ResponseWriter, r *http.Request, se
 	}
 	body := subscriptionsBody{Total: total, Pages: pageLinks(page, total), Channels: postable, Topics: d.opts.Topics}
 	for _, s := range subs {
-		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s),
+		body.Rows = append(body.Rows, subRow{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s),
 			State: subState(s), Paused: s.Paused})
 	}
 	data := d.base(ctx, sess, "Subscriptions")
@@ -139,6 +141,79 @@ func (d *Dashboard) create(w http.ResponseWriter, r *http.Request, sess store.Se
 type subscriptionBody struct {
 	ID, Channel, What, State, Kind, Include, Exclude, Created, LastRun string
 	Paused                                                             bool
+	Style                                                              *styleRows
+}
+
+// styleRows are a live subscription's choices about its posts, as the page lists them: the
+// filter, who is pinged (and for which stories), the template and where posts go.
+type styleRows struct {
+	Filter, Mention, MentionFilter, Template, Color, Place string
+}
+
+// styleOf words sub's style for the page; nil for a digest, which has none. Empty choices say
+// what the default does, so the page never leaves a member guessing.
+func styleOf(sub store.Subscription) *styleRows {
+	if sub.Kind != store.KindFeed && sub.Kind != store.KindTopic {
+		return nil
+	}
+	st := sub.Style
+	rows := &styleRows{Filter: orText(st.Filter, "none: every story"), Mention: "nobody",
+		MentionFilter: orText(st.MentionFilter, "every post"), Template: orText(st.Template, "default layout"),
+		Color: "Discord's default", Place: "a message per post in the channel"}
+	switch {
+	case st.MentionRole != "":
+		rows.Mention = "the role with id " + st.MentionRole
+	case st.MentionUser != "":
+		rows.Mention = "the member with id " + st.MentionUser
+	}
+	if st.Color != 0 {
+		rows.Color = fmt.Sprintf("#%06X", st.Color)
+	}
+	rows.Place = placeWords(st, rows.Place)
+	return rows
+}
+
+// placeWords says where posts go: a forum post or thread per story, crossposted, through a
+// webhook; def when none of these.
+func placeWords(st store.PostStyle, def string) string {
+	var parts []string
+	switch {
+	case st.Forum:
+		parts = append(parts, "a forum post per story")
+	case st.ThreadPerStory:
+		parts = append(parts, "a thread on each story's post")
+	}
+	if st.Crosspost {
+		parts = append(parts, "published to following channels")
+	}
+	if st.Webhook != nil {
+		parts = append(parts, "through the webhook "+st.Webhook.Name)
+	}
+	if len(parts) == 0 {
+		return def
+	}
+	return strings.Join(parts, ", ")
+}
+
+// describe says what sub delivers in /subscriptions' words, with Discord's mention markup
+// (which a web page cannot resolve) written as "role 123…" or "member 123…".
+func (d *Dashboard) describe(sub store.Subscription) string {
+	text := d.opts.Subscriptions.Describe(sub)
+	text = roleMarkup.ReplaceAllString(text, "role $1")
+	return userMarkup.ReplaceAllString(text, "member $1")
+}
+
+// Discord's role and user mention markup.
+var (
+	roleMarkup = regexp.MustCompile(`<@&([0-9]{17,20})>`)
+	userMarkup = regexp.MustCompile(`<@!?([0-9]{17,20})>`)
+)
+
+func orText(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // subscriptionPage shows one of the server's subscriptions, with its filters to edit.
@@ -161,9 +236,9 @@ func (d *Dashboard) subscriptionPage(w http.ResponseWriter, r *http.Request, ses
 	now := d.opts.Now()
 	data := d.base(ctx, sess, "Subscription")
 	data.Guild, data.Tab = &g, "subscriptions"
-	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.opts.Subscriptions.Describe(s), State: subState(s),
+	data.Body = subscriptionBody{ID: s.ID, Channel: nameOr(names, s.ChannelID), What: d.describe(s), State: subState(s),
 		Kind: string(s.Kind), Include: strings.Join(s.Include, ", "), Exclude: strings.Join(s.Exclude, ", "),
-		Created: when(s.CreatedAt, now), LastRun: when(s.LastRun, now), Paused: s.Paused}
+		Created: when(s.CreatedAt, now), LastRun: when(s.LastRun, now), Paused: s.Paused, Style: styleOf(s)}
 	d.render(w, http.StatusOK, "subscription", data)
 }
 

@@ -274,6 +274,7 @@ func (g *Digests) recoverDigest(sub store.Subscription) {
 	}
 }
 
+// safeSweep is the boundary of the periodic sweep, a job of its own like a cron firing.
 func (g *Digests) safeSweep(ctx context.Context) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -307,11 +308,7 @@ func (g *Digests) Sweep(ctx context.Context) {
 		// Concurrently, as many as RunSlot's Concurrency admits: after an outage at 08:00
 		// every channel is due at once.
 		wg.Go(func() {
-			defer func() {
-				if p := recover(); p != nil {
-					g.opts.Logger.Error("delivery: digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				}
-			}()
+			defer g.recoverDigest(sub)
 			g.report(sub, g.RunSlot(ctx, sub.ID, sub.ChannelID, slot))
 		})
 	}
@@ -358,11 +355,7 @@ func NextRun(sub store.Subscription, now time.Time) (time.Time, error) {
 }
 
 func (g *Digests) runMissed(ctx context.Context, sub store.Subscription) {
-	defer func() {
-		if p := recover(); p != nil {
-			g.opts.Logger.Error("delivery: missed digest panicked", "subscription_id", sub.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
+	defer g.recoverDigest(sub)
 	if g.stopping.Load() {
 		return
 	}

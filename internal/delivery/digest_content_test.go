@@ -27,11 +27,11 @@ func TestDigestClustersOneEventFromThreeOutlets(t *testing.T) {
 				put(t, e.store, mkStory(ev.feed, ev.source, "ceasefire", ev.title, at.Add(time.Duration(i)*20*time.Minute), at))
 			}
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
-			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{})
+			g := e.digests(t, e.store, e.mem, "r1", DigestOptions{})
 			if err := g.RunSlot(context.Background(), e.sub.ID, "c1", slot0); err != nil {
 				t.Fatal(err)
 			}
-			texts := e.fake.texts("c1")
+			texts := e.mem.texts("c1")
 			if len(texts) != 1 {
 				t.Fatalf("got %d messages, want 1", len(texts))
 			}
@@ -80,11 +80,11 @@ func TestDigestNothingNew(t *testing.T) {
 					t.Fatal(err)
 				}
 				e.clock.Advance(slot0.Sub(e.clock.Now()))
-				g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{QuietWhenEmpty: tc.quiet})
+				g := e.digests(t, e.store, e.mem, "r1", DigestOptions{QuietWhenEmpty: tc.quiet})
 				if err := g.RunSlot(ctx, e.sub.ID, "c1", slot0); err != nil {
 					t.Fatal(err)
 				}
-				got := e.fake.texts("c1")
+				got := e.mem.texts("c1")
 				if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 					t.Errorf("messages = %q, want %q", got, tc.want)
 				}
@@ -103,20 +103,20 @@ func TestDigestStoreOutageSendsNothingThenRetries(t *testing.T) {
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
 			flaky := &flakyStore{testStore: e.store}
 			flaky.down.Store(true)
-			g := e.digests(t, flaky, e.sender(t), "r1", DigestOptions{})
+			g := e.digests(t, flaky, e.mem, "r1", DigestOptions{})
 			ctx := context.Background()
 			if err := g.RunSlot(ctx, e.sub.ID, "c1", slot0); err == nil {
 				t.Error("RunSlot during a store outage reported no error")
 			}
 			g.Sweep(ctx)
-			if n := len(e.fake.Requests()); n != 0 {
-				t.Fatalf("%d requests reached Discord during the store outage, want 0", n)
+			if n := e.mem.sent(); n != 0 {
+				t.Fatalf("%d messages were sent during the store outage, want 0", n)
 			}
 			flaky.down.Store(false)
 			e.clock.Advance(10 * time.Minute)
 			g.Sweep(ctx)
 			g.Sweep(ctx)
-			texts := e.fake.texts("c1")
+			texts := e.mem.texts("c1")
 			if len(texts) != 1 {
 				t.Fatalf("after the outage got %d messages, want 1", len(texts))
 			}
@@ -219,7 +219,7 @@ func TestBriefingLeavesTheDigestIntact(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newDigestEnv(t, b)
 			e.clock.Advance(slot0.Add(-time.Hour).Sub(e.clock.Now()))
-			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{})
+			g := e.digests(t, e.store, e.mem, "r1", DigestOptions{})
 			ctx := context.Background()
 			for i := range 2 {
 				m, err := g.OnDemand(ctx, "c1", "")
@@ -240,7 +240,7 @@ func TestBriefingLeavesTheDigestIntact(t *testing.T) {
 			if err := g.RunSlot(ctx, e.sub.ID, "c1", slot0); err != nil {
 				t.Fatal(err)
 			}
-			texts := e.fake.texts("c1")
+			texts := e.mem.texts("c1")
 			assertEachOnce(t, texts, digestHeadlines)
 			if strings.Contains(strings.Join(texts, "\n"), "Nothing new") {
 				t.Errorf("the digest after a /briefing says nothing new:\n%s", strings.Join(texts, "\n"))
@@ -266,12 +266,12 @@ func TestDigestStatusLineBold(t *testing.T) {
 			e := newDigestEnv(t, b)
 			e.clock.Advance(slot0.Sub(e.clock.Now()))
 			st := tracking.Status{Label: tracking.LabelTalks, Sentence: "Envoys meet in Cairo; a *deal* is not yet [agreed]."}
-			g := e.digests(t, e.store, e.sender(t), "r1", DigestOptions{
+			g := e.digests(t, e.store, e.mem, "r1", DigestOptions{
 				StatusLines: func(context.Context, string) []string { return []string{tracking.StatusLine(st)} }})
 			if err := g.RunSlot(context.Background(), e.sub.ID, "c1", slot0); err != nil {
 				t.Fatal(err)
 			}
-			msgs := e.fake.Messages("c1")
+			msgs := e.mem.messages("c1")
 			if len(msgs) != 1 || len(msgs[0].Embeds) == 0 {
 				t.Fatalf("got %d messages, want one digest", len(msgs))
 			}

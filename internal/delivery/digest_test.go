@@ -25,14 +25,16 @@ type digestEnv struct {
 	store   testStore
 	replica func() testStore
 	fake    *fake
-	sub     store.Subscription
+	// mem is the in-memory sender for tests of what a digest says.
+	mem *memSender
+	sub store.Subscription
 }
 
 // newDigestEnv opens a store, a fake Discord and one London digest subscription in channel c1
 // whose last run was the day before slot0, with three stories published since.
 func newDigestEnv(t *testing.T, b backend) *digestEnv {
 	t.Helper()
-	e := &digestEnv{clock: storetest.NewClock(slot0.Add(-48 * time.Hour))}
+	e := &digestEnv{clock: storetest.NewClock(slot0.Add(-48 * time.Hour)), mem: newMemSender()}
 	e.store, e.replica = b.open(t, e.clock)
 	e.fake = newFake(t, fakediscord.Options{ChannelLimit: 50, ChannelWindow: time.Second})
 	e.sub = subscribe(t, e.store, store.Subscription{ChannelID: "c1", Kind: store.KindDigest, Time: "08:00",

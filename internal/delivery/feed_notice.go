@@ -18,7 +18,6 @@ import (
 // failed, is sent by the next sweep. Exactly once across replicas: each notice is a pseudo-story
 // claimed in the channel's seen set, and the subscription's FeedDown remembers the outage.
 func (l *Live) CheckFeeds(ctx context.Context) {
-	defer l.recover("check_feeds")
 	subs, err := l.d.store.ListSubscriptions(ctx, store.SubscriptionFilter{Kind: store.KindFeed})
 	if err != nil {
 		l.opts.Logger.Warn("delivery: feed notices: listing subscriptions", "error", err)
@@ -99,7 +98,8 @@ func (l *Live) sourceNotice(ctx context.Context, sub store.Subscription, down []
 		st := byID[id]
 		lines = append(lines, fmt.Sprintf("• %s: %s", feedName(st), message.Truncate(strings.TrimSpace(st.LastError), 300)))
 	}
-	lines = append(lines, "Its stories are missing until someone with Manage Channels runs /retry-feed with its URL once it works again; /subscriptions shows every feed's health.")
+	lines = append(lines, "Its stories are missing until someone with Manage Channels runs "+l.opts.Commands.Mention("retry-feed")+
+		" with its URL once it works again; "+l.opts.Commands.Mention("subscriptions")+" shows every feed's health.")
 	m := message.Message{Content: message.Truncate(strings.Join(lines, "\n"), message.MaxContent)}
 	if _, err := l.d.send(ctx, sub.ChannelID, []post{{msg: m, ids: claimed, key: strings.Join(claimed, ",")}}, "notice"); err != nil {
 		l.failed(ctx, sub, err)
@@ -112,7 +112,7 @@ func (l *Live) feedNotice(ctx context.Context, sub store.Subscription, st store.
 	case st.Disabled && sub.FeedDown == "":
 		// An outage is keyed by the last success before it, which stays put while it lasts.
 		key := strconv.FormatInt(st.LastSuccess.Unix(), 10)
-		if l.notify(ctx, sub, "feed-down:"+sub.FeedURL+"@"+key, downNotice(st, l.opts.Now())) {
+		if l.notify(ctx, sub, "feed-down:"+sub.FeedURL+"@"+key, downNotice(st, l.opts.Now(), l.opts.Commands)) {
 			sub.FeedDown = key
 			l.saveFeedDown(ctx, sub)
 		}
@@ -160,15 +160,17 @@ func feedName(st store.FeedState) string {
 
 // downNotice tells the channel its feed was disabled, with a "Retry now" button that runs
 // /retry-feed for it, checked like the command. The button carries the URL, which any member's
-// client can read: a URL with a password gets no button, nor one too long for a button.
-func downNotice(st store.FeedState, now time.Time) message.Message {
+// client can read: a URL with a password gets no button, nor one too long for a button. The
+// command is named as a clickable mention (links), written in Herald's part of the text only:
+// the feed's title and error are never scanned for command names.
+func downNotice(st store.FeedState, now time.Time, links *message.CommandLinks) message.Message {
 	why := strings.TrimSpace(st.LastError)
 	if why == "" {
 		why = "no reason recorded"
 	}
 	// "Re-subscribe" was the advice, which answered "already has that subscription".
-	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. It stays paused until someone with Manage Channels runs /retry-feed with its URL once it works again.",
-		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500))
+	text := fmt.Sprintf("⚠️ Herald stopped polling %s after %d failed %s: %s. It stays paused until someone with Manage Channels runs %s with its URL once it works again.",
+		feedName(st), st.Failures, plural(st.Failures, "attempt", "attempts"), message.Truncate(why, 500), links.Mention("retry-feed"))
 	m := message.Message{Content: message.Truncate(text, message.MaxContent)}
 	id := message.ComponentID("retry-feed", map[string]string{"url": st.URL}, now)
 	if _, _, opts, _, ok := message.ParseComponentID(id); ok && opts["url"] == st.URL && feed.RedactURL(st.URL) == st.URL {

@@ -116,7 +116,7 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 	const password = "s3cret-feed-password"
 	st := store.FeedState{URL: "https://reader:" + password + "@news.example/rss", Title: "Private news",
 		Failures: 3, LastError: "feed: http: https://reader:xxxxx@news.example/rss: feed: server said 500"}
-	for name, m := range map[string]message.Message{"down": downNotice(st, t0), "up": upNotice(st)} {
+	for name, m := range map[string]message.Message{"down": downNotice(st, t0, nil), "up": upNotice(st)} {
 		if strings.Contains(m.Content, password) || !strings.Contains(m.Content, "Private news (https://reader:xxxxx@news.example/rss)") {
 			t.Errorf("%s notice %q: want the feed named with its password hidden", name, m.Content)
 		}
@@ -129,7 +129,7 @@ func TestFeedNoticesHidePassword(t *testing.T) {
 func TestFeedDownNoticeNamesTheFeedOnce(t *testing.T) {
 	st := store.FeedState{URL: "https://news.example/rss", Title: "Example News", Failures: 10, Disabled: true,
 		LastError: (&feed.Error{Class: feed.ClassDNS, URL: "https://news.example/rss"}).UserMessage()}
-	got := downNotice(st, t0).Content
+	got := downNotice(st, t0, nil).Content
 	if n := strings.Count(got, "news.example"); n != 2 { // the URL, and the host in the reason
 		t.Errorf("notice mentions news.example %d times, want the URL once and the host once:\n%s", n, got)
 	}
@@ -183,7 +183,7 @@ func TestFeedDownNoticeRetryButton(t *testing.T) {
 		{"too long for a button", "https://news.example/" + strings.Repeat("x", 120), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := downNotice(store.FeedState{URL: tc.url, Failures: 10, Disabled: true}, t0)
+			m := downNotice(store.FeedState{URL: tc.url, Failures: 10, Disabled: true}, t0, nil)
 			if got := len(m.Buttons) == 1; got != tc.button {
 				t.Fatalf("buttons %+v, want a button: %v", m.Buttons, tc.button)
 			}
@@ -196,6 +196,41 @@ func TestFeedDownNoticeRetryButton(t *testing.T) {
 			}
 			if err := message.Validate(m); err != nil {
 				t.Error(err)
+			}
+		})
+	}
+}
+
+// Once Discord has told the commands' IDs, the notices name /retry-feed and /subscriptions as
+// clickable mentions; a command name in the feed's own title or error stays text.
+func TestFeedNoticesLinkCommands(t *testing.T) {
+	links := message.NewCommandLinks(nil)
+	links.SetIDs(map[string]string{"retry-feed": "333333333333333333", "subscriptions": "222222222222222222"})
+	st := store.FeedState{URL: "https://news.example/rss", Title: "Try /retry-feed news", Failures: 10, Disabled: true,
+		LastError: "the server said: see /subscriptions"}
+	down := downNotice(st, t0, links).Content
+	for _, want := range []string{"runs </retry-feed:333333333333333333> with its URL", "Try /retry-feed news", "see /subscriptions"} {
+		if !strings.Contains(down, want) {
+			t.Errorf("down notice lacks %q:\n%s", want, down)
+		}
+	}
+	if plain := downNotice(st, t0, nil).Content; !strings.Contains(plain, "runs /retry-feed with its URL") {
+		t.Errorf("without ids the notice names the command plainly:\n%s", plain)
+	}
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c3", Kind: store.KindTopic, Topic: "other", CreatedAt: t0})
+			source := "https://configured.example/rss"
+			if err := e.store.PutFeedState(context.Background(), store.FeedState{URL: source, Known: true, Disabled: true,
+				Failures: 10, LastSuccess: t0.Add(-time.Hour), LastError: "timeout"}); err != nil {
+				t.Fatal(err)
+			}
+			e.live(t, e.store, e.sender(t), LiveOptions{Sources: []string{source}, Commands: links}).CheckFeeds(context.Background())
+			texts := e.fake.texts("c3")
+			if len(texts) != 1 || !strings.Contains(texts[0], "runs </retry-feed:333333333333333333> with its URL") ||
+				!strings.Contains(texts[0], "</subscriptions:222222222222222222> shows") {
+				t.Errorf("source notice %q: want both commands linked", texts)
 			}
 		})
 	}

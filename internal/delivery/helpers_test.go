@@ -134,8 +134,8 @@ func (f *flakyStore) AcquireLease(ctx context.Context, name, owner string, ttl t
 	return f.testStore.AcquireLease(ctx, name, owner, ttl)
 }
 
-// fake is a fake Discord with real Senders pointed at it. discordgo's endpoints are package
-// variables, so tests using it must not run in parallel.
+// fake is a fake Discord with real Senders pointed at it; each Sender's REST client has the
+// fake's URL as its own base, so tests using one may run in parallel.
 type fake struct {
 	*fakediscord.Server
 	t testing.TB
@@ -145,20 +145,26 @@ func newFake(t testing.TB, opts fakediscord.Options) *fake {
 	t.Helper()
 	f := fakediscord.New(opts)
 	t.Cleanup(f.Close)
-	if err := discord.SetAPIBase(f.URL()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = discord.SetAPIBase(discord.DefaultAPIBase) })
 	return &fake{Server: f, t: t}
 }
 
-// sender is a real discord.Sender to the fake; it is closed when the test ends.
+// sender is a real discord.Sender to the fake, running until the test ends.
 func (f *fake) sender(opts discord.SenderOptions) *discord.Sender {
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 10 * time.Millisecond
 	}
-	s := discord.NewSender(discord.NewRESTClient(f.BotToken(), nil), opts)
-	f.t.Cleanup(s.Close)
+	rest, err := discord.NewRESTClient(f.URL(), f.BotToken(), nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	s := discord.NewSender(rest, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+	f.t.Cleanup(func() {
+		cancel()
+		<-ran
+	})
 	return s
 }
 

@@ -76,6 +76,12 @@ type LiveOptions struct {
 	Sources []string
 	// OnBroken is told when a subscription stops because its channel is gone.
 	OnBroken func(sub store.Subscription, err error)
+	// Topics name tracked topics and where they stand, for templates' {topic} and {status};
+	// nil leaves {status} empty and {topic} the topic's id.
+	Topics TopicLabels
+	// Commands write the command names in notices ("run /retry-feed") as clickable mentions
+	// once Discord has told their IDs; nil keeps them plain.
+	Commands *message.CommandLinks
 }
 
 // Live posts new stories to feed and topic subscriptions.
@@ -108,12 +114,11 @@ func NewLive(st Store, sender Sender, opts LiveOptions) *Live {
 }
 
 // OnNew posts freshly polled stories to every live subscription they match. It is the
-// poller's OnNew hook; it never panics. Stories older than the Rule's MaxAge are left out;
+// poller's OnNew hook. Stories older than the Rule's MaxAge are left out;
 // those the poller marked AfterDowntime (they may have appeared while Herald was away) are
 // bounded like CatchUp's, CatchUpMax per subscription with one "and N more" line; the rest by
 // LiveMax.
 func (l *Live) OnNew(ctx context.Context, stories []story.Story) {
-	defer l.recover("on_new")
 	subs, err := l.liveSubscriptions(ctx)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
@@ -159,7 +164,7 @@ func (l *Live) perChannel(subs []store.Subscription, fn func(store.Subscription)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			defer l.recover("channel " + ch)
+			defer l.recoverChannel(ch)
 			for _, s := range byChannel[ch] {
 				fn(s)
 			}
@@ -183,7 +188,6 @@ func (l *Live) retry(ctx context.Context) {
 }
 
 func (l *Live) sweep(ctx context.Context, limit int, why string) {
-	defer l.recover("catch_up")
 	subs, err := l.liveSubscriptions(ctx)
 	if err != nil {
 		l.opts.Logger.Warn("delivery: listing subscriptions", "error", err)
@@ -278,7 +282,7 @@ func (l *Live) deliver(ctx context.Context, sub store.Subscription, stories []st
 	if len(stories) == 0 {
 		return
 	}
-	posts := livePosts(stories, compileStyle(sub), more, why)
+	posts := livePosts(stories, l.styleOf(ctx, sub), more, why)
 	for i := range posts {
 		for _, id := range posts[i].ids {
 			posts[i].ids = append(posts[i].ids, aliasesOf[id]...)
@@ -353,7 +357,7 @@ func livePosts(stories []story.Story, st style, more int, why string) []post {
 	for start := 0; start < len(stories); start += size {
 		end := min(start+size, len(stories))
 		batch := ids(stories[start:end])
-		msgs := st.tmpl.Live(stories[start:end])
+		msgs := st.tmpl.Live(stories[start:end], st.about)
 		for i, m := range msgs {
 			if i == 0 {
 				m = st.withMention(m, stories[start:end])
@@ -409,12 +413,18 @@ func (l *Live) liveSubscriptions(ctx context.Context) ([]store.Subscription, err
 			return nil, err
 		}
 		for _, s := range subs {
-			if s.Broken == "" && !s.Paused {
+			if postsLive(s) {
 				out = append(out, s)
 			}
 		}
 	}
 	return out, nil
+}
+
+// postsLive reports whether a subscription posts stories as they arrive: a healthy, unpaused
+// feed or topic subscription.
+func postsLive(s store.Subscription) bool {
+	return (s.Kind == store.KindFeed || s.Kind == store.KindTopic) && s.Broken == "" && !s.Paused
 }
 
 // matching keeps the stories a live subscription wants: its feed (with keyword filters) or its
@@ -430,8 +440,11 @@ func matching(sub store.Subscription, stories []story.Story) []story.Story {
 	return out
 }
 
-func (l *Live) recover(where string) {
+// recoverChannel is the boundary of one channel's delivery job: a panic is logged, the
+// stories' claims expire and Run's sweep retries them; other channels go on. The code around
+// the jobs does not recover: a panic there is Herald's bug and ends the part.
+func (l *Live) recoverChannel(channelID string) {
 	if p := recover(); p != nil {
-		l.opts.Logger.Error("delivery: panic", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		l.opts.Logger.Error("delivery: channel delivery panicked", "channel_id", channelID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 	}
 }

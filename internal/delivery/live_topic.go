@@ -35,7 +35,6 @@ type developments struct {
 	edited map[[2]int][]string    // {post, development} → IDs added to it
 	fresh  [][]string             // new developments, oldest first
 	style  style                  // the subscription's layout and mention
-	topic  string
 }
 
 // deliverDevelopments posts a topic subscription's claimed stories one embed per development:
@@ -56,7 +55,7 @@ func (l *Live) deliverDevelopments(ctx context.Context, sub store.Subscription, 
 		l.opts.Logger.Warn("delivery: planning live developments; posting them one by one", "subscription_id", sub.ID, "error", err)
 		plan = freshPlan(stories, sub.LivePosts)
 	}
-	plan.style, plan.topic = compileStyle(sub), sub.Topic
+	plan.style = l.styleOf(ctx, sub)
 	editor, _ := l.d.sender.(Editor)
 	byPost := map[int]map[int][]string{}
 	for at, added := range plan.edited {
@@ -169,8 +168,12 @@ func (l *Live) edit(ctx context.Context, editor Editor, sub store.Subscription, 
 		return false
 	}
 	if !sameEmbeds(before, after) {
-		if err := editor.Edit(ctx, sub.ChannelID, lp.MessageID, after); err != nil {
-			l.opts.Logger.Info("delivery: live post edit failed; posting the development anew", "channel_id", sub.ChannelID, "message_id", lp.MessageID, "error", err)
+		where := sub.ChannelID
+		if lp.ChannelID != "" {
+			where = lp.ChannelID // a forum post
+		}
+		if err := editor.Edit(ctx, where, lp.MessageID, after); err != nil {
+			l.opts.Logger.Info("delivery: live post edit failed; posting the development anew", "channel_id", where, "message_id", lp.MessageID, "error", err)
 			var gone messageGone
 			if errors.As(err, &gone) && gone.MessageGone() {
 				lp.At = time.Time{} // forgotten at the next save
@@ -209,7 +212,8 @@ func (p *developments) render(lp store.LivePost, now time.Time) message.Message 
 			}
 		}
 		if len(members) > 0 {
-			m.Embeds = append(m.Embeds, p.style.tmpl.Development(members, p.topic, now))
+			topic, status := p.style.topicOf(members[0])
+			m.Embeds = append(m.Embeds, p.style.tmpl.Development(members, topic, status, now))
 		}
 	}
 	return m
@@ -217,9 +221,10 @@ func (p *developments) render(lp store.LivePost, now time.Time) message.Message 
 
 // postFresh posts the new developments, ≤10 embeds and ≤6000 characters a message, oldest
 // first, the "and N more" line on the last; it returns the posts made (to remember) and the
-// first error, after releasing what was not posted.
+// first error, after releasing what was not posted. Where the subscription asks for a forum post
+// or a thread per story, each development is a message of its own, named by its first report.
 func (l *Live) postFresh(ctx context.Context, sub store.Subscription, p *developments, more int, why string) ([]store.LivePost, error) {
-	batches := p.batches(l.opts.Now())
+	batches := p.batches(l.opts.Now(), p.style.place.onePerStory())
 	if more > 0 && len(batches) == 0 {
 		batches = []store.LivePost{{}}
 	}
@@ -234,7 +239,11 @@ func (l *Live) postFresh(ctx context.Context, sub store.Subscription, p *develop
 		if b == len(batches)-1 && more > 0 {
 			m.Content = strings.TrimSpace(m.Content + "\n" + fmt.Sprintf("…and %d more older stories %s.", more, why))
 		}
-		id, err := l.d.sender.Send(ctx, sub.ChannelID, m, Nonce(sub.ChannelID, append([]string{"live"}, batchIDs...)...))
+		place := p.style.place
+		if len(lp.Developments) > 0 {
+			place.name = p.known[lp.Developments[0][0]].Title
+		}
+		id, err := l.d.post(ctx, sub.ChannelID, post{msg: m, place: place}, Nonce(sub.ChannelID, append([]string{"live"}, batchIDs...)...))
 		if err != nil {
 			var rest []string
 			for _, later := range batches[b:] {
@@ -250,14 +259,18 @@ func (l *Live) postFresh(ctx context.Context, sub store.Subscription, p *develop
 		}
 		if len(lp.Developments) > 0 {
 			lp.MessageID, lp.At = id, l.opts.Now()
+			if place.forum { // a forum post's first message lives in the post (thread), sharing its id
+				lp.ChannelID = id
+			}
 			out = append(out, lp)
 		}
 	}
 	return out, nil
 }
 
-// batches packs the fresh developments into messages within Discord's limits.
-func (p *developments) batches(now time.Time) []store.LivePost {
+// batches packs the fresh developments into messages within Discord's limits; alone puts each
+// in a message of its own (a forum post or thread per development).
+func (p *developments) batches(now time.Time, alone bool) []store.LivePost {
 	slices.SortStableFunc(p.fresh, func(a, b []string) int {
 		return p.known[a[0]].Published.Compare(p.known[b[0]].Published)
 	})
@@ -266,7 +279,8 @@ func (p *developments) batches(now time.Time) []store.LivePost {
 	size := 0
 	for _, dev := range p.fresh {
 		n := p.render(store.LivePost{Developments: [][]string{dev}}, now).Embeds[0].Len()
-		if len(cur.Developments) == message.MaxEmbeds || (len(cur.Developments) > 0 && size+n > message.MaxEmbedTotal) {
+		full := len(cur.Developments) == message.MaxEmbeds || (alone && len(cur.Developments) == 1)
+		if full || (len(cur.Developments) > 0 && size+n > message.MaxEmbedTotal) {
 			out, cur, size = append(out, cur), store.LivePost{}, 0
 		}
 		cur.Developments = append(cur.Developments, dev)

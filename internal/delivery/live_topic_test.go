@@ -161,3 +161,54 @@ func TestTopicCatchUpPostIsRememberedWithLivePosts(t *testing.T) {
 		})
 	}
 }
+
+// Topic subscriptions place their posts like feed subscriptions: in a forum channel each
+// development is a forum post named by its first report, and a second outlet edits the post's
+// first message inside it (after a restart too); a text channel that opted into threads gets a
+// message and a thread per development.
+func TestTopicPostsInForumsAndThreads(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			ctx := context.Background()
+			e.fake.SetChannelType("c2", fakediscord.ChannelForum)
+			restyle(t, e.store, e.topic, store.PostStyle{Forum: true})
+			subscribe(t, e.store, store.Subscription{ChannelID: "c3", Kind: store.KindTopic, Topic: "mideast",
+				CreatedAt: t0.Add(-time.Hour), Style: store.PostStyle{ThreadPerStory: true}})
+			at := e.clock.Now()
+			report := func(feedURL, source, key, title string, pub time.Time) story.Story {
+				s := mkStory(feedURL, source, key, title, pub, e.clock.Now(), "mideast")
+				put(t, e.store, s)
+				return s
+			}
+			live := e.live(t, e.store, e.sender(t), LiveOptions{})
+			deal := report("https://reuters.example/world", "Reuters", "cf", "Israel and Hamas agree Gaza ceasefire after Cairo talks", at)
+			quake := report("https://bbc.example/news", "BBC News", "quake", "Strong earthquake shakes northern Lebanon coast", at.Add(time.Minute))
+			live.OnNew(ctx, []story.Story{deal, quake})
+
+			var names []string
+			for _, th := range e.fake.Threads("c2") {
+				names = append(names, th.Name)
+			}
+			if diff := cmp.Diff([]string{deal.Title, quake.Title}, names); diff != "" {
+				t.Fatalf("forum posts (-want +got):\n%s", diff)
+			}
+			if msgs := e.fake.Messages("c3"); len(msgs) != 2 || len(e.fake.Threads("c3")) != 2 {
+				t.Fatalf("threaded channel: %d messages, threads %+v; want a message and a thread per development", len(msgs), e.fake.Threads("c3"))
+			}
+
+			e.clock.Advance(10 * time.Minute)
+			restarted := e.live(t, e.replica(), e.sender(t), LiveOptions{})
+			bbc := report("https://bbc.example/news", "BBC News", "cf", "Gaza ceasefire agreed between Israel and Hamas in Cairo", at.Add(5*time.Minute))
+			restarted.OnNew(ctx, []story.Story{bbc})
+			post := e.fake.Threads("c2")[0]
+			inPost := e.fake.Messages(post.ID)
+			if len(e.fake.Threads("c2")) != 2 || len(inPost) != 1 || inPost[0].Edits != 1 || !strings.Contains(inPost[0].Embeds[0].Description, "[BBC News](") {
+				t.Errorf("second outlet: forum threads %d, post messages %+v; want the post's message edited", len(e.fake.Threads("c2")), inPost)
+			}
+			if msgs := e.fake.Messages("c3"); len(msgs) != 2 || msgs[0].Edits != 1 {
+				t.Errorf("threaded channel after the second outlet: %d messages, first edited %d times", len(msgs), msgs[0].Edits)
+			}
+		})
+	}
+}

@@ -1,7 +1,7 @@
 package delivery
 
 import (
-	"time"
+	"context"
 
 	"github.com/heraldbot/herald/internal/briefing"
 	"github.com/heraldbot/herald/internal/filter"
@@ -19,6 +19,62 @@ type style struct {
 	mentionFilter *filter.Filter
 	tmpl          briefing.Template
 	place         placement
+	// about fills {topic} and {status} (nil: the template shows neither, or no labels).
+	about briefing.TopicOf
+}
+
+// TopicLabels names a tracked topic and says where it stands (tracking's status label), for
+// templates' {topic} and {status}; ok is false for a topic it does not know.
+type TopicLabels interface {
+	TopicLabel(ctx context.Context, topicID string) (title, status string, ok bool)
+}
+
+// styleOf compiles sub's style for one delivery and, when its template shows {topic} or
+// {status}, attaches the topic lookup: a topic subscription's own topic, or for a feed
+// subscription the first tracked topic the story is tagged with. Each topic is looked up once
+// per delivery.
+func (l *Live) styleOf(ctx context.Context, sub store.Subscription) style {
+	st := compileStyle(sub)
+	if !st.tmpl.Uses("topic", "status") {
+		return st
+	}
+	type label struct {
+		title, status string
+		ok            bool
+	}
+	seen := map[string]label{}
+	lookup := func(id string) label {
+		lb, done := seen[id]
+		if !done && l.opts.Topics != nil {
+			lb.title, lb.status, lb.ok = l.opts.Topics.TopicLabel(ctx, id)
+			seen[id] = lb
+		}
+		return lb
+	}
+	st.about = func(s story.Story) (string, string) {
+		if sub.Kind == store.KindTopic {
+			if lb := lookup(sub.Topic); lb.ok {
+				return lb.title, lb.status
+			}
+			return sub.Topic, ""
+		}
+		for _, id := range s.Topics {
+			if lb := lookup(id); lb.ok {
+				return lb.title, lb.status
+			}
+		}
+		return "", ""
+	}
+	return st
+}
+
+// topicOf is a story's {topic} and {status}: empty when the template shows neither, and a
+// topic subscription's topic id when no labels are known.
+func (st style) topicOf(s story.Story) (string, string) {
+	if st.about == nil {
+		return "", ""
+	}
+	return st.about(s)
 }
 
 // compileStyle compiles sub.Style. Filters and templates are validated when stored, so an
@@ -37,8 +93,11 @@ func compileStyle(sub store.Subscription) style {
 		st.tmpl = t
 	}
 	st.tmpl.Color, st.tmpl.Thumbnail = sub.Style.Color, sub.Style.Thumbnail
-	if sub.Kind == store.KindFeed { // topic posts are edited in place as outlets add to them
-		st.place = placementOf(sub.Style)
+	st.place = placementOf(sub.Style)
+	if sub.Kind == store.KindTopic {
+		// Topic posts are edited as outlets add to them, and only Herald's own messages can be
+		// edited by Herald: never through a webhook.
+		st.place.webhook = nil
 	}
 	return st
 }
@@ -80,24 +139,4 @@ func (st style) withMention(m message.Message, stories []story.Story) message.Me
 // the answer to "why was this story not posted here?" when Eligibility says Filtered.
 func WhyFiltered(sub store.Subscription, s story.Story) string {
 	return compileStyle(sub).why(sub, s)
-}
-
-// WhyNot names the rule that keeps s out of sub's live posts at now, in words for a reply
-// ("it arrived before this subscription was made"); "" when the story is eligible and fresh,
-// so only the channel's history can tell whether it was posted.
-func (r LiveRule) WhyNot(sub store.Subscription, s story.Story, now time.Time) string {
-	switch Eligibility(sub, s) {
-	case Backfill:
-		return "it was already in the feed when Herald first read it; only newer stories are posted"
-	case BeforeSubscription:
-		return "it arrived before this subscription was made"
-	case Filtered:
-		return "dropped by " + WhyFiltered(sub, s)
-	case OtherSource:
-		return "it is not from this subscription's feed or topic"
-	}
-	if !s.Published.IsZero() && !r.Fresh(s.Published, now) {
-		return r.Explain()
-	}
-	return ""
 }

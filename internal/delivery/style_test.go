@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,6 +172,51 @@ func TestTemplateShapesLivePosts(t *testing.T) {
 			want := "Outlet A: More details, item t-0. (<t:" + strconv.FormatInt(stories[0].Published.Unix(), 10) + ":R>)"
 			if em.Description != want || em.Color != 0xE74C3C || em.Thumbnail == nil || em.Thumbnail.URL != stories[0].Image || em.Image != nil {
 				t.Errorf("embed %+v; want description %q, colour and thumbnail", em, want)
+			}
+		})
+	}
+}
+
+// fixedLabels knows one tracked topic and counts its lookups (channels are delivered to
+// concurrently).
+type fixedLabels struct{ calls *atomic.Int64 }
+
+func (f fixedLabels) TopicLabel(_ context.Context, id string) (string, string, bool) {
+	f.calls.Add(1)
+	if id != "mideast" {
+		return "", "", false
+	}
+	return "Middle East ceasefire", "Ceasefire in effect", true
+}
+
+// A template's {topic} and {status} show the tracked topic's title and where it stands: a
+// topic subscription's own topic, a feed subscription's story's first tracked topic (nothing
+// for an untagged story); each topic is looked up once per delivery.
+func TestTemplateStatusLabel(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newLiveEnv(t, b, fakediscord.Options{})
+			style := store.PostStyle{Template: "{topic} · {status}"}
+			restyle(t, e.store, e.feedSub, style)
+			restyle(t, e.store, e.topic, style)
+			var calls atomic.Int64
+			stories := e.fresh(t, 2, "s") // the first tagged mideast, the second not
+			e.live(t, e.store, e.sender(t), LiveOptions{Topics: fixedLabels{&calls}}).OnNew(context.Background(), stories)
+			var feed []string
+			for _, m := range e.fake.Messages("c1") {
+				for _, em := range m.Embeds {
+					feed = append(feed, em.Description)
+				}
+			}
+			if diff := cmp.Diff([]string{"Middle East ceasefire · Ceasefire in effect", "·"}, feed); diff != "" {
+				t.Errorf("feed posts (-want +got):\n%s", diff)
+			}
+			topic := e.fake.Messages("c2")
+			if len(topic) != 1 || topic[0].Embeds[0].Description != "Middle East ceasefire · Ceasefire in effect" {
+				t.Errorf("topic post: %+v", topic)
+			}
+			if n := calls.Load(); n != 2 { // one per subscription and delivery
+				t.Errorf("%d lookups, want 2", n)
 			}
 		})
 	}

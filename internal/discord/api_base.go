@@ -26,11 +26,10 @@ const DefaultAPIBase = "https://discord.com/"
 // so reassigning the strings moves them too. Call it once from main before any Session is
 // created, never concurrently with requests.
 func SetAPIBase(base string) error {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("discord: invalid API base %q: must be an absolute URL", base)
+	root, err := apiRoot(base)
+	if err != nil {
+		return err
 	}
-	root := strings.TrimRight(base, "/") + "/"
 	api := root + "api/v" + discordgo.APIVersion + "/"
 
 	discordgo.EndpointDiscord = root
@@ -55,6 +54,15 @@ func SetAPIBase(base string) error {
 	discordgo.EndpointOauth2Applications = discordgo.EndpointOAuth2Applications
 	setCDNBase(cdnBase(root))
 	return nil
+}
+
+// apiRoot checks base is an absolute URL and returns it ending in one slash.
+func apiRoot(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("discord: invalid API base %q: must be an absolute URL", base)
+	}
+	return strings.TrimRight(base, "/") + "/", nil
 }
 
 // cdnBase keeps the production CDN when the API is production, and serves the CDN from the

@@ -26,11 +26,7 @@ func toApplicationCommand(d commands.Command) *discordgo.ApplicationCommand {
 		Description: d.Description,
 		Options:     toOptions(d.Options),
 	}
-	if len(d.DescriptionLocalizations) > 0 {
-		loc := map[discordgo.Locale]string{}
-		for k, v := range d.DescriptionLocalizations {
-			loc[discordgo.Locale(k)] = v
-		}
+	if loc := toLocales(d.DescriptionLocalizations); loc != nil {
 		ac.DescriptionLocalizations = &loc
 	}
 	if d.DefaultMemberPermissions != nil {
@@ -62,6 +58,8 @@ func toOptions(opts []commands.Option) []*discordgo.ApplicationCommandOption {
 			Required:     o.Required,
 			Autocomplete: o.Autocomplete,
 			Options:      toOptions(o.Options),
+			// Discord shows members the description in their client's language.
+			DescriptionLocalizations: toLocales(o.DescriptionLocalizations),
 		}
 		if o.MinValue != nil {
 			v := *o.MinValue
@@ -72,10 +70,22 @@ func toOptions(opts []commands.Option) []*discordgo.ApplicationCommandOption {
 		}
 		for _, c := range o.Choices {
 			do.Choices = append(do.Choices, &discordgo.ApplicationCommandOptionChoice{
-				Name: c.Name, Value: choiceValue(o.Type, c.Value),
+				Name: c.Name, Value: choiceValue(o.Type, c.Value), NameLocalizations: toLocales(c.NameLocalizations),
 			})
 		}
 		out = append(out, do)
+	}
+	return out
+}
+
+// toLocales converts a localisation map to discordgo's; nil when empty, so none is sent.
+func toLocales(m map[string]string) map[discordgo.Locale]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[discordgo.Locale]string, len(m))
+	for k, v := range m {
+		out[discordgo.Locale(k)] = v
 	}
 	return out
 }

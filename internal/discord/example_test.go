@@ -45,7 +45,7 @@ func Example() {
 	go func() { _ = g.Run(ctx) }() // serves interactions until ctx ends
 
 	sender := discord.NewSender(discord.RESTClientFromSession(g.Session()), discord.SenderOptions{Logger: logger})
-	defer sender.Close()
+	go func() { _ = sender.Run(ctx) }() // dispatches posts until ctx ends, then drains
 	_, err = sender.Send(ctx, "channel-id", message.Message{Content: "Briefing"}, "nonce-of-this-post")
 	if errors.Is(err, discord.ErrChannelGone) {
 		fmt.Println("mark the subscription broken")
@@ -67,7 +67,11 @@ func ExampleNewInteractionsHandler() {
 		return
 	}
 	router := commands.NewRouter(commands.Definitions(), commands.RouterOptions{})
-	rest := discord.NewRESTClient(os.Getenv("DISCORD_TOKEN"), nil)
+	rest, err := discord.NewRESTClient(discord.DefaultAPIBase, os.Getenv("DISCORD_TOKEN"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	h := discord.NewInteractionsHandler(ed25519.PublicKey(key), os.Getenv("DISCORD_APP_ID"), router, rest,
 		discord.InteractionsOptions{})
 	go func() { _ = h.Run(ctx) }() // runs the commands until ctx ends

@@ -44,6 +44,9 @@ type GatewayConfig struct {
 	Definitions []commands.Command
 	// OnSynced observes each registration attempt (metrics, tests).
 	OnSynced func(changed bool, err error)
+	// OnCommandIDs receives the registered commands' IDs by name after READY (shard 0 from
+	// its registration, the others from a read), for clickable command mentions.
+	OnCommandIDs func(ids map[string]string)
 	// OnConnection observes each change of Connected (tests, metrics); it must not block.
 	OnConnection func(connected bool)
 	HTTPClient   *http.Client
@@ -187,6 +190,31 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 }
 
+// Serve is the gateway's lifecycle part: it serves interactions (Run) until ctx ends, the
+// session fails for good (Done) or lost delivers (the shard was taken over by another replica;
+// nil when the shard is fixed), then waits for the interactions in flight and closes the
+// session. It returns the failure that ended it, nil when ctx did.
+func (g *Gateway) Serve(ctx context.Context, lost <-chan error) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- g.Run(runCtx) }()
+	var fatal error
+	select {
+	case <-ctx.Done():
+	case fatal = <-g.Done():
+	case fatal = <-lost:
+	}
+	cancel()
+	if err := <-ran; err != nil && fatal == nil {
+		fatal = err
+	}
+	if err := g.Close(); err != nil {
+		g.logger.Warn("discord: closing gateway", "error", err)
+	}
+	return fatal
+}
+
 // hand passes job to Run; it is dropped once the gateway is closed.
 func (g *Gateway) hand(job func(ctx context.Context)) {
 	select {
@@ -236,28 +264,49 @@ func (g *Gateway) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	appID := g.appID
 	g.mu.Unlock()
 	g.logger.Info("gateway ready", "shard_id", g.cfg.ShardID, "app_id", appID, "session_id", r.SessionID)
-	if g.cfg.ShardID != 0 || g.cfg.Definitions == nil {
+	switch {
+	case g.cfg.Definitions == nil:
+	case g.cfg.ShardID == 0:
+		g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+	case g.cfg.OnCommandIDs != nil:
+		g.hand(func(ctx context.Context) { g.readIDs(ctx, appID) })
+	}
+}
+
+// readIDs learns the registered commands' IDs (shards other than 0, which do not register).
+func (g *Gateway) readIDs(ctx context.Context, appID string) {
+	defer g.recoverHandler("command_ids")
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	ids, err := CommandIDs(ctx, g.s, appID, g.cfg.GuildID)
+	if err != nil {
+		g.logger.Warn("reading command ids; commands are named without links", "error", err)
 		return
 	}
-	g.hand(func(ctx context.Context) { g.sync(ctx, appID) })
+	g.cfg.OnCommandIDs(ids)
 }
 
 // sync registers the commands (shard 0, on READY).
 func (g *Gateway) sync(ctx context.Context, appID string) {
-	defer g.recoverHandler("sync_commands")
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	changed, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
+	reg, err := SyncCommands(ctx, g.s, appID, g.cfg.GuildID, g.cfg.Definitions)
 	if err != nil {
 		g.logger.Error("command registration failed", "error", err)
 	} else {
-		g.logger.Info("commands registered", "changed", changed, "guild_id", g.cfg.GuildID, "count", len(g.cfg.Definitions))
+		if g.cfg.OnCommandIDs != nil { // before the log line: tests wait for it
+			g.cfg.OnCommandIDs(reg.IDs)
+		}
+		g.logger.Info("commands registered", "changed", reg.Changed, "guild_id", g.cfg.GuildID, "count", len(g.cfg.Definitions))
 	}
 	if g.cfg.OnSynced != nil {
-		g.cfg.OnSynced(changed, err)
+		g.cfg.OnSynced(reg.Changed, err)
 	}
 }
 
+// recoverHandler is the boundary of a discordgo event handler (READY, RESUMED, disconnect):
+// discordgo calls them on its own goroutines, where a panic would end the process. Commands
+// have theirs in runHandler and the router.
 func (g *Gateway) recoverHandler(what string) {
 	if p := recover(); p != nil {
 		g.logger.Error("discord: gateway handler panicked", "handler", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -273,7 +322,6 @@ func (g *Gateway) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 
 // interaction answers one interaction under ctx (Run's).
 func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
-	defer g.recoverHandler("interaction_create")
 	appID := i.AppID
 	if appID == "" {
 		appID = g.AppID()
@@ -290,7 +338,7 @@ func (g *Gateway) interaction(ctx context.Context, i *discordgo.Interaction) {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(ctx, autocompleteTimeout)
 		defer cancel()
-		body := autocompleteResponse(ctx, g.cfg.Handler, i, g.logger)
+		body := autocompleteResponse(ctx, g.cfg.Handler, i)
 		if err := g.rest.interactionCallback(ctx, i.ID, i.Token, body); err != nil {
 			g.logger.Warn("autocomplete response failed", "interaction_id", i.ID, "error", err)
 		}
@@ -347,14 +395,9 @@ func errorReply() message.Message {
 }
 
 // autocompleteResponse builds the type-8 answer with at most 25 choices, values typed like
-// the focused option.
-func autocompleteResponse(ctx context.Context, h Handler, i *discordgo.Interaction, logger *slog.Logger) (body interactionResponse) {
-	body = interactionResponse{Type: callbackAutocompleteResponse, Data: autocompleteData{Choices: []choicePayload{}}}
-	defer func() {
-		if p := recover(); p != nil {
-			logger.Error("discord: autocomplete panicked", "interaction_id", i.ID, "panic", fmt.Sprint(p))
-		}
-	}()
+// the focused option. A completer's panic is the router's to recover (commands.Router's
+// Autocomplete is the completers' boundary), not the transport's.
+func autocompleteResponse(ctx context.Context, h Handler, i *discordgo.Interaction) interactionResponse {
 	choices := h.Autocomplete(ctx, ToRequest(i))
 	if len(choices) > maxCommandChoices {
 		choices = choices[:maxCommandChoices]

@@ -132,23 +132,42 @@ func TestSyncCommandsDetectsChanges(t *testing.T) {
 	}
 	ctx := waitCtx(t)
 	defs := commands.Definitions()
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || !changed {
-		t.Fatalf("first sync: %v %v", changed, err)
+	first, err := SyncCommands(ctx, s, f.AppID(), "", defs)
+	if err != nil || !first.Changed {
+		t.Fatalf("first sync: %v %v", first.Changed, err)
 	}
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", defs); err != nil || changed {
-		t.Fatalf("same definitions: %v %v, want no change", changed, err)
+	same, err := SyncCommands(ctx, s, f.AppID(), "", defs)
+	if err != nil || same.Changed {
+		t.Fatalf("same definitions: %v %v, want no change", same.Changed, err)
+	}
+	// Mentions need the IDs whether or not the commands were overwritten: the PUT's answer
+	// and the list agree, one per command.
+	if diff := cmp.Diff(first.IDs, same.IDs); diff != "" || len(first.IDs) != len(defs) {
+		t.Errorf("ids after PUT vs after list (-put +list):\n%s\n%d ids for %d commands", diff, len(first.IDs), len(defs))
+	}
+	for _, c := range f.Commands("") {
+		if first.IDs[c.Name] != c.ID {
+			t.Errorf("id of /%s = %q, the fake registered %q", c.Name, first.IDs[c.Name], c.ID)
+		}
 	}
 	edited := commands.Definitions()
 	edited[0].Options[0].Description = "A different description"
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
-		t.Errorf("edited description: %v %v, want a PUT", changed, err)
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited description: %v %v, want a PUT", reg.Changed, err)
 	}
 	perm := int64(0)
 	edited[1].DefaultMemberPermissions = &perm
-	if changed, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !changed {
-		t.Errorf("edited permissions: %v %v, want a PUT", changed, err)
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited permissions: %v %v, want a PUT", reg.Changed, err)
 	}
-	if f.PutCount() != 3 || len(f.Commands("")) != len(defs) {
+	edited[0].Options[0].DescriptionLocalizations = map[string]string{"de": "Eine andere Beschreibung"}
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || !reg.Changed {
+		t.Errorf("edited an option's German description: %v %v, want a PUT", reg.Changed, err)
+	}
+	if reg, err := SyncCommands(ctx, s, f.AppID(), "", edited); err != nil || reg.Changed {
+		t.Errorf("same localised options: %v %v, want no change", reg.Changed, err)
+	}
+	if f.PutCount() != 4 || len(f.Commands("")) != len(defs) {
 		t.Errorf("puts=%d global commands=%d", f.PutCount(), len(f.Commands("")))
 	}
 }
@@ -501,5 +520,48 @@ func TestGatewayConnectedFollowsTheWebsocket(t *testing.T) {
 	}
 	if g.Connected() {
 		t.Error("Connected after Close")
+	}
+}
+
+// Serve, the gateway's lifecycle part, ends with the reason it was stopped for and leaves the
+// session closed: the runner's stop, a fatal close code, or the shard lost to another replica.
+func TestGatewayServeEndsAndCloses(t *testing.T) {
+	errLost := errors.New("shard 0 taken over")
+	for _, tc := range []struct {
+		name    string
+		stop    func(t *testing.T, f *fakediscord.Server, cancel context.CancelFunc, lost chan<- error)
+		wantErr func(error) bool
+	}{
+		{name: "runner stops it", stop: func(_ *testing.T, _ *fakediscord.Server, cancel context.CancelFunc, _ chan<- error) { cancel() },
+			wantErr: func(err error) bool { return err == nil }},
+		{name: "fatal close code", stop: func(t *testing.T, f *fakediscord.Server, _ context.CancelFunc, _ chan<- error) {
+			if err := f.CloseGateway(4004); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: func(err error) bool { var fc *FatalCloseError; return errors.As(err, &fc) && fc.Code == 4004 }},
+		{name: "shard lost", stop: func(_ *testing.T, _ *fakediscord.Server, _ context.CancelFunc, lost chan<- error) { lost <- errLost },
+			wantErr: func(err error) bool { return errors.Is(err, errLost) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, fakediscord.Options{})
+			g, _ := openGateway(t, f, testRouter(time.Second, nil))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			lost := make(chan error, 1)
+			served := make(chan error, 1)
+			go func() { served <- g.Serve(ctx, lost) }()
+			tc.stop(t, f, cancel, lost)
+			select {
+			case err := <-served:
+				if !tc.wantErr(err) {
+					t.Errorf("Serve = %v", err)
+				}
+			case <-waitCtx(t).Done():
+				t.Fatal("Serve did not return")
+			}
+			if g.Connected() {
+				t.Error("session still connected after Serve returned")
+			}
+		})
 	}
 }

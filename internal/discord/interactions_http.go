@@ -173,7 +173,7 @@ func (ih *Interactions) dispatch(w http.ResponseWriter, r *http.Request, i *disc
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		ctx, cancel := context.WithTimeout(r.Context(), autocompleteTimeout)
 		defer cancel()
-		writeJSON(w, autocompleteResponse(ctx, ih.h, i, ih.logger))
+		writeJSON(w, autocompleteResponse(ctx, ih.h, i))
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 		ih.command(w, r, i)
 	default:
@@ -195,11 +195,6 @@ func (ih *Interactions) command(w http.ResponseWriter, r *http.Request, i *disco
 		component: i.Type == discordgo.InteractionMessageComponent}
 	req := ToRequest(i)
 	go ih.hand(func(ctx context.Context) {
-		defer func() {
-			if p := recover(); p != nil {
-				ih.logger.Error("discord: interaction goroutine panicked", "panic", fmt.Sprint(p))
-			}
-		}()
 		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
 		defer cancel()
 		runHandler(ctx, ih.h, req, resp, ih.logger)

@@ -17,7 +17,7 @@ import (
 
 func newInteractionsServer(t *testing.T, f *fakediscord.Server, h Handler, deadline time.Duration) string {
 	t.Helper()
-	ih := NewInteractionsHandler(f.PublicKey(), f.AppID(), h, NewRESTClient(f.BotToken(), nil),
+	ih := NewInteractionsHandler(f.PublicKey(), f.AppID(), h, restTo(t, f.URL(), f.BotToken(), nil),
 		InteractionsOptions{InlineDeadline: deadline})
 	runInteractions(t, ih)
 	srv := httptest.NewServer(ih)

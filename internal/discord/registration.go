@@ -3,42 +3,75 @@ package discord
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/heraldbot/herald/internal/commands"
 )
 
+// Registration is what SyncCommands found or did: whether it overwrote Discord's commands,
+// and the registered commands' IDs by name, which clickable command mentions need.
+type Registration struct {
+	Changed bool
+	IDs     map[string]string
+}
+
 // SyncCommands makes Discord's registered commands equal defs. It reads the current set and
 // bulk-overwrites only when they differ semantically, so a restart with the same definitions
 // sends no PUT (global registrations take up to an hour to propagate, and each PUT counts
-// against a daily creation limit). Commands are global unless guildID is set.
-func SyncCommands(ctx context.Context, s *discordgo.Session, appID, guildID string, defs []commands.Command) (bool, error) {
+// against a daily creation limit). Commands are global unless guildID is set. The IDs come
+// from the overwrite's answer, or from the list when nothing changed.
+func SyncCommands(ctx context.Context, s *discordgo.Session, appID, guildID string, defs []commands.Command) (Registration, error) {
 	if appID == "" {
-		return false, fmt.Errorf("discord: sync commands: application ID unknown")
+		return Registration{}, fmt.Errorf("discord: sync commands: application ID unknown")
 	}
 	for _, d := range defs {
 		if err := ValidateCommand(d); err != nil {
-			return false, err
+			return Registration{}, err
 		}
 	}
 	want := ToApplicationCommands(defs)
 	have, err := s.ApplicationCommands(appID, guildID, discordgo.WithContext(ctx))
 	if err != nil {
-		return false, fmt.Errorf("discord: list commands: %w", err)
+		return Registration{}, fmt.Errorf("discord: list commands: %w", err)
 	}
-	if cmp.Equal(normalizeCommands(have), normalizeCommands(want)) {
-		return false, nil
+	// The normalised forms hold only plain values: reflect.DeepEqual is enough, and keeps a
+	// test library out of the binary.
+	if reflect.DeepEqual(normalizeCommands(have), normalizeCommands(want)) {
+		return Registration{IDs: commandIDs(have)}, nil
 	}
-	if _, err := s.ApplicationCommandBulkOverwrite(appID, guildID, want, discordgo.WithContext(ctx)); err != nil {
-		return false, fmt.Errorf("discord: overwrite commands: %w", err)
+	put, err := s.ApplicationCommandBulkOverwrite(appID, guildID, want, discordgo.WithContext(ctx))
+	if err != nil {
+		return Registration{}, fmt.Errorf("discord: overwrite commands: %w", err)
 	}
-	return true, nil
+	return Registration{Changed: true, IDs: commandIDs(put)}, nil
+}
+
+// CommandIDs reads the registered commands' IDs by name without changing them: shards other
+// than 0, which do not register, still write clickable command mentions.
+func CommandIDs(ctx context.Context, s *discordgo.Session, appID, guildID string) (map[string]string, error) {
+	have, err := s.ApplicationCommands(appID, guildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("discord: list commands: %w", err)
+	}
+	return commandIDs(have), nil
+}
+
+// commandIDs maps the slash commands among cs to their IDs.
+func commandIDs(cs []*discordgo.ApplicationCommand) map[string]string {
+	out := map[string]string{}
+	for _, c := range cs {
+		if c != nil && c.ID != "" && (c.Type == 0 || c.Type == discordgo.ChatApplicationCommand) {
+			out[c.Name] = c.ID
+		}
+	}
+	return out
 }
 
 // normCommand is the part of a command Herald controls, in a comparable form: Discord echoes
@@ -58,6 +91,7 @@ type normOption struct {
 	Name, Description      string
 	Required, Autocomplete bool
 	Min, Max               string
+	Localizations          string
 	Choices                []string
 	Options                []normOption
 }
@@ -100,8 +134,15 @@ func normalizeOptions(os []*discordgo.ApplicationCommandOption) []normOption {
 		if o.MaxValue != 0 {
 			n.Max = strconv.FormatFloat(o.MaxValue, 'f', -1, 64)
 		}
+		if len(o.DescriptionLocalizations) > 0 {
+			n.Localizations = fmt.Sprint(o.DescriptionLocalizations) // fmt sorts map keys
+		}
 		for _, c := range o.Choices {
-			n.Choices = append(n.Choices, c.Name+"="+fmt.Sprint(c.Value))
+			choice := c.Name + "=" + fmt.Sprint(c.Value)
+			if len(c.NameLocalizations) > 0 {
+				choice += fmt.Sprint(c.NameLocalizations)
+			}
+			n.Choices = append(n.Choices, choice)
 		}
 		out = append(out, n)
 	}
@@ -128,10 +169,8 @@ func ValidateCommand(c commands.Command) error {
 	if err := validateNamed(c.Name, c.Description); err != nil {
 		return fmt.Errorf("discord: command %q: %w", c.Name, err)
 	}
-	for loc, d := range c.DescriptionLocalizations {
-		if n := utf8.RuneCountInString(d); n < 1 || n > maxDescription {
-			return fmt.Errorf("discord: command %q: %s description must be 1-%d characters, is %d", c.Name, loc, maxDescription, n)
-		}
+	if err := validateLocalizations("description", c.DescriptionLocalizations, maxDescription); err != nil {
+		return fmt.Errorf("discord: command %q: %w", c.Name, err)
 	}
 	total, err := validateOptions(c.Options, 1)
 	if err != nil {
@@ -140,6 +179,26 @@ func ValidateCommand(c commands.Command) error {
 	total += utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Description)
 	if total > maxCommandChars {
 		return fmt.Errorf("discord: command %q is %d characters, limit %d", c.Name, total, maxCommandChars)
+	}
+	return nil
+}
+
+// Locales are Discord's locales: the only keys a localisation map may have.
+func Locales() []string {
+	return []string{"ar", "bg", "cs", "da", "de", "el", "en-GB", "en-US", "es-419", "es-ES", "fi", "fr", "he", "hi", "hr", "hu",
+		"id", "it", "ja", "ko", "lt", "nl", "no", "pl", "pt-BR", "ro", "ru", "sv-SE", "th", "tr", "uk", "vi", "zh-CN", "zh-TW"}
+}
+
+// validateLocalizations checks a localisation map: Discord's locales as keys, each text
+// 1-max characters.
+func validateLocalizations(what string, m map[string]string, max int) error {
+	for loc, text := range m {
+		if !slices.Contains(Locales(), loc) {
+			return fmt.Errorf("%s localisation: %q is not one of Discord's locales", what, loc)
+		}
+		if n := utf8.RuneCountInString(text); n < 1 || n > max {
+			return fmt.Errorf("%s localisation %s must be 1-%d characters, is %d", what, loc, max, n)
+		}
 	}
 	return nil
 }
@@ -186,6 +245,9 @@ func validateOptions(opts []commands.Option, depth int) (int, error) {
 
 func validateOption(o commands.Option, depth int) (int, error) {
 	n := utf8.RuneCountInString(o.Name) + utf8.RuneCountInString(o.Description)
+	if err := validateLocalizations("description", o.DescriptionLocalizations, maxDescription); err != nil {
+		return 0, fmt.Errorf("option %q: %w", o.Name, err)
+	}
 	if len(o.Choices) > maxCommandChoices {
 		return 0, fmt.Errorf("option %q: %d choices, limit %d", o.Name, len(o.Choices), maxCommandChoices)
 	}
@@ -195,6 +257,9 @@ func validateOption(o commands.Option, depth int) (int, error) {
 	for _, ch := range o.Choices {
 		if l := utf8.RuneCountInString(ch.Name); l < 1 || l > maxChoiceName {
 			return 0, fmt.Errorf("option %q: choice name %q must be 1-%d characters", o.Name, ch.Name, maxChoiceName)
+		}
+		if err := validateLocalizations("choice name", ch.NameLocalizations, maxChoiceName); err != nil {
+			return 0, fmt.Errorf("option %q: %w", o.Name, err)
 		}
 		if utf8.RuneCountInString(ch.Value) > maxChoiceValue {
 			return 0, fmt.Errorf("option %q: choice value %q longer than %d", o.Name, ch.Value, maxChoiceValue)

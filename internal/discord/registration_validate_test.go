@@ -1,10 +1,14 @@
 package discord
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldbot/herald/internal/commands"
+	"github.com/heraldbot/herald/internal/discord/fakediscord"
 )
 
 // TestHeraldDefinitionsAreValid guards every command Herald registers against Discord's rules.
@@ -70,6 +74,12 @@ func TestValidateCommandRejects(t *testing.T) {
 		{"required after optional", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
 			opt("a"), {Type: commands.OptionString, Name: "b", Description: "d", Required: true}}}, "required options"},
 		{"bad option name", commands.Command{Name: "x", Description: "d", Options: []commands.Option{opt("no!")}}, "must match"},
+		{"unknown locale", commands.Command{Name: "x", Description: "d", DescriptionLocalizations: map[string]string{"de-DE": "x"}}, "not one of Discord's locales"},
+		{"empty localised description", commands.Command{Name: "x", Description: "d", DescriptionLocalizations: map[string]string{"de": ""}}, "1-100"},
+		{"option localised over 100", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
+			{Type: commands.OptionString, Name: "o", Description: "d", DescriptionLocalizations: map[string]string{"de": long + "d"}}}}, "1-100"},
+		{"choice unknown locale", commands.Command{Name: "x", Description: "d", Options: []commands.Option{
+			{Type: commands.OptionString, Name: "o", Description: "d", Choices: []commands.Choice{{Name: "c", Value: "v", NameLocalizations: map[string]string{"xx": "c"}}}}}}, "not one of Discord's locales"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,5 +91,17 @@ func TestValidateCommandRejects(t *testing.T) {
 	}
 	if err := ValidateCommand(commands.Command{Name: "héraut-日本", Description: "unicode names are fine"}); err != nil {
 		t.Errorf("unicode lowercase name rejected: %v", err)
+	}
+}
+
+// Herald's list of Discord's locales is the one Discord's OpenAPI description gives.
+func TestLocalesAreDiscords(t *testing.T) {
+	want, err := fakediscord.Locales()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(slices.Values(Locales()))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Locales (-discord +herald):\n%s", diff)
 	}
 }

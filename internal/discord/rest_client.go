@@ -22,26 +22,38 @@ const maxResponseBody = 1 << 20
 // retries a 429 forever, ignores the bucket and global headers and retries no 5xx but 502;
 // the Sender needs to see each of those to schedule correctly.
 type RESTClient struct {
+	// api is the versioned API root every URL is built on ("https://discord.com/api/v10/"):
+	// the client's own, so clients aimed at different fakes can run side by side.
+	api       string
 	token     string
 	client    *http.Client
 	userAgent string
 }
 
-// NewRESTClient builds a client authenticating as the bot token (without the "Bot " prefix).
-// URLs come from discordgo's endpoint functions, so SetAPIBase moves them too.
-func NewRESTClient(token string, client *http.Client) *RESTClient {
+// NewRESTClient builds a client for the Discord API at base (an origin such as DefaultAPIBase
+// or a fake's URL, optionally with a path prefix), authenticating as the bot token (without
+// the "Bot " prefix).
+func NewRESTClient(base, token string, client *http.Client) (*RESTClient, error) {
+	root, err := apiRoot(base)
+	if err != nil {
+		return nil, err
+	}
 	if client == nil {
 		client = &http.Client{Timeout: 20 * time.Second}
 	}
-	return &RESTClient{token: token, client: client, userAgent: "DiscordBot (https://github.com/heraldbot/herald, 1)"}
+	return &RESTClient{api: root + "api/v" + discordgo.APIVersion + "/", token: token, client: client,
+		userAgent: "DiscordBot (https://github.com/heraldbot/herald, 1)"}, nil
 }
 
-// RESTClientFromSession reuses a discordgo session's token and HTTP client.
+// RESTClientFromSession reuses a discordgo session's token and HTTP client, and its API root:
+// discordgo has no per-session base, so that is its endpoint variables' (SetAPIBase).
 func RESTClientFromSession(s *discordgo.Session) *RESTClient {
-	c := NewRESTClient("", s.Client)
-	c.token = s.Token // already carries the "Bot " prefix
-	return c
+	return &RESTClient{api: discordgo.EndpointAPI, token: s.Token /* already "Bot …" */, client: s.Client,
+		userAgent: "DiscordBot (https://github.com/heraldbot/herald, 1)"}
 }
+
+// endpoint is the URL of path (such as "channels/1/messages") under the client's API root.
+func (c *RESTClient) endpoint(path string) string { return c.api + path }
 
 // restResponse is what the caller needs from one REST call.
 type restResponse struct {
@@ -214,11 +226,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // interactionCallback posts the first response to an interaction.
 func (c *RESTClient) interactionCallback(ctx context.Context, id, token string, body interactionResponse) error {
-	return c.sendInteraction(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(id, token), token, body)
+	return c.sendInteraction(ctx, http.MethodPost, c.endpoint("interactions/"+id+"/"+token+"/callback"), token, body)
 }
 
 // editOriginal replaces the deferred "thinking…" response with the real answer.
 func (c *RESTClient) editOriginal(ctx context.Context, appID, token string, p messagePayload) error {
 	p.Flags = 0 // flags cannot change on edit; ephemerality was fixed by the defer
-	return c.sendInteraction(ctx, http.MethodPatch, discordgo.EndpointInteractionResponseActions(appID, token), token, p)
+	return c.sendInteraction(ctx, http.MethodPatch, c.endpoint("webhooks/"+appID+"/"+token+"/messages/@original"), token, p)
 }

@@ -48,13 +48,12 @@ func TestInteractionErrorsRedactToken(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(`{"code":10062,"message":"Unknown interaction","retry_after":5}`))
 			}))
-			useAPIBase(t, srv.URL)
 			if tc.status == 0 {
 				srv.Close()
 			} else {
 				defer srv.Close()
 			}
-			err := tc.call(context.Background(), NewRESTClient("bot-token", srv.Client()))
+			err := tc.call(context.Background(), restTo(t, srv.URL, "bot-token", srv.Client()))
 			if err == nil {
 				t.Fatal("want an error, got nil")
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -71,8 +70,12 @@ type SenderOptions struct {
 	MaxBackoff  time.Duration
 	// RequestTimeout bounds one HTTP attempt (default 15 s).
 	RequestTimeout time.Duration
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// DrainTimeout bounds how long Run, once its context ends, waits for the attempts in
+	// flight before cancelling them (default 3 s): the sender stops last, and the whole
+	// ordered stop must fit the runner's budget.
+	DrainTimeout time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 func (o SenderOptions) withDefaults() SenderOptions {
@@ -99,6 +102,9 @@ func (o SenderOptions) withDefaults() SenderOptions {
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 15 * time.Second
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 3 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -135,10 +141,9 @@ type Sender struct {
 	// pausedUntil holds every channel after the Limiter answered with a global wait.
 	pausedUntil time.Time
 
-	wake   chan struct{}
-	stop   chan struct{}
-	stopMu sync.Once
-	done   chan struct{}
+	wake chan struct{}
+	// inFlight counts the attempts started and not yet settled; Run waits for them.
+	inFlight sync.WaitGroup
 }
 
 // SenderStats counts what the Sender did since it started, for metrics.
@@ -169,18 +174,15 @@ type sendResult struct {
 	err error
 }
 
-// NewSender starts the Sender's dispatcher; Close stops it.
+// NewSender builds the Sender; nothing is sent until Run dispatches its queue. Sends made
+// before Run wait in the queue.
 func NewSender(rest *RESTClient, opts SenderOptions) *Sender {
 	opts = opts.withDefaults()
-	s := &Sender{
+	return &Sender{
 		rest: rest, opts: opts, limiter: opts.Limiter,
 		channels: map[string]*channelState{}, routeBuckets: map[string]string{},
 		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
 	}
-	go s.dispatch()
-	return s
 }
 
 // ShareBudget makes the Sender take its requests from l from now on: the budget shared with
@@ -205,10 +207,35 @@ func (s *Sender) Stats() SenderStats {
 	return s.stats
 }
 
-// Close stops the dispatcher; queued messages fail with ErrSenderClosed.
-func (s *Sender) Close() {
-	s.stopMu.Do(func() { close(s.stop) })
-	<-s.done
+// Run dispatches the queue until ctx ends; it is the Sender's lifecycle part. Then queued
+// messages and later sends fail with ErrSenderClosed, and Run waits for the attempts in
+// flight, which run on contexts derived from ctx that outlive its cancellation by at most
+// DrainTimeout: a post Discord is already answering is not thrown away at shutdown. Run
+// returns nil; it runs once.
+func (s *Sender) Run(ctx context.Context) error {
+	attempts, stopAttempts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAttempts()
+	s.dispatch(ctx, attempts)
+	s.close()
+	drained := make(chan struct{})
+	go func() {
+		s.inFlight.Wait()
+		close(drained)
+	}()
+	timer := time.NewTimer(s.opts.DrainTimeout)
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		s.opts.Logger.Warn("discord: sends still in flight after the drain timeout, cancelling them", "drain_timeout", s.opts.DrainTimeout)
+		stopAttempts()
+		<-drained
+	}
+	return nil
+}
+
+// close refuses new sends and fails the queued ones with ErrSenderClosed.
+func (s *Sender) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -269,21 +296,14 @@ func (s *Sender) Edit(ctx context.Context, channelID, messageID string, m messag
 	}
 }
 
-// dispatch is the scheduler loop: it takes the next job its channel allows, asks the Limiter
-// for a request from the budget, and starts the request; otherwise it sleeps until the
-// earliest moment one could go.
-func (s *Sender) dispatch() {
-	defer close(s.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-s.stop
-		cancel()
-	}()
+// dispatch is the scheduler loop until ctx ends: it takes the next job its channel allows,
+// asks the Limiter for a request from the budget, and starts the request on a context from
+// attempts; otherwise it sleeps until the earliest moment one could go.
+func (s *Sender) dispatch(ctx, attempts context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	for {
-		wait := s.step(ctx)
+	for ctx.Err() == nil {
+		wait := s.step(ctx, attempts)
 		if wait < 0 {
 			continue // a request was started: look for the next at once
 		}
@@ -292,8 +312,7 @@ func (s *Sender) dispatch() {
 		}
 		timer.Reset(wait)
 		select {
-		case <-s.stop:
-			return
+		case <-ctx.Done():
 		case <-s.wake:
 		case <-timer.C:
 		}
@@ -302,13 +321,7 @@ func (s *Sender) dispatch() {
 
 // step starts at most one request. It returns -1 when it started one, else how long to wait
 // (0: until woken).
-func (s *Sender) step(ctx context.Context) (wait time.Duration) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.opts.Logger.Error("discord: sender scheduler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			wait = time.Second
-		}
-	}()
+func (s *Sender) step(ctx, attempts context.Context) (wait time.Duration) {
 	s.mu.Lock()
 	j, wait := s.next(s.opts.Now())
 	limiter := s.limiter
@@ -322,6 +335,8 @@ func (s *Sender) step(ctx context.Context) (wait time.Duration) {
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	switch {
+	case ctx.Err() != nil:
+		return 0 // stopping: the job stays queued and is failed by close
 	case err != nil:
 		// The shared budget is unreachable: sending without it could break the fleet's
 		// limit, so wait and ask again.
@@ -337,7 +352,8 @@ func (s *Sender) step(ctx context.Context) (wait time.Duration) {
 	case !s.take(j, now):
 		return -1 // cancelled meanwhile: the reservation is lost, look again
 	}
-	go s.deliver(j, bucket)
+	s.inFlight.Add(1)
+	go s.deliver(attempts, j, bucket)
 	return -1
 }
 
@@ -372,19 +388,13 @@ func (s *Sender) learnBucket(j *sendJob, h http.Header) {
 }
 
 // deliver makes one attempt, reports Discord's answer to the Limiter and feeds the outcome
-// back to the queue.
-func (s *Sender) deliver(j *sendJob, bucket string) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.opts.Logger.Error("discord: sender delivery panicked", "channel_id", j.channelID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			s.settle(j, func(*channelState) (sendResult, bool) {
-				return sendResult{err: fmt.Errorf("discord: send to %s: internal error", j.channelID)}, true
-			})
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
+// back to the queue. attempts is Run's context for requests: it ends only when the drain
+// after shutdown runs out.
+func (s *Sender) deliver(attempts context.Context, j *sendJob, bucket string) {
+	defer s.inFlight.Done()
+	ctx, cancel := context.WithTimeout(attempts, s.opts.RequestTimeout)
 	defer cancel()
-	method, url, body := j.request()
+	method, url, body := j.request(s.rest)
 	r, err := s.rest.do(ctx, method, url, body)
 	var o ratelimit.Observation
 	if err == nil {

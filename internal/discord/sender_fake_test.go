@@ -15,8 +15,17 @@ import (
 	"github.com/heraldbot/herald/internal/message"
 )
 
-func fakeSender(f *fakediscord.Server, opts SenderOptions) *Sender {
-	return NewSender(NewRESTClient(f.BotToken(), nil), opts)
+// newFakeServer starts a fake Discord for a Sender test. The Sender's REST client is aimed at
+// it, so unlike newFake it moves no discordgo endpoint and the test may run in parallel.
+func newFakeServer(t *testing.T, opts fakediscord.Options) *fakediscord.Server {
+	t.Helper()
+	f := fakediscord.New(opts)
+	t.Cleanup(f.Close)
+	return f
+}
+
+func fakeSender(tb testing.TB, f *fakediscord.Server, opts SenderOptions) *Sender {
+	return runSender(tb, NewSender(restTo(tb, f.URL(), f.BotToken(), nil), opts))
 }
 
 // channelRequests returns the fake's record of message posts to one channel.
@@ -47,9 +56,9 @@ func assertQuietAfter429(t *testing.T, reqs []fakediscord.Request, retry time.Du
 }
 
 func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
-	defer s.Close()
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
+	s := fakeSender(t, f, SenderOptions{BaseBackoff: 20 * time.Millisecond})
 	f.FailNext("POST", "/channels/c1/messages", 429, 2)
 	f.FailNext("POST", "/channels/c2/messages", 500, 2)
 	f.FailNext("POST", "/channels/c3/messages", 502, 1)
@@ -90,8 +99,7 @@ func TestSenderAgainstFakeDeliversExactlyOnce(t *testing.T) {
 
 func TestSenderAgainstFakeChannelLimitWithoutAny429(t *testing.T) {
 	f := newFake(t, fakediscord.Options{ChannelWindow: time.Second})
-	s := fakeSender(f, SenderOptions{ChannelWindow: time.Second})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{ChannelWindow: time.Second})
 	var wg sync.WaitGroup
 	for k := 0; k < 12; k++ {
 		wg.Add(1)
@@ -113,8 +121,7 @@ func TestSenderAgainstFakeChannelLimitWithoutAny429(t *testing.T) {
 
 func TestSenderAgainstFakeGlobal429(t *testing.T) {
 	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	s := fakeSender(t, f, SenderOptions{})
 	f.ForceGlobal429(300 * time.Millisecond)
 	var wg sync.WaitGroup
 	for k := 0; k < 4; k++ {
@@ -153,9 +160,9 @@ func TestSenderAgainstFakeGlobal429(t *testing.T) {
 }
 
 func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
+	s := fakeSender(t, f, SenderOptions{})
 	if err := f.SetChannelError("locked", fakediscord.CodeMissingAccess); err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +197,8 @@ func TestSenderAgainstFakeForbiddenAndMentions(t *testing.T) {
 func BenchmarkSenderThroughput(b *testing.B) {
 	f := fakediscord.New(fakediscord.Options{})
 	defer f.Close()
-	if err := SetAPIBase(f.URL()); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = SetAPIBase(DefaultAPIBase) }()
 	const limit = 45
-	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{GlobalPerSecond: limit})
-	defer s.Close()
+	s := fakeSender(b, f, SenderOptions{GlobalPerSecond: limit})
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -227,9 +229,9 @@ func BenchmarkSenderThroughput(b *testing.B) {
 // limits, an over-limit edit is refused by the sender before Discord sees it, and an edit of a
 // deleted message is ErrMessageGone without marking the channel gone.
 func TestSenderEditsThroughTheFake(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	s := NewSender(NewRESTClient(f.BotToken(), nil), SenderOptions{})
-	t.Cleanup(s.Close)
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	id, err := s.Send(ctx, "c1", message.Message{Embeds: []message.Embed{{Title: "Ceasefire agreed", Description: "Reuters"}}}, "n1")
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/heraldbot/herald/internal/message"
 )
 
@@ -71,24 +69,26 @@ func (p *placeJob) done(r restResponse) bool {
 const maxThreadName = 100
 
 // request is the HTTP request of a job: a message post or edit, or one of the places.
-func (j *sendJob) request() (method, url string, body any) {
+// URLs are built on c's API root.
+func (j *sendJob) request(c *RESTClient) (method, url string, body any) {
+	channel := "channels/" + j.channelID
 	if j.place == nil {
 		if j.messageID != "" {
-			return http.MethodPatch, discordgo.EndpointChannelMessage(j.channelID, j.messageID), j.payload
+			return http.MethodPatch, c.endpoint(channel + "/messages/" + j.messageID), j.payload
 		}
-		return http.MethodPost, discordgo.EndpointChannelMessages(j.channelID), j.payload
+		return http.MethodPost, c.endpoint(channel + "/messages"), j.payload
 	}
 	p := j.place
 	switch p.kind {
 	case placeForumPost:
-		return http.MethodPost, discordgo.EndpointChannelThreads(j.channelID), forumPostBody{Name: p.name, Message: j.payload}
+		return http.MethodPost, c.endpoint(channel + "/threads"), forumPostBody{Name: p.name, Message: j.payload}
 	case placeThread:
-		return http.MethodPost, discordgo.EndpointChannelMessage(j.channelID, j.messageID) + "/threads",
+		return http.MethodPost, c.endpoint(channel + "/messages/" + j.messageID + "/threads"),
 			threadBody{Name: p.name, AutoArchiveDuration: 1440}
 	case placeCrosspost:
-		return http.MethodPost, discordgo.EndpointChannelMessageCrosspost(j.channelID, j.messageID), nil
+		return http.MethodPost, c.endpoint(channel + "/messages/" + j.messageID + "/crosspost"), nil
 	}
-	url = discordgo.EndpointWebhookToken(p.webhook.ID, p.webhook.Token) + "?wait=true"
+	url = c.endpoint("webhooks/" + p.webhook.ID + "/" + p.webhook.Token + "?wait=true")
 	if p.threadID != "" {
 		url += "&thread_id=" + p.threadID
 	}
@@ -182,7 +182,7 @@ func (p *placeJob) kindName() string {
 // CreateWebhook makes a channel webhook named name (needs Manage Webhooks). It is rare and not
 // a message, so it bypasses the queue.
 func (s *Sender) CreateWebhook(ctx context.Context, channelID, name string) (Webhook, error) {
-	url := discordgo.EndpointChannelWebhooks(channelID)
+	url := s.rest.endpoint("channels/" + channelID + "/webhooks")
 	r, err := s.rest.do(ctx, http.MethodPost, url, map[string]any{"name": name})
 	if err != nil {
 		return Webhook{}, err
@@ -202,7 +202,7 @@ func (s *Sender) CreateWebhook(ctx context.Context, channelID, name string) (Web
 
 // ChannelType is Discord's type number of a channel or thread (GET /channels/{id}).
 func (s *Sender) ChannelType(ctx context.Context, channelID string) (int, error) {
-	url := discordgo.EndpointChannel(channelID)
+	url := s.rest.endpoint("channels/" + channelID)
 	r, err := s.rest.do(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err

@@ -17,9 +17,9 @@ func story(title string) message.Message {
 // Forum posts, threads, crossposts and webhook posts go through the Sender to the fake, which
 // validates each body against Discord's OpenAPI description.
 func TestSenderPlaces(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	f.SetChannelType("forum", fakediscord.ChannelForum)
 	f.SetChannelType("news", fakediscord.ChannelAnnouncement)
@@ -59,9 +59,9 @@ func TestSenderPlaces(t *testing.T) {
 }
 
 func TestSenderWebhookPostAndGone(t *testing.T) {
-	f := newFake(t, fakediscord.Options{})
-	s := fakeSender(f, SenderOptions{})
-	defer s.Close()
+	t.Parallel()
+	f := newFakeServer(t, fakediscord.Options{})
+	s := fakeSender(t, f, SenderOptions{})
 	ctx := context.Background()
 	wh, err := s.CreateWebhook(ctx, "c1", "Herald")
 	if err != nil {

@@ -60,8 +60,7 @@ func TestSendersShareOneBudget(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			for r := range replicas {
-				s := fakeSender(f, SenderOptions{GlobalPerSecond: rate, Limiter: limiter})
-				t.Cleanup(s.Close)
+				s := fakeSender(t, f, SenderOptions{GlobalPerSecond: rate, Limiter: limiter})
 				for k := range perReplica {
 					ch := fmt.Sprintf("r%dc%d", r, k)
 					wg.Go(func() {
@@ -97,8 +96,7 @@ func TestSendersShareOneBudget(t *testing.T) {
 func TestSenderStopsBeforeCloudflareBan(t *testing.T) {
 	const budget, banAt, channels = 10, 40, 30
 	f := newFake(t, fakediscord.Options{InvalidRequestLimit: banAt})
-	s := fakeSender(f, SenderOptions{Limiter: ratelimit.NewLocalLimiter(ratelimit.Options{InvalidBudget: budget})})
-	t.Cleanup(s.Close)
+	s := fakeSender(t, f, SenderOptions{Limiter: ratelimit.NewLocalLimiter(ratelimit.Options{InvalidBudget: budget})})
 	for c := range channels {
 		if err := f.SetChannelError(fmt.Sprintf("gone%d", c), fakediscord.CodeMissingAccess); err != nil {
 			t.Fatal(err)

@@ -50,7 +50,6 @@ func newScriptServer(t *testing.T, script func(n int, path string, body []byte) 
 	s := &scriptServer{t: t, script: script}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
-	useAPIBase(t, s.srv.URL)
 	return s
 }
 
@@ -95,26 +94,26 @@ func limited(retry float64, global bool) reply {
 		body: fmt.Sprintf(`{"message":"You are being rate limited.","retry_after":%g,"global":%v,"code":0}`, retry, global)}
 }
 
-func testSender(t *testing.T, opts SenderOptions) *Sender {
+// testSender is a running Sender posting to base.
+func testSender(t *testing.T, base string, opts SenderOptions) *Sender {
 	t.Helper()
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 20 * time.Millisecond
 	}
-	s := NewSender(NewRESTClient("test-token", nil), opts)
-	t.Cleanup(s.Close)
-	return s
+	return runSender(t, NewSender(restTo(t, base, "test-token", nil), opts))
 }
 
 func text(s string) message.Message { return message.Message{Content: s} }
 
 func TestSenderRetriesRouteLimitAfterWait(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply {
 		if n == 0 {
 			return limited(0.3, false)
 		}
 		return ok("posted")
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	id, err := s.Send(context.Background(), "c1", text("hello"), testNonce("c1", "s1"))
 	if err != nil || id != "posted" {
 		t.Fatalf("Send = %q, %v; want posted", id, err)
@@ -142,7 +141,7 @@ func TestSenderGlobal429PausesEveryChannel(t *testing.T) {
 	})
 	// 10/s paces requests 100 ms apart, so the one after the slow 429 is due well after the
 	// Sender has read it.
-	s := testSender(t, SenderOptions{GlobalPerSecond: 10})
+	s := testSender(t, srv.srv.URL, SenderOptions{GlobalPerSecond: 10})
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
@@ -171,6 +170,7 @@ func TestSenderGlobal429PausesEveryChannel(t *testing.T) {
 }
 
 func TestSenderHonoursExhaustedBucket(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply {
 		r := ok(fmt.Sprintf("m%d", n))
 		r.header = map[string]string{"X-RateLimit-Remaining": "1", "X-RateLimit-Reset-After": "0.5"}
@@ -179,7 +179,7 @@ func TestSenderHonoursExhaustedBucket(t *testing.T) {
 		}
 		return r
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	for i := 0; i < 2; i++ {
 		if _, err := s.Send(context.Background(), "c1", text("x"), ""); err != nil {
 			t.Fatal(err)
@@ -192,6 +192,7 @@ func TestSenderHonoursExhaustedBucket(t *testing.T) {
 }
 
 func TestSenderRetries5xxThenGivesUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		failures  int
@@ -210,7 +211,7 @@ func TestSenderRetries5xxThenGivesUp(t *testing.T) {
 				}
 				return ok("done")
 			})
-			s := testSender(t, SenderOptions{MaxRetries: 3})
+			s := testSender(t, srv.srv.URL, SenderOptions{MaxRetries: 3})
 			id, err := s.Send(context.Background(), "c1", text("x"), testNonce("c1", "story"))
 			if (err != nil) != tc.wantError {
 				t.Fatalf("Send = %q, %v; want error %v", id, err, tc.wantError)
@@ -232,13 +233,14 @@ func TestSenderRetries5xxThenGivesUp(t *testing.T) {
 }
 
 func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, path string, _ []byte) reply {
 		if strings.Contains(path, "/gone/") {
 			return reply{status: 403, body: `{"message":"Missing Access","code":50001}`}
 		}
 		return ok("fine")
 	})
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	for i := 0; i < 3; i++ {
 		_, err := s.Send(context.Background(), "gone", text("x"), "")
 		var ce *ChannelError
@@ -255,8 +257,9 @@ func TestSenderForbiddenChannelIsNeverRetried(t *testing.T) {
 }
 
 func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	nonce := testNonce("c1", "story-1")
 	if _, err := s.Send(context.Background(), "c1", message.Message{Content: "@everyone @here <@123> truce", Ephemeral: true}, nonce); err != nil {
 		t.Fatal(err)
@@ -276,8 +279,9 @@ func TestSenderBodyNeverPingsAndCarriesNonce(t *testing.T) {
 }
 
 func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(int, string, []byte) reply { return reply{} })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	tests := []struct {
 		name string
 		m    message.Message
@@ -302,8 +306,9 @@ func TestSenderRejectsInvalidWithoutRequest(t *testing.T) {
 }
 
 func TestSenderCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
 	srv := newScriptServer(t, func(n int, _ string, _ []byte) reply { return limited(5, false) })
-	s := testSender(t, SenderOptions{})
+	s := testSender(t, srv.srv.URL, SenderOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := s.Send(ctx, "c1", text("x"), "")
@@ -322,39 +327,15 @@ func TestSenderCancelWhileWaiting(t *testing.T) {
 	}
 }
 
-func TestSenderCloseFailsQueuedAndLaterSends(t *testing.T) {
-	newScriptServer(t, func(n int, _ string, _ []byte) reply { return limited(5, false) })
-	s := NewSender(NewRESTClient("t", nil), SenderOptions{})
-	errc := make(chan error, 1)
-	go func() {
-		_, err := s.Send(context.Background(), "c1", text("waits behind a 5 s retry_after"), "")
-		errc <- err
-	}()
-	for s.Depth() == 0 {
-		time.Sleep(time.Millisecond) // until the send is queued
-	}
-	s.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, ErrSenderClosed) {
-			t.Errorf("queued send after Close: %v, want ErrSenderClosed", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("queued send still blocked after Close")
-	}
-	if _, err := s.Send(context.Background(), "c1", text("x"), ""); !errors.Is(err, ErrSenderClosed) {
-		t.Errorf("Send after Close: %v", err)
-	}
-}
-
 // TestSenderKeepsFractionalRate is issue 11 item 8: discord.global_rate was converted to an
 // integer, so 2.5 paced at 2 per second and 0.5 fell back to the default 45.
 func TestSenderKeepsFractionalRate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		rate float64
 		want time.Duration
 	}{{45, time.Second / 45}, {2.5, 400 * time.Millisecond}, {0.5, 2 * time.Second}} {
-		s := testSender(t, SenderOptions{GlobalPerSecond: tc.rate})
+		s := testSender(t, "https://discord.test", SenderOptions{GlobalPerSecond: tc.rate})
 		if got := s.limiter.(*ratelimit.LocalLimiter).Interval(); got != tc.want {
 			t.Errorf("GlobalPerSecond %v: pacing interval %v, want %v", tc.rate, got, tc.want)
 		}

@@ -84,6 +84,68 @@ func (c *ShardClaimer) Claim(ctx context.Context) (int, error) {
 	}
 }
 
+// Serve runs the gateway of shard id of the plan until ctx ends (the gateway part of
+// DISCORD_SHARD_COUNT=auto). With id < 0 it claims a free shard, waiting as a standby while
+// every one is held, and keeps its lease renewed from the claim on (waiting for an identify
+// turn, 5 s per shard of a max_concurrency bucket, can outlast the lease) while serving; the
+// session ends when the shard is lost to another replica. Each identify waits its turn in its
+// max_concurrency bucket, fleet-wide. open connects shard id of count. Serve returns only
+// after the lease was released, so the store may close after it.
+func (c *ShardClaimer) Serve(ctx context.Context, id int, open func(ctx context.Context, id, count int) (*Gateway, error)) error {
+	claimed := id < 0
+	if claimed {
+		var err error
+		if id, err = c.Claim(ctx); err != nil {
+			return nil // stopped while standing by
+		}
+	}
+	c.Logger.Info("discord: gateway shard assigned", "shard_id", id, "shard_count", c.Plan.Count, "claimed", claimed,
+		"max_concurrency", c.Plan.MaxConcurrency, "session_starts_left", c.Plan.Remaining)
+	serve := func(lost <-chan error) error {
+		gw, err := c.identifyAndOpen(ctx, id, open, lost)
+		if err != nil || gw == nil {
+			return err
+		}
+		return gw.Serve(ctx, lost)
+	}
+	if !claimed {
+		return serve(nil)
+	}
+	return c.holding(ctx, id, serve)
+}
+
+// identifyAndOpen waits for shard id's identify turn and opens its session; nil and no error
+// when ctx ended meanwhile. A shard lost while waiting is not opened: that error is returned.
+func (c *ShardClaimer) identifyAndOpen(ctx context.Context, id int, open func(ctx context.Context, id, count int) (*Gateway, error), lost <-chan error) (*Gateway, error) {
+	if err := c.WaitIdentify(ctx, id); err != nil {
+		return nil, nil // stopped while waiting its turn
+	}
+	select {
+	case err := <-lost:
+		return nil, err
+	default:
+	}
+	return open(ctx, id, c.Plan.Count)
+}
+
+// holding keeps the lease on shard id renewed while serve runs, telling serve through lost
+// when the shard was taken; it returns serve's error once the lease is released.
+func (c *ShardClaimer) holding(ctx context.Context, id int, serve func(lost <-chan error) error) error {
+	holdCtx, stopHold := context.WithCancel(ctx)
+	lost := make(chan error, 1)
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		if err := c.Hold(holdCtx, id); err != nil {
+			lost <- err
+		}
+	}()
+	err := serve(lost)
+	stopHold()
+	<-held // the lease is released
+	return err
+}
+
 // WaitIdentify waits until shard id may identify: one identify per 5 seconds in its
 // max_concurrency bucket across the fleet.
 func (c *ShardClaimer) WaitIdentify(ctx context.Context, id int) error {

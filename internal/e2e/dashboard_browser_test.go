@@ -131,7 +131,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	do(t, ctx, "open deliveries", chromedp.Navigate(base+"/dashboard/g/7001/deliveries"), chromedp.WaitVisible(chromedp.CSS("table")))
 	text := pageText(t, ctx)
-	for _, want := range []string{"Posted in #news.", "Not posted: refused by this subscription's keyword filter (only stories with ceasefire).",
+	for _, want := range []string{"Posted in #news.", "Not posted: dropped by the include/exclude words (ceasefire).",
 		"Football results from the weekend", "already in the feed when Herald first read it"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("deliveries page lacks %q:\n%s", want, text)

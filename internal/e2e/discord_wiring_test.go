@@ -88,6 +88,7 @@ type command struct {
 	permissions string
 	name        string
 	options     []fakediscord.Option
+	locale      string // the member's client language; "" is the fake's en-US
 }
 
 // answer is the bot's reply to one interaction.
@@ -103,7 +104,7 @@ func ask(t *testing.T, fake *fakediscord.Server, c command) answer {
 	ctx, cancel := context.WithTimeout(context.Background(), interactionWait)
 	defer cancel()
 	p, err := fake.InjectInteraction(ctx, fakediscord.Interaction{GuildID: wiringGuild, ChannelID: c.channel,
-		Permissions: c.permissions, CommandName: c.name, Options: c.options})
+		Permissions: c.permissions, CommandName: c.name, Options: c.options, Locale: c.locale})
 	if err != nil {
 		t.Fatalf("inject /%s: %v", c.name, err)
 	}
@@ -268,7 +269,12 @@ func checkHelp(t *testing.T, fake *fakediscord.Server) {
 	if len(a.msg.Embeds) != 1 {
 		t.Fatalf("/help: %d embeds, want 1", len(a.msg.Embeds))
 	}
-	for _, want := range []string{"/latest", "/subscribe feed url", "/help"} {
+	ids := map[string]string{}
+	for _, c := range fake.Commands("") {
+		ids[c.Name] = c.ID
+	}
+	// Each command is a clickable mention carrying the ID its registration returned.
+	for _, want := range []string{"</latest:" + ids["latest"] + ">", "</subscribe feed:" + ids["subscribe"] + "> url", "</help:" + ids["help"] + ">"} {
 		if !strings.Contains(a.msg.Embeds[0].Description, want) {
 			t.Errorf("/help does not mention %q:\n%s", want, a.msg.Embeds[0].Description)
 		}

@@ -23,6 +23,8 @@ type feedServer struct {
 	version int
 	full    int
 	notMod  int
+	// status, when set, answers every request instead of the feed (an outage, a 410 Gone).
+	status int
 }
 
 type feedItem struct {
@@ -67,9 +69,20 @@ func (fs *feedServer) counts() (full, notModified int) {
 	return fs.full, fs.notMod
 }
 
+// fail makes the server answer every request with status from now on.
+func (fs *feedServer) fail(status int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.status = status
+}
+
 func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if fs.status != 0 {
+		w.WriteHeader(fs.status)
+		return
+	}
 	etag := fmt.Sprintf(`"v%d"`, fs.version)
 	if r.Header.Get("If-None-Match") == etag {
 		fs.notMod++

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -230,13 +231,20 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 // freeAddr returns a 127.0.0.1 address with a port free right now.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("e2e: free port: %v", err)
+	// A port below Linux's ephemeral range (32768-60999): the bot binds it after this check,
+	// and a port the kernel hands out for outgoing connections (tests make thousands) could be
+	// taken in between ("address already in use" under parallel load).
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+mathrand.IntN(12000))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return addr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Fatalf("e2e: no free port in 20000-31999 after 100 tries")
+	return ""
 }
 
 // ciMode is true under CI=true, where a missing dependency fails a test instead of skipping it.

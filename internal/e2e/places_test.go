@@ -119,3 +119,52 @@ func TestPlacesThroughGateway(t *testing.T) {
 		t.Errorf("webhooks %+v, last post through %s: want a new webhook that posted it", now, last.WebhookID)
 	}
 }
+
+const (
+	topicForum   = "930000000000000031"
+	topicThreads = "930000000000000032"
+)
+
+// TestTopicPlacesThroughGateway: topic subscriptions place posts like feed subscriptions. In a
+// forum channel each development is a forum post named by its headline; a text channel that
+// opts into threads gets a thread on each development's post.
+func TestTopicPlacesThroughGateway(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Topic Outlet")
+	fs.add(1)
+	fake := wiringFake(t)
+	fake.SetChannelType(topicForum, fakediscord.ChannelForum)
+	env := embeddedEnv(t, fake, fs.URL())
+	bot := startBot(t, env)
+	waitRegistered(t, bot)
+	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+
+	topic := fakediscord.Option{Name: "topic", Type: 3, Value: "ceasefire"}
+	forum := ask(t, fake, command{channel: topicForum, permissions: permManageChannels, name: "subscribe",
+		options: []fakediscord.Option{{Name: "topic", Type: 1, Options: []fakediscord.Option{topic}}}})
+	if !strings.Contains(forum.msg.Content, "one forum post per story") {
+		t.Fatalf("forum /subscribe topic: %q", forum.msg.Content)
+	}
+	threads := ask(t, fake, command{channel: topicThreads, permissions: permManageChannels, name: "subscribe",
+		options: []fakediscord.Option{{Name: "topic", Type: 1, Options: []fakediscord.Option{topic,
+			{Name: "thread", Type: 5, Value: true}}}}})
+	if !strings.Contains(threads.msg.Content, "a thread per story") {
+		t.Fatalf("threaded /subscribe topic: %q", threads.msg.Content)
+	}
+
+	title := "Israel and Hamas agree to a ceasefire in Gaza"
+	link := addTitled(fs, title)
+	if !waitFor(30*time.Second, func() bool {
+		return len(fake.Threads(topicForum)) == 1 && len(fake.Threads(topicThreads)) == 1
+	}) {
+		t.Fatalf("forum threads %+v, channel threads %+v, channel messages %d", fake.Threads(topicForum),
+			fake.Threads(topicThreads), len(fake.Messages(topicThreads)))
+	}
+	post := fake.Threads(topicForum)[0]
+	if ms := fake.Messages(post.ID); post.Name != title || len(ms) != 1 || postedLinks(ms)[link] != 1 {
+		t.Errorf("forum post %q with %d messages, want %q with the story", post.Name, len(ms), title)
+	}
+	if ms := fake.Messages(topicThreads); len(ms) != 1 || fake.Threads(topicThreads)[0].StarterID != ms[0].ID {
+		t.Errorf("threaded channel: %d messages, threads %+v; want the thread on the post", len(ms), fake.Threads(topicThreads))
+	}
+}

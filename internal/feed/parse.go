@@ -35,16 +35,11 @@ func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
 
 // parseLimited is Parse with the inflation cap of the fetcher's Options.MaxBytes; every format
 // is translated through t, which keeps the newest t.max items (all when t.max is 0).
-func parseLimited(body []byte, contentType string, limit int64, t *newestTranslator) (fd *gofeed.Feed, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			fd, err = nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parser panic: %v", r)}
-		}
-	}()
+func parseLimited(body []byte, contentType string, limit int64, t *newestTranslator) (*gofeed.Feed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &Error{Class: ClassNotFeed, Err: errEmptyBody}
 	}
-	body, err = gunzipIfCompressed(body, limit)
+	body, err := gunzipIfCompressed(body, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -52,17 +47,33 @@ func parseLimited(body []byte, contentType string, limit int64, t *newestTransla
 	text = fixC1Characters(fixC1References(text))
 	text = trimXML(text, t)
 	trimmed := t.dropped
-	fd, err = newParser(t).Parse(bytes.NewReader(text))
-	if err == nil {
+	fd, err := gofeedParse(t, text)
+	var panicked *Error
+	switch {
+	case err == nil:
 		return fd, nil
+	case errors.As(err, &panicked):
+		return nil, err
 	}
 	if repaired, ok := salvage(text, err); ok {
 		t.dropped = trimmed
-		if fd, retryErr := newParser(t).Parse(bytes.NewReader(repaired)); retryErr == nil {
+		if fd, retryErr := gofeedParse(t, repaired); retryErr == nil {
 			return fd, nil
 		}
 	}
 	return nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parse: %w", err)}
+}
+
+// gofeedParse runs gofeed, a third-party parser of untrusted input, over text. Its panics on
+// malformed feeds are the one thing recovered in this package: the body is then not a feed
+// (an *Error), and the poll of that feed fails instead of the poller.
+func gofeedParse(t *newestTranslator, text []byte) (fd *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fd, err = nil, &Error{Class: ClassNotFeed, Err: fmt.Errorf("feed: parser panic: %v", r)}
+		}
+	}()
+	return newParser(t).Parse(bytes.NewReader(text))
 }
 
 // gzipMagic starts every gzip stream (RFC 1952) followed by the deflate method byte.

@@ -83,7 +83,12 @@ func footerText(e Embed) string {
 	return "— " + strings.Join(parts, " · ")
 }
 
-// plain turns Markdown links into "text (url)" and Discord timestamps into UTC times.
+// plain turns Markdown links into "text (url)", Discord timestamps into UTC times and
+// command mentions into the "/name" a terminal user types.
 func plain(s string) string {
+	s = commandMentionMarkup.ReplaceAllString(s, "/$1")
 	return plainTimestamps(markdownLink.ReplaceAllString(s, "$1 ($2)"))
 }
+
+// commandMentionMarkup is a command mention as CommandLinks writes it.
+var commandMentionMarkup = regexp.MustCompile(`</([a-z0-9_ -]{1,100}):[0-9]{17,20}>`)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -38,12 +37,14 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 	)
 	for _, j := range jobs {
 		wg.Go(func() {
-			out := p.protect(j.feed.URL, func() outcome { return p.pollLimited(ctx, j.feed, j.state) })
+			out := p.pollLimited(ctx, j.feed, j.state)
 			mu.Lock()
 			defer mu.Unlock()
 			sum.add(out.sum)
 			done++
-			p.report(progress, done, len(jobs))
+			if progress != nil {
+				progress(done, len(jobs))
+			}
 		})
 	}
 	wg.Wait()
@@ -65,34 +66,6 @@ func sortByFeed(failures []Failure, feeds []Feed) {
 	slices.SortStableFunc(failures, func(a, b Failure) int { return order[a.URL] - order[b.URL] })
 }
 
-// protect runs one feed's poll in a goroutine the poller started; a panic that escaped the
-// per-feed recovery (limiter, state read) is logged and counted as that feed's failure, and
-// the goroutine still reports back so the feed stays scheduled.
-func (p *Poller) protect(feedURL string, poll func() outcome) (out outcome) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic outside a feed poll", "feed_url", feed.RedactURL(feedURL), "panic", fmt.Sprint(r),
-				"stack", string(debug.Stack()))
-			out = outcome{sum: Summary{Feeds: 1, Failed: 1}}
-		}
-	}()
-	return poll()
-}
-
-// report calls the progress callback, which belongs to the caller, without letting it panic
-// inside a poll goroutine.
-func (p *Poller) report(progress func(done, total int), done, total int) {
-	if progress == nil {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic in progress callback", "panic", fmt.Sprint(r))
-		}
-	}()
-	progress(done, total)
-}
-
 // loadJobs reads the state of every feed and keeps the enabled ones. Feeds whose state cannot
 // be read count as failed; when none can be read the store is down and the cycle fails.
 func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, error) {
@@ -100,7 +73,7 @@ func (p *Poller) loadJobs(ctx context.Context, feeds []Feed) ([]job, Summary, er
 	jobs := make([]job, 0, len(feeds))
 	var lastErr error
 	for _, fd := range feeds {
-		st, ok, err := p.readState(ctx, fd.URL)
+		st, ok, err := p.store.GetFeedState(ctx, fd.URL)
 		if err != nil {
 			sum.Feeds++
 			sum.Failed++
@@ -210,7 +183,7 @@ func (r *runner) schedule(ctx context.Context, fd Feed, now time.Time) {
 // polled, or overdue, gets its spread offset from now. ok is false for a disabled feed.
 func (p *Poller) firstDue(ctx context.Context, fd Feed, now time.Time) (time.Time, bool) {
 	at := now.Add(spreadOffset(fd.URL, p.opts.FirstSpread))
-	st, ok, err := p.readState(ctx, fd.URL)
+	st, ok, err := p.store.GetFeedState(ctx, fd.URL)
 	switch {
 	case err != nil:
 		p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)
@@ -261,7 +234,7 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 		e.running = true
 		fd := e.feed
 		wg.Go(func() {
-			out := r.p.protect(fd.URL, func() outcome { return r.p.pollCurrent(ctx, fd) })
+			out := r.p.pollCurrent(ctx, fd)
 			select {
 			case r.results <- result{url: url, out: out}:
 			case <-ctx.Done():
@@ -315,7 +288,7 @@ func (r *runner) maybeLogWindow(now time.Time) {
 
 // pollCurrent reads a feed's current state and polls it unless it is disabled.
 func (p *Poller) pollCurrent(ctx context.Context, fd Feed) outcome {
-	st, ok, err := p.readState(ctx, fd.URL)
+	st, ok, err := p.store.GetFeedState(ctx, fd.URL)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			p.opts.Logger.Warn("poller: reading feed state", "feed_url", feed.RedactURL(fd.URL), "error", err)

@@ -132,7 +132,7 @@ func (r *sharedRunner) launch(ctx context.Context, wg *sync.WaitGroup, now time.
 		r.running[u] = true
 		fd := r.p.feedFor(u)
 		wg.Go(func() {
-			out := r.p.protect(fd.URL, func() outcome { return r.p.pollCurrent(ctx, fd) })
+			out := r.p.pollCurrent(ctx, fd)
 			select {
 			case r.results <- result{url: fd.URL, out: out}:
 			case <-ctx.Done():

@@ -56,12 +56,17 @@ func (p *Poller) pollLimited(ctx context.Context, fd Feed, st store.FeedState) o
 	if out.sum.Feeds > 0 {
 		p.record(fd.URL, failureOf(out.sum))
 	}
-	p.notify(ctx, fd, out.fresh)
+	if p.opts.OnNew != nil && len(out.fresh) > 0 {
+		p.opts.OnNew(ctx, out.fresh)
+	}
 	return out
 }
 
 // safePoll polls one feed and turns a panic anywhere in it (fetcher, parser, tagger, store)
-// into a recorded failure of that feed, so one broken feed never stops the others.
+// into a recorded failure of that feed, so one broken feed never stops the others. It is the
+// boundary of the poller's job, one feed's poll of untrusted content; the scheduling around it
+// does not recover: a panic there is Herald's bug and ends the poller (reported by /readyz)
+// or, in a poll's goroutine, the process.
 func (p *Poller) safePoll(ctx context.Context, fd Feed, st store.FeedState) (out outcome) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -104,12 +109,9 @@ func (p *Poller) ingest(ctx context.Context, fd Feed, st store.FeedState, now ti
 	afterDowntime := st.Known && st.LastSuccess.Before(p.started)
 	// FirstSeen is when the items came back, not when the fetch started: a subscription made
 	// while the fetch was in flight must count them as new.
-	stories := story.FromFeed(story.Source{FeedURL: fd.URL, Name: fd.Name}, res.Feed, p.opts.Now())
+	stories := Items(fd, res.Feed, p.tag, p.opts.Now())
 	for i := range stories {
 		stories[i].Backfill, stories[i].AfterDowntime = backfill, afterDowntime
-		if p.tag != nil {
-			stories[i].Topics = p.tag(stories[i])
-		}
 	}
 	p.logDropped(fd.URL, len(stories), res.Dropped)
 	newIDs, err := p.storeStories(ctx, stories)
@@ -165,7 +167,7 @@ func (p *Poller) logDropped(feedURL string, kept, dropped int) {
 // items as backfill) and may do so while this first fetch is in flight; what the fetch brought
 // back is then new, not backfill.
 func (p *Poller) knownNow(ctx context.Context, feedURL string) bool {
-	st, ok, err := p.readState(ctx, feedURL)
+	st, ok, err := p.store.GetFeedState(ctx, feedURL)
 	return err == nil && ok && st.Known
 }
 
@@ -264,20 +266,6 @@ func freshStories(stories []story.Story, newIDs []string) []story.Story {
 	}
 	slices.SortStableFunc(fresh, func(a, b story.Story) int { return a.Published.Compare(b.Published) })
 	return fresh
-}
-
-// notify hands new stories to OnNew, shielding the poller from a panicking hook.
-func (p *Poller) notify(ctx context.Context, fd Feed, fresh []story.Story) {
-	if p.opts.OnNew == nil || len(fresh) == 0 {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			p.opts.Logger.Error("poller: panic in OnNew", "feed_url", feed.RedactURL(fd.URL), "panic", fmt.Sprint(r),
-				"stack", string(debug.Stack()))
-		}
-	}()
-	p.opts.OnNew(ctx, fresh)
 }
 
 // failureOf is a one-feed summary's failure, nil when the poll succeeded.

@@ -356,7 +356,7 @@ func (p *Poller) takePending() []Feed {
 
 // reenable clears the disabled flag of feedURL's state; it reports whether it did.
 func (p *Poller) reenable(ctx context.Context, feedURL string) bool {
-	st, ok, err := p.readState(ctx, feedURL)
+	st, ok, err := p.store.GetFeedState(ctx, feedURL)
 	if err != nil || !ok || !st.Disabled {
 		return false
 	}
@@ -375,17 +375,6 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return strings.ToLower(u.Hostname())
-}
-
-// readState reads a feed's state, turning a panicking store into an error so that no store
-// bug can take the scheduler down.
-func (p *Poller) readState(ctx context.Context, feedURL string) (st store.FeedState, ok bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("poller: store panicked reading %s: %v", feedURL, r)
-		}
-	}()
-	return p.store.GetFeedState(ctx, feedURL)
 }
 
 // Health is what this process has learnt about its feeds since it started.

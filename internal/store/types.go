@@ -96,6 +96,9 @@ type Subscription struct {
 // LivePost is one live message and the developments it shows, one embed each.
 type LivePost struct {
 	MessageID string `json:"message_id"`
+	// ChannelID is where the message lives when not in the subscription's channel: a forum
+	// post (thread) of a forum channel; "" for the channel itself.
+	ChannelID string `json:"channel_id,omitempty"`
 	// Developments lists, per embed in order, the IDs of the stories it reports.
 	Developments [][]string `json:"developments"`
 	At           time.Time  `json:"at"`

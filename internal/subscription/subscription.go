@@ -31,13 +31,11 @@ type Store interface {
 }
 
 // Checked is what a feed check found: the feed's title and its current items, newest first.
-type Checked struct {
-	Title string
-	Items []story.Story
-}
+// The poller owns the check (poller.CheckFeed), so the type is its.
+type Checked = poller.Checked
 
 // FeedChecker fetches and parses a feed the way the poller will and records its current
-// items as already known, so that subscribing posts nothing old.
+// items as already known, so that subscribing posts nothing old (*poller.Poller).
 type FeedChecker interface {
 	CheckFeed(ctx context.Context, url string) (Checked, error)
 }
@@ -207,10 +205,15 @@ func (s *Service) precheck(ctx context.Context, o Owner, sub store.Subscription)
 	}
 	sub.ChannelID = o.ChannelID
 	for _, e := range existing {
-		if e.SameTarget(sub) && sub.Kind == store.KindFeed {
-			return refuse("This channel already has that subscription. /subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
-		}
-		if e.SameTarget(sub) {
+		// Subscribing again is how members try to change a subscription: name the command
+		// that does (the reply links it).
+		switch {
+		case e.SameTarget(sub) && sub.Kind == store.KindFeed:
+			return refuse("This channel already has that subscription: /subscription edit changes its filters, mention or look; " +
+				"/subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
+		case e.SameTarget(sub) && sub.Kind == store.KindTopic:
+			return refuse("This channel already has that subscription: /subscription edit changes its filter, mention or look.")
+		case e.SameTarget(sub):
 			return refuse("This channel already has that subscription.")
 		}
 	}

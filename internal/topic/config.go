@@ -86,6 +86,16 @@ type Status struct {
 	Negated map[string]string `yaml:"negated"`
 	Hedged  map[string]string `yaml:"hedged"`
 	Denied  map[string]string `yaml:"denied"`
+	// Trailing words right after a cue make it a possibility ("talks could collapse",
+	// "ceasefire may hold"): the cue is read as hedged.
+	Trailing []string `yaml:"trailing"`
+	// Nominal words right after a cue make it the name of something else ("ceasefire calls",
+	// "truce vote", "ceasefire protest"): the cue reports nothing and is not read.
+	Nominal []string `yaml:"nominal"`
+	// About names the process itself (ceasefire, truce, hostages). In a headline of several
+	// statements ("Live: …; …; …"), a statement naming neither an anchor nor one of these is
+	// about other news ("EU trade deal talks collapse") and is not read.
+	About []string `yaml:"about"`
 	// Continuing phrases mark a sentence saying the process goes on ("continue at lower
 	// levels"); the status sentence quotes it when the label is No agreement.
 	Continuing []string `yaml:"continuing"`

@@ -19,6 +19,9 @@ const (
 	classContinuing
 	classAnchor
 	classNeighbour
+	classTrailing
+	classNominal
+	classAbout
 )
 
 // entry is one indexed phrase with its meaning.

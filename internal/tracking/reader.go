@@ -84,7 +84,8 @@ func newCueReader(cfg topic.Config) (*reader, error) {
 		{st.Negators, classNegator}, {st.Hedges, classHedge}, {st.Denials, classDenial},
 		{st.Reporting, classReporting}, {st.Background, classBackground},
 		{st.Continuing, classContinuing}, {cfg.Match.Any, classAnchor},
-		{cfg.Match.Neighbours, classNeighbour},
+		{cfg.Match.Neighbours, classNeighbour}, {st.Trailing, classTrailing},
+		{st.Nominal, classNominal}, {st.About, classAbout},
 	}
 	for _, l := range lists {
 		if err := r.idx.add(l.texts, l.c, ""); err != nil {
@@ -138,25 +139,72 @@ func (r *reader) readSentence(s string) []reading {
 }
 
 // readSentenceFull also reports whether the sentence says the process continues. Each clause
-// is tokenized and searched once.
+// is tokenized and searched once. A question ends where its question mark does ("How to free
+// the captives? This is what a deal looks like"); a headline of several statements ("Live: …;
+// …") reads only the statements about the topic (see Status.About).
 func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
-	question := strings.HasSuffix(strings.TrimRight(s, " \"'”’)"), "?")
-	var segs [][]hit
+	type segment struct {
+		hits               []hit
+		question, excluded bool
+	}
+	var segs []segment
 	reported := false
-	for _, clause := range splitClauses(s) {
-		for _, seg := range segments(topic.Tokenize(clause)) {
-			hits := r.idx.find(nil, seg)
-			for _, h := range hits {
-				reported = reported || h.e.class == classReporting
-				continuing = continuing || h.e.class == classContinuing
+	for _, part := range splitQuestions(s) {
+		stmts := splitStatements(part.text)
+		for _, stmt := range stmts {
+			first := len(segs)
+			about := false
+			for _, clause := range splitClauses(stmt) {
+				for _, seg := range segments(topic.Tokenize(clause)) {
+					hits := r.idx.find(nil, seg)
+					for _, h := range hits {
+						reported = reported || h.e.class == classReporting
+						continuing = continuing || h.e.class == classContinuing
+						about = about || h.e.class == classAnchor || h.e.class == classAbout
+					}
+					segs = append(segs, segment{hits: hits, question: part.question})
+				}
 			}
-			segs = append(segs, hits)
+			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {
+				segs[i].excluded = true
+			}
 		}
 	}
-	for _, hits := range segs {
-		rds = r.readSegment(rds, hits, question, reported)
+	for _, seg := range segs {
+		if !seg.excluded {
+			rds = r.readSegment(rds, seg.hits, seg.question, reported)
+		}
 	}
 	return rds, continuing
+}
+
+// questionPart is a run of a sentence up to and including its question mark, or the rest.
+type questionPart struct {
+	text     string
+	question bool
+}
+
+// splitQuestions splits s after each question mark.
+func splitQuestions(s string) []questionPart {
+	var out []questionPart
+	for {
+		i := strings.IndexByte(s, '?')
+		if i < 0 {
+			break
+		}
+		out = append(out, questionPart{text: s[:i+1], question: true})
+		s = s[i+1:]
+	}
+	if strings.TrimSpace(strings.Trim(s, "\"'”’)")) != "" || len(out) == 0 {
+		out = append(out, questionPart{text: s})
+	}
+	return out
+}
+
+// splitStatements splits a headline into its statements: the parts between semicolons and
+// vertical bars (a live page's "…; …; …").
+func splitStatements(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' })
 }
 
 // readSegment turns the hits of one segment into readings; reported speech is a property of
@@ -243,11 +291,14 @@ func pickCues(hits []hit) []hit {
 
 // modify applies the modifiers around cue c; ok is false when the modified cue means nothing
 // (a denied report of talks, say).
-func (r *reader) modify(c hit, mods []uint8, question bool) (reading, bool) {
+func (r *reader) modify(c hit, mods []uint16, question bool) (reading, bool) {
 	rd := reading{Kind: c.e.kind, Weight: 1, Cue: c.e.p.Text}
 	rd.Denied = governs(c, mods, classDenial, denialWindow)
 	rd.Negated = governs(c, mods, classNegator, negatorWindow)
-	rd.Hedged = question || governs(c, mods, classHedge, hedgeWindow)
+	rd.Hedged = question || governs(c, mods, classHedge, hedgeWindow) || follows(c, mods, classTrailing)
+	if follows(c, mods, classNominal) {
+		return rd, false
+	}
 	if rd.Denied {
 		rd.Weight *= weightDenied
 		if rd.Kind = r.denied[rd.Kind]; rd.Kind == "" {
@@ -269,8 +320,8 @@ func (r *reader) modify(c hit, mods []uint8, question bool) (reading, bool) {
 
 // governs reports whether a modifier of class cl starts within window words before the cue
 // or inside a gap of it ("ceasefire has not collapsed").
-func governs(c hit, mods []uint8, cl class, window int) bool {
-	bit := uint8(1) << cl
+func governs(c hit, mods []uint16, cl class, window int) bool {
+	bit := uint16(1) << cl
 	for i := max(c.Start-window, 0); i < c.End && i < len(mods); i++ {
 		if mods[i]&bit != 0 && (i < c.Start || c.InGap(i)) {
 			return true
@@ -279,16 +330,21 @@ func governs(c hit, mods []uint8, cl class, window int) bool {
 	return false
 }
 
+// follows reports whether a modifier of class cl starts right after the cue.
+func follows(c hit, mods []uint16, cl class) bool {
+	return c.End < len(mods) && mods[c.End]&(1<<cl) != 0
+}
+
 // modifierMap records, by word position, which modifier classes start there.
-func modifierMap(hits []hit) []uint8 {
+func modifierMap(hits []hit) []uint16 {
 	n := 0
 	for _, h := range hits {
 		n = max(n, h.End)
 	}
-	mods := make([]uint8, n)
+	mods := make([]uint16, n)
 	for _, h := range hits {
 		switch h.e.class {
-		case classNegator, classHedge, classDenial:
+		case classNegator, classHedge, classDenial, classTrailing, classNominal:
 			mods[h.Start] |= 1 << h.e.class
 		}
 	}

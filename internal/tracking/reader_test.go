@@ -41,6 +41,14 @@ func TestReadHeadline(t *testing.T) {
 		{"ukraine only", "Russia and Ukraine agree Black Sea ceasefire", ""},
 		{"no cue", "Hamas leader gives speech in Doha", ""},
 		{"background collapse", "Talks resume after Gaza truce collapse", topic.KindTalks},
+		{"nominal calls", "Israel presses on in Gaza despite ceasefire calls", ""},
+		{"nominal vote", "Gaza ceasefire vote delayed at the UN", ""},
+		{"trailing modal", "Gaza truce collapse could follow strikes, mediators fear", topic.KindInEffect},
+		{"question then statement", "How close is a Gaza deal? Talks resume in Cairo", topic.KindTalks},
+		{"question mid-headline", "Gaza truce to collapse? What Hamas says", topic.KindInEffect},
+		{"live page other statement", "Gaza war live: strikes go on in Rafah; EU trade deal talks collapse", ""},
+		{"live page topic statement", "Israel-Gaza war live: Austin visits Israel; hostage talks resume", topic.KindTalks},
+		{"one statement needs no about word", "Talks in Cairo collapse without a deal", topic.KindNoDeal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +76,8 @@ func TestReadModifiers(t *testing.T) {
 		{"denied", "Israel denies deal reached with Hamas", false, false, true, false, false},
 		{"reported", "Hamas has agreed the ceasefire deal, a U.S. official said", false, false, false, true, false},
 		{"gap negation", "The Gaza ceasefire has not collapsed", true, false, false, false, false},
+		{"trailing hedge", "Hostage negotiations could be jeopardised by a ground offensive", false, true, false, false, false},
+		{"question part", "Hostage talks resume? Not yet, officials say", false, true, false, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

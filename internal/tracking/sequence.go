@@ -114,7 +114,7 @@ func strength(obs []observation) float64 {
 // effect; talks during a ceasefire do not end it; only fighting resuming collapses it. A
 // collapse reported without a ceasefire before it in the window needs several outlets: it
 // implies a ceasefire the window does not show.
-func step(state string, c *cluster) (string, bool) {
+func step(state string, held float64, c *cluster) (string, bool) {
 	if c.strength < minStrength {
 		return state, false
 	}
@@ -132,7 +132,7 @@ func step(state string, c *cluster) (string, bool) {
 		return state, false // an agreement needs a plain report of a deal, or several
 	}
 	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
-		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) && (state == "" || c.strength >= strengthResume)) {
+		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) && (state == "" || c.strength >= min(strengthResume, held))) {
 		// A ceasefire in effect needs reports that it began or holds — plainly, when talks
 		// without a deal came before — or several outlets' word (a violation alleged implies
 		// a ceasefire, but one outlet's claim is not enough).
@@ -292,8 +292,9 @@ func infer(cs []*cluster) inference {
 	state, changes, since, against, own := "", []*cluster(nil), []*cluster(nil), []*cluster(nil), []*cluster(nil)
 	var lastSupport time.Time
 	pending := 0.0 // strength of the developments since the state went stale
+	held := 0.0    // the strongest development of the state since it was set
 	for _, c := range cs {
-		next, ok := step(state, c)
+		next, ok := step(state, held, c)
 		if ok && thinChain(state, next, changes, own, c) {
 			ok = false
 		}
@@ -314,6 +315,12 @@ func infer(cs []*cluster) inference {
 			against = against[:0]
 			own = own[:0]
 			pending = 0
+		}
+		if next != state {
+			held = 0
+		}
+		if c.kind == next {
+			held = max(held, c.strength)
 		}
 		state = next
 		since = append(since, c)

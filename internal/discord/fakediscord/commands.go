@@ -33,19 +33,23 @@ type Command struct {
 
 // CommandOption is an option (or subcommand) of a command.
 type CommandOption struct {
-	Type         int             `json:"type"`
-	Name         string          `json:"name"`
-	Description  string          `json:"description"`
-	Required     bool            `json:"required,omitempty"`
-	Autocomplete bool            `json:"autocomplete,omitempty"`
-	Choices      []CommandChoice `json:"choices,omitempty"`
-	Options      []CommandOption `json:"options,omitempty"`
+	Type         int    `json:"type"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Required     bool   `json:"required,omitempty"`
+	Autocomplete bool   `json:"autocomplete,omitempty"`
+	// DescriptionLocalizations are the description by Discord locale, as registered.
+	DescriptionLocalizations map[string]string `json:"description_localizations,omitempty"`
+	Choices                  []CommandChoice   `json:"choices,omitempty"`
+	Options                  []CommandOption   `json:"options,omitempty"`
 }
 
 // CommandChoice is one predefined choice of an option.
 type CommandChoice struct {
 	Name  string `json:"name"`
 	Value any    `json:"value"`
+	// NameLocalizations are the name by Discord locale, as registered.
+	NameLocalizations map[string]string `json:"name_localizations,omitempty"`
 }
 
 const (
@@ -119,7 +123,7 @@ func (s *Server) handlePutCommands(c *call) {
 		writeAPIError(c.w, invalidForm(formErrorAt(nil, "BASE_TYPE_INVALID", err.Error())))
 		return
 	}
-	if e := checkCommands(cmds); e != nil {
+	if e := checkCommands(cmds, s.schemas.locales); e != nil {
 		writeAPIError(c.w, e)
 		return
 	}
@@ -183,8 +187,9 @@ func normalizeCommand(in map[string]any) map[string]any {
 }
 
 // checkCommands applies the rules the schema cannot express: name syntax and case, description
-// presence, unique names, the 8000-character total and the 100-command cap.
-func checkCommands(cmds []map[string]any) *apiError {
+// presence, unique names, localisation maps keyed by Discord's locales, the 8000-character
+// total and the 100-command cap.
+func checkCommands(cmds []map[string]any, locales map[string]bool) *apiError {
 	tree := &formError{}
 	seen := map[string]bool{}
 	chat := 0
@@ -196,13 +201,14 @@ func checkCommands(cmds []map[string]any) *apiError {
 		}
 		checkName(tree, path, str(c["name"]), typ == 1)
 		checkDescription(tree, path, str(c["description"]), typ == 1)
+		checkLocalizations(tree, path, c, locales, 32)
 		if key := commandKey(map[string]any{"type": typ, "name": c["name"]}); seen[key] {
 			tree.add(append(path, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
 		} else {
 			seen[key] = true
 		}
 		n := utf8.RuneCountInString(str(c["name"])) + utf8.RuneCountInString(str(c["description"]))
-		n += checkOptions(tree, append(path, "options"), c["options"])
+		n += checkOptions(tree, append(path, "options"), c["options"], locales)
 		if n > maxCommandChars {
 			tree.add(path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)")
 		}
@@ -218,7 +224,7 @@ func checkCommands(cmds []map[string]any) *apiError {
 }
 
 // checkOptions validates options recursively and returns their character count.
-func checkOptions(tree *formError, path []string, v any) int {
+func checkOptions(tree *formError, path []string, v any, locales map[string]bool) int {
 	opts, _ := v.([]any)
 	n := 0
 	for j, o := range opts {
@@ -229,19 +235,44 @@ func checkOptions(tree *formError, path []string, v any) int {
 		p := append(append([]string(nil), path...), strconv.Itoa(j))
 		checkName(tree, p, str(m["name"]), true)
 		checkDescription(tree, p, str(m["description"]), true)
+		checkLocalizations(tree, p, m, locales, 32)
 		n += utf8.RuneCountInString(str(m["name"])) + utf8.RuneCountInString(str(m["description"]))
 		choices, _ := m["choices"].([]any)
 		if len(choices) > 0 && m["autocomplete"] == true {
 			tree.add(append(p, "autocomplete"), "AUTOCOMPLETE_CHOICES_CONFLICT", "Autocomplete cannot be set with choices")
 		}
-		for _, ch := range choices {
+		for k, ch := range choices {
 			if cm, ok := ch.(map[string]any); ok {
+				checkLocalizations(tree, append(append(append([]string(nil), p...), "choices"), strconv.Itoa(k)), cm, locales, 100)
 				n += utf8.RuneCountInString(str(cm["name"])) + utf8.RuneCountInString(fmt.Sprint(cm["value"]))
 			}
 		}
-		n += checkOptions(tree, append(p, "options"), m["options"])
+		n += checkOptions(tree, append(p, "options"), m["options"], locales)
 	}
 	return n
+}
+
+// checkLocalizations applies Discord's rules to an object's name_localizations and
+// description_localizations: keys from Discord's locales, descriptions 1-100 characters and
+// names 1-nameMax (32 for commands and options, 100 for choices).
+func checkLocalizations(tree *formError, path []string, obj map[string]any, locales map[string]bool, nameMax int) {
+	for _, field := range []string{"name_localizations", "description_localizations"} {
+		m, _ := obj[field].(map[string]any)
+		for loc, v := range m {
+			p := append(append([]string(nil), path...), field, loc)
+			text, _ := v.(string)
+			max := 100
+			if field == "name_localizations" {
+				max = nameMax
+			}
+			switch n := utf8.RuneCountInString(text); {
+			case !locales[loc]:
+				tree.add(p, "LOCALE_INVALID", fmt.Sprintf("Invalid locale %q", loc))
+			case n < 1 || n > max:
+				tree.add(p, "BASE_TYPE_BAD_LENGTH", fmt.Sprintf("Must be between 1 and %d in length.", max))
+			}
+		}
+	}
 }
 
 func checkName(tree *formError, path []string, name string, chatInput bool) {

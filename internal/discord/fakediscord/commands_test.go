@@ -56,7 +56,7 @@ func TestBulkOverwriteRoundTripsThroughDiscordgo(t *testing.T) {
 			want := []Command{
 				{Type: 1, Name: "brief", Description: "Post a briefing now", IntegrationTypes: []int{0}, Options: []CommandOption{
 					{Type: 3, Name: "topic", Description: "Topic to brief", Autocomplete: true},
-					{Type: 4, Name: "hours", Description: "Look-back window", Choices: []CommandChoice{{"6 hours", float64(6)}, {"24 hours", float64(24)}}},
+					{Type: 4, Name: "hours", Description: "Look-back window", Choices: []CommandChoice{{Name: "6 hours", Value: float64(6)}, {Name: "24 hours", Value: float64(24)}}},
 				}},
 				{Type: 1, Name: "subscribe", Description: "Subscribe this channel", DefaultMemberPermissions: ptr("16"), IntegrationTypes: []int{0}, Options: []CommandOption{
 					{Type: 1, Name: "topic", Description: "A topic", Options: []CommandOption{{Type: 3, Name: "name", Description: "Topic name", Required: true}}},
@@ -126,6 +126,17 @@ func TestBulkOverwriteRejectsInvalidCommands(t *testing.T) {
 		{"over 8000 characters", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","choices":[` + bigChoices(25, 300) + `]}]}]`, 400, CodeInvalidFormBody},
 		{"autocomplete with choices", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","autocomplete":true,"choices":[` + bigChoices(1, 1) + `]}]}]`, 400, CodeInvalidFormBody},
 		{"not an array", `{"name":"brief"}`, 400, CodeInvalidFormBody},
+		{"german description", `[{"name":"brief","description":"d","description_localizations":{"de":"Kurz"}}]`, 200, 0},
+		{"unknown locale", `[{"name":"brief","description":"d","description_localizations":{"german":"Kurz"}}]`, 400, CodeInvalidFormBody},
+		{"regional german is no discord locale", `[{"name":"brief","description":"d","description_localizations":{"de-DE":"Kurz"}}]`, 400, CodeInvalidFormBody},
+		{"empty localised description", `[{"name":"brief","description":"d","description_localizations":{"de":""}}]`, 400, CodeInvalidFormBody},
+		{"localised description 101", `[{"name":"brief","description":"d","description_localizations":{"de":"` + long + `"}}]`, 400, CodeInvalidFormBody},
+		{"option localised", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","description_localizations":{"fr":"Le sujet"}}]}]`, 200, 0},
+		{"option unknown locale", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","description_localizations":{"xx":"x"}}]}]`, 400, CodeInvalidFormBody},
+		{"subcommand option unknown locale", `[{"name":"brief","description":"d","options":[{"type":1,"name":"s","description":"d","options":[{"type":3,"name":"x","description":"d","description_localizations":{"klingon":"x"}}]}]}]`, 400, CodeInvalidFormBody},
+		{"choice name localised", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","choices":[{"name":"a","value":"a","name_localizations":{"de":"` + strings.Repeat("ä", 100) + `"}}]}]}]`, 200, 0},
+		{"choice unknown locale", `[{"name":"brief","description":"d","options":[{"type":3,"name":"t","description":"d","choices":[{"name":"a","value":"a","name_localizations":{"deutsch":"A"}}]}]}]`, 400, CodeInvalidFormBody},
+		{"localised name 33", `[{"name":"brief","description":"d","name_localizations":{"de":"` + strings.Repeat("a", 33) + `"}}]`, 400, CodeInvalidFormBody},
 		{"101 global", "[" + strings.TrimSuffix(strings.Repeat(`{"name":"NAME","description":"d"},`, 101), ",") + "]", 400, 0},
 	}
 	for _, tt := range tests {

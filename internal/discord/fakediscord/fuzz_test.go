@@ -97,7 +97,7 @@ func FuzzCommands(f *testing.F) {
 		if err := json.Unmarshal(body, &cmds); err != nil {
 			return
 		}
-		if checkCommands(jsonNumbers(t, body)) != nil {
+		if checkCommands(jsonNumbers(t, body), srv.schemas.locales) != nil {
 			return
 		}
 		for _, c := range cmds {

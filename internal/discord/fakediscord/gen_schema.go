@@ -32,8 +32,9 @@ var routes = map[string][]string{
 	"/channels/{channel_id}/webhooks":                              {"post"},
 }
 
-// extraSchemas are kept although no kept request body references them.
-var extraSchemas = []string{"RatelimitedResponse", "ErrorResponse"}
+// extraSchemas are kept although no kept request body references them (AvailableLocalesEnum:
+// the keys a localisation map may have, which the schemas leave open).
+var extraSchemas = []string{"RatelimitedResponse", "ErrorResponse", "AvailableLocalesEnum"}
 
 var refRE = regexp.MustCompile(`#/components/schemas/([A-Za-z0-9_]+)`)
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -42,6 +43,9 @@ const (
 // schemaSet holds the compiled request-body schemas.
 type schemaSet struct {
 	bodies map[string]*jsonschema.Schema
+	// locales are Discord's locales (AvailableLocalesEnum): the only keys a localisation map
+	// may have, which the request schemas leave open.
+	locales map[string]bool
 }
 
 // compiledSchemas compiles the embedded schemas once per process. Compiling (mostly the
@@ -60,7 +64,11 @@ func newSchemaSet() (*schemaSet, error) {
 	if err := c.AddResource(schemaBase, doc); err != nil {
 		return nil, fmt.Errorf("fakediscord: add schema resource: %w", err)
 	}
-	set := &schemaSet{bodies: map[string]*jsonschema.Schema{}}
+	locales, err := documentLocales()
+	if err != nil {
+		return nil, err
+	}
+	set := &schemaSet{bodies: map[string]*jsonschema.Schema{}, locales: locales}
 	for i, name := range bodyNames {
 		sch, err := c.Compile(schemaBase + "#/$defs/" + bodyDef(i))
 		if err != nil {
@@ -120,6 +128,47 @@ func schemaDocument() (any, error) {
 		return nil, fmt.Errorf("fakediscord: parse schema document: %w", err)
 	}
 	return doc, nil
+}
+
+// Locales are Discord's locales as its OpenAPI description lists them (AvailableLocalesEnum),
+// sorted: Herald's own list of the keys a localisation map may have is checked against it.
+func Locales() ([]string, error) {
+	set, err := documentLocales()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(set))
+	for l := range set {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// documentLocales reads Discord's locales from the embedded description's AvailableLocalesEnum.
+func documentLocales() (map[string]bool, error) {
+	var api struct {
+		Components struct {
+			Schemas struct {
+				Locales struct {
+					OneOf []struct {
+						Const string `json:"const"`
+					} `json:"oneOf"`
+				} `json:"AvailableLocalesEnum"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &api); err != nil {
+		return nil, fmt.Errorf("fakediscord: parse embedded openapi: %w", err)
+	}
+	out := map[string]bool{}
+	for _, l := range api.Components.Schemas.Locales.OneOf {
+		out[l.Const] = true
+	}
+	if len(out) == 0 {
+		return nil, errors.New("fakediscord: embedded openapi lists no locales (AvailableLocalesEnum)")
+	}
+	return out, nil
 }
 
 // validate checks body against the named request schema. A body that is not JSON at all is
