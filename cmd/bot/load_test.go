@@ -64,9 +64,9 @@ func TestLoadFleet(t *testing.T) {
 	prefix := redistest.Prefix(t, url)
 	site := newLoadSite()
 	srv := httptest.NewServer(site)
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the replicas stop (cleanups run last first)
 	fake := fakediscord.New(fakediscord.Options{Shards: fleetShards})
-	defer fake.Close()
+	t.Cleanup(fake.Close)
 	hosts := []string{srv.URL, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)}
 	var feeds []string
 	for n := range plan.feeds {
