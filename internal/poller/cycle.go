@@ -37,6 +37,7 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 	)
 	for _, j := range jobs {
 		wg.Go(func() {
+			defer p.guard()
 			out := p.pollLimited(ctx, j.feed, j.state)
 			mu.Lock()
 			defer mu.Unlock()
@@ -48,6 +49,9 @@ func (p *Poller) PollOnce(ctx context.Context, progress func(done, total int)) (
 		})
 	}
 	wg.Wait()
+	if err := p.takePanic(); err != nil {
+		return sum, err
+	}
 	sum.Feeds = total // feeds skipped because ctx ended still count
 	sortByFeed(sum.Failures, p.Feeds())
 	p.logSummary("poller: poll cycle", sum, p.opts.Now().Sub(start))
@@ -117,11 +121,12 @@ func (p *Poller) logSummary(msg string, sum Summary, elapsed time.Duration) {
 // runShared).
 func (p *Poller) Run(ctx context.Context) error {
 	if p.opts.Schedule != nil {
-		p.runShared(ctx)
-		return nil
+		return p.runShared(ctx)
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx) // ends the polls still running when Run returns early
+	defer cancel()
 	r := &runner{p: p, due: map[string]*entry{}, results: make(chan result)}
 	p.takePending() // already in the feed list read below
 	now := p.opts.Now()
@@ -139,6 +144,8 @@ func (p *Poller) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-p.panicked:
+			return err
 		case res := <-r.results:
 			r.finish(res, p.opts.Now())
 		case <-p.wake:
@@ -234,6 +241,7 @@ func (r *runner) launchDue(ctx context.Context, wg *sync.WaitGroup, now time.Tim
 		e.running = true
 		fd := e.feed
 		wg.Go(func() {
+			defer r.p.guard()
 			out := r.p.pollCurrent(ctx, fd)
 			select {
 			case r.results <- result{url: url, out: out}:

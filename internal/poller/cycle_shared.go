@@ -52,9 +52,11 @@ type sharedRunner struct {
 // there keep their time), then repeatedly takes as many due feeds as it has free fetch slots,
 // polls them and records their next poll. A feed it takes that it does not know was added by
 // another replica (a /subscribe there); it is polled all the same.
-func (p *Poller) runShared(ctx context.Context) {
+func (p *Poller) runShared(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx) // ends the polls still running when it returns early
+	defer cancel()
 	r := &sharedRunner{p: p, sched: p.opts.Schedule, running: map[string]bool{}, results: make(chan result), start: p.opts.Now(), unrecorded: map[string]time.Time{}}
 	p.takePending()
 	for _, fd := range p.Feeds() {
@@ -71,7 +73,9 @@ func (p *Poller) runShared(ctx context.Context) {
 		timer.Reset(r.wait(ctx, now))
 		select {
 		case <-ctx.Done():
-			return
+			return nil
+		case err := <-p.panicked:
+			return err
 		case res := <-r.results:
 			r.finish(ctx, res)
 		case <-p.wake:
@@ -132,6 +136,7 @@ func (r *sharedRunner) launch(ctx context.Context, wg *sync.WaitGroup, now time.
 		r.running[u] = true
 		fd := r.p.feedFor(u)
 		wg.Go(func() {
+			defer r.p.guard()
 			out := r.p.pollCurrent(ctx, fd)
 			select {
 			case r.results <- result{url: fd.URL, out: out}:

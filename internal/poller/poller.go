@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -196,6 +197,10 @@ type Poller struct {
 	// pending holds feeds added (or re-enabled) since Run last looked; wake tells Run to look.
 	pending []Feed
 	wake    chan struct{}
+	// panicked carries the first panic of a poll goroutine outside one feed's poll (the
+	// scheduling around it, OnNew): Run returns it, so the part is reported dead instead of the
+	// process crashing.
+	panicked chan error
 	// unscheduled holds feeds removed since Run last looked, to drop from a shared Schedule.
 	unscheduled []string
 	// last is each feed's latest finished poll in this process (nil Failure: success), for
@@ -209,9 +214,10 @@ func New(feeds []Feed, f Fetcher, s Store, tag Tagger, opts Options) *Poller {
 	p := &Poller{
 		fetcher: f, store: s, tag: tag, opts: opts,
 		limit: newLimiter(opts.Concurrency, opts.PerHost), started: opts.Now(),
-		known: make(map[string]bool, len(feeds)),
-		wake:  make(chan struct{}, 1),
-		last:  map[string]*Failure{},
+		known:    make(map[string]bool, len(feeds)),
+		wake:     make(chan struct{}, 1),
+		panicked: make(chan error, 1),
+		last:     map[string]*Failure{},
 	}
 	if opts.Hosts != nil {
 		p.limit.share(opts.Hosts, opts.Lease, opts.Logger)
@@ -425,4 +431,29 @@ func (p *Poller) recordDisabled(st store.FeedState) Failure {
 	f := Failure{URL: st.URL, Class: ClassDisabled, Err: st.LastError}
 	p.record(st.URL, &f)
 	return f
+}
+
+// guard is the boundary of a poll goroutine: a panic there (Herald's bug, not a feed's: one
+// feed's poll has safePoll) is logged and handed to Run, which ends the part with it.
+func (p *Poller) guard() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	err := fmt.Errorf("poller: panic in a poll goroutine: %v", v)
+	p.opts.Logger.Error("poller: panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	select {
+	case p.panicked <- err:
+	default: // one is enough to end the part
+	}
+}
+
+// takePanic returns a poll goroutine's panic, if there was one.
+func (p *Poller) takePanic() error {
+	select {
+	case err := <-p.panicked:
+		return err
+	default:
+		return nil
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldbot/herald/internal/feed"
 	"github.com/heraldbot/herald/internal/lifecycle"
 	"github.com/heraldbot/herald/internal/store"
+	"github.com/heraldbot/herald/internal/story"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -404,4 +405,42 @@ func TestHealthCountsFetchedFeeds(t *testing.T) {
 	if h := p.Health(); h.Polling() || h.OK != 1 {
 		t.Errorf("after Fetched: %+v", h)
 	}
+}
+
+// A panic in a poll goroutine outside one feed's poll (here OnNew, which hands stories to
+// delivery) ends the poller part, reported dead, instead of crashing the process; PollOnce
+// returns it as an error.
+func TestPanickingOnNewEndsThePoller(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const url = "https://a.example/f"
+		item := "x"
+		f := fetcherFunc(func(_ context.Context, url string, _ feed.Validators) (*feed.Result, error) {
+			return okResult(url, item), nil
+		})
+		onNew := func(context.Context, []story.Story) { panic("delivery bug") }
+		db := newMemStore()
+		once := New([]Feed{{URL: url}}, f, db, nil, Options{Logger: discard, OnNew: onNew})
+		if _, err := once.PollOnce(t.Context(), nil); err != nil {
+			t.Fatalf("first PollOnce (backfill, no OnNew): %v", err)
+		}
+		item = "y"
+		if _, err := once.PollOnce(t.Context(), nil); err == nil || !strings.Contains(err.Error(), "delivery bug") {
+			t.Errorf("PollOnce with a panicking OnNew = %v, want the panic as an error", err)
+		}
+
+		item = "z"
+		p := New([]Feed{{URL: url}}, f, db, nil, Options{Logger: discard, OnNew: onNew})
+		runner := lifecycle.New(lifecycle.Options{}, lifecycle.Part{Name: "poller", Run: p.Run})
+		ctx, cancel := context.WithCancel(t.Context())
+		ran := make(chan error, 1)
+		go func() { ran <- runner.Run(ctx) }()
+		time.Sleep(24 * time.Hour) // past the feed's next poll
+		synctest.Wait()
+		if err := runner.Healthy(); err == nil || !strings.Contains(err.Error(), "delivery bug") {
+			t.Errorf("Healthy = %v, want the poller reported dead by OnNew's panic", err)
+		}
+		cancel()
+		<-ran
+	})
 }
