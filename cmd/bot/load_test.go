@@ -287,7 +287,7 @@ func shardTakeover(t *testing.T, fake *fakediscord.Server, victim *loadReplica, 
 // is held until that replica dies, so the kill lands mid-fetch.
 type loadSite struct {
 	mu    sync.Mutex
-	items map[int]int // extra items per feed
+	items map[int]int         // extra items per feed
 	hits  map[int][]time.Time // when each feed was fetched
 	// The trap: armed by burst; holders are the shard replicas by pid, server the site's
 	// address (to tell its connections' client ends).

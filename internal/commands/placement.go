@@ -156,21 +156,9 @@ func placementPermNames(bits int64) string {
 	return strings.Join(out, ", ")
 }
 
-// placeText says where posts go, for confirmations.
+// placeText says where posts go, for confirmations: " (…)", or "" for a plain channel post.
 func placeText(st store.PostStyle) string {
-	var parts []string
-	switch {
-	case st.Forum:
-		parts = append(parts, "one forum post per story")
-	case st.ThreadPerStory:
-		parts = append(parts, "a thread per story")
-	}
-	if st.Crosspost {
-		parts = append(parts, "published to followers")
-	}
-	if st.Webhook != nil {
-		parts = append(parts, "as "+st.Webhook.Name)
-	}
+	parts := st.Places()
 	if len(parts) == 0 {
 		return ""
 	}

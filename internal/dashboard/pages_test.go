@@ -268,7 +268,7 @@ func TestSubscriptionPageShowsStyle(t *testing.T) {
 			"<dt>Mention</dt><dd>the role with id 940000000000000001</dd>",
 			"<dt>Mention only for</dt><dd><code>gaza</code></dd>",
 			"<dt>Template</dt><dd><pre>{title} &lt;b&gt;{status}&lt;/b&gt;</pre></dd>",
-			"<dt>Colour</dt><dd>#1F8B4C</dd>", "<dt>Where posts go</dt><dd>a thread on each story&#39;s post</dd>",
+			"<dt>Colour</dt><dd>#1F8B4C</dd>", "<dt>Where posts go</dt><dd>a thread per story</dd>",
 			"pings role 940000000000000001 for"}},
 		{name: "defaults spelled out", id: plain.ID, want: []string{
 			"<dt>Filter</dt><dd><code>none: every story</code></dd>", "<dt>Mention</dt><dd>nobody</dd>",

@@ -173,26 +173,13 @@ func styleOf(sub store.Subscription) *styleRows {
 	return rows
 }
 
-// placeWords says where posts go: a forum post or thread per story, crossposted, through a
-// webhook; def when none of these.
+// placeWords says where posts go (store.PostStyle.Places, as the confirmations say it); def
+// for a plain channel post.
 func placeWords(st store.PostStyle, def string) string {
-	var parts []string
-	switch {
-	case st.Forum:
-		parts = append(parts, "a forum post per story")
-	case st.ThreadPerStory:
-		parts = append(parts, "a thread on each story's post")
+	if parts := st.Places(); len(parts) > 0 {
+		return strings.Join(parts, ", ")
 	}
-	if st.Crosspost {
-		parts = append(parts, "published to following channels")
-	}
-	if st.Webhook != nil {
-		parts = append(parts, "through the webhook "+st.Webhook.Name)
-	}
-	if len(parts) == 0 {
-		return def
-	}
-	return strings.Join(parts, ", ")
+	return def
 }
 
 // describe says what sub delivers in /subscriptions' words, with Discord's mention markup

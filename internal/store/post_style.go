@@ -37,3 +37,23 @@ type Webhook struct {
 	Name      string `json:"name"`
 	AvatarURL string `json:"avatar_url,omitempty"`
 }
+
+// Places says where posts go, a phrase each ("one forum post per story", "published to
+// followers", "as <webhook name>"); none for a plain channel post. The confirmations and the
+// dashboard both word placement with it.
+func (st PostStyle) Places() []string {
+	var parts []string
+	switch {
+	case st.Forum:
+		parts = append(parts, "one forum post per story")
+	case st.ThreadPerStory:
+		parts = append(parts, "a thread per story")
+	}
+	if st.Crosspost {
+		parts = append(parts, "published to followers")
+	}
+	if st.Webhook != nil {
+		parts = append(parts, "as "+st.Webhook.Name)
+	}
+	return parts
+}
