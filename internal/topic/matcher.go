@@ -119,8 +119,12 @@ func (r rules) matches(title, all []string) bool {
 	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
+	where := title
+	if AnyIn(r.any, title) {
+		where = all
+	}
 	for _, g := range r.allOf {
-		if !AnyIn(g, all) {
+		if !AnyIn(g, where) {
 			return false
 		}
 	}

@@ -29,6 +29,10 @@ func Tokenize(s string) []string {
 		if strings.Contains(w, "’") {
 			w = strings.ReplaceAll(w, "’", "'")
 		}
+		if n := len(out); n > 0 && out[n-1] == "cease" && (w == "fire" || w == "fires") {
+			out[n-1] = "cease" + w // "cease-fire", as many American outlets write it
+			return
+		}
 		out = append(out, w)
 	}
 	for i, r := range s {
@@ -70,6 +74,10 @@ func CompilePhrase(text string) (Phrase, error) {
 		}
 		if star {
 			toks[len(toks)-1] += "*"
+		}
+		if n := len(words); n > 0 && words[n-1] == "cease" && len(toks) == 1 && strings.HasPrefix(toks[0], "fire") {
+			words[n-1] = "cease" + toks[0] // "cease fire" is Tokenize's "ceasefire"
+			continue
 		}
 		words = append(words, toks...)
 	}
