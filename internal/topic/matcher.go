@@ -119,6 +119,8 @@ func (r rules) matches(title, all []string) bool {
 	if !anchored || AnyIn(r.exclude, title) {
 		return false
 	}
+	// The topic's words must be in the headline, or in the summary of a headline that names
+	// an anchor: real feeds' descriptions mention the war's talks under unrelated headlines.
 	where := title
 	if AnyIn(r.any, title) {
 		where = all

@@ -101,7 +101,10 @@ func TestTagsCeasefire(t *testing.T) {
 		want                 []string
 	}{
 		{"talks", "Israel-Hamas Ceasefire Talks in Cairo Conclude Without Agreement", "", nil, []string{"ceasefire"}},
-		{"hostage deal in summary", "Netanyahu meets families", "He vowed to bring every hostage home under a Hamas hostage deal.", nil, []string{"ceasefire"}},
+		{"hostage deal in summary", "Netanyahu meets families of Hamas captives", "He vowed to bring every hostage home under a hostage deal.", nil, []string{"ceasefire"}},
+		// The summary speaks for a headline only when the headline names the topic's anchor:
+		// on real feeds, descriptions mention the war's talks under unrelated headlines.
+		{"summary alone", "Netanyahu meets families", "He vowed to bring every hostage home under a Hamas hostage deal.", nil, nil},
 		{"categories count", "Mediators meet in Doha", "", []string{"Gaza"}, []string{"ceasefire"}},
 		{"cease-fire spelling", "Gaza cease-fire takes hold", "", nil, []string{"ceasefire"}},
 		{"gaza without ceasefire words", "Floods hit Gaza tent camps", "Rain flooded shelters.", nil, nil},
