@@ -99,6 +99,10 @@ type Status struct {
 	// Continuing phrases mark a sentence saying the process goes on ("continue at lower
 	// levels"); the status sentence quotes it when the label is No agreement.
 	Continuing []string `yaml:"continuing"`
+	// Fine maps a finer development (proposal, rejected) to the words that, in a cue phrase of
+	// the kind it belongs to, report it: "accept* ~ proposal" is talks, and more precisely a
+	// proposal answered. The trained reader has seen few of these; the words carry them.
+	Fine map[string][]string `yaml:"fine,omitempty"`
 	// Sentences maps a label kind (Kinds, plus "none" for no reports and "quiet" for reports
 	// with no development) to the opening of the status sentence.
 	Sentences map[string]string `yaml:"sentences"`

@@ -59,7 +59,7 @@ func (r *reader) headlineReadings(title string) (feats []string, cue string, rds
 	rds = r.readSentence(title)
 	cue = fineNone
 	if rd, ok := bestOf(plainReadings(rds), 1); ok {
-		cue = fineOfCoarse(rd.Kind)
+		cue = r.fineOf(rd)
 	}
 	for _, rd := range rds {
 		f := "cue:" + rd.Kind
@@ -175,4 +175,23 @@ func isNumber(w string) bool {
 		}
 	}
 	return w != ""
+}
+
+// fineOf is the fine kind a plain cue reading reports: the finer development its phrase names
+// (Status.Fine, "reject* ~ proposal" is a rejection), else the one its kind stands for.
+func (r *reader) fineOf(rd reading) string {
+	words := strings.Fields(rd.Cue)
+	for _, f := range fineKinds() {
+		if coarseOf(f) != rd.Kind {
+			continue
+		}
+		for _, pat := range r.fine[f] {
+			for _, w := range words {
+				if strings.HasPrefix(w, strings.TrimSuffix(pat, "*")) && (strings.HasSuffix(pat, "*") || w == pat || w == pat+"*") {
+					return f
+				}
+			}
+		}
+	}
+	return fineOfCoarse(rd.Kind)
 }

@@ -111,6 +111,9 @@ func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
 		fine != fineNone && coarseOf(fine) != coarseOf(cue) && pBest < m.Decide.Switch:
 		return cue, max(1-pBest, m.Decide.CueFloor)
 	}
+	if cue != fineOfCoarse(coarseOf(cue)) && coarseOf(cue) == coarseOf(fine) {
+		fine = cue // the cue's phrase names the finer development ("rejects the proposal")
+	}
 	for i, c := range m.Classes {
 		if coarseOf(c) == coarseOf(fine) {
 			p += probs[i]

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -50,6 +51,8 @@ type reader struct {
 	// the topic matcher has already decided the story is on the topic).
 	model *model
 	plain *reader
+	// fine maps a fine kind to the word patterns that mark a cue phrase as reporting it.
+	fine map[string][]string
 }
 
 // newReader compiles a topic's cues and loads the model it names.
@@ -71,7 +74,13 @@ func newReader(cfg topic.Config) (*reader, error) {
 func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
-		hasNeighbours: len(cfg.Match.Neighbours) > 0}
+		hasNeighbours: len(cfg.Match.Neighbours) > 0, fine: st.Fine}
+	for f := range st.Fine {
+		if coarseOf(f) == "" {
+			return nil, fmt.Errorf("tracking: topic %s: status.fine: %q is not a finer development (want one of %v)",
+				cfg.ID, f, fineKinds()[:len(fineKinds())-1])
+		}
+	}
 	for _, k := range topic.Kinds() {
 		if err := r.idx.add(st.Cues[k], classCue, k); err != nil {
 			return nil, err

@@ -128,3 +128,29 @@ func FuzzReadSentence(f *testing.F) {
 		}
 	})
 }
+
+// TestFineOfCue checks the finer development a cue phrase names (Status.Fine in topics.yaml):
+// the trained reader has seen few rejections and proposals, so their words carry them.
+func TestFineOfCue(t *testing.T) {
+	r := newTestReader(t)
+	tests := []struct{ name, title, want string }{
+		{"rejection", "Hamas rejects Israel's latest proposal for a truce", fineRejected},
+		{"dismissal", "Kyiv dismisses Moscow's plan as a ploy", fineRejected},
+		{"proposal answered", "Hamas accepts Egyptian proposal, Israel studies it", fineProposal},
+		{"offer", "Israel offers a one-week truce for the release of 40 hostages", fineProposal},
+		{"plain talks stay talks", "Israel and Hamas resume ceasefire talks in Doha", fineTalks},
+		{"stall stays a stall", "Gaza ceasefire talks stall over Philadelphi corridor", fineStalled},
+		{"hedged rejection reads none", "Hamas could reject the proposal, officials fear", fineNone},
+		{"other kinds keep theirs", "Ceasefire takes effect in Gaza", fineHolding},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, got := r.plain.headlineFeatures(tc.title); got != tc.want {
+				t.Errorf("headlineFeatures(%q) cue = %q, want %q", tc.title, got, tc.want)
+			}
+		})
+	}
+	if _, err := newCueReader(topic.Config{ID: "x", Status: topic.Status{Fine: map[string][]string{"talk": {"x"}}}}); err == nil {
+		t.Error("status.fine with an unknown kind: no error")
+	}
+}
