@@ -236,6 +236,13 @@ func (r *reader) readSegment(out []reading, hits []hit, question, reported bool)
 		return out // about Lebanon, Ukraine...: not this topic's news
 	}
 	mods := modifierMap(hits)
+	for _, h := range hits {
+		// A hedge carries through the ceasefire it governs to the cues after it: "calls for a
+		// ceasefire and peace talks" calls for both.
+		if h.e.class == classAbout && h.Start < len(mods) && governs(h, mods, classHedge, hedgeWindow) {
+			mods[h.Start] |= 1 << classHedge
+		}
+	}
 	for _, c := range pickCues(hits) {
 		rd, ok := r.modify(c, mods, question)
 		if !ok {

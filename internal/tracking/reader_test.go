@@ -129,8 +129,9 @@ func FuzzReadSentence(f *testing.F) {
 	})
 }
 
-// TestFineOfCue checks the finer development a cue phrase names (Status.Fine in topics.yaml):
-// the trained reader has seen few rejections and proposals, so their words carry them.
+// TestFineOfCue checks the cues' plain reading the model is given, with the finer development
+// a cue phrase names (Status.Fine in topics.yaml): the trained reader has seen few rejections
+// and proposals, so their words carry them.
 func TestFineOfCue(t *testing.T) {
 	r := newTestReader(t)
 	tests := []struct{ name, title, want string }{
@@ -141,6 +142,7 @@ func TestFineOfCue(t *testing.T) {
 		{"plain talks stay talks", "Israel and Hamas resume ceasefire talks in Doha", fineTalks},
 		{"stall stays a stall", "Gaza ceasefire talks stall over Philadelphi corridor", fineStalled},
 		{"hedged rejection reads none", "Hamas could reject the proposal, officials fear", fineNone},
+		{"hedge carries through the ceasefire", "China calls for a ceasefire and peace talks in Gaza", fineNone},
 		{"other kinds keep theirs", "Ceasefire takes effect in Gaza", fineHolding},
 	}
 	for _, tc := range tests {
