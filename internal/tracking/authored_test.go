@@ -150,26 +150,27 @@ var noiseRates = []int{0, 5, 10, 20}
 const noiseDraws = 5
 
 // floorNoisyCheckpoints is the least share of the ceasefire checkpoints right over all draws at
-// the highest noise rate: the figure of docs/performance.md less about two checkpoints a draw.
-const floorNoisyCheckpoints = 0.83
+// the highest noise rate: the figure of docs/performance.md (148/180) less about two
+// checkpoints a draw.
+const floorNoisyCheckpoints = 0.77
+
+// noiseFolds splits the noise headlines: each fold's headlines are mixed in only with a model
+// trained without them, so the model reads noise it has not seen, as on a real feed.
+const noiseFolds = 2
 
 // TestAuthoredStreamsWithRealNoise asks whether the status survives what real feeds carry
 // beside each development: calls, commentary, war news and live pages. Real development-part
 // headlines (October 2023) hand-labelled as reporting no development and tagged with the topic
 // by the matcher are re-dated into each day of the authored ceasefire streams, drawn without
 // replacement in a fixed pseudo-random order (noiseDraws orders), and every checkpoint is
-// assessed again.
+// assessed again, by a model trained on the development labels less that draw's noise fold.
 func TestAuthoredStreamsWithRealNoise(t *testing.T) {
 	m, err := topic.NewMatcher(loadTopics(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	noise := realNoise(t, m)
-	cfg, _ := m.Get("ceasefire")
-	a, err := NewAssessor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := loadRealnews(t, m)
+	folds, assessors := noiseAssessors(t, m, items)
 	var rows [][]string
 	for _, row := range readTSV(t, "authored", "checkpoints.tsv", 5) {
 		if row[1] == "ceasefire" {
@@ -186,6 +187,7 @@ func TestAuthoredStreamsWithRealNoise(t *testing.T) {
 		right, all := 0, 0
 		misses := make(map[string]int)
 		for draw := range noiseDraws {
+			a, noise := assessors[draw%noiseFolds], folds[draw%noiseFolds]
 			streams := make(map[string][]story.Story)
 			for name, base := range bases {
 				streams[name] = withNoise(base, noise, perDay, uint64(draw))
@@ -208,11 +210,42 @@ func TestAuthoredStreamsWithRealNoise(t *testing.T) {
 	}
 }
 
+// noiseAssessors splits the noise headlines into folds and returns, for each, a ceasefire
+// assessor whose model was trained on the development labels without that fold.
+func noiseAssessors(t *testing.T, m *topic.Matcher, items []realItem) ([noiseFolds][]story.Story, [noiseFolds]*Assessor) {
+	var folds [noiseFolds][]story.Story
+	var as [noiseFolds]*Assessor
+	r, _ := trainingReader(t)
+	cfg, _ := m.Get("ceasefire")
+	for i, s := range realNoise(t, items) {
+		folds[i%noiseFolds] = append(folds[i%noiseFolds], s)
+	}
+	for f := range noiseFolds {
+		held := make(map[string]bool, len(folds[f]))
+		for _, s := range folds[f] {
+			held[s.ID] = true
+		}
+		var dev []realItem
+		for _, it := range labelled(items, false) {
+			if !held[it.Story.ID] {
+				dev = append(dev, it)
+			}
+		}
+		a, err := NewAssessor(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.r.model = trainModel(examples(r, dev), fineKinds(), chosen)
+		as[f] = a
+	}
+	return folds, as
+}
+
 // realNoise returns the development part's October headlines labelled as reporting nothing
 // that the matcher tags with the ceasefire topic: what reaches the reader and should not move it.
-func realNoise(t *testing.T, m *topic.Matcher) []story.Story {
+func realNoise(t *testing.T, items []realItem) []story.Story {
 	var out []story.Story
-	for _, it := range loadRealnews(t, m) {
+	for _, it := range items {
 		if it.Labelled && !it.test() && it.Fine == fineNone && it.Captured.Month() == time.October &&
 			it.Story.HasTopic("ceasefire") {
 			out = append(out, it.Story)

@@ -29,7 +29,7 @@ const (
 	strengthResume      = 1.0
 	strengthUnravel     = 2.0
 	strengthCollapse    = 0.8
-	strengthFromCollaps = 0.8
+	strengthFromCollaps = 1.5
 )
 
 // observation is one story's reading of one development.
@@ -299,7 +299,7 @@ func infer(cs []*cluster) inference {
 			ok = false
 		}
 		if outdates(state, c, lastSupport) {
-			if pending += c.strength; pending >= strengthResume {
+			if pending += c.strength; pending >= strengthCorroborate {
 				next, ok = c.kind, true
 			}
 		}
