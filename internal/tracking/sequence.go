@@ -29,7 +29,7 @@ const (
 	strengthResume      = 1.0
 	strengthUnravel     = 2.0
 	strengthCollapse    = 0.8
-	strengthFromCollaps = 1.5
+	strengthFromCollaps = 0.8
 )
 
 // observation is one story's reading of one development.
@@ -290,16 +290,19 @@ func thinChain(state, next string, changes, own []*cluster, c *cluster) bool {
 // infer runs the developments through step.
 func infer(cs []*cluster) inference {
 	state, changes, since, against, own := "", []*cluster(nil), []*cluster(nil), []*cluster(nil), []*cluster(nil)
-	var lastSupport time.Time
+	var lastSupport, rejected time.Time
 	pending := 0.0 // strength of the developments since the state went stale
 	held := 0.0    // the strongest development of the state since it was set
 	for _, c := range cs {
 		next, ok := step(state, held, c)
+		if ok && (unilateral(state, next, c, rejected) || freshCollapse(state, next, changes, c)) {
+			ok = false
+		}
 		if ok && thinChain(state, next, changes, own, c) {
 			ok = false
 		}
 		if outdates(state, c, lastSupport) {
-			if pending += c.strength; pending >= strengthCorroborate {
+			if pending += c.strength; pending >= resumeAfter(state) {
 				next, ok = c.kind, true
 			}
 		}
@@ -324,6 +327,9 @@ func infer(cs []*cluster) inference {
 		}
 		state = next
 		since = append(since, c)
+		if c.kind == topic.KindNoDeal && !c.background && rejects(c) {
+			rejected = c.obs[len(c.obs)-1].at
+		}
 		if supports(state, c) {
 			lastSupport, pending = c.obs[len(c.obs)-1].at, 0
 		}
@@ -332,4 +338,49 @@ func infer(cs []*cluster) inference {
 		}
 	}
 	return inference{state: state, changes: changes, since: since, against: against, own: own}
+}
+
+// unilateralSpan is how soon after a party rejected a ceasefire a report that one began is
+// read as one side's truce, not an agreed one.
+const unilateralSpan = 3 * 24 * time.Hour
+
+// unilateral tells whether c would put a ceasefire in effect straight after a party rejected
+// one (rejected: the last rejection's time), with no agreement between: a truce one side
+// declared and the other rejected is no agreed ceasefire (Putin's Christmas truce of January
+// 2023: ordered, rejected by Kyiv the same day, "begins" in a dozen outlets).
+func unilateral(state, next string, c *cluster, rejected time.Time) bool {
+	return state == topic.KindNoDeal && next == topic.KindInEffect && !rejected.IsZero() &&
+		c.start().Sub(rejected) < unilateralSpan
+}
+
+// collapseNews is how long a collapse stays the news against a single outlet's talks: right
+// after a truce ends, talk of talks is everywhere and no round has begun.
+const collapseNews = 48 * time.Hour
+
+// freshCollapse tells whether c would turn a collapse of the last collapseNews into talks on
+// less than several outlets' word.
+func freshCollapse(state, next string, changes []*cluster, c *cluster) bool {
+	return state == topic.KindCollapsed && next == topic.KindTalks && len(changes) > 0 &&
+		c.start().Sub(changes[len(changes)-1].start()) < collapseNews && c.strength < strengthCorroborate
+}
+
+// resumeAfter is the strength of the reports it takes to move on from state once they outdate
+// it: thin talks add up after a failed round, but a ceasefire or a deal that went quiet gives
+// way only to corroborated talks (on a real feed, misread commentary adds up too).
+func resumeAfter(state string) float64 {
+	if state == topic.KindInEffect || state == topic.KindAgreement {
+		return strengthCorroborate
+	}
+	return strengthResume
+}
+
+// rejects tells whether a report of c reads as a party's rejection (with a model only: the
+// cues alone do not tell a rejection from a stall).
+func rejects(c *cluster) bool {
+	for _, o := range c.obs {
+		if o.rd.Fine == fineRejected {
+			return true
+		}
+	}
+	return false
 }

@@ -174,6 +174,13 @@ func obsAt(h float64, outlet, kind string, w float64, confirmed bool) observatio
 	return observation{s: s, at: at, rd: reading{Kind: kind, Fine: fineOfCoarse(kind), Weight: w, Confirmed: confirmed}}
 }
 
+// fineAt is a plain report of a fine kind, as a model reads it.
+func fineAt(h float64, outlet, fine string) observation {
+	o := obsAt(h, outlet, coarseOf(fine), 1, true)
+	o.rd.Fine = fine
+	return o
+}
+
 // TestInferRecencyAndStrength checks the rules of weight: one weak reading does not move a
 // state, a corroborated collapse stands without a truce before it, thin talks after a
 // rejection add up to reopen the talks, and a failure after a collapse keeps the collapse.
@@ -198,6 +205,20 @@ func TestInferRecencyAndStrength(t *testing.T) {
 			obsAt(60, "b", topic.KindTalks, 0.6, true)}, topic.KindNoDeal},
 		{"talks failing after a collapse keep it", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
 			obsAt(48, "a", topic.KindCollapsed, 1, true), obsAt(60, "b", topic.KindNoDeal, 1, true)}, topic.KindCollapsed},
+		{"talks right after a collapse, one outlet: no", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
+			obsAt(48, "a", topic.KindCollapsed, 1, true), obsAt(60, "b", topic.KindTalks, 1, true)}, topic.KindCollapsed},
+		{"talks days after a collapse, one outlet: yes", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
+			obsAt(48, "a", topic.KindCollapsed, 1, true), obsAt(110, "b", topic.KindTalks, 1, true)}, topic.KindTalks},
+		{"a ceasefire one side just rejected is not in effect", []observation{fineAt(0, "a", fineRejected),
+			fineAt(10, "b", fineBegan), fineAt(11, "c", fineBegan)}, topic.KindNoDeal},
+		{"a ceasefire beginning days after a rejection is", []observation{fineAt(0, "a", fineRejected),
+			fineAt(100, "b", fineBegan), fineAt(101, "c", fineBegan)}, topic.KindInEffect},
+		{"a stall is no rejection", []observation{fineAt(0, "a", fineStalled),
+			fineAt(10, "b", fineBegan), fineAt(11, "c", fineBegan)}, topic.KindInEffect},
+		{"a quiet ceasefire and one outlet's talks: still in effect", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
+			obsAt(200, "b", topic.KindTalks, 1, true)}, topic.KindInEffect},
+		{"a quiet ceasefire and corroborated talks: talks", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
+			obsAt(200, "b", topic.KindTalks, 1, true), obsAt(201, "c", topic.KindTalks, 1, true)}, topic.KindTalks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
