@@ -19,12 +19,12 @@ import (
 // authoredTopicLabel maps a topic id to the stream's topic column.
 var authoredTopicLabel = map[string]string{"ceasefire": "gaza", "ukraine-peace": "ukraine"}
 
-// Floors of the authored streams: the final figures of docs/performance.md (checkpoints 37/42,
-// topic precision 1.000, recall 0.866) less a margin of about two checkpoints and two stories.
+// Floors of the authored streams: the figures of docs/performance.md (checkpoints 39/42,
+// topic precision 1.000, recall 0.858) less a margin of about two checkpoints and two stories.
 const (
 	floorAuthoredCheckpoints = 0.83
 	floorAuthoredPrecision   = 0.97
-	floorAuthoredRecall      = 0.85
+	floorAuthoredRecall      = 0.84
 )
 
 // loadAuthoredStream reads testdata/authored/<name>.tsv as ingest stores it: one story per

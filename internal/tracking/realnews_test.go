@@ -274,12 +274,12 @@ func coarseName(fine string) string {
 	return fineNone
 }
 
-// Floors of the December test part: the figures reported in docs/performance.md (final
-// reading: fine 0.433, state 0.611) less a small margin, so a regression fails.
+// Floors of the December test part: the figures reported in docs/performance.md (reading of
+// 5 Dec 2026: fine 0.637, state 0.754) less a small margin, so a regression fails.
 // The goal is logged; it is not met.
 const (
-	floorFineMacroF1   = 0.39
-	floorCoarseMacroF1 = 0.57
+	floorFineMacroF1   = 0.58
+	floorCoarseMacroF1 = 0.70
 	goalMacroF1        = 0.85
 )
 
@@ -373,7 +373,7 @@ func topicScores(t *testing.T, items []realItem, test bool, topicID, label strin
 	return c
 }
 
-// Topic floors on the December test part (final 0.879 / 0.938, less a margin) and the goal,
+// Topic floors on the December test part (0.885 / 0.920 on 5 Dec 2026, less a margin) and the goal,
 // which is not met.
 const (
 	floorTopicPrecision = 0.85
@@ -405,9 +405,9 @@ func TestRealnewsTopic(t *testing.T) {
 	}
 }
 
-// Checkpoint floor on December (final 3/8, less one checkpoint) and the goal, which is not met.
+// Checkpoint floor on December (4/8 on 5 Dec 2026, less one checkpoint) and the goal, which is not met.
 const (
-	floorCheckpoints = 0.25
+	floorCheckpoints = 0.37
 	goalCheckpoints  = 0.90
 )
 
