@@ -180,18 +180,28 @@ func isNumber(w string) bool {
 // fineOf is the fine kind a plain cue reading reports: the finer development its phrase names
 // (Status.Fine, "reject* ~ proposal" is a rejection), else the one its kind stands for.
 func (r *reader) fineOf(rd reading) string {
-	words := strings.Fields(rd.Cue)
+	if f, ok := r.fineByCue[rd.Kind+"\x00"+rd.Cue]; ok {
+		return f
+	}
+	return fineOfCoarse(rd.Kind)
+}
+
+// finePhrase is the fine kind of kind the words of a cue phrase name (see Status.Fine), or "".
+func finePhrase(fine map[string][]string, kind, phrase string) string {
+	words := strings.Fields(phrase)
 	for _, f := range fineKinds() {
-		if coarseOf(f) != rd.Kind {
+		if coarseOf(f) != kind {
 			continue
 		}
-		for _, pat := range r.fine[f] {
+		for _, pat := range fine[f] {
+			stem, prefix := strings.CutSuffix(pat, "*")
 			for _, w := range words {
-				if strings.HasPrefix(w, strings.TrimSuffix(pat, "*")) && (strings.HasSuffix(pat, "*") || w == pat || w == pat+"*") {
+				w = strings.TrimSuffix(w, "*")
+				if w == stem || (prefix && strings.HasPrefix(w, stem)) {
 					return f
 				}
 			}
 		}
 	}
-	return fineOfCoarse(rd.Kind)
+	return ""
 }

@@ -51,8 +51,8 @@ type reader struct {
 	// the topic matcher has already decided the story is on the topic).
 	model *model
 	plain *reader
-	// fine maps a fine kind to the word patterns that mark a cue phrase as reporting it.
-	fine map[string][]string
+	// fineByCue maps a cue (kind and phrase) to the finer development its words name.
+	fineByCue map[string]string
 }
 
 // newReader compiles a topic's cues and loads the model it names.
@@ -74,7 +74,7 @@ func newReader(cfg topic.Config) (*reader, error) {
 func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
-		hasNeighbours: len(cfg.Match.Neighbours) > 0, fine: st.Fine}
+		hasNeighbours: len(cfg.Match.Neighbours) > 0, fineByCue: make(map[string]string)}
 	for f := range st.Fine {
 		if coarseOf(f) == "" {
 			return nil, fmt.Errorf("tracking: topic %s: status.fine: %q is not a finer development (want one of %v)",
@@ -84,6 +84,11 @@ func newCueReader(cfg topic.Config) (*reader, error) {
 	for _, k := range topic.Kinds() {
 		if err := r.idx.add(st.Cues[k], classCue, k); err != nil {
 			return nil, err
+		}
+		for _, c := range st.Cues[k] {
+			if f := finePhrase(st.Fine, k, c); f != "" {
+				r.fineByCue[k+"\x00"+c] = f
+			}
 		}
 	}
 	lists := []struct {
