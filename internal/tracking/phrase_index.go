@@ -22,6 +22,9 @@ const (
 	classTrailing
 	classNominal
 	classAbout
+	// classHedgeTail marks the words of a hedge after its first (modifierMap): a hedge's
+	// window counts from its last word, but only a hedge's first word counts inside a cue.
+	classHedgeTail
 )
 
 // entry is one indexed phrase with its meaning.

@@ -342,9 +342,12 @@ func (r *reader) modify(c hit, mods []uint16, question bool) (reading, bool) {
 // governs reports whether a modifier of class cl starts within window words before the cue
 // or inside a gap of it ("ceasefire has not collapsed").
 func governs(c hit, mods []uint16, cl class, window int) bool {
-	bit := uint16(1) << cl
+	bit, tail := uint16(1)<<cl, uint16(0)
+	if cl == classHedge {
+		tail = 1 << classHedgeTail
+	}
 	for i := max(c.Start-window, 0); i < c.End && i < len(mods); i++ {
-		if mods[i]&bit != 0 && (i < c.Start || c.InGap(i)) {
+		if (mods[i]&bit != 0 && (i < c.Start || c.InGap(i))) || (mods[i]&tail != 0 && i < c.Start) {
 			return true
 		}
 	}
@@ -365,7 +368,14 @@ func modifierMap(hits []hit) []uint16 {
 	mods := make([]uint16, n)
 	for _, h := range hits {
 		switch h.e.class {
-		case classNegator, classHedge, classDenial, classTrailing, classNominal:
+		case classHedge:
+			// A hedge's window counts from its last word: "calls for [a] ceasefire",
+			// "offers to mediate [Israel-Gaza] negotiations".
+			mods[h.Start] |= 1 << classHedge
+			for i := h.Start + 1; i < h.End; i++ {
+				mods[i] |= 1 << classHedgeTail
+			}
+		case classNegator, classDenial, classTrailing, classNominal:
 			mods[h.Start] |= 1 << h.e.class
 		}
 	}

@@ -143,6 +143,7 @@ func TestFineOfCue(t *testing.T) {
 		{"stall stays a stall", "Gaza ceasefire talks stall over Philadelphi corridor", fineStalled},
 		{"hedged rejection reads none", "Hamas could reject the proposal, officials fear", fineNone},
 		{"hedge carries through the ceasefire", "China calls for a ceasefire and peace talks in Gaza", fineNone},
+		{"a hedge's window counts from its last word", "Russia offers to mediate Israel-Gaza negotiations", fineNone},
 		{"other kinds keep theirs", "Ceasefire takes effect in Gaza", fineHolding},
 	}
 	for _, tc := range tests {
