@@ -71,6 +71,8 @@ func TestGermanRefusals(t *testing.T) {
 			"⚠️ Dieser Server hat schon 25 Abos, mehr sind nicht erlaubt. Entferne zuerst eines mit /unsubscribe."},
 		{"duplicate topic", "This channel already has that subscription: /subscription edit changes its filter, mention or look.",
 			"⚠️ Dieser Kanal hat dieses Abo schon: /subscription edit ändert seinen Filter, seine Erwähnung oder Gestaltung."},
+		{"placement elsewhere", "Herald checks its permissions for threads and crossposts in the subscription's channel: run /subscription edit in <#123456789012345678>.",
+			"⚠️ Herald prüft seine Berechtigungen für Threads und Crossposts im Kanal des Abos: Führe /subscription edit in <#123456789012345678> aus."},
 		{"colour", "Write the colour as six hex digits, e.g. #1F8B4C.", "⚠️ Schreib die Farbe als sechs Hexziffern, z. B. #1F8B4C."},
 		{"untranslated stays English", "A reply without a translation.", "⚠️ A reply without a translation."},
 	}

@@ -65,7 +65,7 @@ func (s Subscriptions) placement(ctx context.Context, st store.PostStyle, req Re
 	asked := wantThread || wantCross || hookName != ""
 	if s.Places == nil {
 		if asked {
-			return st, "", Errorf("Threads, crossposts and webhooks need Herald to be connected to Discord.")
+			return st, "", errNoPlaces()
 		}
 		return st, "", nil
 	}
@@ -79,23 +79,85 @@ func (s Subscriptions) placement(ctx context.Context, st store.PostStyle, req Re
 	if err := checkWebhookOptions(hookName, req.Options["webhook_avatar"]); err != nil {
 		return st, "", err
 	}
-	st.Forum = typ == chanForum || typ == chanMedia
+	st.Forum = isForum(typ)
 	st.ThreadPerStory = wantThread && !st.Forum
 	st.Crosspost = wantCross
+	if err := placementPermitted(typ, st.ThreadPerStory, hookName != "", req.AppPermissions); err != nil {
+		return st, "", err
+	}
+	return st, hookName, nil
+}
+
+// editPlacement reads the thread and crosspost options of /subscription edit for sub and
+// checks them as placement checks them for /subscribe: the channel's type allows them and
+// Herald has the permissions they need there. It returns the change to make to the stored
+// style, which sets only the options given (nil when neither was). Turning a placement off
+// needs no check. Herald's permissions (app_permissions) are known only for the channel the
+// command is run in, so turning one on is refused elsewhere. Digests have no placement:
+// editSubscription refuses them.
+func (s Subscriptions) editPlacement(ctx context.Context, sub store.Subscription, req Request) (func(*store.PostStyle), error) {
+	thread, threadGiven := req.Options["thread"]
+	cross, crossGiven := req.Options["crosspost"]
+	if (!threadGiven && !crossGiven) || sub.Kind == store.KindDigest {
+		return nil, nil
+	}
+	wantThread, wantCross := thread == "true", cross == "true"
+	forum := sub.Style.Forum
+	if wantThread || wantCross {
+		if s.Places == nil {
+			return nil, errNoPlaces()
+		}
+		if sub.ChannelID != req.ChannelID {
+			return nil, Errorf("Herald checks its permissions for threads and crossposts in the subscription's channel: run /subscription edit in <#%s>.", sub.ChannelID)
+		}
+		typ, err := s.Places.ChannelType(ctx, sub.ChannelID)
+		if err != nil {
+			return nil, fmt.Errorf("commands: reading the channel's type: %w", err)
+		}
+		if err := placementAllowed(typ, wantThread, wantCross, false); err != nil {
+			return nil, err
+		}
+		forum = isForum(typ)
+		if err := placementPermitted(typ, wantThread && !forum, false, req.AppPermissions); err != nil {
+			return nil, err
+		}
+	}
+	return func(st *store.PostStyle) {
+		if threadGiven {
+			st.Forum = forum
+			st.ThreadPerStory = wantThread && !forum
+		}
+		if crossGiven {
+			st.Crosspost = wantCross
+		}
+	}, nil
+}
+
+func errNoPlaces() error {
+	return Errorf("Threads, crossposts and webhooks need Herald to be connected to Discord.")
+}
+
+// isForum reports whether a channel of type typ gets one post (thread) per story.
+func isForum(typ int) bool { return typ == chanForum || typ == chanMedia }
+
+// placementPermitted checks that Herald has, among its permissions app in a channel of type
+// typ, those posting there needs: sending in threads in a thread, making threads for a
+// thread per story, managing webhooks for a webhook.
+func placementPermitted(typ int, threadPerStory, webhook bool, app int64) error {
 	need := int64(0)
 	switch {
 	case typ == chanAnnThread || typ == chanPublicThread || typ == chanPrivThread:
 		need |= PermSendInThreads
-	case st.ThreadPerStory:
+	case threadPerStory:
 		need |= PermCreatePublicThreads | PermSendInThreads
 	}
-	if hookName != "" {
+	if webhook {
 		need |= PermManageWebhooks
 	}
-	if missing := need &^ req.AppPermissions; missing != 0 {
-		return st, "", Errorf("Herald lacks a permission here for that: %s. Grant it to Herald's role in this channel and try again.", placementPermNames(missing))
+	if missing := need &^ app; missing != 0 {
+		return Errorf("Herald lacks a permission here for that: %s. Grant it to Herald's role in this channel and try again.", placementPermNames(missing))
 	}
-	return st, hookName, nil
+	return nil
 }
 
 func checkWebhookOptions(name, avatar string) error {
