@@ -11,9 +11,8 @@ import (
 	"github.com/heraldbot/herald/internal/tracking"
 )
 
-// The /status answer's footer says "As of …", and its embed carries the same moment as its
-// time: the console shows that time once (it printed "— As of 5 Dec 2026 17:01 UTC ·
-// 2026-12-05 17:01:54 UTC").
+// The /status answer shows its time once (the footer said "As of …" beside the embed's
+// timestamp: "— As of 5 Dec 2026 17:01 UTC · 2026-12-05 17:01:54 UTC"; Discord showed both too).
 func TestStatusFooterShowsTimeOnce(t *testing.T) {
 	asOf := time.Date(2026, 12, 5, 17, 1, 54, 0, time.UTC)
 	tests := []struct {
@@ -23,11 +22,11 @@ func TestStatusFooterShowsTimeOnce(t *testing.T) {
 	}{
 		{name: "no news", st: tracking.Status{Title: "Gaza ceasefire", Label: tracking.LabelNoNews,
 			Sentence: "No reports in the last 14 days.", AsOf: asOf, Window: 14 * 24 * time.Hour},
-			want: "— As of 5 Dec 2026 17:01 UTC"},
+			want: "— 2026-12-05 17:01:54 UTC"},
 		{name: "with evidence", st: tracking.Status{Title: "Gaza ceasefire", Label: tracking.LabelTalks,
 			Sentence: "Talks are under way.", AsOf: asOf, Window: 14 * 24 * time.Hour, Reports: 2, Outlets: 2,
 			Evidence: []tracking.Development{{Headline: "Talks resume in Cairo", Stories: []string{"a", "b"}}}},
-			want: "— As of 5 Dec 2026 17:01 UTC · label based on 2 reports"},
+			want: "— Label based on 2 reports · 2026-12-05 17:01:54 UTC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

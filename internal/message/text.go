@@ -69,35 +69,18 @@ func fieldText(f Field) string {
 	return strings.TrimSpace(name + ": " + value)
 }
 
-// footerText is the footer, then the embed's time in UTC, unless the footer already says
-// that time (a status's "As of 5 Dec 2026 17:01 UTC"): the time is shown once.
 func footerText(e Embed) string {
 	var parts []string
-	f := strings.TrimSpace(e.Footer)
-	if f != "" {
+	if f := strings.TrimSpace(e.Footer); f != "" {
 		parts = append(parts, f)
 	}
-	if !e.Timestamp.IsZero() && !statesTime(f, e.Timestamp) {
+	if !e.Timestamp.IsZero() {
 		parts = append(parts, e.Timestamp.UTC().Format(time.DateTime+" UTC"))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return "— " + strings.Join(parts, " · ")
-}
-
-// footerTimeLayouts are the ways a footer writes a time to the minute, in UTC.
-var footerTimeLayouts = []string{"2 Jan 2006 15:04", "2006-01-02 15:04"}
-
-// statesTime reports whether footer names the minute of t (in UTC) in one of
-// footerTimeLayouts.
-func statesTime(footer string, t time.Time) bool {
-	for _, layout := range footerTimeLayouts {
-		if strings.Contains(footer, t.UTC().Format(layout)) {
-			return true
-		}
-	}
-	return false
 }
 
 // plain turns Markdown links into "text (url)", Discord timestamps into UTC times and

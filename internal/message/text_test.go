@@ -32,16 +32,6 @@ func TestText(t *testing.T) {
 			want: "One\n\nTwo",
 		},
 		{name: "timestamp only footer", in: Message{Embeds: []Embed{{Title: "T", Timestamp: ts}}}, want: "T\n— 2024-08-25 18:02:00 UTC"},
-		{name: "footer stating the time shows it once", in: Message{Embeds: []Embed{{Title: "Gaza ceasefire: No recent news",
-			Footer: "As of 25 Aug 2024 18:02 UTC · label based on 3 reports", Timestamp: ts.Add(41 * time.Second)}}},
-			want: "Gaza ceasefire: No recent news\n— As of 25 Aug 2024 18:02 UTC · label based on 3 reports"},
-		{name: "footer stating the time in ISO form", in: Message{Embeds: []Embed{{Title: "T", Footer: "Checked 2024-08-25 18:02", Timestamp: ts}}},
-			want: "T\n— Checked 2024-08-25 18:02"},
-		{name: "footer stating another time keeps the timestamp", in: Message{Embeds: []Embed{{Title: "T",
-			Footer: "As of 25 Aug 2024 17:02 UTC", Timestamp: ts}}},
-			want: "T\n— As of 25 Aug 2024 17:02 UTC · 2024-08-25 18:02:00 UTC"},
-		{name: "a number in the footer is not a time", in: Message{Embeds: []Embed{{Title: "T", Footer: "18 stories", Timestamp: ts}}},
-			want: "T\n— 18 stories · 2024-08-25 18:02:00 UTC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

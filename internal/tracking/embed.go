@@ -47,7 +47,7 @@ func Embed(st Status, now time.Time) message.Embed {
 		Description: message.Truncate(st.Sentence, message.MaxEmbedDescription),
 		Color:       colorOf(st.Label),
 		Timestamp:   st.AsOf,
-		Footer:      message.Truncate("As of "+st.AsOf.UTC().Format("2 Jan 2006 15:04 UTC")+evidenceNote(st), message.MaxFooter),
+		Footer:      message.Truncate(evidenceNote(st), message.MaxFooter),
 	}
 	if st.Latest.Headline != "" {
 		e.Fields = append(e.Fields, message.Field{Name: "Latest development",
@@ -64,6 +64,9 @@ func Embed(st Status, now time.Time) message.Embed {
 	return e
 }
 
+// evidenceNote is the footer: how many reports the label rests on. The time is the embed's
+// timestamp, which Discord shows in the reader's own time zone (a footer stating it too
+// showed it twice).
 func evidenceNote(st Status) string {
 	n := 0
 	for _, d := range st.Evidence {
@@ -72,7 +75,7 @@ func evidenceNote(st Status) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" · label based on %d %s", n, plural(n, "report", "reports"))
+	return fmt.Sprintf("Label based on %d %s", n, plural(n, "report", "reports"))
 }
 
 // maxLinkRunes is the longest link latestLine wraps a headline in: a longer one (feeds put
