@@ -38,7 +38,7 @@ type Config struct {
 }
 
 // Match decides which stories belong to the topic, reading title, summary and categories.
-// Phrases use the Phrase syntax ("word*" prefix, "~" skips up to three words).
+// Phrases use the Phrase syntax ("word*" prefix, "~" skips up to four words).
 type Match struct {
 	// Any: at least one must occur (the topic's anchors, e.g. Gaza, Hamas).
 	Any []string `yaml:"any"`

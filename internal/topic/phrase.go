@@ -8,7 +8,7 @@ import (
 
 // maxGap is how many words a "~" in a phrase may skip: enough for "reach a ceasefire and
 // hostage deal" to match "reach ~ deal", few enough that unrelated clauses do not join.
-const maxGap = 3
+const maxGap = 4
 
 // Tokenize lower-cases s and splits it into words, the unit every phrase matches against.
 // Hyphens and slashes split words ("Israel-Hamas" is two words), apostrophes stay inside them
@@ -49,7 +49,7 @@ func Tokenize(s string) []string {
 }
 
 // Phrase is a compiled match rule: words in order, where "word*" matches any word starting
-// with "word" and "~" skips up to three words. Rules are data so that topics and status cues
+// with "word" and "~" skips up to four words. Rules are data so that topics and status cues
 // live in configuration, not code.
 type Phrase struct {
 	Text  string

@@ -271,7 +271,7 @@ func (r *reader) readSegment(out []reading, hits []hit, question, reported bool)
 func pickCues(hits []hit) []hit {
 	var cues []hit
 	for _, h := range hits {
-		if h.e.class == classCue {
+		if h.e.class == classCue && !spansClause(h, hits) {
 			cues = append(cues, h)
 		}
 	}
@@ -308,6 +308,17 @@ func pickCues(hits []hit) []hit {
 	}
 	slices.SortFunc(kept, func(a, b hit) int { return a.Start - b.Start })
 	return kept
+}
+
+// spansClause tells whether cue c skips over a word that opens a clause about the past
+// ("talks resume after the truce collapse" is no collapse of talks).
+func spansClause(c hit, hits []hit) bool {
+	for _, h := range hits {
+		if h.e.class == classBackground && c.InGap(h.Start) {
+			return true
+		}
+	}
+	return false
 }
 
 // modify applies the modifiers around cue c; ok is false when the modified cue means nothing
