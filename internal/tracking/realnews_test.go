@@ -217,6 +217,22 @@ func (s *scores) macroF1() float64 {
 	return sum / float64(k)
 }
 
+// macroF1Gold averages F1 over the classes that occur in the gold labels only: on a part
+// with few classes, one reading of a class it lacks moves macroF1 by a whole class's share.
+func (s *scores) macroF1Gold() float64 {
+	sum, k := 0.0, 0
+	for _, c := range s.classes {
+		if _, _, f, sup, _ := s.prf(c); sup > 0 {
+			sum += f
+			k++
+		}
+	}
+	if k == 0 {
+		return 0
+	}
+	return sum / float64(k)
+}
+
 func (s *scores) accuracy() float64 {
 	right, all := 0, 0
 	for k, v := range s.n {
@@ -322,7 +338,8 @@ func TestRealnewsReading(t *testing.T) {
 	t.Logf("state kinds, headlines labelled gaza only:\n%s", onTopic.report())
 	t.Logf("state kinds, the cues alone (the reader before the model):\n%s", cues.report())
 	t.Logf("state kinds, the cues alone, headlines labelled gaza only:\n%s", cueOnTopic.report())
-	t.Logf("goal: macro-F1 >= %.2f (fine %.3f, state %.3f)", goalMacroF1, fine.macroF1(), coarse.macroF1())
+	t.Logf("goal: macro-F1 >= %.2f (fine %.3f, state %.3f; over December's own classes only: fine %.3f, state %.3f)",
+		goalMacroF1, fine.macroF1(), coarse.macroF1(), fine.macroF1Gold(), coarse.macroF1Gold())
 	if fine.macroF1() < floorFineMacroF1 || coarse.macroF1() < floorCoarseMacroF1 {
 		t.Errorf("macro-F1 fine %.3f, state %.3f: below the floors %.2f, %.2f", fine.macroF1(), coarse.macroF1(),
 			floorFineMacroF1, floorCoarseMacroF1)
