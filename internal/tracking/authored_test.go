@@ -150,7 +150,7 @@ var noiseRates = []int{0, 5, 10, 20}
 const noiseDraws = 5
 
 // floorNoisyCheckpoints is the least share of the ceasefire checkpoints right over all draws at
-// the highest noise rate: the figure of docs/performance.md (148/180) less about two
+// the highest noise rate: the figure of docs/performance.md (151/180) less about two
 // checkpoints a draw.
 const floorNoisyCheckpoints = 0.77
 
