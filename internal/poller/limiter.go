@@ -98,13 +98,13 @@ func (l *limiter) acquire(ctx context.Context, host string) (release func(), err
 	select {
 	case l.global <- struct{}{}:
 	case <-ctx.Done():
-		l.releaseShared(host, holder)
+		l.releaseShared(ctx, host, holder)
 		<-hs
 		return nil, ctx.Err()
 	}
 	return func() {
 		<-l.global
-		l.releaseShared(host, holder)
+		l.releaseShared(ctx, host, holder)
 		<-hs
 	}, nil
 }
@@ -138,12 +138,13 @@ func (l *limiter) acquireShared(ctx context.Context, host string) (string, error
 	}
 }
 
-// releaseShared gives a fleet-wide slot back, even after ctx ended (shutdown mid-poll).
-func (l *limiter) releaseShared(host, holder string) {
+// releaseShared gives a fleet-wide slot back, even after ctx ended (shutdown mid-poll): the
+// release keeps ctx's values but not its cancellation.
+func (l *limiter) releaseShared(ctx context.Context, host, holder string) {
 	if holder == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hostReleaseTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hostReleaseTimeout)
 	defer cancel()
 	if err := l.shared.ReleaseHost(ctx, host, holder); err != nil {
 		l.logger.Warn("poller: releasing a fleet-wide host slot; it frees itself when its lease ends", "host", host, "error", err)
