@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/heraldbot/herald/internal/feed"
@@ -104,4 +105,47 @@ func TestHostSlotsOutageStillPolls(t *testing.T) {
 	if sum.Polled != 1 {
 		t.Errorf("polled %d feeds during a host-slot outage, want 1 (fetching under the local limit)", sum.Polled)
 	}
+}
+
+// busySlots is a fleet whose other replicas never free the host.
+type busySlots struct{ asked atomic.Int32 }
+
+func (b *busySlots) AcquireHost(context.Context, string, string, int, time.Duration) (bool, error) {
+	b.asked.Add(1)
+	return false, nil
+}
+
+func (*busySlots) ReleaseHost(context.Context, string, string) error { return nil }
+
+// TestHostWaitEndsBeforeTheLease: a replica waiting for a host another replica keeps busy
+// gives up after half the feed's lease and fetches nothing, so it never fetches a feed whose
+// lease has passed to another replica.
+func TestHostWaitEndsBeforeTheLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var fetched atomic.Int32
+		fetcher := fetcherFunc(func(context.Context, string, feed.Validators) (*feed.Result, error) {
+			fetched.Add(1)
+			return &feed.Result{NotModified: true}, nil
+		})
+		slots := &busySlots{}
+		const lease = 40 * time.Second
+		p := New([]Feed{{URL: "https://pub.example/a.xml"}}, fetcher, newMemStore(), nil,
+			Options{Hosts: slots, Lease: lease, Logger: discard})
+		ctx, cancel := context.WithTimeout(t.Context(), lease) // a poll still waiting then has outlived its lease
+		defer cancel()
+		start := time.Now()
+		sum, err := p.PollOnce(ctx, nil)
+		if err != nil {
+			t.Errorf("PollOnce: %v (still waiting for the host when the lease ended)", err)
+		}
+		if waited := time.Since(start); waited < lease/2 || waited >= lease {
+			t.Errorf("gave up after %v, want from %v to under the lease %v", waited, lease/2, lease)
+		}
+		if fetched.Load() != 0 || sum.Polled != 0 {
+			t.Errorf("fetched %d times, polled %d, with the host never free: want none", fetched.Load(), sum.Polled)
+		}
+		if slots.asked.Load() < 2 {
+			t.Errorf("asked for the host %d times, want retries while waiting", slots.asked.Load())
+		}
+	})
 }

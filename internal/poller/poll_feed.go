@@ -45,8 +45,16 @@ type outcome struct {
 // and hands new stories to OnNew once the slots are free again: posting to Discord can be
 // slow and must not hold up fetching.
 func (p *Poller) pollLimited(ctx context.Context, fd Feed, st store.FeedState) outcome {
-	release, err := p.limit.acquire(ctx, hostOf(fd.URL))
+	// The wait for the host is bounded by half the feed's lease: a replica still waiting when
+	// the lease lapses would fetch a feed another replica has taken meanwhile.
+	actx, cancel := context.WithTimeout(ctx, p.opts.Lease/2)
+	release, err := p.limit.acquire(actx, hostOf(fd.URL))
+	cancel()
 	if err != nil {
+		if ctx.Err() == nil {
+			p.opts.Logger.Info("poller: the feed's host stayed busy for half its lease; polling it later",
+				"feed_url", feed.RedactURL(fd.URL), "waited", p.opts.Lease/2)
+		}
 		return outcome{}
 	}
 	out := func() outcome {
