@@ -45,9 +45,12 @@ type outcome struct {
 // and hands new stories to OnNew once the slots are free again: posting to Discord can be
 // slow and must not hold up fetching.
 func (p *Poller) pollLimited(ctx context.Context, fd Feed, st store.FeedState) outcome {
-	// The wait for the host is bounded by half the feed's lease: a replica still waiting when
-	// the lease lapses would fetch a feed another replica has taken meanwhile.
-	actx, cancel := context.WithTimeout(ctx, p.opts.Lease/2)
+	// In a fleet the wait for the host is bounded by half the feed's lease: a replica still
+	// waiting when the lease lapses would fetch a feed another replica has taken meanwhile.
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if p.limit.shared != nil {
+		actx, cancel = context.WithTimeout(ctx, p.opts.Lease/2)
+	}
 	release, err := p.limit.acquire(actx, hostOf(fd.URL))
 	cancel()
 	if err != nil {
