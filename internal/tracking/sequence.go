@@ -166,8 +166,8 @@ func step(state string, held float64, c *cluster) (string, bool) {
 		if k == topic.KindNoDeal {
 			return state, true // talks failing after a collapse: still no ceasefire, the collapse is the news
 		}
-		if k == topic.KindInEffect && !c.reports(fineBegan) {
-			return state, false // breaches or "holding" after the end are about the old truce; a new one must begin
+		if k == topic.KindInEffect && !c.reports(fineBegan, fineHolding) {
+			return state, false // breaches alleged after the end are about the old truce
 		}
 		return stepFrom(state, k, k == topic.KindCollapsed || c.strength >= strengthFromCollaps)
 	}

@@ -217,6 +217,8 @@ func TestInferRecencyAndStrength(t *testing.T) {
 			fineAt(10, "b", fineBegan), fineAt(11, "c", fineBegan)}, topic.KindInEffect},
 		{"breaches after the end are about the old truce", []observation{fineAt(0, "a", fineBegan),
 			fineAt(40, "a", fineEnded), fineAt(42, "b", fineViolation), fineAt(43, "c", fineViolation)}, topic.KindCollapsed},
+		{"a truce reported holding after its end was reported is in effect", []observation{fineAt(0, "a", fineBegan),
+			fineAt(40, "a", fineEnded), fineAt(42, "b", fineHolding), fineAt(43, "c", fineHolding)}, topic.KindInEffect},
 		{"a new truce beginning after the end is in effect", []observation{fineAt(0, "a", fineBegan),
 			fineAt(40, "a", fineEnded), fineAt(90, "b", fineBegan), fineAt(91, "c", fineBegan)}, topic.KindInEffect},
 		{"a quiet ceasefire and one outlet's talks: still in effect", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
