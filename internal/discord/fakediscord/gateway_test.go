@@ -60,6 +60,17 @@ func TestReconnectResumesSession(t *testing.T) {
 	resumed := make(chan struct{}, 1)
 	dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { resumed <- struct{}{} })
 	dg.ShouldReconnectOnError = true
+	// discordgo sends its first heartbeat as its heartbeat goroutine starts; op 7 before that
+	// makes the write fail and that goroutine reconnect a second time, in the background,
+	// past the end of the test (reading discordgo's globals while a later test moves them).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if s := srv.Sessions(); len(s) == 1 && s[0].Heartbeats >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("discordgo sent no heartbeat within 5 s of opening")
+		}
+	}
 	if err := srv.Reconnect(); err != nil {
 		t.Fatalf("Reconnect: %v", err)
 	}
