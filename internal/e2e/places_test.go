@@ -168,3 +168,71 @@ func TestTopicPlacesThroughGateway(t *testing.T) {
 		t.Errorf("threaded channel: %d messages, threads %+v; want the thread on the post", len(ms), fake.Threads(topicThreads))
 	}
 }
+
+const editThreads = "930000000000000033"
+
+// TestEditPlacementThroughGateway: /subscription edit moves a feed subscription's posts as
+// /subscribe would place them. A text channel subscribed plainly gets a plain post; after
+// /subscription edit thread in that channel (confirmed with "a thread per story") the next
+// story's post gets a thread of its own named by its title. crosspost in a text channel is
+// refused, and the refused edit changes nothing: not even its thread:false is applied, so
+// the next story still gets its thread and is not published.
+func TestEditPlacementThroughGateway(t *testing.T) {
+	t.Parallel()
+	fs := newFeedServer(t, "Edit Outlet")
+	fs.add(1)
+	fake := wiringFake(t)
+	env := embeddedEnv(t, fake, fs.URL())
+	bot := startBot(t, env)
+	waitRegistered(t, bot)
+	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+
+	if c := subscribeWith(t, fake, editThreads, "", fs.URL()); !strings.Contains(c, "New stories from") || strings.Contains(c, "a thread per story") {
+		t.Fatalf("plain /subscribe feed: %q", c)
+	}
+	plain := addTitled(fs, "Talks open in Cairo")
+	if !waitFor(30*time.Second, func() bool { return postedLinks(fake.Messages(editThreads))[plain] == 1 }) {
+		t.Fatalf("the first story was not posted: %s", describeMessages(fake.Messages(editThreads)))
+	}
+	if th := fake.Threads(editThreads); len(th) != 0 {
+		t.Fatalf("threads %+v before thread was turned on", th)
+	}
+
+	subID := onlySubscriptionID(t, fake)
+	edit := func(opts ...fakediscord.Option) string {
+		t.Helper()
+		a := ask(t, fake, command{channel: editThreads, permissions: permManageChannels, name: "subscription",
+			options: []fakediscord.Option{{Name: "edit", Type: 1, Options: append([]fakediscord.Option{
+				{Name: "subscription", Type: 3, Value: subID}}, opts...)}}})
+		return a.msg.Content
+	}
+	if c := edit(fakediscord.Option{Name: "thread", Type: 5, Value: true}); !strings.Contains(c, "Updated") || !strings.Contains(c, "(a thread per story)") {
+		t.Fatalf("/subscription edit thread: %q", c)
+	}
+	if c := edit(fakediscord.Option{Name: "thread", Type: 5, Value: false},
+		fakediscord.Option{Name: "crosspost", Type: 5, Value: true}); !strings.Contains(c, "crosspost works in announcement channels only") || strings.Contains(c, "Updated") {
+		t.Fatalf("/subscription edit crosspost in a text channel: %q", c)
+	}
+
+	title := "Ceasefire talks resume after the weekend"
+	threaded := addTitled(fs, title)
+	if !waitFor(30*time.Second, func() bool { return len(fake.Threads(editThreads)) == 1 }) {
+		t.Fatalf("no thread on the story posted after the edit: threads %+v, messages:\n%s", fake.Threads(editThreads),
+			describeMessages(fake.Messages(editThreads)))
+	}
+	quiet(fake, editThreads, 2*time.Second)
+	msgs := fake.Messages(editThreads)
+	assertEachOnce(t, msgs, []string{plain, threaded})
+	if len(msgs) != 2 {
+		t.Fatalf("%d posts, want 2:\n%s", len(msgs), describeMessages(msgs))
+	}
+	th := fake.Threads(editThreads)
+	if th[0].StarterID != msgs[1].ID || th[0].Name != title {
+		t.Errorf("threads %+v, want one named %q on post %s", th, title, msgs[1].ID)
+	}
+	for _, m := range msgs {
+		if m.Crossposted {
+			t.Errorf("post %s was published after crosspost was refused", m.ID)
+		}
+	}
+}
