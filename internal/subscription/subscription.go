@@ -209,10 +209,10 @@ func (s *Service) precheck(ctx context.Context, o Owner, sub store.Subscription)
 		// that does (the reply links it).
 		switch {
 		case e.SameTarget(sub) && sub.Kind == store.KindFeed:
-			return refuse("This channel already has that subscription: /subscription edit changes its filters, mention or look; " +
+			return refuse("This channel already has that subscription: /subscription edit changes its filters, mention, look or placement; " +
 				"/subscriptions shows its feed's health; /retry-feed tries a paused feed again.")
 		case e.SameTarget(sub) && sub.Kind == store.KindTopic:
-			return refuse("This channel already has that subscription: /subscription edit changes its filter, mention or look.")
+			return refuse("This channel already has that subscription: /subscription edit changes its filter, mention, look or placement.")
 		case e.SameTarget(sub):
 			return refuse("This channel already has that subscription.")
 		}

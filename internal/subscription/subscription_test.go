@@ -225,7 +225,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r *Refusal
-	if _, err := f.svc.Subscribe(ctx, ownerC1, topic); !errors.As(err, &r) || r.Reason != "This channel already has that subscription: /subscription edit changes its filter, mention or look." {
+	if _, err := f.svc.Subscribe(ctx, ownerC1, topic); !errors.As(err, &r) || r.Reason != "This channel already has that subscription: /subscription edit changes its filter, mention, look or placement." {
 		t.Errorf("duplicate: %v", err)
 	}
 	mustFeed(t, f, ownerC1, feedA)
