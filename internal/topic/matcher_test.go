@@ -146,6 +146,11 @@ func TestPhrase(t *testing.T) {
 		{"hyphen splits", "israel hamas", "Israel-Hamas war", true},
 		{"apostrophe kept", "didn't", "They didn’t agree", true},
 		{"order matters", "deal reached", "reached deal", false},
+		{"gap of four", "reach* ~ deal", "They reached out to one two deal", true},
+		{"cease-fire is ceasefire", "ceasefire ~ hold*", "Gaza cease-fire holds", true},
+		{"cease fire phrase", "cease fire", "Ceasefire takes effect", true},
+		{"cease-fires with a star", "ceasefire*", "Two cease-fires collapse", true},
+		{"cease firearms stays apart", "ceasefire*", "Cease firearms sales", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

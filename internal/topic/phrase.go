@@ -29,11 +29,7 @@ func Tokenize(s string) []string {
 		if strings.Contains(w, "’") {
 			w = strings.ReplaceAll(w, "’", "'")
 		}
-		if n := len(out); n > 0 && out[n-1] == "cease" && (w == "fire" || w == "fires") {
-			out[n-1] = "cease" + w // "cease-fire", as many American outlets write it
-			return
-		}
-		out = append(out, w)
+		out = appendWord(out, w)
 	}
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || ((r == '\'' || r == '’') && start >= 0) {
@@ -56,6 +52,19 @@ type Phrase struct {
 	words []string
 }
 
+// appendWord appends w to words, joining "cease" and "fire(s)" into one word: American outlets
+// write "cease-fire", others "ceasefire", and a phrase's "cease fire" (or "ceasefire*") must
+// match both. A phrase word may end in "*".
+func appendWord(words []string, w string) []string {
+	if n := len(words); n > 0 && words[n-1] == "cease" {
+		if base := strings.TrimSuffix(w, "*"); base == "fire" || base == "fires" {
+			words[n-1] = "cease" + w
+			return words
+		}
+	}
+	return append(words, w)
+}
+
 // CompilePhrase parses a rule such as "reach* ~ deal" or "cease fire".
 func CompilePhrase(text string) (Phrase, error) {
 	var words []string
@@ -75,11 +84,9 @@ func CompilePhrase(text string) (Phrase, error) {
 		if star {
 			toks[len(toks)-1] += "*"
 		}
-		if n := len(words); n > 0 && words[n-1] == "cease" && len(toks) == 1 && strings.HasPrefix(toks[0], "fire") {
-			words[n-1] = "cease" + toks[0] // "cease fire" is Tokenize's "ceasefire"
-			continue
+		for _, w := range toks {
+			words = appendWord(words, w)
 		}
-		words = append(words, toks...)
 	}
 	if len(words) == 0 || words[len(words)-1] == "~" {
 		return Phrase{}, fmt.Errorf("topic: phrase %q: no words", text)
