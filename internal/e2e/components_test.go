@@ -34,10 +34,7 @@ func TestLatestPagesThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Pages Outlet")
 	links := fs.add(6)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 6)
+	startGatewayBot(t, fake, fs.URL(), 6)
 
 	first := ask(t, fake, command{channel: pagesChannel, name: "latest",
 		options: []fakediscord.Option{{Name: "count", Type: 4, Value: 3}}})

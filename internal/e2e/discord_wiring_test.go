@@ -147,6 +147,18 @@ func newestFirst(links []string, n int) []string {
 	return out
 }
 
+// startGatewayBot starts the built binary in gateway mode on the embedded store against fake,
+// polling feedURL, and returns once its commands are registered and its first poll stored at
+// least stories stories (0: no wait for stories).
+func startGatewayBot(t *testing.T, fake *fakediscord.Server, feedURL string, stories float64) {
+	t.Helper()
+	env := embeddedEnv(t, fake, feedURL)
+	waitRegistered(t, startBot(t, env))
+	if stories > 0 {
+		waitStories(t, env["HERALD_HTTP_ADDR"], stories)
+	}
+}
+
 // waitRegistered waits for the bot's "commands registered" log line, which comes after READY
 // and the comparison with (or overwrite of) Discord's command list.
 func waitRegistered(t *testing.T, bot *botProc) {
@@ -637,8 +649,7 @@ func TestSubscribeDuringFirstPollPostsNewItems(t *testing.T) {
 	t.Cleanup(gate.Close)
 	url := gate.URL + "/feed.xml"
 	fake := wiringFake(t)
-	bot := startBot(t, embeddedEnv(t, fake, url))
-	waitRegistered(t, bot)
+	startGatewayBot(t, fake, url, 0)
 	select {
 	case <-first:
 	case <-time.After(30 * time.Second):

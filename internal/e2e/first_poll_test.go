@@ -77,8 +77,7 @@ func TestSubscribeChecksInvitePermissions(t *testing.T) {
 	fs := newFeedServer(t, "Permissions Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	bot := startBot(t, embeddedEnv(t, fake, fs.URL()))
-	waitRegistered(t, bot)
+	startGatewayBot(t, fake, fs.URL(), 0)
 	topic := []fakediscord.Option{{Name: "topic", Type: 1, Options: []fakediscord.Option{{Name: "topic", Type: 3, Value: "ceasefire"}}}}
 	for _, tc := range []struct {
 		name, appPermissions, want string

@@ -21,8 +21,7 @@ func TestCommandMentionsAndGermanThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Locale Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	bot := startBot(t, embeddedEnv(t, fake, fs.URL()))
-	waitRegistered(t, bot)
+	startGatewayBot(t, fake, fs.URL(), 0)
 
 	ids := map[string]string{}
 	for _, c := range fake.Commands("") {
@@ -88,10 +87,7 @@ func TestFeedDownNoticeLinksRetryFeedThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Doomed Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	startGatewayBot(t, fake, fs.URL(), 1)
 	subscribe(t, fake, wiringGuild, localeChannel, "feed", []fakediscord.Option{{Name: "url", Type: 3, Value: fs.URL()}}, "New stories from")
 	retry := ""
 	for _, c := range fake.Commands("") {

@@ -46,10 +46,7 @@ func TestPlacesThroughGateway(t *testing.T) {
 	fake := wiringFake(t)
 	fake.SetChannelType(forumChannel, fakediscord.ChannelForum)
 	fake.SetChannelType(newsChannel, fakediscord.ChannelAnnouncement)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	startGatewayBot(t, fake, fs.URL(), 1)
 
 	if c := subscribeWith(t, fake, forumChannel, "", fs.URL()); !strings.Contains(c, "one forum post per story") {
 		t.Fatalf("forum /subscribe: %q", c)
@@ -134,10 +131,7 @@ func TestTopicPlacesThroughGateway(t *testing.T) {
 	fs.add(1)
 	fake := wiringFake(t)
 	fake.SetChannelType(topicForum, fakediscord.ChannelForum)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	startGatewayBot(t, fake, fs.URL(), 1)
 
 	topic := fakediscord.Option{Name: "topic", Type: 3, Value: "ceasefire"}
 	forum := ask(t, fake, command{channel: topicForum, permissions: permManageChannels, name: "subscribe",
@@ -182,10 +176,7 @@ func TestEditPlacementThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Edit Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	startGatewayBot(t, fake, fs.URL(), 1)
 
 	if c := subscribeWith(t, fake, editThreads, "", fs.URL()); !strings.Contains(c, "New stories from") || strings.Contains(c, "a thread per story") {
 		t.Fatalf("plain /subscribe feed: %q", c)

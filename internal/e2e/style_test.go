@@ -27,10 +27,7 @@ func TestStyledSubscriptionThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Styled Outlet")
 	fs.add(2)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 2)
+	startGatewayBot(t, fake, fs.URL(), 2)
 
 	a := ask(t, fake, command{channel: styleChannel, permissions: permManageChannels, name: "subscribe",
 		options: []fakediscord.Option{{Name: "feed", Type: 1, Options: []fakediscord.Option{

@@ -19,10 +19,7 @@ func TestTemplateStatusThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Status Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
-	waitStories(t, env["HERALD_HTTP_ADDR"], 1)
+	startGatewayBot(t, fake, fs.URL(), 1)
 
 	a := ask(t, fake, command{channel: labelChannel, permissions: permManageChannels, name: "subscribe",
 		options: []fakediscord.Option{{Name: "feed", Type: 1, Options: []fakediscord.Option{

@@ -57,9 +57,7 @@ func TestUnsubscribePickAndConfirmThroughGateway(t *testing.T) {
 	fs := newFeedServer(t, "Pick Outlet")
 	fs.add(1)
 	fake := wiringFake(t)
-	env := embeddedEnv(t, fake, fs.URL())
-	bot := startBot(t, env)
-	waitRegistered(t, bot)
+	startGatewayBot(t, fake, fs.URL(), 0)
 	subscribe(t, fake, wiringGuild, pickChannel, "topic", []fakediscord.Option{{Name: "topic", Type: 3, Value: "ceasefire"}}, "posted here")
 
 	menu := ask(t, fake, command{channel: pickChannel, permissions: permManageChannels, name: "unsubscribe"})
