@@ -180,27 +180,19 @@ func isNumber(w string) bool {
 // fineOf is the fine kind a plain cue reading reports: the finer development its phrase names
 // (Status.Fine, "reject* ~ proposal" is a rejection), else the one its kind stands for.
 func (r *reader) fineOf(rd reading) string {
-	if f, ok := r.fineByCue[rd.Kind+"\x00"+rd.Cue]; ok {
+	if f, ok := r.fineByCue[[2]string{rd.Kind, rd.Cue}]; ok {
 		return f
 	}
 	return fineOfCoarse(rd.Kind)
 }
 
-// finePhrase is the fine kind of kind the words of a cue phrase name (see Status.Fine), or "".
-func finePhrase(fine map[string][]string, kind, phrase string) string {
-	words := strings.Fields(phrase)
+// finePhrase is the fine kind of kind whose words (Status.Fine, compiled) the cue phrase
+// uses, or "": "reject* ~ proposal" uses "reject*".
+func finePhrase(fine map[string][]topic.Phrase, kind, phrase string) string {
+	words := topic.Tokenize(strings.NewReplacer("*", "", "~", " ").Replace(phrase))
 	for _, f := range fineKinds() {
-		if coarseOf(f) != kind {
-			continue
-		}
-		for _, pat := range fine[f] {
-			stem, prefix := strings.CutSuffix(pat, "*")
-			for _, w := range words {
-				w = strings.TrimSuffix(w, "*")
-				if w == stem || (prefix && strings.HasPrefix(w, stem)) {
-					return f
-				}
-			}
+		if coarseOf(f) == kind && topic.AnyIn(fine[f], words) {
+			return f
 		}
 	}
 	return ""

@@ -52,7 +52,7 @@ type reader struct {
 	model *model
 	plain *reader
 	// fineByCue maps a cue (kind and phrase) to the finer development its words name.
-	fineByCue map[string]string
+	fineByCue map[[2]string]string
 }
 
 // newReader compiles a topic's cues and loads the model it names.
@@ -74,20 +74,26 @@ func newReader(cfg topic.Config) (*reader, error) {
 func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
-		hasNeighbours: len(cfg.Match.Neighbours) > 0, fineByCue: make(map[string]string)}
-	for f := range st.Fine {
+		hasNeighbours: len(cfg.Match.Neighbours) > 0, fineByCue: make(map[[2]string]string)}
+	fine := make(map[string][]topic.Phrase, len(st.Fine))
+	for f, words := range st.Fine {
 		if coarseOf(f) == "" {
 			return nil, fmt.Errorf("tracking: topic %s: status.fine: %q is not a finer development (want one of %v)",
 				cfg.ID, f, fineKinds()[:len(fineKinds())-1])
 		}
+		ps, err := topic.CompilePhrases(words)
+		if err != nil {
+			return nil, fmt.Errorf("tracking: topic %s: status.fine: %w", cfg.ID, err)
+		}
+		fine[f] = ps
 	}
 	for _, k := range topic.Kinds() {
 		if err := r.idx.add(st.Cues[k], classCue, k); err != nil {
 			return nil, err
 		}
 		for _, c := range st.Cues[k] {
-			if f := finePhrase(st.Fine, k, c); f != "" {
-				r.fineByCue[k+"\x00"+c] = f
+			if f := finePhrase(fine, k, c); f != "" {
+				r.fineByCue[[2]string{k, c}] = f
 			}
 		}
 	}
@@ -244,7 +250,7 @@ func (r *reader) readSegment(out []reading, hits []hit, question, reported bool)
 	for _, h := range hits {
 		// A hedge carries through the ceasefire it governs to the cues after it: "calls for a
 		// ceasefire and peace talks" calls for both.
-		if h.e.class == classAbout && h.Start < len(mods) && governs(h, mods, classHedge, hedgeWindow) {
+		if h.e.class == classAbout && governs(h, mods, classHedge, hedgeWindow) {
 			mods[h.Start] |= 1 << classHedge
 		}
 	}
