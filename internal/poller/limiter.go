@@ -82,8 +82,14 @@ func (l *limiter) hostSlots(host string) chan struct{} {
 }
 
 // acquire waits for a slot of host (this process's, then the fleet's) and a global slot; the
-// returned release frees them all.
+// returned release frees them all. In a fleet it waits at most half the lease: a replica still
+// waiting when its feed's lease lapses would fetch a feed another replica has taken meanwhile.
 func (l *limiter) acquire(ctx context.Context, host string) (release func(), err error) {
+	if l.shared != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.lease/2)
+		defer cancel()
+	}
 	hs := l.hostSlots(host)
 	select {
 	case hs <- struct{}{}:

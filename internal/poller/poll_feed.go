@@ -45,14 +45,7 @@ type outcome struct {
 // and hands new stories to OnNew once the slots are free again: posting to Discord can be
 // slow and must not hold up fetching.
 func (p *Poller) pollLimited(ctx context.Context, fd Feed, st store.FeedState) outcome {
-	// In a fleet the wait for the host is bounded by half the feed's lease: a replica still
-	// waiting when the lease lapses would fetch a feed another replica has taken meanwhile.
-	actx, cancel := ctx, context.CancelFunc(func() {})
-	if p.limit.shared != nil {
-		actx, cancel = context.WithTimeout(ctx, p.opts.Lease/2)
-	}
-	release, err := p.limit.acquire(actx, hostOf(fd.URL))
-	cancel()
+	release, err := p.limit.acquire(ctx, hostOf(fd.URL))
 	if err != nil {
 		if ctx.Err() == nil {
 			p.opts.Logger.Info("poller: the feed's host stayed busy for half its lease; polling it later",
