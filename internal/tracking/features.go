@@ -189,7 +189,7 @@ func (r *reader) fineOf(rd reading) string {
 // finePhrase is the fine kind of kind whose words (Status.Fine, compiled) the cue phrase
 // uses, or "": "reject* ~ proposal" uses "reject*".
 func finePhrase(fine map[string][]topic.Phrase, kind, phrase string) string {
-	words := topic.Tokenize(strings.NewReplacer("*", "", "~", " ").Replace(phrase))
+	words := topic.Tokenize(phrase) // "*" and "~" are not letters: the phrase's plain words
 	for _, f := range fineKinds() {
 		if coarseOf(f) == kind && topic.AnyIn(fine[f], words) {
 			return f
