@@ -202,27 +202,20 @@ func (s *scores) prf(c string) (p, r, f float64, support, predicted int) {
 
 // macroF1 averages F1 over the classes that occur in the gold labels or the predictions.
 func (s *scores) macroF1() float64 {
-	sum, k := 0.0, 0
-	for _, c := range s.classes {
-		_, _, f, sup, pred := s.prf(c)
-		if sup+pred == 0 {
-			continue
-		}
-		sum += f
-		k++
-	}
-	if k == 0 {
-		return 0
-	}
-	return sum / float64(k)
+	return s.macroF1Over(func(support, predicted int) bool { return support+predicted > 0 })
 }
 
 // macroF1Gold averages F1 over the classes that occur in the gold labels only: on a part
 // with few classes, one reading of a class it lacks moves macroF1 by a whole class's share.
 func (s *scores) macroF1Gold() float64 {
+	return s.macroF1Over(func(support, _ int) bool { return support > 0 })
+}
+
+// macroF1Over averages F1 over the classes counted by keep.
+func (s *scores) macroF1Over(keep func(support, predicted int) bool) float64 {
 	sum, k := 0.0, 0
 	for _, c := range s.classes {
-		if _, _, f, sup, _ := s.prf(c); sup > 0 {
+		if _, _, f, sup, pred := s.prf(c); keep(sup, pred) {
 			sum += f
 			k++
 		}
