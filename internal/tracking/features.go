@@ -38,13 +38,13 @@ var formWords = []string{"what", "why", "how", "who", "when", "where", "is", "ar
 // pairs, the words of its subordinate clauses apart, its form (question, explainer, live page),
 // modality and negation, and what the topic's cues read in it; and the fine kind the cues
 // alone read (fineNone when they read nothing).
-func (r *reader) headlineFeatures(title string) (feats []string, cue string) {
+func (r *reader) headlineFeatures(title string) (feats []string, cue cueRead) {
 	feats, cue, _ = r.headlineReadings(title)
 	return feats, cue
 }
 
 // headlineReadings is headlineFeatures that also returns the cues' readings it was built from.
-func (r *reader) headlineReadings(title string) (feats []string, cue string, rds []reading) {
+func (r *reader) headlineReadings(title string) (feats []string, cue cueRead, rds []reading) {
 	title = strings.TrimSpace(title)
 	set := make(map[string]struct{}, 64)
 	add := func(f string) { set[f] = struct{}{} }
@@ -57,7 +57,7 @@ func (r *reader) headlineReadings(title string) (feats []string, cue string, rds
 	addWords(add, toks)
 	addForm(add, title, toks)
 	rds = r.readSentence(title)
-	cue = fineNone
+	cue = cueRead{Fine: fineNone}
 	if rd, ok := bestOf(plainReadings(rds), 1); ok {
 		cue = r.fineOf(rd)
 	}
@@ -177,13 +177,21 @@ func isNumber(w string) bool {
 	return w != ""
 }
 
+// cueRead is the fine kind the cues alone read in a headline, and whether the cue's phrase
+// names it (Status.Fine: "ceasefire ~ extended" names holding) rather than its kind standing
+// for it ("in effect" could be a ceasefire beginning or holding).
+type cueRead struct {
+	Fine  string
+	Named bool
+}
+
 // fineOf is the fine kind a plain cue reading reports: the finer development its phrase names
 // (Status.Fine, "reject* ~ proposal" is a rejection), else the one its kind stands for.
-func (r *reader) fineOf(rd reading) string {
+func (r *reader) fineOf(rd reading) cueRead {
 	if f, ok := r.fineByCue[[2]string{rd.Kind, rd.Cue}]; ok {
-		return f
+		return cueRead{Fine: f, Named: true}
 	}
-	return fineOfCoarse(rd.Kind)
+	return cueRead{Fine: fineOfCoarse(rd.Kind)}
 }
 
 // finePhrase is the fine kind of kind whose words (Status.Fine, compiled) the cue phrase

@@ -99,7 +99,8 @@ type thresholds struct {
 // decide returns the fine kind read from the model's probabilities and the cues' reading, and
 // how sure the reading is: the probability of the state kind it implies (its fine kinds
 // summed); when the cues overrule the model, the model's doubt about its own reading.
-func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
+func (m *model) decide(probs []float64, cr cueRead) (fine string, p float64) {
+	cue := cr.Fine
 	best := argmax(probs)
 	fine, pBest := m.Classes[best], probs[best]
 	switch {
@@ -111,7 +112,7 @@ func (m *model) decide(probs []float64, cue string) (fine string, p float64) {
 		fine != fineNone && coarseOf(fine) != coarseOf(cue) && pBest < m.Decide.Switch:
 		return cue, max(1-pBest, m.Decide.CueFloor)
 	}
-	if cue != fineOfCoarse(coarseOf(cue)) && coarseOf(cue) == coarseOf(fine) {
+	if cr.Named && coarseOf(cue) == coarseOf(fine) {
 		fine = cue // the cue's phrase names the finer development ("rejects the proposal")
 	}
 	for i, c := range m.Classes {

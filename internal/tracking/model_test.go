@@ -88,7 +88,8 @@ func TestDecide(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, p := m.decide(tc.probs, tc.cue)
+			cue := cueRead{Fine: tc.cue, Named: tc.cue != fineOfCoarse(coarseOf(tc.cue))}
+			got, p := m.decide(tc.probs, cue)
 			if got != tc.want {
 				t.Errorf("decide = %s, want %s", got, tc.want)
 			}

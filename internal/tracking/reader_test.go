@@ -144,12 +144,17 @@ func TestFineOfCue(t *testing.T) {
 		{"hedged rejection reads none", "Hamas could reject the proposal, officials fear", fineNone},
 		{"hedge carries through the ceasefire", "China calls for a ceasefire and peace talks in Gaza", fineNone},
 		{"a hedge's window counts from its last word", "Russia offers to mediate Israel-Gaza negotiations", fineNone},
-		{"other kinds keep theirs", "Ceasefire takes effect in Gaza", fineHolding},
+		{"a cue that names no finer kind keeps its kind's", "Truce in effect across the region", fineHolding},
+		{"taking effect is a beginning", "Ceasefire takes effect in Gaza", fineBegan},
+		{"extended is holding", "Truce extended by two days as more captives freed", fineHolding},
+		{"despite is a violation", "Shelling goes on despite the truce, residents say", fineViolation},
+		{"alleged breaches are violations", "Rebels accuse the army of ceasefire violations", fineViolation},
+		{"clashes rocking a truce are violations", "Clashes rock the truce in the capital", fineViolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, got := r.plain.headlineFeatures(tc.title); got != tc.want {
-				t.Errorf("headlineFeatures(%q) cue = %q, want %q", tc.title, got, tc.want)
+			if _, got := r.plain.headlineFeatures(tc.title); got.Fine != tc.want {
+				t.Errorf("headlineFeatures(%q) cue = %q, want %q", tc.title, got.Fine, tc.want)
 			}
 		})
 	}

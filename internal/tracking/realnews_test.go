@@ -342,7 +342,7 @@ func TestRealnewsReading(t *testing.T) {
 // cueOnly is what the topic's cues alone read in a headline.
 func cueOnly(r *reader, title string) string {
 	_, cue := r.plain.headlineFeatures(title)
-	return cue
+	return cue.Fine
 }
 
 // topicPR is a topic's precision and recall against the labels.

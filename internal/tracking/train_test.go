@@ -37,7 +37,7 @@ var chosen = hyper{L2: 1e-2, ClassPower: 1, MinCount: 2, Epochs: 30, Average: tr
 // example is one labelled headline's features and class.
 type example struct {
 	feats []string
-	cue   string // the cues' reading
+	cue   cueRead // the cues' reading
 	class int
 }
 
