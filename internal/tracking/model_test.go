@@ -168,6 +168,31 @@ func TestStatusOwnsUpToItsEvidence(t *testing.T) {
 	}
 }
 
+// TestHeadlineNamesTopic checks that a story matched on its summary alone reports no
+// development when its headline is about something else: the headline's deal is not the topic's.
+func TestHeadlineNamesTopic(t *testing.T) {
+	t.Parallel()
+	r := newTestReader(t)
+	tests := []struct {
+		name, title, summary string
+		want                 bool
+	}{
+		{"another deal under a summary that names the topic",
+			"Ministers sign the trade deal after months of talks",
+			"The prime minister also met Netanyahu, who faces protests over the hostages.", false},
+		{"the headline names the topic", "Israel and Hamas sign the truce deal in Cairo", "", true},
+		{"a weak name counts", "Netanyahu's cabinet approves the deal to free hostages", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if sr := r.readStory(story.Story{Title: tc.title, Summary: tc.summary}); sr.ok != tc.want {
+				t.Errorf("readStory(%q) ok = %v (%+v), want %v", tc.title, sr.ok, sr.main, tc.want)
+			}
+		})
+	}
+}
+
 // FuzzReadWithModel checks that no headline or summary makes the model reader panic or
 // return a weight outside [0, 1].
 func FuzzReadWithModel(f *testing.F) {

@@ -53,6 +53,10 @@ type reader struct {
 	plain *reader
 	// fineByCue maps a cue (kind and phrase) to the finer development its words name.
 	fineByCue map[[2]string]string
+	// names are the words by which a headline names the topic (Match.Any, Match.Weak,
+	// Status.About). A story can match on its summary alone ("... Netanyahu ..." under a
+	// Brexit headline); its headline then reports someone else's development.
+	names []topic.Phrase
 }
 
 // newReader compiles a topic's cues and loads the model it names.
@@ -70,11 +74,22 @@ func newReader(cfg topic.Config) (*reader, error) {
 	return r, err
 }
 
+// namesTopic tells whether a headline names the topic; a topic that lists no names reads
+// every headline.
+func (r *reader) namesTopic(title string) bool {
+	return len(r.names) == 0 || topic.AnyIn(r.names, topic.Tokenize(title))
+}
+
 // newCueReader compiles a topic's cues.
 func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
 		hasNeighbours: len(cfg.Match.Neighbours) > 0, fineByCue: make(map[[2]string]string)}
+	names, err := topic.CompilePhrases(slices.Concat(cfg.Match.Any, cfg.Match.Weak, st.About))
+	if err != nil {
+		return nil, fmt.Errorf("tracking: topic %s: names: %w", cfg.ID, err)
+	}
+	r.names = names
 	fine := make(map[string][]topic.Phrase, len(st.Fine))
 	for f, words := range st.Fine {
 		if coarseOf(f) == "" {
@@ -565,6 +580,9 @@ const confident = 0.8
 // probability of the state kind it implies.
 func (r *reader) readWithModel(s story.Story) storyReading {
 	var sr storyReading
+	if !r.namesTopic(s.Title) {
+		return sr
+	}
 	feats, cue, rds := r.plain.headlineReadings(story.Truncate(s.Title, maxTitleRunes))
 	fine, p := r.model.decide(r.model.predict(feats), cue)
 	if kind := coarseOf(fine); kind != "" {
