@@ -175,8 +175,10 @@ func (r *reader) readSentence(s string) []reading {
 
 // readSentenceFull also reports whether the sentence says the process continues. Each clause
 // is tokenized and searched once. A question ends where its question mark does ("How to free
-// the captives? This is what a deal looks like"); a headline of several statements ("Live: …;
-// …") reads only the statements about the topic (see Status.About).
+// the captives? This is what a deal looks like") and a sentence at its full stop, so a gapped
+// cue does not join two ("I've been under bombardment. There must be a ceasefire"); a headline
+// of several statements ("Live: …; …") reads only the statements about the topic (see
+// Status.About).
 func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 	type segment struct {
 		hits               []hit
@@ -185,7 +187,10 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 	var segs []segment
 	reported := false
 	for _, part := range splitQuestions(s) {
-		stmts := splitStatements(part.text)
+		var stmts []string
+		for _, sent := range splitSentences(part.text) {
+			stmts = append(stmts, splitStatements(sent)...)
+		}
 		for _, stmt := range stmts {
 			first := len(segs)
 			about := false

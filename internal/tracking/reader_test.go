@@ -49,6 +49,9 @@ func TestReadHeadline(t *testing.T) {
 		{"live page other statement", "Gaza war live: strikes go on in Rafah; EU trade deal talks collapse", ""},
 		{"live page topic statement", "Israel-Gaza war live: Austin visits Israel; hostage talks resume", topic.KindTalks},
 		{"one statement needs no about word", "Talks in Cairo collapse without a deal", topic.KindNoDeal},
+		{"a gapped cue stops at a full stop", "Life under bombardment. Gazans want ceasefire", ""},
+		{"obligation is not a report", "Hamas must agree to the ceasefire deal, Blinken says", topic.KindTalks},
+		{"advice is not a report", "Israel should sign the truce deal now", topic.KindTalks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
