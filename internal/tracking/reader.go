@@ -147,6 +147,9 @@ type reading struct {
 	// began) still counts — the cues miss more than the model — but a status never quotes it
 	// as its latest development, where it could show a headline saying something else.
 	Confirmed bool
+	// Named marks a reading whose cue phrase names its fine kind ("ceasefire holds" is
+	// holding; "under the deal" only implies a ceasefire).
+	Named bool
 }
 
 // priority orders kinds when a headline reports several: the later stage is the news
@@ -593,6 +596,7 @@ func (r *reader) readWithModel(s story.Story) storyReading {
 	if kind := coarseOf(fine); kind != "" {
 		sr.main, sr.ok = reading{Kind: kind, Fine: fine, Weight: min(p/confident, 1)}, true
 		sr.main.Confirmed = confirms(rds, kind)
+		sr.main.Named = cue.Named && cue.Fine == fine
 	}
 	for _, sent := range splitSentences(story.Truncate(s.Summary, maxSummaryRunes)) {
 		if _, cont := r.readSentenceFull(sent); cont {

@@ -132,10 +132,12 @@ func step(state string, held float64, c *cluster) (string, bool) {
 		return state, false // an agreement needs a plain report of a deal, or several
 	}
 	if k == topic.KindInEffect && state != topic.KindAgreement && state != topic.KindInEffect &&
-		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) && (state == "" || c.strength >= min(strengthResume, held))) {
-		// A ceasefire in effect needs reports that it began or holds — plainly, when talks
-		// without a deal came before — or several outlets' word (a violation alleged implies
-		// a ceasefire, but one outlet's claim is not enough).
+		c.strength < strengthCorroborate && !(c.reports(fineBegan, fineHolding) &&
+		(state == "" || c.strength >= min(strengthResume, held) || c.names(fineBegan, fineHolding))) {
+		// A ceasefire in effect needs reports that it began or holds — plainly (or in words
+		// that say so: "as the ceasefire holds"), when talks without a deal came before — or
+		// several outlets' word (a violation alleged implies a ceasefire, but one outlet's
+		// claim is not enough).
 		return state, false
 	}
 	switch state {
@@ -207,6 +209,16 @@ func (c *cluster) corroborated() bool {
 func (c *cluster) reports(fines ...string) bool {
 	for _, o := range c.obs {
 		if o.rd.Fine == "" || slices.Contains(fines, o.rd.Fine) {
+			return true
+		}
+	}
+	return false
+}
+
+// names tells whether a report of c says in so many words that it is one of fines (Named).
+func (c *cluster) names(fines ...string) bool {
+	for _, o := range c.obs {
+		if o.rd.Named && slices.Contains(fines, o.rd.Fine) {
 			return true
 		}
 	}

@@ -181,6 +181,14 @@ func fineAt(h float64, outlet, fine string) observation {
 	return o
 }
 
+// thinFineAt is one outlet's report of a fine kind read below a plain headline's weight,
+// whose cue phrase names the kind or not (reading.Named).
+func thinFineAt(h float64, outlet, fine string, named bool) observation {
+	o := fineAt(h, outlet, fine)
+	o.rd.Weight, o.rd.Named = 0.6, named
+	return o
+}
+
 // TestInferRecencyAndStrength checks the rules of weight: one weak reading does not move a
 // state, a corroborated collapse stands without a truce before it, thin talks after a
 // rejection add up to reopen the talks, and a failure after a collapse keeps the collapse.
@@ -221,6 +229,12 @@ func TestInferRecencyAndStrength(t *testing.T) {
 			fineAt(40, "a", fineEnded), fineAt(42, "b", fineHolding), fineAt(43, "c", fineHolding)}, topic.KindInEffect},
 		{"a new truce beginning after the end is in effect", []observation{fineAt(0, "a", fineBegan),
 			fineAt(40, "a", fineEnded), fineAt(90, "b", fineBegan), fineAt(91, "c", fineBegan)}, topic.KindInEffect},
+		{"after talks, one outlet's thin report implying a truce: no", []observation{talks,
+			thinFineAt(48, "b", fineHolding, false)}, topic.KindTalks},
+		{"after talks, one outlet's thin report saying the truce holds: in effect", []observation{talks,
+			thinFineAt(48, "b", fineHolding, true)}, topic.KindInEffect},
+		{"after talks, a thin report naming a violation: no", []observation{talks,
+			thinFineAt(48, "b", fineViolation, true)}, topic.KindTalks},
 		{"a quiet ceasefire and one outlet's talks: still in effect", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
 			obsAt(200, "b", topic.KindTalks, 1, true)}, topic.KindInEffect},
 		{"a quiet ceasefire and corroborated talks: talks", []observation{obsAt(0, "a", topic.KindInEffect, 1, true),
