@@ -52,6 +52,9 @@ func TestReadHeadline(t *testing.T) {
 		{"a gapped cue stops at a full stop", "Life under bombardment. Gazans want ceasefire", ""},
 		{"obligation is not a report", "Hamas must agree to the ceasefire deal, Blinken says", topic.KindTalks},
 		{"advice is not a report", "Israel should sign the truce deal now", topic.KindTalks},
+		{"a risk is not a report", "Rafah offensive risks a deadlock in the Gaza truce talks", topic.KindTalks},
+		{"a negotiator is a person, not a round of talks", "A former hostage negotiator on what Gaza's captives face", ""},
+		{"negotiators meeting are talks", "Negotiators meet in Cairo on a Gaza truce", topic.KindTalks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
