@@ -186,6 +186,9 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 	type segment struct {
 		hits               []hit
 		question, excluded bool
+		// listed marks a clause that may continue the list of the clause before it ("calls
+		// for a ceasefire, peace talks").
+		listed bool
 	}
 	var segs []segment
 	reported := false
@@ -197,15 +200,15 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 		for _, stmt := range stmts {
 			first := len(segs)
 			about := false
-			for _, clause := range splitClauses(stmt) {
-				for _, seg := range segments(topic.Tokenize(clause)) {
+			for ci, clause := range splitClauses(stmt) {
+				for si, seg := range segments(topic.Tokenize(clause)) {
 					hits := r.idx.find(nil, seg)
 					for _, h := range hits {
 						reported = reported || h.e.class == classReporting
 						continuing = continuing || h.e.class == classContinuing
 						about = about || h.e.class == classAnchor || h.e.class == classAbout
 					}
-					segs = append(segs, segment{hits: hits, question: part.question})
+					segs = append(segs, segment{hits: hits, question: part.question, listed: ci > 0 && si == 0})
 				}
 			}
 			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {
@@ -213,10 +216,12 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 			}
 		}
 	}
+	calling := false // the clause before is a call, an offer, a hope (it holds a hedge)
 	for _, seg := range segs {
 		if !seg.excluded {
-			rds = r.readSegment(rds, seg.hits, seg.question, reported)
+			rds = r.readSegment(rds, seg.hits, seg.question, seg.listed && calling, reported)
 		}
+		calling = slices.ContainsFunc(seg.hits, func(h hit) bool { return h.e.class == classHedge })
 	}
 	return rds, continuing
 }
@@ -251,8 +256,10 @@ func splitStatements(s string) []string {
 }
 
 // readSegment turns the hits of one segment into readings; reported speech is a property of
-// the whole sentence ("..., a U.S. official said").
-func (r *reader) readSegment(out []reading, hits []hit, question, reported bool) []reading {
+// the whole sentence ("..., a U.S. official said"). A clause listed after a call ("China calls
+// for a ceasefire, peace talks") is hedged by it when it opens with a one-word cue: "talks
+// resume" has a verb of its own.
+func (r *reader) readSegment(out []reading, hits []hit, question, listed, reported bool) []reading {
 	anchor, neighbour, bg := false, false, -1
 	for _, h := range hits {
 		switch h.e.class {
@@ -278,7 +285,7 @@ func (r *reader) readSegment(out []reading, hits []hit, question, reported bool)
 		}
 	}
 	for _, c := range pickCues(hits) {
-		rd, ok := r.modify(c, mods, question)
+		rd, ok := r.modify(c, mods, question || (listed && c.e.fixed == 1 && c.Start <= 1))
 		if !ok {
 			continue
 		}
