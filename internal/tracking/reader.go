@@ -178,7 +178,8 @@ func (r *reader) readSentence(s string) []reading {
 
 // readSentenceFull also reports whether the sentence says the process continues. Each clause
 // is tokenized and searched once. A question ends where its question mark does ("How to free
-// the captives? This is what a deal looks like") and a sentence at its full stop, so a gapped
+// the captives? This is what a deal looks like") and asks only its last sentence ("Rocket fire
+// disrupts the truce. How long can it last?"); a sentence ends at its full stop, so a gapped
 // cue does not join two ("I've been under bombardment. There must be a ceasefire"); a headline
 // of several statements ("Live: …; …") reads only the statements about the topic (see
 // Status.About).
@@ -194,10 +195,12 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 	reported := false
 	for _, part := range splitQuestions(s) {
 		var stmts []string
+		asked := 0 // the statements before the sentence the question mark ends are not asked
 		for _, sent := range splitSentences(part.text) {
+			asked = len(stmts)
 			stmts = append(stmts, splitStatements(sent)...)
 		}
-		for _, stmt := range stmts {
+		for n, stmt := range stmts {
 			first := len(segs)
 			about := false
 			for ci, clause := range splitClauses(stmt) {
@@ -208,7 +211,7 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 						continuing = continuing || h.e.class == classContinuing
 						about = about || h.e.class == classAnchor || h.e.class == classAbout
 					}
-					segs = append(segs, segment{hits: hits, question: part.question, listed: ci > 0 && si == 0})
+					segs = append(segs, segment{hits: hits, question: part.question && n >= asked, listed: ci > 0 && si == 0})
 				}
 			}
 			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {

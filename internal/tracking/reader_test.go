@@ -52,6 +52,7 @@ func TestReadHeadline(t *testing.T) {
 		{"a gapped cue stops at a full stop", "Life under bombardment. Gazans want ceasefire", ""},
 		{"obligation is not a report", "Hamas must agree to the ceasefire deal, Blinken says", topic.KindTalks},
 		{"advice is not a report", "Israel should sign the truce deal now", topic.KindTalks},
+		{"only the last sentence is asked", "Rocket fire disrupts the Gaza truce. How long can it last?", topic.KindInEffect},
 		{"a risk is not a report", "Rafah offensive risks a deadlock in the Gaza truce talks", topic.KindTalks},
 		{"a negotiator is a person, not a round of talks", "A former hostage negotiator on what Gaza's captives face", ""},
 		{"negotiators meeting are talks", "Negotiators meet in Cairo on a Gaza truce", topic.KindTalks},
@@ -159,6 +160,7 @@ func TestFineOfCue(t *testing.T) {
 		{"despite is a violation", "Shelling goes on despite the truce, residents say", fineViolation},
 		{"alleged breaches are violations", "Rebels accuse the army of ceasefire violations", fineViolation},
 		{"clashes rocking a truce are violations", "Clashes rock the truce in the capital", fineViolation},
+		{"a faltering truce is a violated one", "Christmas truce falters as both sides trade fire", fineViolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
