@@ -350,10 +350,13 @@ func pickCues(hits []hit) []hit {
 }
 
 // spansClause tells whether cue c skips over a word that opens a clause about the past
-// ("talks resume after the truce collapse" is no collapse of talks).
+// ("talks resume after the truce collapse" is no collapse of talks), or, for a cue about the
+// ceasefire itself, over what the sentence is about instead ("as ceasefire talks begin" is
+// talks beginning, not a ceasefire).
 func spansClause(c hit, hits []hit) bool {
+	ceasefire := c.e.kind == topic.KindInEffect || c.e.kind == topic.KindCollapsed
 	for _, h := range hits {
-		if h.e.class == classBackground && c.InGap(h.Start) {
+		if (h.e.class == classBackground || ceasefire && h.e.class == classNominal) && c.InGap(h.Start) {
 			return true
 		}
 	}

@@ -161,6 +161,10 @@ func TestFineOfCue(t *testing.T) {
 		{"alleged breaches are violations", "Rebels accuse the army of ceasefire violations", fineViolation},
 		{"clashes rocking a truce are violations", "Clashes rock the truce in the capital", fineViolation},
 		{"a faltering truce is a violated one", "Christmas truce falters as both sides trade fire", fineViolation},
+		{"talks beginning are no ceasefire beginning", "Strikes kill 40 in Gaza as ceasefire talks begin", fineTalks},
+		{"signs of a truce are no truce", "Air strikes hit Gaza amid growing signs of truce", fineNone},
+		{"a ceasefire's opponents are no suspension of it", "Colombia suspends arms imports from Gaza ceasefire opponents", fineNone},
+		{"a truce entering its third day holds", "Hostages freed as Gaza truce enters third day", fineHolding},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
