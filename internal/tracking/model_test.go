@@ -147,7 +147,6 @@ func TestStatusOwnsUpToItsEvidence(t *testing.T) {
 			{h: 0.5, outlet: "b", title: "Gaza ceasefire deal reached, Qatar announces"},
 			{h: 5, outlet: "c", title: "Gaza ceasefire talks collapse without agreement"},
 			{h: 6, outlet: "d", title: "Gaza truce talks end without deal, officials say"},
-			{h: 7, outlet: "e", title: "Gaza ceasefire negotiations collapse"},
 		}, []string{"Reports since disagree"}, true},
 	}
 	for _, tc := range tests {
