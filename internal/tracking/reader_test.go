@@ -165,6 +165,7 @@ func TestFineOfCue(t *testing.T) {
 		{"signs of a truce are no truce", "Air strikes hit Gaza amid growing signs of truce", fineNone},
 		{"a ceasefire's opponents are no suspension of it", "Colombia suspends arms imports from Gaza ceasefire opponents", fineNone},
 		{"a truce entering its third day holds", "Hostages freed as Gaza truce enters third day", fineHolding},
+		{"agreeing on a call is no agreement", "EU leaders fail to agree on a call for a Gaza truce", fineNone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
