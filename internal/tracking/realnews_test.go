@@ -284,13 +284,13 @@ func coarseName(fine string) string {
 }
 
 // Floors of the December test part: the figures reported in docs/performance.md (final reading
-// of 5 Dec 2026: fine 0.565, state 0.602) less a small margin, so a regression fails. Macro-F1
-// over December's few classes swings by 0.15 with one headline read as a class December lacks
-// (one talks headline read as "holding" took state from 0.754 to 0.602).
+// of 6 Dec 2026: fine 0.641, state 0.760) less a margin, so a regression fails. Macro-F1 over
+// December's few classes swings by 0.15 with one headline read as a class December lacks (one
+// talks headline read as "holding" took state from 0.754 to 0.602 on 5 Dec).
 // The goal is logged; it is not met.
 const (
-	floorFineMacroF1   = 0.52
-	floorCoarseMacroF1 = 0.55
+	floorFineMacroF1   = 0.58
+	floorCoarseMacroF1 = 0.62
 	goalMacroF1        = 0.85
 )
 
