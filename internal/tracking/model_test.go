@@ -168,10 +168,14 @@ func TestStatusOwnsUpToItsEvidence(t *testing.T) {
 }
 
 // TestHeadlineNamesTopic checks that a story matched on its summary alone reports no
-// development when its headline is about something else: the headline's deal is not the topic's.
+// development when its headline is about something else: the headline's deal is not the topic's,
+// whether the model or the cues alone read it.
 func TestHeadlineNamesTopic(t *testing.T) {
 	t.Parallel()
-	r := newTestReader(t)
+	cues, err := newReader(cueTopic(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, title, summary string
 		want                 bool
@@ -182,13 +186,18 @@ func TestHeadlineNamesTopic(t *testing.T) {
 		{"the headline names the topic", "Israel and Hamas sign the truce deal in Cairo", "", true},
 		{"a weak name counts", "Netanyahu's cabinet approves the deal to free hostages", "", true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if sr := r.readStory(story.Story{Title: tc.title, Summary: tc.summary}); sr.ok != tc.want {
-				t.Errorf("readStory(%q) ok = %v (%+v), want %v", tc.title, sr.ok, sr.main, tc.want)
-			}
-		})
+	for _, rd := range []struct {
+		name string
+		r    *reader
+	}{{"model", newTestReader(t)}, {"cues", cues}} {
+		for _, tc := range tests {
+			t.Run(rd.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				if sr := rd.r.readStory(story.Story{Title: tc.title, Summary: tc.summary}); sr.ok != tc.want {
+					t.Errorf("readStory(%q) ok = %v (%+v), want %v", tc.title, sr.ok, sr.main, tc.want)
+				}
+			})
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ type reader struct {
 	// fineByCue maps a cue (kind and phrase) to the finer development its words name.
 	fineByCue map[[2]string]string
 	// names are the words by which a headline names the topic (Match.Any, Match.Weak,
-	// Status.About). A story can match on its summary alone ("... Netanyahu ..." under a
+	// Status.About; newReader's reader only, not plain). A story can match on its summary alone ("... Netanyahu ..." under a
 	// Brexit headline); its headline then reports someone else's development.
 	names []topic.Phrase
 }
@@ -62,8 +62,14 @@ type reader struct {
 // newReader compiles a topic's cues and loads the model it names.
 func newReader(cfg topic.Config) (*reader, error) {
 	r, err := newCueReader(cfg)
-	if err != nil || cfg.Status.Model == "" {
-		return r, err
+	if err != nil {
+		return nil, err
+	}
+	if r.names, err = topic.CompilePhrases(slices.Concat(cfg.Match.Any, cfg.Match.Weak, cfg.Status.About)); err != nil {
+		return nil, fmt.Errorf("tracking: topic %s: names: %w", cfg.ID, err)
+	}
+	if cfg.Status.Model == "" {
+		return r, nil
 	}
 	if r.model, err = loadModel(cfg.Status.Model); err != nil {
 		return nil, err
@@ -85,11 +91,6 @@ func newCueReader(cfg topic.Config) (*reader, error) {
 	st := cfg.Status
 	r := &reader{idx: newPhraseIndex(), negated: st.Negated, hedged: st.Hedged, denied: st.Denied,
 		hasNeighbours: len(cfg.Match.Neighbours) > 0, fineByCue: make(map[[2]string]string)}
-	names, err := topic.CompilePhrases(slices.Concat(cfg.Match.Any, cfg.Match.Weak, st.About))
-	if err != nil {
-		return nil, fmt.Errorf("tracking: topic %s: names: %w", cfg.ID, err)
-	}
-	r.names = names
 	fine := make(map[string][]topic.Phrase, len(st.Fine))
 	for f, words := range st.Fine {
 		if coarseOf(f) == "" {
@@ -363,13 +364,14 @@ func spansClause(c hit, hits []hit) bool {
 	return false
 }
 
-// modify applies the modifiers around cue c; ok is false when the modified cue means nothing
-// (a denied report of talks, say).
-func (r *reader) modify(c hit, mods []uint16, question bool) (reading, bool) {
+// modify applies the modifiers around cue c, hedged already when the sentence is a question or
+// continues a call; ok is false when the modified cue means nothing (a denied report of talks,
+// say).
+func (r *reader) modify(c hit, mods []uint16, hedged bool) (reading, bool) {
 	rd := reading{Kind: c.e.kind, Weight: 1, Cue: c.e.p.Text}
 	rd.Denied = governs(c, mods, classDenial, denialWindow)
 	rd.Negated = governs(c, mods, classNegator, negatorWindow)
-	rd.Hedged = question || governs(c, mods, classHedge, hedgeWindow) || follows(c, mods, classTrailing)
+	rd.Hedged = hedged || governs(c, mods, classHedge, hedgeWindow) || follows(c, mods, classTrailing)
 	if follows(c, mods, classNominal) {
 		return rd, false
 	}
@@ -515,10 +517,14 @@ type storyReading struct {
 	continuing string // a sentence saying the process goes on
 }
 
-// readStory reads a story's headline, then its summary when the headline reports nothing.
+// readStory reads a story's headline, then its summary when the headline reports nothing; a
+// headline that does not name the topic reports nothing of it, whatever its summary says.
 // With a model, the headline alone decides (summaries open with background as often as with
 // news), and the summary is read only for a sentence saying the process continues.
 func (r *reader) readStory(s story.Story) storyReading {
+	if !r.namesTopic(story.Truncate(s.Title, maxTitleRunes)) {
+		return storyReading{}
+	}
 	if r.model != nil {
 		return r.readWithModel(s)
 	}
@@ -601,9 +607,6 @@ const confident = 0.8
 // probability of the state kind it implies.
 func (r *reader) readWithModel(s story.Story) storyReading {
 	var sr storyReading
-	if !r.namesTopic(s.Title) {
-		return sr
-	}
 	feats, cue, rds := r.plain.headlineReadings(story.Truncate(s.Title, maxTitleRunes))
 	fine, p := r.model.decide(r.model.predict(feats), cue)
 	if kind := coarseOf(fine); kind != "" {
