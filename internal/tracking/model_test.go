@@ -76,20 +76,24 @@ func TestDecide(t *testing.T) {
 		name      string
 		probs     []float64
 		cue, want string
+		named     bool // the cue's phrase names its fine kind (cueRead.Named)
 	}{
-		{"model sure it is nothing vetoes the cue", probs(fineNone, 0.95), fineAgreement, fineNone},
-		{"model unsure it is nothing leaves the cue", probs(fineNone, 0.6), fineAgreement, fineAgreement},
-		{"model sure of another kind switches", probs(fineStalled, 0.85), fineTalks, fineStalled},
-		{"model unsure of another kind keeps the cue", probs(fineStalled, 0.5), fineTalks, fineTalks},
-		{"same state kind is agreement", probs(fineProposal, 0.7), fineTalks, fineProposal},
-		{"model adds what the cues missed when sure", probs(fineBegan, 0.6), fineNone, fineBegan},
-		{"model does not add when unsure", probs(fineBegan, 0.4), fineNone, fineNone},
+		{"model sure it is nothing vetoes the cue", probs(fineNone, 0.95), fineAgreement, fineNone, false},
+		{"model unsure it is nothing leaves the cue", probs(fineNone, 0.6), fineAgreement, fineAgreement, false},
+		{"model sure of another kind switches", probs(fineStalled, 0.85), fineTalks, fineStalled, false},
+		{"model unsure of another kind keeps the cue", probs(fineStalled, 0.5), fineTalks, fineTalks, false},
+		{"same state kind is agreement", probs(fineProposal, 0.7), fineTalks, fineProposal, false},
+		{"model adds what the cues missed when sure", probs(fineBegan, 0.6), fineNone, fineBegan, false},
+		{"model does not add when unsure", probs(fineBegan, 0.4), fineNone, fineNone, false},
+		{"a named cue names the finer kind", probs(fineHolding, 0.7), fineViolation, fineViolation, true},
+		{"a named holding outranks the model's violation", probs(fineViolation, 0.7), fineHolding, fineHolding, true},
+		{"an unnamed cue leaves the model's finer kind", probs(fineViolation, 0.7), fineHolding, fineViolation, false},
+		{"a named rejection is a rejection", probs(fineStalled, 0.7), fineRejected, fineRejected, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cue := cueRead{Fine: tc.cue, Named: tc.cue != fineOfCoarse(coarseOf(tc.cue))}
-			got, p := m.decide(tc.probs, cue)
+			got, p := m.decide(tc.probs, cueRead{Fine: tc.cue, Named: tc.named})
 			if got != tc.want {
 				t.Errorf("decide = %s, want %s", got, tc.want)
 			}
