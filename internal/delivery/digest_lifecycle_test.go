@@ -96,15 +96,20 @@ func TestDigestPanicIsRecoveredAndRetried(t *testing.T) {
 		snd.panics.Store(1)
 		g := NewDigests(st, snd, DigestOptions{Owner: "r1", Lease: time.Minute})
 		ctx := context.Background()
+		// The sweep ticks every lease from Start. Started on the minute, its 08:00:00 tick and
+		// the cron job would run the slot at the same instant, and which goes first (and so
+		// whether the retry came before the check below) was up to the scheduler: start it off
+		// the minute, so at 08:00 only the cron job runs.
+		time.Sleep(30 * time.Second)
 		if err := g.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(8*time.Hour + time.Second)
+		time.Sleep(8*time.Hour - 29*time.Second) // 08:00:01
 		synctest.Wait()
 		if n := snd.sent.Load(); n != 0 {
 			t.Fatalf("sent %d at 08:00, want 0 (the send panicked)", n)
 		}
-		time.Sleep(2 * time.Minute) // the sweep retries once the slot lease has expired
+		time.Sleep(2 * time.Minute) // the sweep (08:00:30, 08:01:30) retries the slot
 		synctest.Wait()
 		if n := snd.sent.Load(); n != 1 {
 			t.Fatalf("sent %d after the sweep, want 1", n)
