@@ -306,12 +306,19 @@ func thinChain(state, next string, changes, own []*cluster, c *cluster) bool {
 func infer(cs []*cluster) inference {
 	state, changes, since, against, own := "", []*cluster(nil), []*cluster(nil), []*cluster(nil), []*cluster(nil)
 	var lastSupport, rejected time.Time
-	pending := 0.0 // strength of the developments since the state went stale
-	held := 0.0    // the strongest development of the state since it was set
+	pending := 0.0    // strength of the developments since the state went stale
+	held := 0.0       // the strongest development of the state since it was set
+	oneSided := false // a one-sided truce was refused since the state was set (see unilateral)
 	for _, c := range cs {
 		next, ok := step(state, held, c)
-		if ok && (unilateral(state, next, c, rejected) || freshCollapse(state, next, changes, c)) {
+		if ok && unilateral(state, next, c, rejected) {
+			ok, oneSided = false, true
+		}
+		if ok && freshCollapse(state, next, changes, c) {
 			ok = false
+		}
+		if ok && oneSided && state == topic.KindNoDeal && next == topic.KindCollapsed {
+			next = state // the one-sided truce ending: there was no agreed one to collapse
 		}
 		if ok && thinChain(state, next, changes, own, c) {
 			ok = false
@@ -332,10 +339,7 @@ func infer(cs []*cluster) inference {
 			since = since[:0]
 			against = against[:0]
 			own = own[:0]
-			pending = 0
-		}
-		if next != state {
-			held = 0
+			pending, held, oneSided = 0, 0, false
 		}
 		if c.kind == next {
 			held = max(held, c.strength)
@@ -362,7 +366,8 @@ const unilateralSpan = 3 * 24 * time.Hour
 // unilateral tells whether c would put a ceasefire in effect straight after a party rejected
 // one (rejected: the last rejection's time), with no agreement between: a truce one side
 // declared and the other rejected is no agreed ceasefire (Putin's Christmas truce of January
-// 2023: ordered, rejected by Kyiv the same day, "begins" in a dozen outlets).
+// 2023: ordered, rejected by Kyiv the same day, "begins" in a dozen outlets). Its end is then
+// no collapse either: "Moscow's ceasefire ends with no let up in fighting" leaves no agreement.
 func unilateral(state, next string, c *cluster, rejected time.Time) bool {
 	return state == topic.KindNoDeal && next == topic.KindInEffect && !rejected.IsZero() &&
 		c.start().Sub(rejected) < unilateralSpan
