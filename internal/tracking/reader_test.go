@@ -15,6 +15,8 @@ func TestReadHeadline(t *testing.T) {
 		{"plain talks", "Israel and Hamas resume ceasefire talks in Doha", topic.KindTalks},
 		{"negation without agreement", "Israel-Hamas Ceasefire Talks in Cairo Conclude Without Agreement", topic.KindNoDeal},
 		{"negation no breakthrough", "Gaza talks end with no breakthrough", topic.KindNoDeal},
+		{"ends with no ceasefire breakthrough", "Second round of Gaza talks ends with no ceasefire breakthrough", topic.KindNoDeal},
+		{"a truce ending with no let-up ended", "Gaza truce ends with no let-up in fighting", topic.KindCollapsed},
 		{"negated agreement", "Negotiators fail to reach Gaza deal", topic.KindNoDeal},
 		{"did not agree", "Israel and Hamas did not agree on a truce, mediators say", topic.KindNoDeal},
 		{"stalled", "Gaza ceasefire talks stall over Philadelphi corridor", topic.KindNoDeal},
