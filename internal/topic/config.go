@@ -103,8 +103,9 @@ type Status struct {
 	// the kind it belongs to, report it: "accept* ~ proposal" is talks, and more precisely a
 	// proposal answered. The trained reader has seen few of these; the words carry them.
 	Fine map[string][]string `yaml:"fine,omitempty"`
-	// Sentences maps a label kind (Kinds, plus "none" for no reports and "quiet" for reports
-	// with no development) to the opening of the status sentence.
+	// Sentences maps a label kind (Kinds, plus "none" for no reports, "quiet" for reports
+	// with no development and "expired" for a short truce whose stated term ran out, with
+	// {term} and {date}) to the opening of the status sentence.
 	Sentences map[string]string `yaml:"sentences"`
 }
 
@@ -140,7 +141,7 @@ func (s Status) validate(id string) error {
 		}
 	}
 	for k := range s.Sentences {
-		if k != "none" && k != "quiet" && !slices.Contains(kinds, k) {
+		if k != "none" && k != "quiet" && k != "expired" && !slices.Contains(kinds, k) {
 			return fmt.Errorf("topic %s: status.sentences: unknown kind %q", id, k)
 		}
 	}

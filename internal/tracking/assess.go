@@ -83,7 +83,7 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 		}
 	}
 	st.Outlets = len(outlets)
-	inf := infer(buildClusters(obs))
+	inf := infer(buildClusters(obs), now)
 	state := inf.state
 	st.Label = LabelOf(state)
 	quiet := st.Reports > 0 && state == ""
@@ -210,6 +210,9 @@ func (a *Assessor) development(c *cluster) Development {
 		}
 	}
 	d.Headline, d.Link = best.s.Title, best.s.Link
+	if !c.ranOut.IsZero() {
+		d.Headline = fmt.Sprintf("%s term ran out; reported: %s", termText(c.term), best.s.Title)
+	}
 	return d
 }
 
@@ -257,10 +260,23 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 		}
 	}
 	if st.Latest.Headline == "" {
+		if len(since) > 0 && !since[0].ranOut.IsZero() {
+			return a.expiredSentence(since[0])
+		}
 		return lead + "."
 	}
 	return fmt.Sprintf("%s; latest: “%s” (%s, %s).", lead, message.Truncate(strings.TrimRight(st.Latest.Headline, ".!"), 200),
 		outletList(st.Latest.Outlets), st.Latest.Time.UTC().Format("2 Jan"))
+}
+
+// expiredSentence says that the short truce c ran out: nothing reports its end, so the
+// collapse lead ("fighting has resumed") would say more than the reports do.
+func (a *Assessor) expiredSentence(c *cluster) string {
+	lead, ok := a.cfg.Status.Sentences["expired"]
+	if !ok {
+		lead = "The {term} ceasefire reported on {date} has run its term"
+	}
+	return strings.NewReplacer("{term}", termText(c.term), "{date}", c.obs[0].at.UTC().Format("2 Jan")).Replace(lead) + "."
 }
 
 // whatNext finds, newest report first, a sentence saying the process continues, trimmed of its

@@ -67,7 +67,9 @@ func (a *Assessor) sentenceFits(st Status) error {
 	}
 	lead := strings.ReplaceAll(a.cfg.Status.Sentences[key], "{days}", fmt.Sprint(int(st.Window/(24*time.Hour))))
 	quiet := strings.SplitN(a.cfg.Status.Sentences["quiet"], "{", 2)[0]
-	if !strings.HasPrefix(st.Sentence, lead) && !(st.Label == LabelTalks && quiet != "" && strings.HasPrefix(st.Sentence, quiet)) {
+	expired := strings.SplitN(a.cfg.Status.Sentences["expired"], "{", 2)[0]
+	if !strings.HasPrefix(st.Sentence, lead) && !(st.Label == LabelTalks && quiet != "" && strings.HasPrefix(st.Sentence, quiet)) &&
+		!(st.Label == LabelCollapsed && expired != "" && strings.HasPrefix(st.Sentence, expired)) {
 		return fmt.Errorf("label %q but sentence %q", st.Label, st.Sentence)
 	}
 	if _, q, ok := strings.Cut(st.Sentence, "latest: “"); ok {

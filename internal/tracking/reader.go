@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -151,6 +152,10 @@ type reading struct {
 	// Named marks a reading whose cue phrase names its fine kind ("ceasefire holds" is
 	// holding; "under the deal" only implies a ceasefire).
 	Named bool
+	// Lasts is the short length a headline of an agreement or a truce states ("three-day
+	// ceasefire"), and Extends whether it speaks of an extension (see truceTerm).
+	Lasts   time.Duration
+	Extends bool
 }
 
 // priority orders kinds when a headline reports several: the later stage is the news
@@ -522,9 +527,19 @@ type storyReading struct {
 // With a model, the headline alone decides (summaries open with background as often as with
 // news), and the summary is read only for a sentence saying the process continues.
 func (r *reader) readStory(s story.Story) storyReading {
-	if !r.namesTopic(story.Truncate(s.Title, maxTitleRunes)) {
+	title := story.Truncate(s.Title, maxTitleRunes)
+	if !r.namesTopic(title) {
 		return storyReading{}
 	}
+	sr := r.readHeadline(s)
+	if sr.ok && (sr.main.Kind == topic.KindAgreement || sr.main.Kind == topic.KindInEffect) {
+		sr.main.Lasts, sr.main.Extends = truceTerm(title)
+	}
+	return sr
+}
+
+// readHeadline is readStory for a story that names the topic.
+func (r *reader) readHeadline(s story.Story) storyReading {
 	if r.model != nil {
 		return r.readWithModel(s)
 	}

@@ -45,9 +45,18 @@ type cluster struct {
 	background bool
 	obs        []observation
 	strength   float64
+	// ranOut, when set, marks a short truce running out (see term): obs are the reports that
+	// stated its length, term.
+	ranOut time.Time
+	term   time.Duration
 }
 
-func (c *cluster) start() time.Time { return c.obs[0].at }
+func (c *cluster) start() time.Time {
+	if !c.ranOut.IsZero() {
+		return c.ranOut
+	}
+	return c.obs[0].at
+}
 
 // buildClusters groups observations by kind (foreground and background apart) and time, and
 // returns the clusters ordered by their first report.
@@ -302,61 +311,92 @@ func thinChain(state, next string, changes, own []*cluster, c *cluster) bool {
 	return changes[len(changes)-1].strength < 1
 }
 
-// infer runs the developments through step.
-func infer(cs []*cluster) inference {
-	state, changes, since, against, own := "", []*cluster(nil), []*cluster(nil), []*cluster(nil), []*cluster(nil)
-	var lastSupport, rejected time.Time
-	pending := 0.0    // strength of the developments since the state went stale
-	held := 0.0       // the strongest development of the state since it was set
-	oneSided := false // a one-sided truce was refused since the state was set (see unilateral)
+// inferrer is infer's state between developments.
+type inferrer struct {
+	inference
+	lastSupport, rejected time.Time
+	pending               float64 // strength of the developments since the state went stale
+	held                  float64 // the strongest development of the state since it was set
+	oneSided              bool    // a one-sided truce was refused since the state was set (see unilateral)
+	term                  term    // a short truce's stated length (see term)
+}
+
+// infer runs the developments through step, and ends a short truce whose term ran out before
+// the next development or by now.
+func infer(cs []*cluster, now time.Time) inference {
+	var f inferrer
 	for _, c := range cs {
-		next, ok := step(state, held, c)
-		if ok && unilateral(state, next, c, rejected) {
-			ok, oneSided = false, true
-		}
-		if ok && freshCollapse(state, next, changes, c) {
-			ok = false
-		}
-		if ok && oneSided && state == topic.KindNoDeal && next == topic.KindCollapsed {
-			next = state // the one-sided truce ending: there was no agreed one to collapse
-		}
-		if ok && thinChain(state, next, changes, own, c) {
-			ok = false
-		}
-		if outdates(state, c, lastSupport) {
-			if pending += c.strength; pending >= resumeAfter(state) {
-				next, ok = c.kind, true
-			}
-		}
-		if !ok {
-			if !c.background && c.kind != state && c.strength >= minStrength {
-				against = append(against, c)
-			}
-			continue
-		}
-		if next != state {
-			changes = append(changes, c)
-			since = since[:0]
-			against = against[:0]
-			own = own[:0]
-			pending, held, oneSided = 0, 0, false
-		}
-		if c.kind == next {
-			held = max(held, c.strength)
-		}
-		state = next
-		since = append(since, c)
-		if c.kind == topic.KindNoDeal && !c.background && rejects(c) {
-			rejected = c.obs[len(c.obs)-1].at
-		}
-		if supports(state, c) {
-			lastSupport, pending = c.obs[len(c.obs)-1].at, 0
-		}
-		if !c.background && c.kind == state {
-			own = append(own, c) // a development of the state itself: talks during a truce are not its news
+		f.expire(c.start())
+		f.add(c)
+	}
+	f.expire(now)
+	return f.inference
+}
+
+// add runs one development through step and the rules of weight around it.
+func (f *inferrer) add(c *cluster) {
+	state := f.state
+	next, ok := step(state, f.held, c)
+	if ok && unilateral(state, next, c, f.rejected) {
+		ok, f.oneSided = false, true
+	}
+	if ok && freshCollapse(state, next, f.changes, c) {
+		ok = false
+	}
+	if ok && f.oneSided && state == topic.KindNoDeal && next == topic.KindCollapsed {
+		next = state // the one-sided truce ending: there was no agreed one to collapse
+	}
+	if ok && thinChain(state, next, f.changes, f.own, c) {
+		ok = false
+	}
+	if outdates(state, c, f.lastSupport) {
+		if f.pending += c.strength; f.pending >= resumeAfter(state) {
+			next, ok = c.kind, true
 		}
 	}
-	return inference{state: state, changes: changes, since: since, against: against, own: own}
+	if !ok {
+		if !c.background && c.kind != state && c.strength >= minStrength {
+			f.against = append(f.against, c)
+		}
+		return
+	}
+	if next != state {
+		f.change(c, next)
+	}
+	if c.kind == next {
+		f.held = max(f.held, c.strength)
+	}
+	f.since = append(f.since, c)
+	f.term.follow(state, next, c)
+	if c.kind == topic.KindNoDeal && !c.background && rejects(c) {
+		f.rejected = c.obs[len(c.obs)-1].at
+	}
+	if supports(next, c) {
+		f.lastSupport, f.pending = c.obs[len(c.obs)-1].at, 0
+	}
+	if !c.background && c.kind == next {
+		f.own = append(f.own, c) // a development of the state itself: talks during a truce are not its news
+	}
+}
+
+// change records that c moved the state to next.
+func (f *inferrer) change(c *cluster, next string) {
+	f.state = next
+	f.changes = append(f.changes, c)
+	f.since, f.against, f.own = f.since[:0], f.against[:0], f.own[:0]
+	f.pending, f.held, f.oneSided = 0, 0, false
+}
+
+// expire ends a running short truce whose term and grace ran out by at: no report since says
+// it holds or was extended (a three-day truce a week later is over, reported or not).
+func (f *inferrer) expire(at time.Time) {
+	if f.state != topic.KindInEffect || !f.term.ranOut(at) {
+		return
+	}
+	c := f.term.expiry()
+	f.change(c, topic.KindCollapsed)
+	f.since = append(f.since, c)
+	f.term = term{}
 }
 
 // unilateralSpan is how soon after a party rejected a ceasefire a report that one began is

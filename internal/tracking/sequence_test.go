@@ -247,7 +247,7 @@ func TestInferRecencyAndStrength(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := infer(buildClusters(tc.obs)).state; got != tc.want {
+			if got := infer(buildClusters(tc.obs), t0.Add(1000*time.Hour)).state; got != tc.want {
 				t.Errorf("state %q, want %q", got, tc.want)
 			}
 		})

@@ -1,0 +1,167 @@
+package tracking
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldbot/herald/internal/topic"
+)
+
+// A short truce of stated length ("a three-day ceasefire", "a 36-hour truce") ends when its
+// term runs out, whether or not a feed reports the end. The status reads such a truce as over
+// once its term and expiryGrace have passed with no report since that it holds or was
+// extended. Longer truces ("a six-week first phase") often outlast their term while the
+// parties talk, and are left to reports of their end.
+const (
+	minTerm     = 12 * time.Hour
+	maxTerm     = 7 * 24 * time.Hour
+	expiryGrace = 24 * time.Hour
+)
+
+// numberWords are the spelled-out numbers headlines use for a truce's length.
+var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+	"seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+
+// termUnits are the units of a truce's length.
+var termUnits = map[string]time.Duration{"hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour,
+	"days": 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour}
+
+// truceWords name what a length can be the length of.
+var truceWords = []string{"ceasefire", "ceasefires", "cease", "truce", "truces", "pause", "pauses", "lull",
+	"halt", "armistice", "extension"}
+
+// lengthOf are the words after a length that make it something else's ("five days of
+// fighting").
+var lengthOf = []string{"of", "after", "since", "in", "into", "on", "to"}
+
+// truceTerm returns the short length a headline states for a truce ("three-day ceasefire",
+// "extended by 48 hours", "pause fighting for four days"; the longest between minTerm and
+// maxTerm, 0 when none) and whether it speaks of an extension. "After five days of fighting"
+// is the fighting's length, not the truce's.
+func truceTerm(title string) (length time.Duration, extended bool) {
+	toks := topic.Tokenize(title)
+	for _, w := range toks {
+		extended = extended || strings.HasPrefix(w, "extend") || strings.HasPrefix(w, "extension")
+	}
+	for i, w := range toks {
+		unit, ok := termUnits[w]
+		if !ok || i == 0 || !ofTruce(toks, i) {
+			continue
+		}
+		n, ok := numberWords[toks[i-1]]
+		if !ok {
+			if n, ok = atoiSmall(toks[i-1]); !ok {
+				continue
+			}
+		}
+		if d := time.Duration(n) * unit; d >= minTerm && d <= maxTerm {
+			length = max(length, d)
+		}
+	}
+	return length, extended
+}
+
+// ofTruce tells whether the length whose unit is toks[i] is a truce's: a truce word follows
+// within three words ("three-day Victory Day ceasefire", but not "five days of fighting,
+// truce holds"), or it is "by"/"for" a length in a headline that names a truce.
+func ofTruce(toks []string, i int) bool {
+	for j := i + 1; j <= i+3 && j < len(toks) && !slices.Contains(lengthOf, toks[j]); j++ {
+		if slices.Contains(truceWords, toks[j]) {
+			return true
+		}
+	}
+	if i < 2 || (toks[i-2] != "by" && toks[i-2] != "for") {
+		return false
+	}
+	return slices.ContainsFunc(toks, func(w string) bool { return slices.Contains(truceWords, w) || strings.HasPrefix(w, "extend") })
+}
+
+// atoiSmall parses a plain number of at most three digits.
+func atoiSmall(w string) (int, bool) {
+	if len(w) > 3 || !isNumber(w) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	return n, err == nil
+}
+
+// termText names a length as headlines do: "three-day", "36-hour".
+func termText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		days := int(d / (24 * time.Hour))
+		for w, n := range numberWords {
+			if n == days {
+				return w + "-day"
+			}
+		}
+		return fmt.Sprintf("%d-day", days)
+	}
+	return fmt.Sprintf("%d-hour", int(d/time.Hour))
+}
+
+// term follows a short truce's stated length through infer.
+type term struct {
+	length time.Duration // the length the agreement or the truce's reports state
+	from   *cluster      // the development that stated it
+	ends   time.Time     // when the running truce's term runs out; zero when unknown
+}
+
+// lasts is the longest short length c's reports state, and whether one speaks of an extension.
+func (c *cluster) lasts() (length time.Duration, extended bool) {
+	for _, o := range c.obs {
+		length = max(length, o.rd.Lasts)
+		extended = extended || o.rd.Extends
+	}
+	return length, extended
+}
+
+// follow updates the term with c, accepted in state (prev the state before it): an agreement
+// or a truce stating its length sets it; the truce's start starts the clock; an extension of
+// stated length moves the end, one of unknown length or a report that the truce holds after its
+// term makes the end unknown.
+func (t *term) follow(prev, state string, c *cluster) {
+	if state != topic.KindAgreement && state != topic.KindInEffect {
+		*t = term{}
+		return
+	}
+	length, extended := c.lasts()
+	if c.kind != topic.KindAgreement && c.kind != topic.KindInEffect {
+		length, extended = 0, false
+	}
+	switch {
+	case state == topic.KindInEffect && prev != topic.KindInEffect:
+		if length > 0 {
+			t.length, t.from = length, c
+		}
+		if t.length > 0 {
+			t.ends = c.start().Add(t.length)
+		}
+	case state == topic.KindInEffect && extended && length > 0 && !t.ends.IsZero():
+		t.ends = later(t.ends, c.start()).Add(length)
+	case state == topic.KindInEffect && (extended || supports(state, c) && c.start().After(t.ends)):
+		t.ends = time.Time{}
+	case length > 0:
+		t.length, t.from = length, c
+	}
+}
+
+// ranOut tells whether the running truce's term and expiryGrace have passed by at.
+func (t *term) ranOut(at time.Time) bool {
+	return !t.ends.IsZero() && at.After(t.ends.Add(expiryGrace))
+}
+
+// expiry is the development of the truce running out: the reports that stated its length,
+// dated when the term ended.
+func (t *term) expiry() *cluster {
+	return &cluster{kind: topic.KindCollapsed, obs: t.from.obs, strength: t.from.strength, ranOut: t.ends, term: t.length}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
