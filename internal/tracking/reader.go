@@ -182,7 +182,8 @@ func (r *reader) readSentence(s string) []reading {
 	return rds
 }
 
-// readSentenceFull also reports whether the sentence says the process continues. Each clause
+// readSentenceFull also reports whether the sentence says the process continues (and speaks of
+// it: a cue or what the topic is about). Each clause
 // is tokenized and searched once. A question ends where its question mark does ("How to free
 // the captives? This is what a deal looks like") and asks only its last sentence ("Rocket fire
 // disrupts the truce. How long can it last?"); a sentence ends at its full stop, so a gapped
@@ -198,7 +199,7 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 		listed bool
 	}
 	var segs []segment
-	reported := false
+	reported, talked := false, false
 	for _, part := range splitQuestions(s) {
 		var stmts []string
 		asked := 0 // the statements before the sentence the question mark ends are not asked
@@ -215,6 +216,7 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 					for _, h := range hits {
 						reported = reported || h.e.class == classReporting
 						continuing = continuing || h.e.class == classContinuing
+						talked = talked || h.e.class == classCue || h.e.class == classAbout
 						about = about || h.e.class == classAnchor || h.e.class == classAbout
 					}
 					segs = append(segs, segment{hits: hits, question: part.question && n >= asked, listed: ci > 0 && si == 0})
@@ -232,7 +234,9 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 		}
 		calling = slices.ContainsFunc(seg.hits, func(h hit) bool { return h.e.class == classHedge })
 	}
-	return rds, continuing
+	// "Will continue" says the talks go on only in a sentence about them or the ceasefire, not
+	// in "the relationship between Saudi Arabia and Israel will continue to develop".
+	return rds, continuing && talked
 }
 
 // questionPart is a run of a sentence up to and including its question mark, or the rest.

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,6 +250,29 @@ func TestInferRecencyAndStrength(t *testing.T) {
 			t.Parallel()
 			if got := infer(buildClusters(tc.obs), t0.Add(1000*time.Hour)).state; got != tc.want {
 				t.Errorf("state %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoDealSentenceQuotesTheTalks checks that a No agreement sentence quotes a summary's
+// sentence saying the talks go on, and not one where something else "will continue".
+func TestNoDealSentenceQuotesTheTalks(t *testing.T) {
+	cfg := cueTopic(t)
+	tests := []struct {
+		name, summary, want string
+	}{
+		{"the talks go on", "Mediators said talks will continue next week.", "mediators said talks will continue next week"},
+		{"something else goes on", "Trade between the two countries will continue to grow.", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := Assess(cfg, stories([]report{{h: 0, outlet: "a", title: "Gaza talks end without agreement", summary: tc.summary}}),
+				t0.Add(time.Hour), 0)
+			lead := cfg.Status.Sentences[topic.KindNoDeal]
+			got := strings.TrimPrefix(strings.TrimPrefix(st.Sentence, lead), "; ")
+			if tc.want == "" && strings.Contains(st.Sentence, "will continue") || tc.want != "" && !strings.HasPrefix(got, tc.want) {
+				t.Errorf("sentence %q, want it to quote %q", st.Sentence, tc.want)
 			}
 		})
 	}
