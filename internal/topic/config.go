@@ -92,6 +92,10 @@ type Status struct {
 	// Nominal words right after a cue make it the name of something else ("ceasefire calls",
 	// "truce vote", "ceasefire protest"): the cue reports nothing and is not read.
 	Nominal []string `yaml:"nominal"`
+	// Diplomacy names what talks are about when they are diplomacy over the war rather than
+	// negotiation of the topic ("for talks on the Israel-Hamas war", "talks on the conflict"):
+	// right after a one-word talks cue, the cue reports nothing.
+	Diplomacy []string `yaml:"diplomacy,omitempty"`
 	// About names the process itself (ceasefire, truce, hostages). In a headline of several
 	// statements ("Live: …; …; …"), a statement naming neither an anchor nor one of these is
 	// about other news ("EU trade deal talks collapse") and is not read.

@@ -22,6 +22,7 @@ const (
 	classTrailing
 	classNominal
 	classAbout
+	classDiplomacy
 	// classHedgeTail marks the words of a hedge after its first (modifierMap): a hedge's
 	// window counts from its last word, but only a hedge's first word counts inside a cue.
 	classHedgeTail

@@ -122,7 +122,7 @@ func newCueReader(cfg topic.Config) (*reader, error) {
 		{st.Reporting, classReporting}, {st.Background, classBackground},
 		{st.Continuing, classContinuing}, {cfg.Match.Any, classAnchor},
 		{cfg.Match.Neighbours, classNeighbour}, {st.Trailing, classTrailing},
-		{st.Nominal, classNominal}, {st.About, classAbout},
+		{st.Nominal, classNominal}, {st.About, classAbout}, {st.Diplomacy, classDiplomacy},
 	}
 	for _, l := range lists {
 		if err := r.idx.add(l.texts, l.c, ""); err != nil {
@@ -381,7 +381,7 @@ func (r *reader) modify(c hit, mods []uint16, hedged bool) (reading, bool) {
 	rd.Denied = governs(c, mods, classDenial, denialWindow)
 	rd.Negated = governs(c, mods, classNegator, negatorWindow)
 	rd.Hedged = hedged || governs(c, mods, classHedge, hedgeWindow) || follows(c, mods, classTrailing)
-	if follows(c, mods, classNominal) {
+	if follows(c, mods, classNominal) || c.e.fixed == 1 && follows(c, mods, classDiplomacy) {
 		return rd, false
 	}
 	if rd.Denied {
@@ -439,7 +439,7 @@ func modifierMap(hits []hit) []uint16 {
 			for i := h.Start + 1; i < h.End; i++ {
 				mods[i] |= 1 << classHedgeTail
 			}
-		case classNegator, classDenial, classTrailing, classNominal:
+		case classNegator, classDenial, classTrailing, classNominal, classDiplomacy:
 			mods[h.Start] |= 1 << h.e.class
 		}
 	}

@@ -58,6 +58,8 @@ func TestReadHeadline(t *testing.T) {
 		{"a risk is not a report", "Rafah offensive risks a deadlock in the Gaza truce talks", topic.KindTalks},
 		{"a negotiator is a person, not a round of talks", "A former hostage negotiator on what Gaza's captives face", ""},
 		{"negotiators meeting are talks", "Negotiators meet in Cairo on a Gaza truce", topic.KindTalks},
+		{"talks on the war are diplomacy", "Blinken meets Abbas for talks on the Israel-Hamas war", ""},
+		{"truce talks on the war are talks", "Egypt hosts truce talks on the Gaza war", topic.KindTalks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
