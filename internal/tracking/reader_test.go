@@ -58,6 +58,10 @@ func TestReadHeadline(t *testing.T) {
 		{"a risk is not a report", "Rafah offensive risks a deadlock in the Gaza truce talks", topic.KindTalks},
 		{"a negotiator is a person, not a round of talks", "A former hostage negotiator on what Gaza's captives face", ""},
 		{"negotiators meeting are talks", "Negotiators meet in Cairo on a Gaza truce", topic.KindTalks},
+		{"a truce ordered", "Israel orders a 36-hour truce in Gaza", topic.KindAgreement},
+		{"an evacuation ordered is no truce", "Israel orders evacuation of Rafah despite Gaza ceasefire", topic.KindInEffect},
+		{"strikes threaten the truce", "Airstrikes threaten fragile Gaza truce", topic.KindInEffect},
+		{"the truce struggles", "Gaza ceasefire struggles as strikes go on", topic.KindInEffect},
 		{"talks on the war are diplomacy", "Blinken meets Abbas for talks on the Israel-Hamas war", ""},
 		{"truce talks on the war are talks", "Egypt hosts truce talks on the Gaza war", topic.KindTalks},
 	}
