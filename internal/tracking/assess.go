@@ -210,8 +210,8 @@ func (a *Assessor) development(c *cluster) Development {
 		}
 	}
 	d.Headline, d.Link = best.s.Title, best.s.Link
-	if !c.ranOut.IsZero() {
-		d.Headline = fmt.Sprintf("%s term ran out; reported: %s", termText(c.term), best.s.Title)
+	if c.expired != nil {
+		d.Headline = fmt.Sprintf("%s term ran out; reported: %s", c.expired.text(), best.s.Title)
 	}
 	return d
 }
@@ -260,7 +260,7 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 		}
 	}
 	if st.Latest.Headline == "" {
-		if len(since) > 0 && !since[0].ranOut.IsZero() {
+		if len(since) > 0 && since[0].expired != nil {
 			return a.expiredSentence(since[0])
 		}
 		return lead + "."
@@ -276,7 +276,7 @@ func (a *Assessor) expiredSentence(c *cluster) string {
 	if !ok {
 		lead = "The {term} ceasefire reported on {date} has run its term"
 	}
-	return strings.NewReplacer("{term}", termText(c.term), "{date}", c.obs[0].at.UTC().Format("2 Jan")).Replace(lead) + "."
+	return strings.NewReplacer("{term}", c.expired.text(), "{date}", c.obs[0].at.UTC().Format("2 Jan")).Replace(lead) + "."
 }
 
 // whatNext finds, newest report first, a sentence saying the process continues, trimmed of its

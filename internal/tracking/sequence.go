@@ -45,15 +45,14 @@ type cluster struct {
 	background bool
 	obs        []observation
 	strength   float64
-	// ranOut, when set, marks a short truce running out (see term): obs are the reports that
-	// stated its length, term.
-	ranOut time.Time
-	term   time.Duration
+	// expired, when set, marks a short truce running out (see term): obs are the reports that
+	// stated its length.
+	expired *term
 }
 
 func (c *cluster) start() time.Time {
-	if !c.ranOut.IsZero() {
-		return c.ranOut
+	if c.expired != nil {
+		return c.expired.ends
 	}
 	return c.obs[0].at
 }

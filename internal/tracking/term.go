@@ -104,9 +104,10 @@ func termText(d time.Duration) string {
 
 // term follows a short truce's stated length through infer.
 type term struct {
-	length time.Duration // the length the agreement or the truce's reports state
-	from   *cluster      // the development that stated it
-	ends   time.Time     // when the running truce's term runs out; zero when unknown
+	length   time.Duration // the length the agreement or the truce's reports state
+	from     *cluster      // the development that stated it
+	ends     time.Time     // when the running truce's term runs out; zero when unknown
+	extended bool          // an extension of stated length moved ends
 }
 
 // lasts is the longest short length c's reports state, and whether one speaks of an extension.
@@ -140,7 +141,7 @@ func (t *term) follow(prev, state string, c *cluster) {
 			t.ends = c.start().Add(t.length)
 		}
 	case state == topic.KindInEffect && extended && length > 0 && !t.ends.IsZero():
-		t.ends = later(t.ends, c.start()).Add(length)
+		t.ends, t.extended = later(t.ends, c.start()).Add(length), true
 	case state == topic.KindInEffect && (extended || supports(state, c) && c.start().After(t.ends)):
 		t.ends = time.Time{}
 	case length > 0:
@@ -156,7 +157,17 @@ func (t *term) ranOut(at time.Time) bool {
 // expiry is the development of the truce running out: the reports that stated its length,
 // dated when the term ended.
 func (t *term) expiry() *cluster {
-	return &cluster{kind: topic.KindCollapsed, obs: t.from.obs, strength: t.from.strength, ranOut: t.ends, term: t.length}
+	ran := *t
+	return &cluster{kind: topic.KindCollapsed, obs: t.from.obs, strength: t.from.strength, expired: &ran}
+}
+
+// text names the term as headlines do, and says when it was extended: "three-day",
+// "four-day (extended)".
+func (t *term) text() string {
+	if t.extended {
+		return termText(t.length) + " (extended)"
+	}
+	return termText(t.length)
 }
 
 func later(a, b time.Time) time.Time {

@@ -112,33 +112,51 @@ func TestInferTruceTerm(t *testing.T) {
 }
 
 // TestAssessTruceRanOut checks what a status says of a short truce that ran out: the label,
-// a sentence that claims no fighting, a timeline that ends in the expiry, and no latest
-// development (its reports say the truce began).
+// a sentence that claims no fighting and names the term, a timeline that ends in the expiry,
+// and no latest development (its reports say the truce began).
 func TestAssessTruceRanOut(t *testing.T) {
 	cfg := cueTopic(t)
-	ss := stories([]report{
-		{h: 0, outlet: "a", title: "Israel and Hamas agree Gaza ceasefire deal"},
-		{h: 20, outlet: "b", title: "Three-day Gaza truce takes effect"},
-	})
-	st := Assess(cfg, ss, t0.Add(200*time.Hour), 0)
-	if st.Label != LabelCollapsed {
-		t.Fatalf("label %q, want %q (%s)", st.Label, LabelCollapsed, st.Sentence)
+	tests := []struct {
+		name     string
+		rs       []report
+		sentence string
+		ends     float64 // hours after t0
+	}{
+		{"its term", []report{
+			{h: 0, outlet: "a", title: "Israel and Hamas agree Gaza ceasefire deal"},
+			{h: 20, outlet: "b", title: "Three-day Gaza truce takes effect"},
+		}, "The three-day Gaza truce reported on 11 Jan has run its term", 20 + 72},
+		{"an extended term", []report{
+			{h: 0, outlet: "a", title: "Israel and Hamas agree Gaza ceasefire deal"},
+			{h: 20, outlet: "b", title: "Three-day Gaza truce takes effect"},
+			{h: 80, outlet: "c", title: "Gaza truce extended by two days"},
+		}, "The three-day (extended) Gaza truce reported on 11 Jan has run its term", 20 + 72 + 48},
 	}
-	if want := "The three-day Gaza truce reported on 11 Jan has run its term"; !strings.HasPrefix(st.Sentence, want) {
-		t.Errorf("sentence %q, want it to open %q", st.Sentence, want)
-	}
-	if st.Latest.Headline != "" {
-		t.Errorf("latest %q, want none", st.Latest.Headline)
-	}
-	last := st.Timeline[len(st.Timeline)-1]
-	if last.Label != LabelCollapsed || !last.Time.Equal(t0.Add((20+72)*time.Hour)) || !strings.Contains(last.Headline, ss[1].Title) {
-		t.Errorf("last change %+v, want the expiry at the end of the term, quoting the truce's report", last)
-	}
-	a, err := NewAssessor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := consistency(a, st, ss); err != nil {
-		t.Error(err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := stories(tc.rs)
+			st := Assess(cfg, ss, t0.Add(300*time.Hour), 0)
+			if st.Label != LabelCollapsed {
+				t.Fatalf("label %q, want %q (%s)", st.Label, LabelCollapsed, st.Sentence)
+			}
+			if !strings.HasPrefix(st.Sentence, tc.sentence) {
+				t.Errorf("sentence %q, want it to open %q", st.Sentence, tc.sentence)
+			}
+			if st.Latest.Headline != "" {
+				t.Errorf("latest %q, want none", st.Latest.Headline)
+			}
+			last := st.Timeline[len(st.Timeline)-1]
+			if last.Label != LabelCollapsed || !last.Time.Equal(t0.Add(time.Duration(tc.ends)*time.Hour)) ||
+				!strings.Contains(last.Headline, ss[1].Title) {
+				t.Errorf("last change %+v, want the expiry at the end of the term, quoting the truce's report", last)
+			}
+			a, err := NewAssessor(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := consistency(a, st, ss); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
