@@ -120,6 +120,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"sudan", "Sudan's army agrees humanitarian truce", "", nil, nil},
 		{"iran", "Iran and Israel ceasefire holds", "The truce comes as Gaza talks continue.", nil, nil},
 		{"a protest for a ceasefire is on the topic (read as no development)", "Protesters demand Gaza ceasefire outside parliament", "", nil, []string{"ceasefire"}},
+		{"a negotiator is a person, not the negotiations", "Top Palestinian negotiator with Israel dies aged 85", "", nil, nil},
+		{"negotiators at work are", "Israeli negotiators head to Cairo", "", nil, []string{"ceasefire"}},
 		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
 		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
 	}
