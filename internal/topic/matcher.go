@@ -20,6 +20,9 @@ type Matcher struct {
 type rules struct {
 	any, weak, weakNeeds, weakAlone, exclude, neighbours []Phrase
 	allOf                                                [][]Phrase
+	// background are the words that open a clause about the past (Status.Background): an
+	// anchor named only after one ("… after Hamas attack") does not outweigh a neighbour.
+	background []Phrase
 }
 
 // NewMatcher validates cfgs (ids unique and well-formed, aliases unique, phrases valid) and
@@ -42,6 +45,9 @@ func NewMatcher(cfgs []Config) (*Matcher, error) {
 		}
 		r, err := compileRules(c.Match)
 		if err != nil {
+			return nil, fmt.Errorf("topic %s: %w", c.ID, err)
+		}
+		if r.background, err = CompilePhrases(c.Status.Background); err != nil {
 			return nil, fmt.Errorf("topic %s: %w", c.ID, err)
 		}
 		if err := compileStatus(c.Status); err != nil {
@@ -130,7 +136,25 @@ func (r rules) matches(title, all []string) bool {
 			return false
 		}
 	}
-	return !AnyIn(r.neighbours, title) || AnyIn(r.any, title)
+	if !AnyIn(r.neighbours, title) {
+		return true
+	}
+	fg := r.foreground(title)
+	return AnyIn(r.any, fg) || AnyIn(r.any, title) && AnyIn(r.weakAlone, fg)
+}
+
+// foreground is the headline before a clause about the past. With a neighbour named, an
+// anchor named only there does not make the story this topic's: "Iran prisoner swap in
+// spotlight after Hamas attacks Israel" is about Iran. It still does when the foreground
+// names a ceasefire (Match.WeakAlone): "Democrats slammed for calling for ceasefire after
+// Hamas attack" is about Gaza's.
+func (r rules) foreground(title []string) []string {
+	for _, p := range r.background {
+		if s, _ := p.Find(title); s > 0 {
+			title = title[:s]
+		}
+	}
+	return title
 }
 
 // Topics returns the configured topics in order.

@@ -122,6 +122,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"a protest for a ceasefire is on the topic (read as no development)", "Protesters demand Gaza ceasefire outside parliament", "", nil, []string{"ceasefire"}},
 		{"a negotiator is a person, not the negotiations", "Top Palestinian negotiator with Israel dies aged 85", "", nil, nil},
 		{"negotiators at work are", "Israeli negotiators head to Cairo", "", nil, []string{"ceasefire"}},
+		{"an anchor only in a clause about the past", "Iran prisoner swap deal in spotlight after Hamas attacks Israel", "", nil, nil},
+		{"an anchor only after, with a ceasefire before", "Democrats slammed for calling for ceasefire after Hamas attack", "", nil, []string{"ceasefire"}},
 		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
 		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
 	}
