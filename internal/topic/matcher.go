@@ -94,7 +94,7 @@ func compileRules(mt Match) (rules, error) {
 
 // compileStatus only checks that every status phrase parses, so a typo fails at start-up.
 func compileStatus(s Status) error {
-	lists := [][]string{s.Negators, s.Hedges, s.Denials, s.Reporting, s.Background, s.Continuing, s.Trailing, s.Nominal, s.About}
+	lists := [][]string{s.Negators, s.Hedges, s.Denials, s.Reporting, s.Background, s.Continuing, s.Trailing, s.Nominal, s.Diplomacy, s.About}
 	for _, cues := range s.Cues {
 		lists = append(lists, cues)
 	}

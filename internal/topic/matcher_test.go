@@ -52,6 +52,7 @@ func TestNewMatcherValidates(t *testing.T) {
 		{"unknown cue kind", with(func(c *Config) { c.Status.Cues = map[string][]string{"peace": {"x"}} }), "unknown kind"},
 		{"unknown negated target", with(func(c *Config) { c.Status.Negated = map[string]string{"talks": "war"} }), "unknown kind"},
 		{"bad cue phrase", with(func(c *Config) { c.Status.Cues = map[string][]string{"talks": {"talks ~"}} }), "no words"},
+		{"bad diplomacy phrase", with(func(c *Config) { c.Status.Diplomacy = []string{"on ~"} }), "no words"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

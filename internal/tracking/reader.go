@@ -81,10 +81,10 @@ func newReader(cfg topic.Config) (*reader, error) {
 	return r, err
 }
 
-// namesTopic tells whether a headline names the topic; a topic that lists no names reads
-// every headline.
-func (r *reader) namesTopic(title string) bool {
-	return len(r.names) == 0 || topic.AnyIn(r.names, topic.Tokenize(title))
+// namesTopic tells whether a headline (its words) names the topic; a topic that lists no
+// names reads every headline.
+func (r *reader) namesTopic(toks []string) bool {
+	return len(r.names) == 0 || topic.AnyIn(r.names, toks)
 }
 
 // newCueReader compiles a topic's cues.
@@ -531,13 +531,13 @@ type storyReading struct {
 // With a model, the headline alone decides (summaries open with background as often as with
 // news), and the summary is read only for a sentence saying the process continues.
 func (r *reader) readStory(s story.Story) storyReading {
-	title := story.Truncate(s.Title, maxTitleRunes)
-	if !r.namesTopic(title) {
+	toks := topic.Tokenize(story.Truncate(s.Title, maxTitleRunes))
+	if !r.namesTopic(toks) {
 		return storyReading{}
 	}
 	sr := r.readHeadline(s)
 	if sr.ok && (sr.main.Kind == topic.KindAgreement || sr.main.Kind == topic.KindInEffect) {
-		sr.main.Lasts, sr.main.Extends = truceTerm(title)
+		sr.main.Lasts, sr.main.Extends = truceTerm(toks)
 	}
 	return sr
 }

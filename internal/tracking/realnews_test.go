@@ -484,3 +484,40 @@ func TestRealnewsCheckpoints(t *testing.T) {
 		t.Errorf("December checkpoints %+v: want at least 6, accuracy at least %.2f", p, floorCheckpoints)
 	}
 }
+
+// TestRealnewsTruceTerms checks short-truce expiry (term.go) on the development part: real
+// headlines do state truce lengths (Putin's 36-hour truce of January 2023), yet no truce of
+// stated length was in effect for either topic before December (that one was one side's, and
+// refused), so a status that reads a truce as run out on any day there misreads the news.
+func TestRealnewsTruceTerms(t *testing.T) {
+	m, err := topic.NewMatcher(loadTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := loadRealnews(t, m)
+	stated := 0
+	stored := make([]story.Story, 0, len(items))
+	for _, it := range items {
+		stored = append(stored, it.Story)
+		if l, _ := truceTerm(topic.Tokenize(it.Story.Title)); l > 0 && !it.test() && len(it.Story.Topics) > 0 {
+			stated++
+		}
+	}
+	if stated == 0 {
+		t.Fatal("no development headline on a topic states a truce's length")
+	}
+	for _, cfg := range m.Topics() {
+		a, err := NewAssessor(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC); d.Before(testSplit); d = d.Add(24 * time.Hour) {
+			for _, dev := range a.Assess(stored, d, DefaultWindow).Timeline {
+				if strings.Contains(dev.Headline, " term ran out; ") {
+					t.Errorf("%s %s: %q", cfg.ID, d.Format(time.DateOnly), dev.Headline)
+				}
+			}
+		}
+	}
+	t.Logf("%d development headlines on a topic state a truce's length; no expiry on any day before %s", stated, testSplit.Format(time.DateOnly))
+}

@@ -21,9 +21,10 @@ const (
 	expiryGrace = 24 * time.Hour
 )
 
-// numberWords are the spelled-out numbers headlines use for a truce's length.
-var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-	"seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+// numberWords are the spelled-out numbers headlines use for a truce's length, each at its
+// value's index.
+var numberWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+	"ten", "eleven", "twelve"}
 
 // termUnits are the units of a truce's length.
 var termUnits = map[string]time.Duration{"hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour,
@@ -37,22 +38,27 @@ var truceWords = []string{"ceasefire", "ceasefires", "cease", "truce", "truces",
 // fighting").
 var lengthOf = []string{"of", "after", "since", "in", "into", "on", "to"}
 
-// truceTerm returns the short length a headline states for a truce ("three-day ceasefire",
-// "extended by 48 hours", "pause fighting for four days"; the longest between minTerm and
-// maxTerm, 0 when none) and whether it speaks of an extension. "After five days of fighting"
-// is the fighting's length, not the truce's.
-func truceTerm(title string) (length time.Duration, extended bool) {
-	toks := topic.Tokenize(title)
+// truceTerm returns the short length a headline (its words, topic.Tokenize) states for a
+// truce ("three-day ceasefire", "extended by 48 hours", "pause fighting for four days"; the
+// longest between minTerm and maxTerm, 0 when none) and whether it speaks of an extension.
+// "After five days of fighting" is the fighting's length, not the truce's.
+func truceTerm(toks []string) (length time.Duration, extended bool) {
+	truce := false // the headline names a truce or an extension
 	for _, w := range toks {
-		extended = extended || strings.HasPrefix(w, "extend") || strings.HasPrefix(w, "extension")
+		ext := strings.HasPrefix(w, "extend") || strings.HasPrefix(w, "extension")
+		extended = extended || ext
+		truce = truce || ext || slices.Contains(truceWords, w)
+	}
+	if !truce {
+		return 0, false
 	}
 	for i, w := range toks {
 		unit, ok := termUnits[w]
 		if !ok || i == 0 || !ofTruce(toks, i) {
 			continue
 		}
-		n, ok := numberWords[toks[i-1]]
-		if !ok {
+		n := slices.Index(numberWords, toks[i-1])
+		if n < 0 {
 			if n, ok = atoiSmall(toks[i-1]); !ok {
 				continue
 			}
@@ -64,19 +70,17 @@ func truceTerm(title string) (length time.Duration, extended bool) {
 	return length, extended
 }
 
-// ofTruce tells whether the length whose unit is toks[i] is a truce's: a truce word follows
-// within three words ("three-day Victory Day ceasefire", but not "five days of fighting,
-// truce holds"), or it is "by"/"for" a length in a headline that names a truce.
+// ofTruce tells whether the length whose unit is toks[i], in a headline that names a truce,
+// is the truce's: a truce word follows within three words ("three-day Victory Day ceasefire",
+// but not "five days of fighting, truce holds"), or it is "by"/"for" a length ("extended by
+// two days").
 func ofTruce(toks []string, i int) bool {
 	for j := i + 1; j <= i+3 && j < len(toks) && !slices.Contains(lengthOf, toks[j]); j++ {
 		if slices.Contains(truceWords, toks[j]) {
 			return true
 		}
 	}
-	if i < 2 || (toks[i-2] != "by" && toks[i-2] != "for") {
-		return false
-	}
-	return slices.ContainsFunc(toks, func(w string) bool { return slices.Contains(truceWords, w) || strings.HasPrefix(w, "extend") })
+	return i >= 2 && (toks[i-2] == "by" || toks[i-2] == "for")
 }
 
 // atoiSmall parses a plain number of at most three digits.
@@ -91,13 +95,10 @@ func atoiSmall(w string) (int, bool) {
 // termText names a length as headlines do: "three-day", "36-hour".
 func termText(d time.Duration) string {
 	if d%(24*time.Hour) == 0 {
-		days := int(d / (24 * time.Hour))
-		for w, n := range numberWords {
-			if n == days {
-				return w + "-day"
-			}
+		if days := int(d / (24 * time.Hour)); days < len(numberWords) {
+			return numberWords[days] + "-day"
 		}
-		return fmt.Sprintf("%d-day", days)
+		return fmt.Sprintf("%d-day", int(d/(24*time.Hour)))
 	}
 	return fmt.Sprintf("%d-hour", int(d/time.Hour))
 }
@@ -128,10 +129,7 @@ func (t *term) follow(prev, state string, c *cluster) {
 		*t = term{}
 		return
 	}
-	length, extended := c.lasts()
-	if c.kind != topic.KindAgreement && c.kind != topic.KindInEffect {
-		length, extended = 0, false
-	}
+	length, extended := c.lasts() // only agreements and truces carry one (readStory)
 	switch {
 	case state == topic.KindInEffect && prev != topic.KindInEffect:
 		if length > 0 {

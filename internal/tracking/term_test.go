@@ -37,7 +37,7 @@ func TestTruceTerm(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			length, extended := truceTerm(tc.title)
+			length, extended := truceTerm(topic.Tokenize(tc.title))
 			if diff := cmp.Diff([2]any{tc.length, tc.extended}, [2]any{length, extended}); diff != "" {
 				t.Errorf("%q (-want +got):\n%s", tc.title, diff)
 			}
@@ -50,7 +50,7 @@ func FuzzTruceTerm(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, title string) {
-		length, _ := truceTerm(title)
+		length, _ := truceTerm(topic.Tokenize(title))
 		if length != 0 && (length < minTerm || length > maxTerm) {
 			t.Errorf("%q: length %v outside [%v, %v]", title, length, minTerm, maxTerm)
 		}
