@@ -125,6 +125,9 @@ func TestTagsCeasefire(t *testing.T) {
 		{"negotiators at work are", "Israeli negotiators head to Cairo", "", nil, []string{"ceasefire"}},
 		{"an anchor only in a clause about the past", "Iran prisoner swap deal in spotlight after Hamas attacks Israel", "", nil, nil},
 		{"an anchor only after, with a ceasefire before", "Democrats slammed for calling for ceasefire after Hamas attack", "", nil, []string{"ceasefire"}},
+		{"two weak anchors at the Doha talks", "Israel sends its team to the Doha talks", "", nil, []string{"ceasefire"}},
+		{"two weak anchors at other talks", "Israel and Egypt hold talks on gas exports", "", nil, nil},
+		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
 		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
 		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
 	}

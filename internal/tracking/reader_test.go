@@ -67,6 +67,13 @@ func TestReadHeadline(t *testing.T) {
 		{"the truce struggles", "Gaza ceasefire struggles as strikes go on", topic.KindInEffect},
 		{"talks on the war are diplomacy", "Blinken meets Abbas for talks on the Israel-Hamas war", ""},
 		{"truce talks on the war are talks", "Egypt hosts truce talks on the Gaza war", topic.KindTalks},
+		{"talks frozen", "Hamas freezes the Gaza truce talks", topic.KindNoDeal},
+		{"no breakthroughs", "No breakthroughs as Gaza talks end in Cairo", topic.KindNoDeal},
+		{"no sign of progress", "Still no sign of progress in Gaza truce negotiations", topic.KindNoDeal},
+		{"a truce of stated length rejected", "Hamas rejects a six-week Gaza truce", topic.KindNoDeal},
+		{"a ceasefire rejected is a stance", "Netanyahu rejects a Gaza ceasefire", ""},
+		{"an announcement about a ceasefire is no deal", "Minister makes an announcement about a Gaza ceasefire", ""},
+		{"a walkout from a speech is no walkout from talks", "Hostage families walk out of Netanyahu's speech in Gaza debate", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
