@@ -68,6 +68,8 @@ func TestReadHeadline(t *testing.T) {
 		{"talks on the war are diplomacy", "Blinken meets Abbas for talks on the Israel-Hamas war", ""},
 		{"truce talks on the war are talks", "Egypt hosts truce talks on the Gaza war", topic.KindTalks},
 		{"talks frozen", "Hamas freezes the Gaza truce talks", topic.KindNoDeal},
+		{"a reply still awaited is pending, not refused", "Hamas yet to reply to the Gaza truce proposal", topic.KindTalks},
+		{"talks derailed", "Strike on Doha derails the Gaza truce talks", topic.KindNoDeal},
 		{"no breakthroughs", "No breakthroughs as Gaza talks end in Cairo", topic.KindNoDeal},
 		{"no sign of progress", "Still no sign of progress in Gaza truce negotiations", topic.KindNoDeal},
 		{"a truce of stated length rejected", "Hamas rejects a six-week Gaza truce", topic.KindNoDeal},
