@@ -159,6 +159,11 @@ func TestPhrase(t *testing.T) {
 		{"cease fire phrase", "cease fire", "Ceasefire takes effect", true},
 		{"cease-fires with a star", "ceasefire*", "Two cease-fires collapse", true},
 		{"cease firearms stays apart", "ceasefire*", "Cease firearms sales", false},
+		{"inflection", "talks ~ end+", "Talks ended without a deal", true},
+		{"inflection dropping e", "close+ ~ talks", "Closing the talks", true},
+		{"inflection is not a prefix", "end+ ~ truce", "Endeavours to renew the truce", false},
+		{"a sign is not a signal", "sign+ ~ deal", "Netanyahu signals a deal", false},
+		{"an inflected phrase word", "sign+ ~ deal", "Leaders signing the deal", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,7 +45,8 @@ func Tokenize(s string) []string {
 }
 
 // Phrase is a compiled match rule: words in order, where "word*" matches any word starting
-// with "word" and "~" skips up to four words. Rules are data so that topics and status cues
+// with "word", "word+" matches the word and its regular inflections ("end+" is end, ends,
+// ended, ending, but not endeavour; "sign+" is not signal) and "~" skips up to four words. Rules are data so that topics and status cues
 // live in configuration, not code.
 type Phrase struct {
 	Text  string
@@ -76,14 +77,15 @@ func CompilePhrase(text string) (Phrase, error) {
 			words = append(words, f)
 			continue
 		}
-		star := strings.HasSuffix(f, "*")
-		toks := Tokenize(strings.TrimSuffix(f, "*"))
+		mark := ""
+		if n := len(f) - 1; f[n] == '*' || f[n] == '+' {
+			f, mark = f[:n], f[n:]
+		}
+		toks := Tokenize(f)
 		if len(toks) == 0 {
 			continue
 		}
-		if star {
-			toks[len(toks)-1] += "*"
-		}
+		toks[len(toks)-1] += mark
 		for _, w := range toks {
 			words = appendWord(words, w)
 		}
@@ -182,10 +184,31 @@ func matchAt(words, toks []string, i, off int) (int, uint64) {
 }
 
 func wordMatch(pat, tok string) bool {
-	if n := len(pat) - 1; n >= 0 && pat[n] == '*' {
-		return strings.HasPrefix(tok, pat[:n])
+	if n := len(pat) - 1; n >= 0 {
+		switch pat[n] {
+		case '*':
+			return strings.HasPrefix(tok, pat[:n])
+		case '+':
+			return inflects(pat[:n], tok)
+		}
 	}
 	return pat == tok
+}
+
+// inflects tells whether tok is base or one of its regular English inflections: -s, -es, -ed
+// (-d after e), -ing (dropping a final e).
+func inflects(base, tok string) bool {
+	rest, ok := strings.CutPrefix(tok, base)
+	if !ok {
+		return strings.HasSuffix(base, "e") && tok == base[:len(base)-1]+"ing"
+	}
+	switch rest {
+	case "", "s", "es", "ed", "ing":
+		return true
+	case "d":
+		return strings.HasSuffix(base, "e")
+	}
+	return false
 }
 
 // AnyIn reports whether any of ps occurs in toks.
@@ -198,14 +221,15 @@ func AnyIn(ps []Phrase, toks []string) bool {
 	return false
 }
 
-// First returns the phrase's first word and whether it is a prefix ("word*", star removed),
+// First returns the phrase's first word and whether it is a prefix ("word*" or "word+", mark
+// removed; a "word+" phrase is indexed as a prefix and checked for its inflections),
 // so callers can index many phrases by the word they start with.
 func (p Phrase) First() (word string, prefix bool) {
 	if len(p.words) == 0 {
 		return "", false
 	}
 	w := p.words[0]
-	if n := len(w) - 1; w[n] == '*' {
+	if n := len(w) - 1; w[n] == '*' || w[n] == '+' {
 		return w[:n], true
 	}
 	return w, false
