@@ -128,6 +128,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"two weak anchors at the Doha talks", "Israel sends its team to the Doha talks", "", nil, []string{"ceasefire"}},
 		{"two weak anchors at other talks", "Israel and Egypt hold talks on gas exports", "", nil, nil},
 		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
+		{"remains handed over", "Hamas hands over the remains of a hostage to the Red Cross", "", nil, []string{"ceasefire"}},
+		{"hostages taken back are no return", "Hamas fighters took hostages back to their tunnels", "", nil, nil},
 		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
 		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
 	}
