@@ -130,6 +130,7 @@ func TestTagsCeasefire(t *testing.T) {
 		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
 		{"remains handed over", "Hamas hands over the remains of a hostage to the Red Cross", "", nil, []string{"ceasefire"}},
 		{"hostages taken back are no return", "Hamas fighters took hostages back to their tunnels", "", nil, nil},
+		{"prisoners released in the exchange", "Israel releases 39 Palestinian prisoners after Hamas gives up more captives", "", nil, []string{"ceasefire"}},
 		{"unrelated", "Stocks rally", "Markets rose.", nil, nil},
 		{"ceasefire without anchor", "Ceasefire agreed", "", nil, nil},
 	}
