@@ -46,8 +46,8 @@ func Tokenize(s string) []string {
 
 // Phrase is a compiled match rule: words in order, where "word*" matches any word starting
 // with "word", "word+" matches the word and its regular inflections ("end+" is end, ends,
-// ended, ending, but not endeavour; "sign+" is not signal) and "~" skips up to four words. Rules are data so that topics and status cues
-// live in configuration, not code.
+// ended, ending, but not endeavour; "sign+" is not signal) and "~" skips up to four words.
+// Rules are data so that topics and status cues live in configuration, not code.
 type Phrase struct {
 	Text  string
 	words []string

@@ -211,7 +211,7 @@ func (a *Assessor) development(c *cluster) Development {
 	}
 	d.Headline, d.Link = best.s.Title, best.s.Link
 	if c.expired != nil {
-		d.Headline = fmt.Sprintf("%s term ran out; reported: %s", c.expired.text(), best.s.Title)
+		d.Headline = c.expired.text() + termRanOut + best.s.Title
 	}
 	return d
 }

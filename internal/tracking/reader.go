@@ -55,8 +55,9 @@ type reader struct {
 	// fineByCue maps a cue (kind and phrase) to the finer development its words name.
 	fineByCue map[[2]string]string
 	// names are the words by which a headline names the topic (Match.Any, Match.Weak,
-	// Status.About; newReader's reader only, not plain). A story can match on its summary alone ("... Netanyahu ..." under a
-	// Brexit headline); its headline then reports someone else's development.
+	// Status.About; newReader's reader only, not plain). A story can match on its summary
+	// alone ("... Netanyahu ..." under a Brexit headline); its headline then reports someone
+	// else's development.
 	names []topic.Phrase
 }
 

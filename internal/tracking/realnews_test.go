@@ -513,7 +513,7 @@ func TestRealnewsTruceTerms(t *testing.T) {
 		}
 		for d := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC); d.Before(testSplit); d = d.Add(24 * time.Hour) {
 			for _, dev := range a.Assess(stored, d, DefaultWindow).Timeline {
-				if strings.Contains(dev.Headline, " term ran out; ") {
+				if strings.Contains(dev.Headline, termRanOut) {
 					t.Errorf("%s %s: %q", cfg.ID, d.Format(time.DateOnly), dev.Headline)
 				}
 			}

@@ -103,6 +103,10 @@ func termText(d time.Duration) string {
 	return fmt.Sprintf("%d-hour", int(d/time.Hour))
 }
 
+// termRanOut joins a short truce's term and the report that stated it in the headline of its
+// expiry ("three-day term ran out; reported: …").
+const termRanOut = " term ran out; reported: "
+
 // term follows a short truce's stated length through infer.
 type term struct {
 	length   time.Duration // the length the agreement or the truce's reports state
