@@ -197,6 +197,10 @@ func TestFineOfCue(t *testing.T) {
 		{"a ceasefire's opponents are no suspension of it", "Colombia suspends arms imports from Gaza ceasefire opponents", fineNone},
 		{"a truce entering its third day holds", "Hostages freed as Gaza truce enters third day", fineHolding},
 		{"agreeing on a call is no agreement", "EU leaders fail to agree on a call for a Gaza truce", fineNone},
+		{"a group releasing hostages is a release", "Hamas releases four hostages held in Gaza", fineRelease},
+		{"hostages freed is a release", "Three Israeli hostages freed in Gaza, army says", fineRelease},
+		{"a freed hostage's story is no release", "Freed hostage recalls weeks in Gaza tunnels", fineNone},
+		{"a call for hostages to be freed is no release", "Protesters call for the hostages to be freed", fineNone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
