@@ -76,6 +76,9 @@ type Status struct {
 	Hedges []string `yaml:"hedges"`
 	// Denials before a cue report it as denied ("denies a deal was reached").
 	Denials []string `yaml:"denials"`
+	// Explainers mark a clause that explains rather than reports ("what we know about the
+	// deal", "the truce, explained"): its cues are read as asked, like a question's.
+	Explainers []string `yaml:"explainers,omitempty"`
 	// Reporting marks reported speech ("says", "according to"): kept, with less weight.
 	Reporting []string `yaml:"reporting"`
 	// Background words open a clause about the past ("after", "following"): its cues are

@@ -23,6 +23,7 @@ const (
 	classNominal
 	classAbout
 	classDiplomacy
+	classExplainer
 	// classHedgeTail marks the words of a hedge after its first (modifierMap): a hedge's
 	// window counts from its last word, but only a hedge's first word counts inside a cue.
 	classHedgeTail

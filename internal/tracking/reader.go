@@ -124,6 +124,7 @@ func newCueReader(cfg topic.Config) (*reader, error) {
 		{st.Continuing, classContinuing}, {cfg.Match.Any, classAnchor},
 		{cfg.Match.Neighbours, classNeighbour}, {st.Trailing, classTrailing},
 		{st.Nominal, classNominal}, {st.About, classAbout}, {st.Diplomacy, classDiplomacy},
+		{st.Explainers, classExplainer},
 	}
 	for _, l := range lists {
 		if err := r.idx.add(l.texts, l.c, ""); err != nil {
@@ -210,8 +211,9 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 		}
 		for n, stmt := range stmts {
 			first := len(segs)
-			about := false
+			about, leads := false, false
 			for ci, clause := range splitClauses(stmt) {
+				opened, explained := len(segs), false
 				for si, seg := range segments(topic.Tokenize(clause)) {
 					hits := r.idx.find(nil, seg)
 					for _, h := range hits {
@@ -219,9 +221,17 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 						continuing = continuing || h.e.class == classContinuing
 						talked = talked || h.e.class == classCue || h.e.class == classAbout
 						about = about || h.e.class == classAnchor || h.e.class == classAbout
+						explained = explained || h.e.class == classExplainer
+						leads = leads || (h.e.class == classExplainer && ci == 0 && si == 0 && h.Start == 0)
 					}
 					segs = append(segs, segment{hits: hits, question: part.question && n >= asked, listed: ci > 0 && si == 0})
 				}
+				for i := opened; explained && i < len(segs); i++ {
+					segs[i].question = true // an explainer asks what its clause names
+				}
+			}
+			for i := first; leads && i < len(segs); i++ {
+				segs[i].question = true // "Explainer: …", "What we know about …" ask the whole statement
 			}
 			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {
 				segs[i].excluded = true

@@ -201,6 +201,10 @@ func TestFineOfCue(t *testing.T) {
 		{"hostages freed is a release", "Three Israeli hostages freed in Gaza, army says", fineRelease},
 		{"a freed hostage's story is no release", "Freed hostage recalls weeks in Gaza tunnels", fineNone},
 		{"a call for hostages to be freed is no release", "Protesters call for the hostages to be freed", fineNone},
+		{"an explainer names a deal without reporting it", "What we know about the Gaza truce deal reached on Wednesday", fineNone},
+		{"an explainer after the news leaves the news", "Gaza truce takes effect: what we know", fineBegan},
+		{"a leading explainer asks the whole headline", "Explainer: Israel and Hamas agree to extend the truce", fineNone},
+		{"a factbox on talks reports none", "Factbox: Where the Gaza ceasefire talks stand", fineNone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
