@@ -126,6 +126,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"an anchor only in a clause about the past", "Iran prisoner swap deal in spotlight after Hamas attacks Israel", "", nil, nil},
 		{"an anchor only after, with a ceasefire before", "Democrats slammed for calling for ceasefire after Hamas attack", "", nil, []string{"ceasefire"}},
 		{"two weak anchors at the Doha talks", "Israel sends its team to the Doha talks", "", nil, []string{"ceasefire"}},
+		{"Hamas in Cairo for talks", "Hamas leader heads to Cairo for talks on the war", "", nil, []string{"ceasefire"}},
+		{"a Hamas delegation to Doha", "Hamas to send a delegation to Doha on Saturday", "", nil, []string{"ceasefire"}},
 		{"two weak anchors at other talks", "Israel and Egypt hold talks on gas exports", "", nil, nil},
 		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
 		{"remains handed over", "Hamas hands over the remains of a hostage to the Red Cross", "", nil, []string{"ceasefire"}},

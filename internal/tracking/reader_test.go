@@ -205,6 +205,20 @@ func TestFineOfCue(t *testing.T) {
 		{"an explainer after the news leaves the news", "Gaza truce takes effect: what we know", fineBegan},
 		{"a leading explainer asks the whole headline", "Explainer: Israel and Hamas agree to extend the truce", fineNone},
 		{"a factbox on talks reports none", "Factbox: Where the Gaza ceasefire talks stand", fineNone},
+		{"no deal yet is a position", "Mediator says there is no truce deal yet", fineNone},
+		{"no deal soon is a forecast", "Envoy sees no ceasefire deal soon", fineNone},
+		{"negotiators recalled, passive", "Israel's negotiators recalled from Cairo", fineStalled},
+		{"a boycott of the talks", "Hamas to boycott next round of truce talks", fineStalled},
+		{"talks cut short", "Envoy cuts the truce talks short", fineStalled},
+		{"efforts that stall", "Truce efforts stall over hostage list", fineStalled},
+		{"one side accepting a deal answers a proposal", "Militants accept truce deal put forward by mediators", fineProposal},
+		{"agreeing to terms answers a proposal", "Israel agrees to terms for a six-week truce", fineProposal},
+		{"a deadline to accept is no acceptance", "President gives militants a deadline to accept the truce deal", fineNone},
+		{"on the verge of collapse has not collapsed", "Truce on the verge of collapse, mediators say", fineNone},
+		{"a truce back on holds", "Truce back on after a night of strikes", fineHolding},
+		{"phase two talks mean phase one holds", "Phase 2 talks open in Cairo", fineHolding},
+		{"a plan sent is a proposal", "Mediators send new truce plan to both sides", fineProposal},
+		{"a positive response answers a proposal", "Militant group responds positively to the ceasefire", fineProposal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
