@@ -547,7 +547,13 @@ func (r *reader) readStory(s story.Story) storyReading {
 		return storyReading{}
 	}
 	sr := r.readHeadline(s)
-	if sr.ok && (sr.main.Kind == topic.KindAgreement || sr.main.Kind == topic.KindInEffect) {
+	if !sr.ok || !slices.Contains([]string{topic.KindAgreement, topic.KindInEffect, topic.KindCollapsed}, sr.main.Kind) {
+		return sr
+	}
+	if localPause(toks) {
+		return storyReading{} // a few hours' pause for civilians is not the ceasefire
+	}
+	if sr.main.Kind != topic.KindCollapsed {
 		sr.main.Lasts, sr.main.Extends = truceTerm(toks)
 	}
 	return sr

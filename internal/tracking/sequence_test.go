@@ -98,6 +98,11 @@ func TestAssessSequence(t *testing.T) {
 			{h: 0, outlet: "a", title: "Gaza ceasefire takes effect"},
 			{h: 30, outlet: "b", title: "Gaza ceasefire could collapse, mediators warn"},
 		}, 31, LabelInEffect},
+		{"hours-long pauses for civilians are no ceasefire", []report{
+			{h: 0, outlet: "a", title: "Hostage talks in Doha make progress, Qatar says"},
+			{h: 20, outlet: "b", title: "Israel to start four-hour humanitarian pauses in northern Gaza"},
+			{h: 30, outlet: "c", title: "Four-hour humanitarian pause takes effect in northern Gaza"},
+		}, 31, LabelTalks},
 		{"question does not make a deal", []report{
 			{h: 0, outlet: "a", title: "Is a Gaza ceasefire deal finally near?"},
 		}, 1, LabelTalks},

@@ -52,22 +52,42 @@ func truceTerm(toks []string) (length time.Duration, extended bool) {
 	if !truce {
 		return 0, false
 	}
-	for i, w := range toks {
-		unit, ok := termUnits[w]
-		if !ok || i == 0 || !ofTruce(toks, i) {
-			continue
-		}
-		n := slices.Index(numberWords, toks[i-1])
-		if n < 0 {
-			if n, ok = atoiSmall(toks[i-1]); !ok {
-				continue
-			}
-		}
-		if d := time.Duration(n) * unit; d >= minTerm && d <= maxTerm {
+	for i := range toks {
+		if d, ok := truceLengthAt(toks, i); ok && d >= minTerm && d <= maxTerm {
 			length = max(length, d)
 		}
 	}
 	return length, extended
+}
+
+// truceLengthAt is the length whose unit is toks[i] when it is a truce's ("four-hour pauses").
+func truceLengthAt(toks []string, i int) (time.Duration, bool) {
+	unit, ok := termUnits[toks[i]]
+	if !ok || i == 0 || !ofTruce(toks, i) {
+		return 0, false
+	}
+	n := slices.Index(numberWords, toks[i-1])
+	if n < 0 {
+		if n, ok = atoiSmall(toks[i-1]); !ok {
+			return 0, false
+		}
+	}
+	return time.Duration(n) * unit, true
+}
+
+// localPause tells whether a headline's truce is a pause of a few hours ("daily four-hour
+// pauses" for civilians to flee, "a tactical pause" along a road): a local arrangement, not
+// the ceasefire a topic tracks, so it sets no state however plainly it is agreed or begins.
+func localPause(toks []string) bool {
+	for i, w := range toks {
+		if d, ok := truceLengthAt(toks, i); ok && d < minTerm {
+			return true
+		}
+		if (w == "daily" || w == "tactical") && i+1 < len(toks) && strings.HasPrefix(toks[i+1], "pause") {
+			return true
+		}
+	}
+	return false
 }
 
 // ofTruce tells whether the length whose unit is toks[i], in a headline that names a truce,

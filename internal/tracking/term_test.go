@@ -45,6 +45,31 @@ func TestTruceTerm(t *testing.T) {
 	}
 }
 
+func TestLocalPause(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, title string
+		want        bool
+	}{
+		{"hours in words", "Israel to begin four-hour pauses in northern Gaza", true},
+		{"hours in digits", "Army agrees to 4-hour daily pauses for civilians to flee", true},
+		{"a word between daily and pause is not read", "Daily humanitarian pause along the coastal road", false},
+		{"daily before pauses", "Israel announces daily pauses in the south", true},
+		{"a tactical pause", "Army declares a tactical pause on one road", true},
+		{"a day-long truce is a truce", "Four-day humanitarian pause in Gaza begins", false},
+		{"36 hours is a truce", "Putin orders 36-hour ceasefire over Orthodox Christmas", false},
+		{"hours of something else", "Truce holds 10 hours after deal", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := localPause(topic.Tokenize(tc.title)); got != tc.want {
+				t.Errorf("localPause(%q) = %v, want %v", tc.title, got, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzTruceTerm(f *testing.F) {
 	for _, s := range []string{"three-day ceasefire", "extended by 48 hours", "999 days truce", "for 7 weeks truce", "12-hour pause"} {
 		f.Add(s)
