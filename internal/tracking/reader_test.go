@@ -218,6 +218,12 @@ func TestFineOfCue(t *testing.T) {
 		{"a truce back on holds", "Truce back on after a night of strikes", fineHolding},
 		{"phase two talks mean phase one holds", "Phase 2 talks open in Cairo", fineHolding},
 		{"a plan sent is a proposal", "Mediators send new truce plan to both sides", fineProposal},
+		{"a refusal to come is a stance", "Prime minister won't agree to a truce that ends the war", fineNone},
+		{"a deal finalized is a deal", "Both sides finalize the hostage deal in Cairo", fineAgreement},
+		{"a deal still to finalize is none", "Mediators work to finalize the truce deal", fineNone},
+		{"talks scheduled to begin are talks", "Israel to begin talks on the hostage deal next week", fineTalks},
+		{"remains transferred in a truce", "Militants transfer remains of two hostages to the Red Cross", fineHolding},
+		{"a mediation role is no mediation", "Qatar reviews its mediation role in the war", fineNone},
 		{"a positive response answers a proposal", "Militant group responds positively to the ceasefire", fineProposal},
 	}
 	for _, tc := range tests {
