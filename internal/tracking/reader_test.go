@@ -224,6 +224,10 @@ func TestFineOfCue(t *testing.T) {
 		{"talks scheduled to begin are talks", "Israel to begin talks on the hostage deal next week", fineTalks},
 		{"remains transferred in a truce", "Militants transfer remains of two hostages to the Red Cross", fineHolding},
 		{"a mediation role is no mediation", "Qatar reviews its mediation role in the war", fineNone},
+		{"an extension agreed keeps the truce", "Mediators say agreement reached to extend the truce by a day", fineHolding},
+		{"an extension announced keeps the truce", "Both sides announce a truce extension", fineHolding},
+		{"a truce to continue holds", "Truce to continue as more captives freed", fineHolding},
+		{"sides abiding by a truce", "Both sides abide by the truce on its second day", fineHolding},
 		{"a positive response answers a proposal", "Militant group responds positively to the ceasefire", fineProposal},
 	}
 	for _, tc := range tests {
