@@ -128,6 +128,8 @@ func TestTagsCeasefire(t *testing.T) {
 		{"two weak anchors at the Doha talks", "Israel sends its team to the Doha talks", "", nil, []string{"ceasefire"}},
 		{"Hamas in Cairo for talks", "Hamas leader heads to Cairo for talks on the war", "", nil, []string{"ceasefire"}},
 		{"a Hamas delegation to Doha", "Hamas to send a delegation to Doha on Saturday", "", nil, []string{"ceasefire"}},
+		{"a hostage deal named with one weak anchor", "White House says hostage deal is near", "", nil, []string{"ceasefire"}},
+		{"Iran's hostage deal is a neighbour's", "Senators attack the $6 billion Iran hostage deal", "", nil, nil},
 		{"two weak anchors at other talks", "Israel and Egypt hold talks on gas exports", "", nil, nil},
 		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
 		{"remains handed over", "Hamas hands over the remains of a hostage to the Red Cross", "", nil, []string{"ceasefire"}},
