@@ -185,23 +185,15 @@ func (r *reader) readSentence(s string) []reading {
 }
 
 // readSentenceFull also reports whether the sentence says the process continues (and speaks of
-// it: a cue or what the topic is about). Each clause
-// is tokenized and searched once. A question ends where its question mark does ("How to free
-// the captives? This is what a deal looks like") and asks only its last sentence ("Rocket fire
-// disrupts the truce. How long can it last?"); a sentence ends at its full stop, so a gapped
-// cue does not join two ("I've been under bombardment. There must be a ceasefire"); a headline
-// of several statements ("Live: …; …") reads only the statements about the topic (see
-// Status.About).
+// it: a cue or what the topic is about). Each clause is tokenized and searched once. A question
+// ends where its question mark does ("How to free the captives? This is what a deal looks
+// like") and asks only its last sentence ("Rocket fire disrupts the truce. How long can it
+// last?"); a sentence ends at its full stop, so a gapped cue does not join two ("I've been under
+// bombardment. There must be a ceasefire"); a headline of several statements ("Live: …; …")
+// reads only the statements about the topic (see Status.About).
 func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
-	type segment struct {
-		hits               []hit
-		question, excluded bool
-		// listed marks a clause that may continue the list of the clause before it ("calls
-		// for a ceasefire, peace talks").
-		listed bool
-	}
 	var segs []segment
-	reported, talked := false, false
+	var sc sentenceScan
 	for _, part := range splitQuestions(s) {
 		var stmts []string
 		asked := 0 // the statements before the sentence the question mark ends are not asked
@@ -210,44 +202,68 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 			stmts = append(stmts, splitStatements(sent)...)
 		}
 		for n, stmt := range stmts {
-			first := len(segs)
-			about, leads := false, false
-			for ci, clause := range splitClauses(stmt) {
-				opened, explained := len(segs), false
-				for si, seg := range segments(topic.Tokenize(clause)) {
-					hits := r.idx.find(nil, seg)
-					for _, h := range hits {
-						reported = reported || h.e.class == classReporting
-						continuing = continuing || h.e.class == classContinuing
-						talked = talked || h.e.class == classCue || h.e.class == classAbout
-						about = about || h.e.class == classAnchor || h.e.class == classAbout
-						explained = explained || h.e.class == classExplainer
-						leads = leads || (h.e.class == classExplainer && ci == 0 && si == 0 && h.Start == 0)
-					}
-					segs = append(segs, segment{hits: hits, question: part.question && n >= asked, listed: ci > 0 && si == 0})
-				}
-				for i := opened; explained && i < len(segs); i++ {
-					segs[i].question = true // an explainer asks what its clause names
-				}
+			ss, about := r.statementSegments(stmt, part.question && n >= asked, &sc)
+			for i := range ss {
+				ss[i].excluded = len(stmts) > 1 && !about
 			}
-			for i := first; leads && i < len(segs); i++ {
-				segs[i].question = true // "Explainer: …", "What we know about …" ask the whole statement
-			}
-			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {
-				segs[i].excluded = true
-			}
+			segs = append(segs, ss...)
 		}
 	}
 	calling := false // the clause before is a call, an offer, a hope (it holds a hedge)
 	for _, seg := range segs {
 		if !seg.excluded {
-			rds = r.readSegment(rds, seg.hits, seg.question, seg.listed && calling, reported)
+			rds = r.readSegment(rds, seg.hits, seg.question, seg.listed && calling, sc.reported)
 		}
 		calling = slices.ContainsFunc(seg.hits, func(h hit) bool { return h.e.class == classHedge })
 	}
 	// "Will continue" says the talks go on only in a sentence about them or the ceasefire, not
 	// in "the relationship between Saudi Arabia and Israel will continue to develop".
-	return rds, continuing && talked
+	return rds, sc.continuing && sc.talked
+}
+
+// segment is a clause's run of words between segment breaks, with the phrases found in it.
+type segment struct {
+	hits               []hit
+	question, excluded bool
+	// listed marks a clause that may continue the list of the clause before it ("calls for a
+	// ceasefire, peace talks").
+	listed bool
+}
+
+// sentenceScan is what the phrases of a whole sentence say about it.
+type sentenceScan struct {
+	reported, continuing, talked bool
+}
+
+// statementSegments splits one statement into segments, asked when it is a question's, and
+// tells whether it is about the topic. An explainer ("what we know", "explained") asks what
+// its clause names, and the whole statement when it leads it ("Explainer: …", "What we know
+// about the deal reached …"): it names a development without reporting it.
+func (r *reader) statementSegments(stmt string, asked bool, sc *sentenceScan) (segs []segment, about bool) {
+	leads := false
+	for ci, clause := range splitClauses(stmt) {
+		opened, explained := len(segs), false
+		for si, seg := range segments(topic.Tokenize(clause)) {
+			hits := r.idx.find(nil, seg)
+			for _, h := range hits {
+				c := h.e.class
+				sc.reported = sc.reported || c == classReporting
+				sc.continuing = sc.continuing || c == classContinuing
+				sc.talked = sc.talked || c == classCue || c == classAbout
+				about = about || c == classAnchor || c == classAbout
+				explained = explained || c == classExplainer
+				leads = leads || (c == classExplainer && ci == 0 && si == 0 && h.Start == 0)
+			}
+			segs = append(segs, segment{hits: hits, question: asked, listed: ci > 0 && si == 0})
+		}
+		for i := opened; explained && i < len(segs); i++ {
+			segs[i].question = true
+		}
+	}
+	for i := range segs {
+		segs[i].question = segs[i].question || leads
+	}
+	return segs, about
 }
 
 // questionPart is a run of a sentence up to and including its question mark, or the rest.
