@@ -228,6 +228,7 @@ func TestFineOfCue(t *testing.T) {
 		{"an extension announced keeps the truce", "Both sides announce a truce extension", fineHolding},
 		{"a truce to continue holds", "Truce to continue as more captives freed", fineHolding},
 		{"sides abiding by a truce", "Both sides abide by the truce on its second day", fineHolding},
+		{"a truce that can be extended is not extended", "Mediator says the four-day truce can be extended", fineNone},
 		{"a positive response answers a proposal", "Militant group responds positively to the ceasefire", fineProposal},
 	}
 	for _, tc := range tests {
