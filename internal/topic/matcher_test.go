@@ -132,6 +132,7 @@ func TestTagsCeasefire(t *testing.T) {
 		{"a cessation of hostilities is a ceasefire", "UN delays vote on cessation of hostilities in Gaza", "", nil, []string{"ceasefire"}},
 		{"Hamas in direct talks", "Hamas confirms direct talks with Washington", "", nil, []string{"ceasefire"}},
 		{"a swap agreement with two weak anchors", "Israel publishes list of Palestinian detainees in swap agreement", "", nil, []string{"ceasefire"}},
+		{"bodies returned in a truce", "Hamas returns the bodies of two captives, Israel says", "", nil, []string{"ceasefire"}},
 		{"Iran's hostage deal is a neighbour's", "Senators attack the $6 billion Iran hostage deal", "", nil, nil},
 		{"two weak anchors at other talks", "Israel and Egypt hold talks on gas exports", "", nil, nil},
 		{"hamas with stalled talks", "Talks stall as Netanyahu calls Hamas demands unrealistic", "", nil, []string{"ceasefire"}},
