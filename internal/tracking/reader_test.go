@@ -229,6 +229,10 @@ func TestFineOfCue(t *testing.T) {
 		{"a truce to continue holds", "Truce to continue as more captives freed", fineHolding},
 		{"sides abiding by a truce", "Both sides abide by the truce on its second day", fineHolding},
 		{"a truce that can be extended is not extended", "Mediator says the four-day truce can be extended", fineNone},
+		{"aid suspended is no suspension of talks", "Israel suspends humanitarian aid deliveries to Gaza after a truce breach", fineNone},
+		{"a phase signed is a deal", "Both sides have signed the first phase of the truce plan", fineAgreement},
+		{"a ceasefire implemented has begun", "Gaza ceasefire implemented at noon", fineBegan},
+		{"an army that ceases fire", "Army ceases fire in Gaza as residents head home", fineBegan},
 		{"a positive response answers a proposal", "Militant group responds positively to the ceasefire", fineProposal},
 	}
 	for _, tc := range tests {
