@@ -94,9 +94,13 @@ func compileRules(mt Match) (rules, error) {
 
 // compileStatus only checks that every status phrase parses, so a typo fails at start-up.
 func compileStatus(s Status) error {
-	lists := [][]string{s.Negators, s.Hedges, s.Denials, s.Reporting, s.Background, s.Continuing, s.Trailing, s.Nominal, s.Diplomacy, s.About}
+	lists := [][]string{s.Negators, s.Hedges, s.Denials, s.Explainers, s.Reporting, s.Background, s.Continuing,
+		s.Trailing, s.Nominal, s.Diplomacy, s.About}
 	for _, cues := range s.Cues {
 		lists = append(lists, cues)
+	}
+	for _, words := range s.Fine {
+		lists = append(lists, words)
 	}
 	for _, l := range lists {
 		if _, err := CompilePhrases(l); err != nil {

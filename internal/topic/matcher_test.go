@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -62,6 +63,30 @@ func TestNewMatcherValidates(t *testing.T) {
 				t.Fatalf("unexpected error: %v", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestNewMatcherValidatesEveryStatusList sets one bad phrase in each phrase list of Status in
+// turn: a list added to Status but not to compileStatus would let a typo pass start-up.
+func TestNewMatcherValidatesEveryStatusList(t *testing.T) {
+	st := reflect.TypeFor[Status]()
+	for i := range st.NumField() {
+		f := st.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			c := Config{ID: "gaza", Title: "Gaza", Match: Match{Any: []string{"gaza"}}}
+			v := reflect.ValueOf(&c.Status).Elem().Field(i)
+			switch f.Type {
+			case reflect.TypeFor[[]string]():
+				v.Set(reflect.ValueOf([]string{"on ~"}))
+			case reflect.TypeFor[map[string][]string]():
+				v.Set(reflect.ValueOf(map[string][]string{KindTalks: {"on ~"}}))
+			default:
+				t.Skipf("%s holds no phrases", f.Type)
+			}
+			if _, err := NewMatcher([]Config{c}); err == nil || !strings.Contains(err.Error(), "no words") {
+				t.Errorf("status.%s with a bad phrase: error %v, want one mentioning %q", f.Name, err, "no words")
 			}
 		})
 	}

@@ -116,13 +116,22 @@ func (a *Assessor) Assess(stories []story.Story, now time.Time, window time.Dura
 
 // quietSentence says that the topic's reports in the window report no development.
 func (a *Assessor) quietSentence(st Status) string {
-	lead, ok := a.cfg.Status.Sentences["quiet"]
-	if !ok {
-		lead = "No development reported in the last {days} days; {reports} reports from {outlets} outlets discuss the topic"
-	}
-	return strings.NewReplacer("{days}", strconv.Itoa(int(st.Window/(24*time.Hour))),
-		"{reports}", strconv.Itoa(st.Reports), "{outlets}", strconv.Itoa(st.Outlets)).Replace(lead) + "."
+	return a.lead("quiet", "No development reported in the last {days} days; {reports} reports from {outlets} outlets discuss the topic",
+		"{days}", windowDays(st), "{reports}", strconv.Itoa(st.Reports), "{outlets}", strconv.Itoa(st.Outlets)) + "."
 }
+
+// lead is the topic's configured opening of the status sentence for key (Status.Sentences;
+// fallback when none is configured), its fields filled from pairs as strings.NewReplacer's.
+func (a *Assessor) lead(key, fallback string, pairs ...string) string {
+	text, ok := a.cfg.Status.Sentences[key]
+	if !ok {
+		text = fallback
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+// windowDays is the status window in whole days, as the sentences' {days} says it.
+func windowDays(st Status) string { return strconv.Itoa(int(st.Window / (24 * time.Hour))) }
 
 // caveat qualifies the sentence when the evidence is thin (the development that set the state
 // comes from one outlet's single hedged or uncertain report) or conflicting (later reports of
@@ -246,11 +255,7 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 	} else if key == "" {
 		key = topic.KindTalks
 	}
-	lead, ok := a.cfg.Status.Sentences[key]
-	if !ok {
-		lead = string(LabelOf(key))
-	}
-	lead = strings.ReplaceAll(lead, "{days}", strconv.Itoa(int(st.Window/(24*time.Hour))))
+	lead := a.lead(key, string(LabelOf(key)), "{days}", windowDays(st))
 	if key == "none" {
 		return lead + "."
 	}
@@ -272,11 +277,8 @@ func (a *Assessor) sentence(state string, st Status, since []*cluster) string {
 // expiredSentence says that the short truce c ran out: nothing reports its end, so the
 // collapse lead ("fighting has resumed") would say more than the reports do.
 func (a *Assessor) expiredSentence(c *cluster) string {
-	lead, ok := a.cfg.Status.Sentences["expired"]
-	if !ok {
-		lead = "The {term} ceasefire reported on {date} has run its term"
-	}
-	return strings.NewReplacer("{term}", c.expired.text(), "{date}", c.obs[0].at.UTC().Format("2 Jan")).Replace(lead) + "."
+	return a.lead("expired", "The {term} ceasefire reported on {date} has run its term",
+		"{term}", c.expired.text(), "{date}", c.obs[0].at.UTC().Format("2 Jan")) + "."
 }
 
 // whatNext finds, newest report first, a sentence saying the process continues, trimmed of its

@@ -66,8 +66,11 @@ func (a *Assessor) sentenceFits(st Status) error {
 		key = "none"
 	}
 	lead := strings.ReplaceAll(a.cfg.Status.Sentences[key], "{days}", fmt.Sprint(int(st.Window/(24*time.Hour))))
-	quiet := strings.SplitN(a.cfg.Status.Sentences["quiet"], "{", 2)[0]
-	expired := strings.SplitN(a.cfg.Status.Sentences["expired"], "{", 2)[0]
+	fixed := func(key string) string { // a sentence's words before its first field
+		before, _, _ := strings.Cut(a.cfg.Status.Sentences[key], "{")
+		return before
+	}
+	quiet, expired := fixed("quiet"), fixed("expired")
 	if !strings.HasPrefix(st.Sentence, lead) && !(st.Label == LabelTalks && quiet != "" && strings.HasPrefix(st.Sentence, quiet)) &&
 		!(st.Label == LabelCollapsed && expired != "" && strings.HasPrefix(st.Sentence, expired)) {
 		return fmt.Errorf("label %q but sentence %q", st.Label, st.Sentence)

@@ -202,11 +202,12 @@ func (r *reader) readSentenceFull(s string) (rds []reading, continuing bool) {
 			stmts = append(stmts, splitStatements(sent)...)
 		}
 		for n, stmt := range stmts {
-			ss, about := r.statementSegments(stmt, part.question && n >= asked, &sc)
-			for i := range ss {
-				ss[i].excluded = len(stmts) > 1 && !about
+			first := len(segs)
+			var about bool
+			segs, about = r.statementSegments(segs, stmt, part.question && n >= asked, &sc)
+			for i := first; i < len(segs) && len(stmts) > 1 && !about; i++ {
+				segs[i].excluded = true
 			}
-			segs = append(segs, ss...)
 		}
 	}
 	calling := false // the clause before is a call, an offer, a hope (it holds a hedge)
@@ -235,12 +236,12 @@ type sentenceScan struct {
 	reported, continuing, talked bool
 }
 
-// statementSegments splits one statement into segments, asked when it is a question's, and
-// tells whether it is about the topic. An explainer ("what we know", "explained") asks what
+// statementSegments appends one statement's segments to segs, asked when it is a question's,
+// and tells whether the statement is about the topic. An explainer ("what we know", "explained") asks what
 // its clause names, and the whole statement when it leads it ("Explainer: …", "What we know
 // about the deal reached …"): it names a development without reporting it.
-func (r *reader) statementSegments(stmt string, asked bool, sc *sentenceScan) (segs []segment, about bool) {
-	leads := false
+func (r *reader) statementSegments(segs []segment, stmt string, asked bool, sc *sentenceScan) (_ []segment, about bool) {
+	first, leads := len(segs), false
 	for ci, clause := range splitClauses(stmt) {
 		opened, explained := len(segs), false
 		for si, seg := range segments(topic.Tokenize(clause)) {
@@ -260,8 +261,8 @@ func (r *reader) statementSegments(stmt string, asked bool, sc *sentenceScan) (s
 			segs[i].question = true
 		}
 	}
-	for i := range segs {
-		segs[i].question = segs[i].question || leads
+	for i := first; leads && i < len(segs); i++ {
+		segs[i].question = true
 	}
 	return segs, about
 }
